@@ -1,0 +1,122 @@
+# spotheal: build, test, benchmark, install.
+#
+#   make            library (static + shared), spotheal.pc, the spotheal CLI
+#   make deps       install the Debian packages the build and tests need
+#   make demo       repair the bundled sample, write a before/after picture
+#   make check      unit, golden and CLI tests
+#   make asan       the whole suite under AddressSanitizer + UBSan
+#   make bench      speed and quality against ffmpeg and the peers
+#   make install    PREFIX=/usr/local DESTDIR=...
+
+VERSION    = 0.1.0
+SOVERSION  = 0
+PREFIX    ?= /usr/local
+prefix    ?= $(PREFIX)
+bindir    ?= $(prefix)/bin
+libdir    ?= $(prefix)/lib
+includedir ?= $(prefix)/include
+mandir    ?= $(prefix)/share/man
+DESTDIR   ?=
+
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+O         ?= build
+
+CLI_PKGS   = libavformat libavcodec libavutil libswscale libjpeg libpng
+TEST_PKGS  = cmocka
+
+WARN    = -Wall -Wextra -Wundef -Wstrict-prototypes -Werror=missing-prototypes \
+          -Wno-unused-parameter -Werror=vla -Wshadow
+CFLAGS ?= -O2 -g
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) -fvisibility=hidden -pthread
+PIC     = -fPIC
+
+CLI_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CLI_PKGS) 2>/dev/null)
+CLI_LIBS   := $(shell $(PKG_CONFIG) --libs $(CLI_PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+LIB_SRCS  = $(sort $(wildcard src/*.c)) $(sort $(wildcard filters/*.c))
+CLI_SRCS  = $(sort $(wildcard src/cli/*.c))
+TEST_SRCS = $(sort $(wildcard tests/unit/test_*.c))
+TEST_SUPPORT = $(sort $(wildcard tests/support/*.c))
+
+LIB_OBJS  = $(LIB_SRCS:%.c=$(O)/%.o)
+CLI_OBJS  = $(CLI_SRCS:%.c=$(O)/%.o)
+TEST_BINS = $(TEST_SRCS:tests/unit/%.c=$(O)/tests/%)
+TEST_SUPPORT_OBJS = $(TEST_SUPPORT:%.c=$(O)/%.o)
+
+LIB_A   = $(O)/libspotheal.a
+LIB_SO  = $(O)/libspotheal.so.$(SOVERSION)
+PC      = $(O)/spotheal.pc
+CLI     = $(O)/spotheal
+
+.PHONY: all deps demo check asan ubsan bench install uninstall clean tests
+
+all: $(LIB_A) $(LIB_SO) $(PC) $(CLI)
+
+deps:
+	@sh tools/deps.sh
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(PIC) $(CLI_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libspotheal.so.$(SOVERSION) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm -pthread
+	ln -sf libspotheal.so.$(SOVERSION) $(O)/libspotheal.so
+
+$(PC): Makefile
+	@mkdir -p $(dir $@)
+	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: spotheal\nDescription: find and heal sensor defects in video and image sequences\nVersion: %s\nLibs: -L$${libdir} -lspotheal\nLibs.private: -lm -pthread\nCflags: -I$${includedir}\n' \
+	    '$(prefix)' '$(libdir)' '$(includedir)' '$(VERSION)' > $@
+
+$(CLI): $(CLI_OBJS) $(LIB_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $(CLI_OBJS) $(LIB_A) $(CLI_LIBS) -lm
+
+$(O)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJS) $(LIB_A) $(filter-out $(O)/src/cli/main.o,$(CLI_OBJS))
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CLI_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(TEST_SUPPORT_OBJS) $(filter-out $(O)/src/cli/main.o,$(CLI_OBJS)) $(LIB_A) $(TEST_LIBS) $(CLI_LIBS) -lm
+
+tests: all $(TEST_BINS)
+
+check: tests
+	@O=$(O) sh tests/run.sh
+
+asan:
+	$(MAKE) O=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" check
+
+ubsan: asan
+
+bench: all
+	@O=$(O) sh bench/run.sh
+
+demo: all
+	@O=$(O) sh tools/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir) $(DESTDIR)$(mandir)/man1
+	install -m 755 $(CLI) $(DESTDIR)$(bindir)/spotheal
+	install -m 644 $(LIB_A) $(DESTDIR)$(libdir)/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(libdir)/
+	ln -sf libspotheal.so.$(SOVERSION) $(DESTDIR)$(libdir)/libspotheal.so
+	install -m 644 src/spotheal.h $(DESTDIR)$(includedir)/spotheal.h
+	install -m 644 $(PC) $(DESTDIR)$(libdir)/pkgconfig/spotheal.pc
+	install -m 644 docs/spotheal.1 $(DESTDIR)$(mandir)/man1/spotheal.1
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/spotheal $(DESTDIR)$(libdir)/libspotheal.a \
+	    $(DESTDIR)$(libdir)/libspotheal.so.$(SOVERSION) $(DESTDIR)$(libdir)/libspotheal.so \
+	    $(DESTDIR)$(includedir)/spotheal.h $(DESTDIR)$(libdir)/pkgconfig/spotheal.pc \
+	    $(DESTDIR)$(mandir)/man1/spotheal.1
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d)

@@ -1,0 +1,438 @@
+/*
+ * The library context: the lookahead ring of frames and the filter chain.
+ *
+ * Frames enter the ring at sp_send_frame() and every filter's analyze()
+ * sees them at once. A frame is processed (every filter's process(), in
+ * chain order) and given back when `lookahead` newer frames have entered
+ * or the stream is flushed, so a detector has seen that many future frames
+ * before it must decide about the current one. After it is given back a
+ * frame stays in the ring, read only, for `history` more frames, as the
+ * past neighbour of the frames that follow; then it is released.
+ *
+ * The ring holds history + 1 + lookahead slots, allocated once, when the
+ * first frame arrives; its size is the largest any filter asks for.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "src/internal.h"
+
+#define SP_MAX_FILTERS 16
+#define SP_MAX_RING 1024
+
+struct SpContext {
+    SpSettings settings;
+    uint8_t *mask;          /* the settings' user mask, copied */
+    SpLogger log;
+
+    SpFilterContext fc[SP_MAX_FILTERS];
+    int nb_fc;
+
+    SpSlot *slots;
+    int nb_slots;
+    SpSlot **past, **future; /* window scratch */
+    int lookahead, history;
+
+    int64_t next_in;   /* index of the next frame sent */
+    int64_t next_out;  /* index of the next frame to process and give back */
+    int64_t oldest;    /* index of the oldest frame held */
+    int configured, flushing;
+    SpFrame layout;
+};
+
+void sp_log(const SpLogger *l, int level, const char *fmt, ...)
+{
+    va_list vl;
+
+    if (!l || !l->cb || level > l->level)
+        return;
+    va_start(vl, fmt);
+    l->cb(l->opaque, level, fmt, vl);
+    va_end(vl);
+}
+
+void sp_default_settings(SpSettings *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->log_level = SP_LOG_INFO;
+}
+
+const char *sp_version(void)
+{
+#define STR2(x) #x
+#define STR(x) STR2(x)
+    return STR(SP_VERSION_MAJOR) "." STR(SP_VERSION_MINOR) "." STR(SP_VERSION_PATCH);
+}
+
+const char *sp_error_string(int err)
+{
+    if (err == SP_EOF)
+        return "end of stream";
+    return strerror(-err);
+}
+
+int sp_list_options(int i, const char **name, const char **help,
+                    char *def, size_t def_size, char *range, size_t range_size)
+{
+    int k;
+
+    for (k = 0; sp_filters[k]; k++) {
+        const SpOption *o = sp_filters[k]->options;
+        for (; o && o->name; o++) {
+            if (i--)
+                continue;
+            sp_option_default(o, def, def_size);
+            sp_option_range(o, range, range_size);
+            *name = o->name;
+            *help = o->help;
+            return 0;
+        }
+    }
+    return SP_EOF;
+}
+
+static int apply_options(SpContext *ctx)
+{
+    const char *const *opt;
+
+    for (opt = ctx->settings.options; opt && *opt; opt++) {
+        const char *eq = strchr(*opt, '=');
+        size_t len = eq ? (size_t)(eq - *opt) : strlen(*opt);
+        int found = 0, i, ret;
+
+        if (!eq) {
+            sp_log(&ctx->log, SP_LOG_ERROR, "option '%s' has no value "
+                   "(expected name=value)\n", *opt);
+            return -EINVAL;
+        }
+        for (i = 0; i < ctx->nb_fc; i++) {
+            const SpOption *o = ctx->fc[i].filter->options;
+            for (; o && o->name; o++) {
+                if (strlen(o->name) != len || strncmp(o->name, *opt, len))
+                    continue;
+                ret = sp_option_set(ctx->fc[i].priv, o, eq + 1, &ctx->log);
+                if (ret < 0)
+                    return ret;
+                found = 1;
+            }
+        }
+        if (!found) {
+            sp_log(&ctx->log, SP_LOG_ERROR, "unknown option '%.*s'\n",
+                   (int)len, *opt);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+int sp_open(SpContext **out, const SpSettings *s)
+{
+    SpContext *ctx;
+    int ret = -ENOMEM, i;
+
+    *out = NULL;
+    ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return -ENOMEM;
+    ctx->settings = *s;
+    ctx->settings.options = NULL;
+    ctx->log.cb = s->log;
+    ctx->log.opaque = s->log_opaque;
+    ctx->log.level = s->log_level;
+
+    if (s->mask) {
+        int y;
+        if (s->mask_width <= 0 || s->mask_height <= 0 ||
+            s->mask_stride < s->mask_width) {
+            ret = -EINVAL;
+            goto fail;
+        }
+        ctx->mask = malloc((size_t)s->mask_width * s->mask_height);
+        if (!ctx->mask)
+            goto fail;
+        for (y = 0; y < s->mask_height; y++)
+            memcpy(ctx->mask + (size_t)y * s->mask_width,
+                   s->mask + y * s->mask_stride, s->mask_width);
+        ctx->settings.mask = ctx->mask;
+        ctx->settings.mask_stride = s->mask_width;
+    }
+
+    for (i = 0; sp_filters[i]; i++) {
+        SpFilterContext *fc = &ctx->fc[ctx->nb_fc++];
+        fc->filter = sp_filters[i];
+        fc->log = &ctx->log;
+        fc->settings = &ctx->settings;
+        fc->enabled = 1;
+        if (fc->filter->priv_size) {
+            fc->priv = calloc(1, fc->filter->priv_size);
+            if (!fc->priv)
+                goto fail;
+            sp_options_defaults(fc->priv, fc->filter->options);
+        }
+    }
+    ctx->settings.options = s->options;
+    ret = apply_options(ctx);
+    ctx->settings.options = NULL;
+    if (ret < 0)
+        goto fail;
+    for (i = 0; i < ctx->nb_fc; i++) {
+        SpFilterContext *fc = &ctx->fc[i];
+        if (fc->filter->init && (ret = fc->filter->init(fc)) < 0) {
+            sp_log(&ctx->log, SP_LOG_ERROR, "%s: setup failed: %s\n",
+                   fc->filter->name, sp_error_string(ret));
+            goto fail;
+        }
+    }
+    *out = ctx;
+    return 0;
+fail:
+    sp_close(&ctx);
+    return ret;
+}
+
+static int configure(SpContext *ctx, const SpFrame *f)
+{
+    int i, ret;
+
+    if (f->width <= 0 || f->height <= 0 || f->nb_planes < 1 ||
+        f->nb_planes > 4 || f->depth < 8 || f->depth > 16 ||
+        f->ss_x < 0 || f->ss_x > 2 || f->ss_y < 0 || f->ss_y > 2) {
+        sp_log(&ctx->log, SP_LOG_ERROR, "unsupported frame layout: "
+               "%dx%d, %d planes, %d bits\n", f->width, f->height,
+               f->nb_planes, f->depth);
+        return -EINVAL;
+    }
+    ctx->layout = *f;
+    ctx->lookahead = ctx->settings.lookahead;
+    ctx->history = 0;
+    for (i = 0; i < ctx->nb_fc; i++) {
+        SpFilterContext *fc = &ctx->fc[i];
+        if (!fc->enabled)
+            continue;
+        if (fc->filter->config && (ret = fc->filter->config(fc, f)) < 0) {
+            sp_log(&ctx->log, SP_LOG_ERROR, "%s: %s\n", fc->filter->name,
+                   sp_error_string(ret));
+            return ret;
+        }
+        if (!ctx->settings.lookahead && fc->want_lookahead > ctx->lookahead)
+            ctx->lookahead = fc->want_lookahead;
+        if (fc->want_history > ctx->history)
+            ctx->history = fc->want_history;
+    }
+    if (ctx->lookahead + ctx->history + 1 > SP_MAX_RING)
+        ctx->lookahead = SP_MAX_RING - 1 - ctx->history;
+    ctx->nb_slots = ctx->history + 1 + ctx->lookahead;
+    ctx->slots = calloc(ctx->nb_slots, sizeof(*ctx->slots));
+    ctx->past = calloc(ctx->nb_slots, sizeof(*ctx->past));
+    ctx->future = calloc(ctx->nb_slots, sizeof(*ctx->future));
+    if (!ctx->slots || !ctx->past || !ctx->future)
+        return -ENOMEM;
+    ctx->configured = 1;
+    sp_log(&ctx->log, SP_LOG_VERBOSE, "ring: %d past, %d future frames\n",
+           ctx->history, ctx->lookahead);
+    return 0;
+}
+
+static SpSlot *slot_of(SpContext *ctx, int64_t index)
+{
+    return &ctx->slots[index % ctx->nb_slots];
+}
+
+static void release_slot(SpSlot *s)
+{
+    SpFrame *f = s->frame;
+
+    s->frame = NULL;
+    s->nb_regions = 0;
+    s->arena_size = 0;
+    if (f && f->release)
+        f->release(f);
+}
+
+/* Release the frames that no window will need again: every frame given
+ * back more than `history` frames ago. Done at the start of the next call,
+ * so the frame just given back stays valid while the caller uses it. */
+static void evict(SpContext *ctx)
+{
+    while (ctx->oldest < ctx->next_out - ctx->history) {
+        release_slot(slot_of(ctx, ctx->oldest));
+        ctx->oldest++;
+    }
+}
+
+int sp_send_frame(SpContext *ctx, SpFrame *f)
+{
+    SpSlot *s;
+    int i, ret;
+
+    if (!f) {
+        ctx->flushing = 1;
+        return 0;
+    }
+    if (ctx->flushing)
+        return -EINVAL;
+    if (!ctx->configured && (ret = configure(ctx, f)) < 0)
+        return ret;
+    if (f->width != ctx->layout.width || f->height != ctx->layout.height ||
+        f->nb_planes != ctx->layout.nb_planes ||
+        f->depth != ctx->layout.depth || f->color != ctx->layout.color ||
+        f->ss_x != ctx->layout.ss_x || f->ss_y != ctx->layout.ss_y) {
+        sp_log(&ctx->log, SP_LOG_ERROR, "frame %lld changes the picture "
+               "format (%dx%d, %d bits) from the first frame's (%dx%d, %d bits)\n",
+               (long long)ctx->next_in, f->width, f->height, f->depth,
+               ctx->layout.width, ctx->layout.height, ctx->layout.depth);
+        return -EINVAL;
+    }
+    evict(ctx);
+    if (ctx->next_in - ctx->oldest >= ctx->nb_slots)
+        return -EAGAIN;
+
+    s = slot_of(ctx, ctx->next_in);
+    s->frame = f;
+    s->index = ctx->next_in;
+    s->nb_regions = 0;
+    s->arena_size = 0;
+    f->index = ctx->next_in++;
+    f->touched_w = f->touched_h = 0;
+    for (i = 0; i < ctx->nb_fc; i++) {
+        SpFilterContext *fc = &ctx->fc[i];
+        if (fc->enabled && fc->filter->analyze &&
+            (ret = fc->filter->analyze(fc, s)) < 0)
+            return ret;
+    }
+    return 0;
+}
+
+int sp_receive_frame(SpContext *ctx, SpFrame **out)
+{
+    SpWindow w;
+    int64_t k;
+    int i, ret;
+
+    *out = NULL;
+    if (!ctx->configured)
+        return ctx->flushing ? SP_EOF : -EAGAIN;
+    evict(ctx);
+    if (ctx->next_out >= ctx->next_in)
+        return ctx->flushing ? SP_EOF : -EAGAIN;
+    if (!ctx->flushing && ctx->next_in - ctx->next_out <= ctx->lookahead)
+        return -EAGAIN;
+
+    w.cur = slot_of(ctx, ctx->next_out);
+    w.nb_past = 0;
+    for (k = ctx->next_out - 1; k >= ctx->oldest &&
+         ctx->next_out - k <= ctx->history; k--)
+        ctx->past[w.nb_past++] = slot_of(ctx, k);
+    w.nb_future = 0;
+    for (k = ctx->next_out + 1; k < ctx->next_in; k++)
+        ctx->future[w.nb_future++] = slot_of(ctx, k);
+    w.past = ctx->past;
+    w.future = ctx->future;
+
+    for (i = 0; i < ctx->nb_fc; i++) {
+        SpFilterContext *fc = &ctx->fc[i];
+        if (fc->enabled && fc->filter->process &&
+            (ret = fc->filter->process(fc, &w)) < 0) {
+            sp_log(&ctx->log, SP_LOG_ERROR, "%s: frame %lld: %s\n",
+                   fc->filter->name, (long long)ctx->next_out,
+                   sp_error_string(ret));
+            return ret;
+        }
+    }
+    ctx->next_out++;
+    *out = w.cur->frame;
+    return 0;
+}
+
+void sp_close(SpContext **pctx)
+{
+    SpContext *ctx = *pctx;
+    int i;
+
+    if (!ctx)
+        return;
+    for (i = 0; ctx->slots && i < ctx->nb_slots; i++) {
+        release_slot(&ctx->slots[i]);
+        free(ctx->slots[i].regions);
+        free(ctx->slots[i].arena);
+    }
+    for (i = 0; i < ctx->nb_fc; i++) {
+        if (ctx->fc[i].filter->uninit)
+            ctx->fc[i].filter->uninit(&ctx->fc[i]);
+        free(ctx->fc[i].priv);
+    }
+    free(ctx->slots);
+    free(ctx->past);
+    free(ctx->future);
+    free(ctx->mask);
+    free(ctx);
+    *pctx = NULL;
+}
+
+int sp_slot_add_region(SpSlot *s, int x, int y, int w, int h, int kind,
+                       uint8_t **mask)
+{
+    size_t need = (size_t)w * h;
+    SpRegion *r;
+
+    if (w <= 0 || h <= 0)
+        return -EINVAL;
+    if (s->nb_regions == s->regions_cap) {
+        int cap = s->regions_cap ? s->regions_cap * 2 : 16;
+        SpRegion *n = realloc(s->regions, cap * sizeof(*n));
+        if (!n)
+            return -ENOMEM;
+        s->regions = n;
+        s->regions_cap = cap;
+    }
+    if (s->arena_size + need > s->arena_cap) {
+        size_t cap = s->arena_cap ? s->arena_cap : 4096;
+        uint8_t *n;
+        while (cap < s->arena_size + need)
+            cap *= 2;
+        n = realloc(s->arena, cap);
+        if (!n)
+            return -ENOMEM;
+        s->arena = n;
+        s->arena_cap = cap;
+    }
+    r = &s->regions[s->nb_regions];
+    memset(r, 0, sizeof(*r));
+    r->x = x;
+    r->y = y;
+    r->w = w;
+    r->h = h;
+    r->kind = kind;
+    r->track = -1;
+    r->mask_off = s->arena_size;
+    memset(s->arena + s->arena_size, 0, need);
+    s->arena_size += need;
+    if (mask)
+        *mask = s->arena + r->mask_off;
+    return s->nb_regions++;
+}
+
+void sp_frame_touch(SpFrame *f, int x, int y, int w, int h)
+{
+    int x1, y1;
+
+    if (w <= 0 || h <= 0)
+        return;
+    if (!f->touched_w || !f->touched_h) {
+        f->touched_x = x;
+        f->touched_y = y;
+        f->touched_w = w;
+        f->touched_h = h;
+        return;
+    }
+    x1 = f->touched_x + f->touched_w;
+    y1 = f->touched_y + f->touched_h;
+    if (x + w > x1) x1 = x + w;
+    if (y + h > y1) y1 = y + h;
+    if (x < f->touched_x) f->touched_x = x;
+    if (y < f->touched_y) f->touched_y = y;
+    f->touched_w = x1 - f->touched_x;
+    f->touched_h = y1 - f->touched_y;
+}

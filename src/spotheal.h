@@ -1,0 +1,172 @@
+/*
+ * spotheal: find and heal sensor defects (dust blotches, hot, stuck, dead
+ * and missing pixels) in video frames and image sequences.
+ *
+ * This is the library's one public header; the spotheal program uses
+ * nothing else. The library takes frames in display order, holds a bounded
+ * lookahead ring of them so that later frames' evidence serves earlier
+ * ones, and gives them back repaired, in the same order, one for one.
+ *
+ *     SpSettings s;
+ *     sp_default_settings(&s);
+ *     sp_open(&ctx, &s);
+ *     for each decoded frame f:
+ *         sp_send_frame(ctx, f);
+ *         while (sp_receive_frame(ctx, &out) == 0)
+ *             encode(out);
+ *     sp_send_frame(ctx, NULL);            (flush)
+ *     while (sp_receive_frame(ctx, &out) == 0)
+ *         encode(out);
+ *     sp_close(&ctx);
+ *
+ * Functions return 0 or a negative error code (negated errno values, or
+ * SP_EOF). The library never prints: messages go to the log callback.
+ */
+#ifndef SPOTHEAL_SPOTHEAL_H
+#define SPOTHEAL_SPOTHEAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define SP_API __attribute__((visibility("default")))
+#else
+#define SP_API
+#endif
+
+#define SP_VERSION_MAJOR 0
+#define SP_VERSION_MINOR 1
+#define SP_VERSION_PATCH 0
+
+/** End of stream: no more frames will come out. */
+#define SP_EOF (-0x454f46)
+
+enum SpLogLevel {
+    SP_LOG_ERROR   = 16,
+    SP_LOG_WARNING = 24,
+    SP_LOG_INFO    = 32,
+    SP_LOG_VERBOSE = 40,
+    SP_LOG_DEBUG   = 48,
+};
+
+/** How a frame's planes are to be read. */
+enum SpColor {
+    SP_COLOR_YUV  = 0, /* planes Y, Cb, Cr [, A]; Cb/Cr subsampled by ss_x/ss_y */
+    SP_COLOR_RGB  = 1, /* planes G, B, R [, A], all full size */
+    SP_COLOR_GRAY = 2, /* plane Y [, A] */
+};
+
+/**
+ * One picture, as planes. Samples are uint8_t when depth is 8 and uint16_t
+ * (native endian, low bits used) when depth is 9 to 16.
+ *
+ * The caller fills everything but index. A frame given to sp_send_frame()
+ * belongs to the library until it calls release(): it may write the
+ * repaired pixels into the planes in place (the planes must be writable)
+ * and it reads the frame as a neighbour of later frames after it has been
+ * given back by sp_receive_frame(), never writing it again by then.
+ */
+typedef struct SpFrame {
+    int width, height;  /* full-resolution size */
+    int nb_planes;      /* 1 to 4 */
+    int depth;          /* bits per sample, 8 to 16 */
+    int color;          /* enum SpColor */
+    int ss_x, ss_y;     /* log2 chroma subsampling of planes 1 and 2 (YUV) */
+    int has_alpha;      /* the last plane is alpha */
+    uint8_t *data[4];
+    ptrdiff_t stride[4]; /* in bytes */
+    int64_t index;      /* set by the library: 0 for the first frame sent */
+
+    /* The library's account of what it changed in this frame, valid once
+     * the frame has been given back: the bounding box of all changed
+     * pixels (touched_w == 0 when nothing was changed). */
+    int touched_x, touched_y, touched_w, touched_h;
+
+    void *opaque;                          /* the caller's */
+    void (*release)(struct SpFrame *frame); /* may be NULL */
+} SpFrame;
+
+/** Defect kinds, as used in reports and in --detect. */
+enum SpDefectKind {
+    SP_KIND_DARK    = 1 << 0, /* dark blotch: dust shadow, failed photosites */
+    SP_KIND_BRIGHT  = 1 << 1, /* bright blotch */
+    SP_KIND_HOT     = 1 << 2, /* too bright in one or more channels */
+    SP_KIND_STUCK   = 1 << 3, /* one value whatever the scene */
+    SP_KIND_DEAD    = 1 << 4, /* black */
+    SP_KIND_MISSING = 1 << 5, /* pixels that never arrived */
+    SP_KIND_USER    = 1 << 6, /* painted in a user mask or profile */
+};
+
+typedef struct SpSettings {
+    /** Worker threads, 0 = one per core. */
+    int threads;
+    /** Frames of lookahead held before a frame is given back, 0 = default. */
+    int lookahead;
+
+    /** A user mask (nonzero = heal) of mask_width x mask_height 8-bit
+     * samples applied to every frame, or NULL. The library copies it. */
+    const uint8_t *mask;
+    int mask_width, mask_height;
+    ptrdiff_t mask_stride;
+
+    /** NULL-terminated list of "name=value" strings for the filters'
+     * options (see sp_list_options()), or NULL. */
+    const char *const *options;
+
+    /** Log callback, or NULL for silence. */
+    void (*log)(void *opaque, int level, const char *fmt, va_list vl);
+    void *log_opaque;
+    /** Messages above this level are not passed to the callback. */
+    int log_level;
+} SpSettings;
+
+typedef struct SpContext SpContext;
+
+/** Fill s with the defaults. */
+SP_API void sp_default_settings(SpSettings *s);
+
+/**
+ * Create a context. The filters check their options here: a bad option
+ * fails with -EINVAL after a log message naming it.
+ */
+SP_API int sp_open(SpContext **out, const SpSettings *s);
+
+/**
+ * Give the library the next frame, or NULL at the end of the stream.
+ * All frames of a stream must share size, depth and layout; a change fails
+ * with -EINVAL. Returns -EAGAIN when frames must be received first.
+ */
+SP_API int sp_send_frame(SpContext *ctx, SpFrame *frame);
+
+/**
+ * Take the next repaired frame. Returns -EAGAIN when more input is needed,
+ * SP_EOF after the last frame of a flushed stream. The frame stays valid
+ * and unchanged until its release() is called.
+ */
+SP_API int sp_receive_frame(SpContext *ctx, SpFrame **frame);
+
+/** Free everything; releases every frame still held. Accepts NULL. */
+SP_API void sp_close(SpContext **ctx);
+
+/** Describe option number i of the filters: returns 0 and sets name and
+ * help (static strings) and writes the default and the accepted values
+ * into the caller's buffers, or returns SP_EOF past the last one. */
+SP_API int sp_list_options(int i, const char **name, const char **help,
+                           char *def, size_t def_size,
+                           char *range, size_t range_size);
+
+/** A human-readable message for an error code returned by the library. */
+SP_API const char *sp_error_string(int err);
+
+SP_API const char *sp_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPOTHEAL_SPOTHEAL_H */
