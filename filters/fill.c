@@ -29,6 +29,7 @@
 
 typedef struct FillContext {
     int method;           /* option: enum SpFillMethod or 0 = auto */
+    int show;             /* option: outline the defects instead */
     int nb_planes;
     int pw[4], ph[4];
     uint8_t *hole[4];     /* per plane: 0 healthy, else 1..255 defect weight */
@@ -44,6 +45,8 @@ static const SpOptionConst fill_methods[] = {
 static const SpOption fill_options[] = {
     { "fill", "how defects are healed: auto picks per defect", SP_OPT_ENUM,
       OFFSET(method), SP_FILL_NONE, 0, 0, 0, fill_methods },
+    { "show", "outline every defect (dashed box) instead of healing it",
+      SP_OPT_INT, OFFSET(show), 0, 0, 0, 1, NULL },
     { NULL },
 };
 
@@ -216,6 +219,31 @@ static const uint8_t *plane_hole(const FillContext *s, const SpFrame *f, int p)
            ? s->hole[0] : s->hole[p];
 }
 
+/* A dashed box, two pixels outside the region, in every plane but alpha:
+ * visible on dark and bright pictures alike. */
+static void outline_region(FillContext *s, SpFrame *f, const SpRegion *r)
+{
+    int x0 = r->x - 2, y0 = r->y - 2, x1 = r->x + r->w + 1, y1 = r->y + r->h + 1;
+    int maxv = (1 << f->depth) - 1, p, x, y;
+
+    for (p = 0; p < s->nb_planes; p++) {
+        int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p);
+        int mid = f->color == SP_COLOR_YUV && p > 0 ? 1 << (f->depth - 1) : -1;
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++) {
+                int on = y == y0 || y == y1 || x == x0 || x == x1;
+                if (!on || x < 0 || y < 0 || x >= f->width || y >= f->height)
+                    continue;
+                if (mid >= 0)
+                    sp_put(f, p, x >> sx, y >> sy, mid);
+                else
+                    sp_put(f, p, x >> sx, y >> sy, ((x + y) >> 1) & 1 ? maxv : 0);
+            }
+    }
+    sp_frame_touch(f, x0 < 0 ? 0 : x0, y0 < 0 ? 0 : y0,
+                   x1 - (x0 < 0 ? 0 : x0) + 1, y1 - (y0 < 0 ? 0 : y0) + 1);
+}
+
 static int fill_process(SpFilterContext *fc, SpWindow *w)
 {
     FillContext *s = fc->priv;
@@ -226,6 +254,11 @@ static int fill_process(SpFilterContext *fc, SpWindow *w)
 
     if (!slot->nb_regions)
         return 0;
+    if (s->show) {
+        for (i = 0; i < slot->nb_regions; i++)
+            outline_region(s, f, &slot->regions[i]);
+        return 0;
+    }
     for (i = 0; i < slot->nb_regions; i++)
         mark_region(s, f, slot, &slot->regions[i]);
     /* estimate() reads s->hole[p]: alias full-size planes to plane 0 */

@@ -47,15 +47,6 @@ typedef struct SpOption {
     const SpOptionConst *consts; /* FLAGS and ENUM, ended by { NULL } */
 } SpOption;
 
-/** Fill methods, as recorded in reports. */
-enum SpFillMethod {
-    SP_FILL_NONE = 0,
-    SP_FILL_SPATIAL,  /* edge-aware interpolation / diffusion */
-    SP_FILL_PATCH,    /* exemplar patches from the surround */
-    SP_FILL_TEMPORAL, /* motion-compensated from neighbouring frames */
-    SP_FILL_GAIN,     /* attenuation divided out */
-};
-
 /**
  * One defect in one frame: a bounding box in full-resolution pixels and a
  * mask of w * h bytes (0 healthy, 255 defective; values between are a
@@ -80,6 +71,8 @@ typedef struct SpSlot {
     int nb_regions, regions_cap;
     uint8_t *arena;
     size_t arena_size, arena_cap;
+    SpDefect *defects;   /* the public records, made when the frame leaves */
+    int defects_cap;
 } SpSlot;
 
 /** Add a region to a slot; *mask receives its zeroed w * h mask. The

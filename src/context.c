@@ -262,6 +262,50 @@ static void evict(SpContext *ctx)
     }
 }
 
+/* The public records of a slot's regions. */
+static int make_defects(SpSlot *s)
+{
+    int i, x, y;
+
+    if (s->nb_regions > s->defects_cap) {
+        SpDefect *n = realloc(s->defects, s->regions_cap * sizeof(*n));
+        if (!n)
+            return -ENOMEM;
+        s->defects = n;
+        s->defects_cap = s->regions_cap;
+    }
+    for (i = 0; i < s->nb_regions; i++) {
+        const SpRegion *r = &s->regions[i];
+        const uint8_t *m = sp_region_mask(s, r);
+        SpDefect *d = &s->defects[i];
+        double sx = 0, sy = 0, sw = 0;
+        int area = 0;
+        for (y = 0; y < r->h; y++)
+            for (x = 0; x < r->w; x++) {
+                int v = m[y * r->w + x];
+                if (!v)
+                    continue;
+                area += v >= 128;
+                sx += (double)v * x;
+                sy += (double)v * y;
+                sw += v;
+            }
+        d->kind = r->kind;
+        d->track = r->track;
+        d->x = r->x;
+        d->y = r->y;
+        d->w = r->w;
+        d->h = r->h;
+        d->area = area;
+        d->cx = (float)(r->x + (sw > 0 ? sx / sw : (r->w - 1) / 2.0));
+        d->cy = (float)(r->y + (sw > 0 ? sy / sw : (r->h - 1) / 2.0));
+        d->contrast = r->contrast;
+        d->confidence = r->confidence;
+        d->fill = r->fill;
+    }
+    return 0;
+}
+
 int sp_send_frame(SpContext *ctx, SpFrame *f)
 {
     SpSlot *s;
@@ -341,9 +385,29 @@ int sp_receive_frame(SpContext *ctx, SpFrame **out)
             return ret;
         }
     }
+    if ((ret = make_defects(w.cur)) < 0)
+        return ret;
     ctx->next_out++;
     *out = w.cur->frame;
     return 0;
+}
+
+int sp_frame_defects(SpContext *ctx, const SpFrame *f,
+                     const SpDefect **defects, int *nb)
+{
+    int64_t i;
+
+    *defects = NULL;
+    *nb = 0;
+    for (i = ctx->oldest; i < ctx->next_out; i++) {
+        SpSlot *s = slot_of(ctx, i);
+        if (s->frame == f) {
+            *defects = s->defects;
+            *nb = s->nb_regions;
+            return 0;
+        }
+    }
+    return -EINVAL;
 }
 
 void sp_close(SpContext **pctx)
@@ -355,6 +419,7 @@ void sp_close(SpContext **pctx)
         return;
     for (i = 0; ctx->slots && i < ctx->nb_slots; i++) {
         release_slot(&ctx->slots[i]);
+        free(ctx->slots[i].defects);
         free(ctx->slots[i].regions);
         free(ctx->slots[i].arena);
     }

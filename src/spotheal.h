@@ -102,6 +102,27 @@ enum SpDefectKind {
     SP_KIND_USER    = 1 << 6, /* painted in a user mask or profile */
 };
 
+/** Fill methods, as recorded in reports. */
+enum SpFillMethod {
+    SP_FILL_NONE = 0,
+    SP_FILL_SPATIAL,  /* edge-directed interpolation / diffusion */
+    SP_FILL_PATCH,    /* exemplar patches from the surround */
+    SP_FILL_TEMPORAL, /* motion-compensated from neighbouring frames */
+    SP_FILL_GAIN,     /* attenuation divided out */
+};
+
+/** One defect as found (and healed) in one frame. */
+typedef struct SpDefect {
+    int kind;          /* enum SpDefectKind */
+    int track;         /* the track it belongs to, or -1 */
+    int x, y, w, h;    /* bounding box, full-resolution pixels */
+    int area;          /* defective pixels */
+    float cx, cy;      /* centre */
+    float contrast;    /* against its surround, in 8-bit levels, signed */
+    float confidence;  /* 0 to 1 */
+    int fill;          /* enum SpFillMethod used, SP_FILL_NONE if not healed */
+} SpDefect;
+
 typedef struct SpSettings {
     /** Worker threads, 0 = one per core. */
     int threads;
@@ -149,6 +170,14 @@ SP_API int sp_send_frame(SpContext *ctx, SpFrame *frame);
  * and unchanged until its release() is called.
  */
 SP_API int sp_receive_frame(SpContext *ctx, SpFrame **frame);
+
+/**
+ * The defects found in a frame that sp_receive_frame() gave back: an array
+ * of *nb records, valid until the frame is released. Returns 0, or -EINVAL
+ * for a frame the library does not hold.
+ */
+SP_API int sp_frame_defects(SpContext *ctx, const SpFrame *frame,
+                            const SpDefect **defects, int *nb);
 
 /** Free everything; releases every frame still held. Accepts NULL. */
 SP_API void sp_close(SpContext **ctx);
