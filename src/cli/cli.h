@@ -67,4 +67,79 @@ void cli_log(const CliOptions *o, int level, const char *fmt, ...)
  * opaque. */
 void cli_lib_log(void *opaque, int level, const char *fmt, va_list vl);
 
+/* --- util.c: what every job shares --------------------------------- */
+
+/* Install SIGINT / SIGTERM handlers that set cli_interrupted. */
+void cli_setup_signals(void);
+
+/* Whether the output may be written: refuses the input as output, and an
+ * existing output unless -y (asks on a terminal when neither -y nor -n).
+ * Returns CLI_EXIT_OK or the exit code to leave with, after a message. */
+int cli_check_output(const CliOptions *o, const char *input, const char *output);
+
+/* A temporary name in the output's folder, keeping its extension:
+ * "dir/.name.spotheal-PID.ext". Returns 0, or -ENAMETOOLONG. */
+int cli_temp_path(const char *final, char *buf, size_t size);
+
+/* Move a finished temporary file to its final name (atomic rename). */
+int cli_commit_output(const CliOptions *o, const char *tmp, const char *final);
+
+/* Progress: a one-line display on a terminal (-stats), key=value blocks
+ * for scripts (-progress FILE|pipe:N), both at most twice a second. */
+typedef struct CliProgress {
+    FILE *kv;          /* -progress destination, or NULL */
+    int kv_close;
+    int tty;           /* draw the one-line display */
+    double start, last;
+    int64_t frames;
+    double out_time;   /* seconds of media written */
+    double total;      /* expected seconds or frames, 0 if unknown */
+} CliProgress;
+
+int cli_progress_open(CliProgress *p, const CliOptions *o);
+void cli_progress_update(CliProgress *p, int64_t frames, double out_time, int final);
+void cli_progress_close(CliProgress *p);
+
+/* Seconds from a monotonic clock. */
+double cli_now(void);
+
+/* --- report.c: the JSON defect report (docs/report.md) --------------- */
+
+typedef struct CliReport CliReport;
+
+/* Start a report at path (written under a temporary name, renamed at
+ * close). Returns 0 or a negative error, after a message. */
+int cli_report_open(CliReport **r, const CliOptions *o, const char *path,
+                    const char *input, int width, int height);
+
+/* Add one frame given back by the library: its defects, its time in
+ * seconds (or < 0 if unknown) and its file name (image sequences, or NULL). */
+int cli_report_frame(CliReport *r, SpContext *ctx, const SpFrame *f,
+                     double time, const char *name);
+
+/* Finish the report (tracks summary), move it into place. With ok == 0
+ * the temporary file is removed instead. Accepts NULL. */
+int cli_report_close(CliReport **r, int ok);
+
+/* --- video.c ---------------------------------------------------------- */
+
+/* The whole job for a video input (repair or analyze). Returns an exit code. */
+int cli_run_video(const CliOptions *o);
+
+/* --- images.c --------------------------------------------------------- */
+
+/* 1 if spec names still images: a printf pattern ("%05d"), a glob, a
+ * directory, or a file ending in .jpg/.jpeg/.png (any case); else 0. */
+int cli_is_image_spec(const char *spec);
+
+/* The whole job for an image sequence (repair or analyze). Returns an
+ * exit code. */
+int cli_run_images(const CliOptions *o);
+
+/* Load a mask PNG: *mask gets w * h bytes (stride w), nonzero where the
+ * mask is white (any channel > 127, alpha > 0). Logs an error naming the
+ * file and the cause; returns 0 or a negative error. */
+int cli_load_mask(const CliOptions *o, const char *path, uint8_t **mask,
+                  int *w, int *h);
+
 #endif /* SPOTHEAL_SRC_CLI_CLI_H */

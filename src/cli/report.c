@@ -1,0 +1,217 @@
+/*
+ * The JSON defect report: written as the frames go by, so a long clip
+ * needs no memory for it but the per-track summary (one entry per track).
+ * Format: docs/report.md.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/cli/cli.h"
+
+typedef struct TrackSum {
+    int id, kind, fill;
+    int64_t first, last, frames;
+    double sx, sy, contrast, confidence;
+    int min_w, max_w;
+} TrackSum;
+
+struct CliReport {
+    const CliOptions *o;
+    FILE *f;
+    char path[4096], tmp[4096];
+    int64_t nb_frames, nb_defects;
+    TrackSum *tracks;
+    int nb_tracks, tracks_cap;
+};
+
+static const char *kind_name(int kind)
+{
+    switch (kind) {
+    case SP_KIND_DARK:    return "dark";
+    case SP_KIND_BRIGHT:  return "bright";
+    case SP_KIND_HOT:     return "hot";
+    case SP_KIND_STUCK:   return "stuck";
+    case SP_KIND_DEAD:    return "dead";
+    case SP_KIND_MISSING: return "missing";
+    case SP_KIND_USER:    return "mask";
+    }
+    return "unknown";
+}
+
+static const char *fill_name(int fill)
+{
+    switch (fill) {
+    case SP_FILL_SPATIAL:  return "spatial";
+    case SP_FILL_PATCH:    return "patch";
+    case SP_FILL_TEMPORAL: return "temporal";
+    case SP_FILL_GAIN:     return "gain";
+    }
+    return "none";
+}
+
+static void put_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+int cli_report_open(CliReport **out, const CliOptions *o, const char *path,
+                    const char *input, int width, int height)
+{
+    CliReport *r;
+    int ret;
+
+    *out = NULL;
+    r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    r->o = o;
+    snprintf(r->path, sizeof(r->path), "%s", path);
+    if (!strcmp(path, "-")) {
+        r->f = stdout;
+    } else {
+        if ((ret = cli_temp_path(path, r->tmp, sizeof(r->tmp))) < 0 ||
+            !(r->f = fopen(r->tmp, "w"))) {
+            ret = ret < 0 ? ret : -errno;
+            cli_log(o, SP_LOG_ERROR, "cannot write the report '%s': %s\n",
+                    path, strerror(-ret));
+            free(r);
+            return ret;
+        }
+    }
+    fprintf(r->f, "{\n  \"spotheal\": \"%s\",\n  \"input\": ", sp_version());
+    put_string(r->f, input);
+    fprintf(r->f, ",\n  \"width\": %d,\n  \"height\": %d,\n  \"frames\": [",
+            width, height);
+    *out = r;
+    return 0;
+}
+
+static TrackSum *track_sum(CliReport *r, int id)
+{
+    int i;
+
+    for (i = 0; i < r->nb_tracks; i++)
+        if (r->tracks[i].id == id)
+            return &r->tracks[i];
+    if (r->nb_tracks == r->tracks_cap) {
+        int cap = r->tracks_cap ? r->tracks_cap * 2 : 64;
+        TrackSum *n = realloc(r->tracks, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        r->tracks = n;
+        r->tracks_cap = cap;
+    }
+    memset(&r->tracks[r->nb_tracks], 0, sizeof(TrackSum));
+    r->tracks[r->nb_tracks].id = id;
+    r->tracks[r->nb_tracks].first = -1;
+    return &r->tracks[r->nb_tracks++];
+}
+
+int cli_report_frame(CliReport *r, SpContext *ctx, const SpFrame *f,
+                     double time, const char *name)
+{
+    const SpDefect *d;
+    int nb, i;
+
+    if (!r)
+        return 0;
+    if (sp_frame_defects(ctx, f, &d, &nb) < 0)
+        nb = 0;
+    fprintf(r->f, "%s\n    {\"frame\": %lld", r->nb_frames ? "," : "",
+            (long long)f->index);
+    if (time >= 0)
+        fprintf(r->f, ", \"time\": %.6f", time);
+    if (name) {
+        fputs(", \"file\": ", r->f);
+        put_string(r->f, name);
+    }
+    fputs(", \"defects\": [", r->f);
+    for (i = 0; i < nb; i++) {
+        const SpDefect *e = &d[i];
+        fprintf(r->f, "%s\n      {\"kind\": \"%s\", \"track\": %d, \"x\": %d, "
+                "\"y\": %d, \"w\": %d, \"h\": %d, \"cx\": %.2f, \"cy\": %.2f, "
+                "\"area\": %d, \"contrast\": %.1f, \"confidence\": %.3f, "
+                "\"fill\": \"%s\"}", i ? "," : "", kind_name(e->kind),
+                e->track, e->x, e->y, e->w, e->h, e->cx, e->cy, e->area,
+                e->contrast, e->confidence, fill_name(e->fill));
+        if (e->track >= 0) {
+            TrackSum *t = track_sum(r, e->track);
+            if (!t)
+                return -ENOMEM;
+            if (t->first < 0) {
+                t->first = f->index;
+                t->kind = e->kind;
+                t->min_w = e->w;
+            }
+            t->last = f->index;
+            t->frames++;
+            t->sx += e->cx;
+            t->sy += e->cy;
+            t->contrast += e->contrast;
+            t->confidence += e->confidence;
+            t->fill = e->fill;
+            if (e->w < t->min_w) t->min_w = e->w;
+            if (e->w > t->max_w) t->max_w = e->w;
+        }
+    }
+    fputs(nb ? "\n    ]}" : "]}", r->f);
+    r->nb_frames++;
+    r->nb_defects += nb;
+    return ferror(r->f) ? -EIO : 0;
+}
+
+int cli_report_close(CliReport **pr, int ok)
+{
+    CliReport *r = *pr;
+    int i, ret = 0;
+
+    if (!r)
+        return 0;
+    *pr = NULL;
+    fputs(r->nb_frames ? "\n  ],\n  \"tracks\": [" : "],\n  \"tracks\": [", r->f);
+    for (i = 0; i < r->nb_tracks; i++) {
+        const TrackSum *t = &r->tracks[i];
+        double n = t->frames ? (double)t->frames : 1;
+        fprintf(r->f, "%s\n    {\"track\": %d, \"kind\": \"%s\", \"first\": %lld, "
+                "\"last\": %lld, \"frames\": %lld, \"cx\": %.2f, \"cy\": %.2f, "
+                "\"min_w\": %d, \"max_w\": %d, \"contrast\": %.1f, "
+                "\"confidence\": %.3f, \"fill\": \"%s\"}", i ? "," : "",
+                t->id, kind_name(t->kind), (long long)t->first,
+                (long long)t->last, (long long)t->frames, t->sx / n, t->sy / n,
+                t->min_w, t->max_w, t->contrast / n, t->confidence / n,
+                fill_name(t->fill));
+    }
+    fprintf(r->f, "%s],\n  \"summary\": {\"frames\": %lld, \"defects\": %lld, "
+            "\"tracks\": %d}\n}\n", r->nb_tracks ? "\n  " : "",
+            (long long)r->nb_frames, (long long)r->nb_defects, r->nb_tracks);
+    if (r->f != stdout) {
+        if (fclose(r->f) != 0 && ok) {
+            ret = -errno;
+            cli_log(r->o, SP_LOG_ERROR, "cannot write the report '%s': %s\n",
+                    r->path, strerror(-ret));
+            ok = 0;
+        }
+        if (ok)
+            ret = cli_commit_output(r->o, r->tmp, r->path);
+        else
+            unlink(r->tmp);
+    } else {
+        fflush(stdout);
+    }
+    free(r->tracks);
+    free(r);
+    return ret;
+}
