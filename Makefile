@@ -51,7 +51,7 @@ LIB_SO  = $(O)/libspotheal.so.$(SOVERSION)
 PC      = $(O)/spotheal.pc
 CLI     = $(O)/spotheal
 
-.PHONY: all deps demo check asan ubsan bench install uninstall clean tests
+.PHONY: all deps demo demo-run check check-run asan ubsan bench bench-run install uninstall clean tests
 
 all: $(LIB_A) $(LIB_SO) $(PC) $(CLI)
 
@@ -85,7 +85,13 @@ $(O)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJS) $(LIB_A) $(filter-out $(O)/src
 
 tests: all $(TEST_BINS)
 
-check: tests
+# check, demo and bench first install what is missing, then run in a new
+# make so that the pkg-config flags are read after the install.
+check:
+	@sh tools/deps.sh
+	@$(MAKE) --no-print-directory check-run
+
+check-run: tests
 	@O=$(O) sh tests/run.sh
 
 asan:
@@ -94,10 +100,18 @@ asan:
 
 ubsan: asan
 
-bench: all
+bench:
+	@sh tools/deps.sh
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all
 	@O=$(O) sh bench/run.sh
 
-demo: all
+demo:
+	@sh tools/deps.sh
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all
 	@O=$(O) sh tools/demo.sh
 
 install: all
