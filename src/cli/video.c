@@ -22,6 +22,7 @@
  *    so a failed or interrupted run leaves nothing under the output's name.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,7 @@ typedef struct VideoJob {
     int prog_open;
     CliReport *report;
 
-    int64_t frames_in, frames_out, bad_packets;
+    int64_t frames_in, frames_out, bad_packets, bad_frames;
     int64_t first_pts, last_pts;
     int read_error;
 } VideoJob;
@@ -130,6 +131,10 @@ static void output_error(VideoJob *j, const char *what, int err)
                 j->out_name, what, err_str(err, e, sizeof(e)));
 }
 
+/* Errors libav* reported (a damaged or truncated input shows up here even
+ * when the decoder conceals it); its threads may log at once. */
+static atomic_int av_errors;
+
 static void av_log_to_cli(void *avcl, int level, const char *fmt, va_list vl)
 {
     /* libav*'s own chatter: only at -v verbose and above, prefixed by the
@@ -137,7 +142,9 @@ static void av_log_to_cli(void *avcl, int level, const char *fmt, va_list vl)
     static int print_prefix = 1;
     char line[1024];
 
-    if (level > av_log_get_level())
+    if (level <= AV_LOG_ERROR)
+        atomic_fetch_add(&av_errors, 1);
+    if (level > av_log_get_level() || av_log_get_level() < AV_LOG_WARNING)
         return;
     av_log_format_line(avcl, level, fmt, vl, line, sizeof(line), &print_prefix);
     fputs(line, stderr);
@@ -858,6 +865,8 @@ static int take_frame(VideoJob *j, AVFrame *frame)
     }
     frame->pts = pts;
     j->last_pts = pts;
+    if (frame->decode_error_flags || (frame->flags & AV_FRAME_FLAG_CORRUPT))
+        j->bad_frames++;
     j->frames_in++;
 
     if (frame->format == j->work_fmt && frame->width == j->work_w &&
@@ -1059,16 +1068,20 @@ static int run(VideoJob *j)
     if (j->prog_open)
         cli_progress_update(&j->prog, j->frames_out,
                             (j->last_pts - j->first_pts) * av_q2d(j->vst->time_base), 1);
-    if (j->bad_packets || j->read_error ||
-        (j->vst->nb_frames > 0 && j->frames_in < j->vst->nb_frames))
+    if (j->bad_packets || j->bad_frames || j->read_error || atomic_load(&av_errors) ||
+        (j->vst->nb_frames > 0 && j->frames_in < j->vst->nb_frames)) {
+        char announced[64] = "";
+        if (j->vst->nb_frames > 0)
+            snprintf(announced, sizeof(announced), " of %lld announced",
+                     (long long)j->vst->nb_frames);
         cli_log(j->o, SP_LOG_WARNING, "'%s' is damaged or truncated: %lld "
-                "pictures decoded%s%lld%s, %lld damaged packets; %s\n",
-                j->in_name, (long long)j->frames_in,
-                j->vst->nb_frames > 0 ? " of " : "",
-                (long long)(j->vst->nb_frames > 0 ? j->vst->nb_frames : 0),
-                j->vst->nb_frames > 0 ? " announced" : "",
-                (long long)j->bad_packets,
+                "pictures decoded%s, %lld of them damaged, %lld packets "
+                "unreadable, %d read or decode errors; %s (-v verbose "
+                "shows the errors)\n", j->in_name, (long long)j->frames_in,
+                announced, (long long)j->bad_frames, (long long)j->bad_packets,
+                atomic_load(&av_errors),
                 j->analyze ? "analysed what decodes" : "repaired what decodes");
+    }
     return 0;
 }
 
@@ -1087,7 +1100,7 @@ int cli_run_video(const CliOptions *o)
     av_log_set_callback(av_log_to_cli);
     av_log_set_level(o->loglevel >= SP_LOG_DEBUG ? AV_LOG_DEBUG
                      : o->loglevel >= SP_LOG_VERBOSE ? AV_LOG_WARNING
-                     : AV_LOG_QUIET);
+                     : AV_LOG_ERROR);
     if (!j->analyze && (ret = cli_check_output(o, o->inputs[0], o->output)) != CLI_EXIT_OK)
         return ret;
 
