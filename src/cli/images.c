@@ -116,19 +116,19 @@ int cli_image_read(const CliOptions *o, CliImage *img, int keep_orig)
     FILE *fp;
     uint8_t sig[8] = { 0 };
 
-    /* the content decides, the name only breaks ties */
+    /* the content decides, not the name */
     if (!(fp = fopen(img->path, "rb"))) {
         ret = -errno;
         cli_log(o, SP_LOG_ERROR, "cannot read '%s': %s\n", img->path,
                 strerror(-ret));
         return ret;
     }
-    if (fread(sig, 1, sizeof(sig), fp) >= 2) {
-        if (sig[0] == 0xff && sig[1] == 0xd8)
-            type = CLI_IMG_JPEG;
-        else if (!memcmp(sig, "\x89PNG\r\n\x1a\n", 8))
-            type = CLI_IMG_PNG;
-    }
+    if (fread(sig, 1, sizeof(sig), fp) >= 2 && sig[0] == 0xff && sig[1] == 0xd8)
+        type = CLI_IMG_JPEG;
+    else if (!memcmp(sig, "\x89PNG\r\n\x1a\n", 8))
+        type = CLI_IMG_PNG;
+    else
+        type = CLI_IMG_NONE;
     fclose(fp);
     img->type = type;
     if (type == CLI_IMG_JPEG)

@@ -256,8 +256,8 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig)
         if (jpeg_read_raw_data(&c, planes, j->max_v * DCTSIZE) == 0)
             break; /* suspension cannot happen with a memory source */
     }
-    jpeg_finish_decompress(&c);
-
+    /* saved markers live in libjpeg's image pool: copy them before
+     * jpeg_finish_decompress() frees it */
     for (m = c.marker_list; m; m = m->next) {
         CliJpegMarker *nm = realloc(j->markers, (j->nb_markers + 1) * sizeof(*nm));
         if (!nm) {
@@ -276,6 +276,7 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig)
         memcpy(nm->data, m->data, m->data_length);
         j->nb_markers++;
     }
+    jpeg_finish_decompress(&c);
     if (err.warnings) {
         j->corrupt = 1;
         cli_log(o, SP_LOG_WARNING, "'%s': damaged or truncated JPEG data "

@@ -28,7 +28,25 @@ typedef struct PngErr {
     const char *path;
     char msg[256];
     int warnings;
+    FILE *fp;
+    size_t past_end;  /* zero bytes handed out after the end of the file */
 } PngErr;
+
+/* Reads the file; past its end hands out zeros (a truncated file then
+ * fails inside the image data, after the rows that were there decoded),
+ * up to a limit. */
+static void read_fn(png_structp png, png_bytep data, size_t len)
+{
+    PngErr *e = png_get_error_ptr(png);
+    size_t n = fread(data, 1, len, e->fp);
+
+    if (n < len) {
+        memset(data + n, 0, len - n);
+        e->past_end += len - n;
+        if (e->past_end > (1 << 20))
+            png_error(png, "unexpected end of file");
+    }
+}
 
 static void perr_error(png_structp png, png_const_charp msg)
 {
@@ -136,7 +154,7 @@ static void pack_row(const SpFrame *f, uint8_t *row, int y, int ch)
 
 int cli_png_read(const CliOptions *o, CliImage *img)
 {
-    PngErr err = { o, img->path, "", 0 };
+    PngErr err = { o, img->path, "", 0, NULL, 0 };
     png_structp png = NULL;
     png_infop info = NULL, end = NULL;
     SpFrame *f = &img->frame;
@@ -173,7 +191,8 @@ int cli_png_read(const CliOptions *o, CliImage *img)
             /* rows read one by one: keep the part that decoded */
             cli_log(o, SP_LOG_WARNING, "'%s': damaged or truncated PNG data "
                     "(%s): %d of %d rows decoded, the rest left black\n",
-                    img->path, err.msg, got_rows, f->height);
+                    img->path, err.past_end ? "the file ends early" : err.msg,
+                    got_rows, f->height);
             ret = save_chunks(png, info, &img->png);
         } else {
             cli_log(o, SP_LOG_ERROR, "'%s': damaged PNG: %s\n", img->path,
@@ -182,7 +201,9 @@ int cli_png_read(const CliOptions *o, CliImage *img)
         }
         goto end;
     }
-    png_init_io(png, fp);
+    err.fp = fp;
+    png_set_read_fn(png, &err, read_fn);
+    png_set_crc_action(png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
     png_set_sig_bytes(png, 8);
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_IF_SAFE, NULL, 0);
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_ALWAYS, kept_chunks, NB_KEPT);
@@ -250,6 +271,9 @@ int cli_png_read(const CliOptions *o, CliImage *img)
     if ((ret = save_chunks(png, info, &img->png)) < 0 ||
         (ret = save_chunks(png, end, &img->png)) < 0)
         goto end;
+    if (err.past_end)
+        cli_log(o, SP_LOG_WARNING, "'%s': truncated PNG (the end is "
+                "missing): the image decoded whole\n", img->path);
     ret = 0;
 end:
     if (ret == -ENOMEM)
@@ -263,7 +287,7 @@ end:
 
 int cli_png_write(const CliOptions *o, const CliImage *img, const char *path)
 {
-    PngErr err = { o, img->out_path, "", 0 };
+    PngErr err = { o, img->out_path, "", 0, NULL, 0 };
     const SpFrame *f = &img->frame;
     png_structp png = NULL;
     png_infop info = NULL;
