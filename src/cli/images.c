@@ -15,6 +15,7 @@
  * first is written: -n (or no answer) refuses, -y overwrites.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -428,6 +429,12 @@ int cli_run_images(const CliOptions *o)
         goto end;
     }
     job.keep_orig = job.write && !o->reencode && o->qscale < 1;
+
+    /* Every image allocates the same large buffers (planes, libjpeg's
+     * coefficient arrays): keep freed memory for the next one instead of
+     * mapping fresh pages for each (page faults took 40 % of the time). */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     cli_log(o, SP_LOG_VERBOSE, "%d image%s from '%s'\n", job.seq.nb,
             job.seq.nb == 1 ? "" : "s", o->inputs[0]);
 

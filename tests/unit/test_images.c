@@ -916,7 +916,10 @@ static void test_mask_loader(void **state)
     assert_int_equal(cli_load_mask(&o, tp("text.jpg"), &m, &w, &h), -EINVAL);
     assert_null(m);
     f = fopen(tp("bad.png"), "wb");
-    fwrite("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDRgarbage", 1, 27, f);
+    {
+        static const char bad[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDRgarbage";
+        fwrite(bad, 1, sizeof(bad) - 1, f);
+    }
     fclose(f);
     assert_true(cli_load_mask(&o, tp("bad.png"), &m, &w, &h) < 0);
     assert_null(m);
