@@ -60,7 +60,9 @@ static void print_help(void)
            "  -preset NAME        encoder preset (libx264: ultrafast ... veryslow)\n"
            "  -b:v RATE           target bit rate (e.g. 8M)\n"
            "  -pix_fmt FMT        output pixel format (default: the input's)\n"
-           "  -q:v N              quality scale; JPEG quality 1-100 for images\n"
+           "  -q:v N              quality scale; JPEG images: 1 (best) to 31 as ffmpeg's,\n"
+           "                      instead of the input's own tables\n"
+           "  --reencode          JPEG images re-encoded whole, not only the changed blocks\n"
            "  -threads N          threads, 0 = one per core (default)\n"
            "\nMessages and progress:\n"
            "  -v LEVEL            quiet, error, warning, info, verbose, debug or a number\n"
@@ -231,6 +233,7 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         if (!strcmp(a, "--reencode")) { o->reencode = 1; continue; }
         if (!strcmp(a, "-stats")) { o->stats = 1; continue; }
         if (!strcmp(a, "-nostats")) { o->stats = 0; continue; }
+        if (!strcmp(a, "--reencode")) { o->reencode = 1; continue; }
         if (!strcmp(a, "--show")) {
             o->show = 1;
             if ((ret = add_lib_option(o, "show", 4, "1")) != CLI_EXIT_OK)
