@@ -304,17 +304,31 @@ end:
  * coefficient divided by the table's step and rounded to the nearest
  * integer, halves away from zero as libjpeg's integer quantiser does.
  */
+/* cos(k pi / 16), k = 0..8 */
+static const double cos16[9] = {
+    1.0, 0.98078528040323043, 0.92387953251128674, 0.83146961230254524,
+    0.70710678118654757, 0.55557023301960229, 0.38268343236508984,
+    0.19509032201612833, 0.0,
+};
+
+/* cos(k pi / 16) for any k >= 0, from the first quadrant by symmetry */
+static double cos_pi16(int k)
+{
+    k %= 32;
+    if (k > 16)
+        k = 32 - k;
+    return k <= 8 ? cos16[k] : -cos16[16 - k];
+}
+
 void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
                          const uint16_t *quant, int16_t *out)
 {
-    static const double pi = 3.14159265358979323846;
     double basis[8][8], tmp[8][8];
     int u, v, x, y;
 
     for (u = 0; u < 8; u++)
         for (x = 0; x < 8; x++)
-            basis[u][x] = (u ? 0.5 : 0.5 / sqrt(2.0)) *
-                          cos((2 * x + 1) * u * pi / 16);
+            basis[u][x] = (u ? 0.5 : 0.5 * cos16[4]) * cos_pi16((2 * x + 1) * u);
     for (y = 0; y < 8; y++)
         for (u = 0; u < 8; u++) {
             double s = 0;
