@@ -62,7 +62,6 @@ static void print_help(void)
            "  -pix_fmt FMT        output pixel format (default: the input's)\n"
            "  -q:v N              quality scale; JPEG images: 1 (best) to 31 as ffmpeg's,\n"
            "                      instead of the input's own tables\n"
-           "  --reencode          JPEG images re-encoded whole, not only the changed blocks\n"
            "  -threads N          threads, 0 = one per core (default)\n"
            "\nMessages and progress:\n"
            "  -v LEVEL            quiet, error, warning, info, verbose, debug or a number\n"
@@ -233,7 +232,6 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         if (!strcmp(a, "--reencode")) { o->reencode = 1; continue; }
         if (!strcmp(a, "-stats")) { o->stats = 1; continue; }
         if (!strcmp(a, "-nostats")) { o->stats = 0; continue; }
-        if (!strcmp(a, "--reencode")) { o->reencode = 1; continue; }
         if (!strcmp(a, "--show")) {
             o->show = 1;
             if ((ret = add_lib_option(o, "show", 4, "1")) != CLI_EXIT_OK)
