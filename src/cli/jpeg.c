@@ -156,6 +156,9 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig)
         c.err->format_message((j_common_ptr)&c, msg);
         if (c.err->msg_code == JERR_NO_SOI)
             cli_log(o, SP_LOG_ERROR, "'%s' is not a JPEG image\n", img->path);
+        else if (c.err->msg_code == JERR_BAD_PRECISION)
+            cli_log(o, SP_LOG_ERROR, "'%s': unsupported JPEG (%s): only 8-bit "
+                    "samples are handled\n", img->path, msg);
         else
             cli_log(o, SP_LOG_ERROR, "'%s': damaged JPEG: %s\n", img->path, msg);
         ret = -EINVAL;
@@ -432,8 +435,8 @@ static int write_full(const CliOptions *o, const CliImage *img, FILE *out,
         for (ci = 0; ci < j->nb_comp; ci++)
             c.comp_info[ci].quant_tbl_no = j->quant_no[ci];
     }
-    c.optimize_coding = TRUE;
     c.arith_code = j->arith;
+    c.optimize_coding = !j->arith; /* arithmetic coding adapts by itself */
     c.restart_interval = j->restart_interval;
     if (j->progressive)
         jpeg_simple_progression(&c);
@@ -548,8 +551,8 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     jpeg_copy_critical_parameters(&s, &c);
     c.write_JFIF_header = FALSE;
     c.write_Adobe_marker = FALSE;
-    c.optimize_coding = TRUE;
     c.arith_code = s.arith_code;
+    c.optimize_coding = !s.arith_code;
     c.restart_interval = s.restart_interval;
     if (s.progressive_mode)
         jpeg_simple_progression(&c);

@@ -91,10 +91,14 @@ static void pattern_rgb(uint8_t *rgb, int w, int h, int seed)
         }
 }
 
+#define JF_PROGRESSIVE 1
+#define JF_RESTART     2
+#define JF_ARITH       4
+
 /* A JPEG with JFIF, EXIF, ICC and COM markers; luma sampling hs x vs;
- * a dark square (a dust spot) at spot_x, spot_y if spot_x >= 0. */
+ * flags JF_*; a dark square (a dust spot) at spot_x, spot_y if spot_x >= 0. */
 static void make_jpeg(const char *path, int w, int h, int hs, int vs, int gray,
-                      int quality, int progressive, int spot_x, int spot_y,
+                      int quality, int flags, int spot_x, int spot_y,
                       int seed)
 {
     struct jpeg_compress_struct c;
@@ -126,8 +130,12 @@ static void make_jpeg(const char *path, int w, int h, int hs, int vs, int gray,
         c.comp_info[0].h_samp_factor = hs;
         c.comp_info[0].v_samp_factor = vs;
     }
-    if (progressive)
+    if (flags & JF_PROGRESSIVE)
         jpeg_simple_progression(&c);
+    if (flags & JF_RESTART)
+        c.restart_interval = 3;
+    if (flags & JF_ARITH)
+        c.arith_code = TRUE;
     jpeg_start_compress(&c, TRUE);
     jpeg_write_marker(&c, JPEG_APP0 + 1, exif, sizeof(exif) - 1);
     jpeg_write_marker(&c, JPEG_APP0 + 2, icc, sizeof(icc) - 1);
@@ -144,7 +152,7 @@ static void make_jpeg(const char *path, int w, int h, int hs, int vs, int gray,
 
 /* What a JPEG holds, read with libjpeg's coefficient API. */
 typedef struct JInfo {
-    int w, h, nb, progressive;
+    int w, h, nb, progressive, restart, arith;
     int hs[4], vs[4], bw[4], bh[4];
     uint16_t q[4][64];
     uint8_t markers[4096];
@@ -175,6 +183,8 @@ static void jinfo_read(const char *path, JInfo *ji)
     ji->h = d.image_height;
     ji->nb = d.num_components;
     ji->progressive = d.progressive_mode;
+    ji->restart = d.restart_interval;
+    ji->arith = d.arith_code;
     for (m = d.marker_list; m; m = m->next) {
         assert_true(ji->markers_len + m->data_length + 1 <= sizeof(ji->markers));
         ji->markers[ji->markers_len++] = m->marker;
@@ -230,6 +240,8 @@ static void assert_same_jpeg_layout(const JInfo *a, const JInfo *b)
     assert_int_equal(a->h, b->h);
     assert_int_equal(a->nb, b->nb);
     assert_int_equal(a->progressive, b->progressive);
+    assert_int_equal(a->restart, b->restart);
+    assert_int_equal(a->arith, b->arith);
     for (ci = 0; ci < a->nb; ci++) {
         assert_int_equal(a->hs[ci], b->hs[ci]);
         assert_int_equal(a->vs[ci], b->vs[ci]);
@@ -468,9 +480,10 @@ static void test_spec_and_order(void **state)
  * markers, and every block's coefficients. */
 static void test_jpeg_identity(void **state)
 {
-    static const struct { int hs, vs, gray, prog; } cases[] = {
+    static const struct { int hs, vs, gray, flags; } cases[] = {
         { 2, 2, 0, 0 }, { 2, 1, 0, 0 }, { 1, 1, 0, 0 }, { 1, 1, 1, 0 },
-        { 2, 2, 0, 1 },
+        { 2, 2, 0, JF_PROGRESSIVE }, { 4, 1, 0, JF_RESTART }, { 1, 2, 0, 0 },
+        { 2, 2, 0, JF_ARITH }, { 1, 1, 1, JF_PROGRESSIVE | JF_RESTART },
     };
     CliOptions o;
     char in[64], out[64], msg[4096];
@@ -486,7 +499,7 @@ static void test_jpeg_identity(void **state)
             snprintf(name, sizeof(name), "id%d/img_%d.jpg", k, i + 1);
             /* odd sizes: partial blocks and MCUs at the edges */
             make_jpeg(tp(name), 101, 67, cases[k].hs, cases[k].vs,
-                      cases[k].gray, 85, cases[k].prog, -1, 0, i);
+                      cases[k].gray, 85, cases[k].flags, -1, 0, i);
         }
         opts_init(&o, tp(in), tp(out));
         assert_int_equal(run_capture(&o, msg, sizeof(msg)), CLI_EXIT_OK);
