@@ -473,6 +473,65 @@ static int block_differs(const uint8_t *a, const uint8_t *b, ptrdiff_t stride)
     return 0;
 }
 
+/* Blocks of component ci: across, down. */
+static void comp_blocks(const CliImage *img, int ci, int *bw, int *bh)
+{
+    const CliJpegInfo *j = &img->jpg;
+    int cw = (int)(((long)img->frame.width * j->h_samp[ci] + j->max_h - 1) / j->max_h);
+    int ch = (int)(((long)img->frame.height * j->v_samp[ci] + j->max_v - 1) / j->max_v);
+
+    *bw = (cw + DCTSIZE - 1) / DCTSIZE;
+    *bh = (ch + DCTSIZE - 1) / DCTSIZE;
+}
+
+/* The blocks of component ci under the frame's touched box: r = x0, y0,
+ * x1, y1 inclusive. Returns 0 when there are none. */
+static int touched_blocks(const CliImage *img, int ci, int r[4])
+{
+    const SpFrame *f = &img->frame;
+    int sx = ci && f->color == SP_COLOR_YUV ? f->ss_x : 0;
+    int sy = ci && f->color == SP_COLOR_YUV ? f->ss_y : 0;
+    int bw, bh;
+
+    if (f->touched_w <= 0 || f->touched_h <= 0)
+        return 0;
+    comp_blocks(img, ci, &bw, &bh);
+    r[0] = (f->touched_x >> sx) / DCTSIZE;
+    r[1] = (f->touched_y >> sy) / DCTSIZE;
+    r[2] = ((f->touched_x + f->touched_w - 1) >> sx) / DCTSIZE;
+    r[3] = ((f->touched_y + f->touched_h - 1) >> sy) / DCTSIZE;
+    if (r[2] >= bw)
+        r[2] = bw - 1;
+    if (r[3] >= bh)
+        r[3] = bh - 1;
+    return r[0] <= r[2] && r[1] <= r[3];
+}
+
+static int block_changed(const CliImage *img, int ci, int bx, int by)
+{
+    const SpFrame *f = &img->frame;
+    ptrdiff_t off = (ptrdiff_t)by * DCTSIZE * f->stride[ci] + bx * DCTSIZE;
+
+    return block_differs(f->data[ci] + off,
+                         img->orig + (f->data[ci] - img->buf) + off,
+                         f->stride[ci]);
+}
+
+static int any_block_changed(const CliImage *img)
+{
+    int ci, bx, by, r[4];
+
+    for (ci = 0; ci < img->jpg.nb_comp; ci++) {
+        if (!touched_blocks(img, ci, r))
+            continue;
+        for (by = r[1]; by <= r[3]; by++)
+            for (bx = r[0]; bx <= r[2]; bx++)
+                if (block_changed(img, ci, bx, by))
+                    return 1;
+    }
+    return 0;
+}
+
 static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
                         CliJpegWriteStats *st)
 {
@@ -508,36 +567,23 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     for (ci = 0; ci < j->nb_comp; ci++) {
         jpeg_component_info *cp = &s.comp_info[ci];
         const uint16_t *q = j->quant[cp->quant_tbl_no];
-        int sx = ci ? f->ss_x : 0, sy = ci ? f->ss_y : 0;
-        int bx0, by0, bx1, by1, bx, by;
+        int bx, by, r[4];
 
-        if (f->color == SP_COLOR_GRAY)
-            sx = sy = 0;
         st->blocks += (int64_t)cp->width_in_blocks * cp->height_in_blocks;
-        if (f->touched_w <= 0 || f->touched_h <= 0)
+        if (!touched_blocks(img, ci, r))
             continue;
-        bx0 = (f->touched_x >> sx) / DCTSIZE;
-        by0 = (f->touched_y >> sy) / DCTSIZE;
-        bx1 = ((f->touched_x + f->touched_w - 1) >> sx) / DCTSIZE;
-        by1 = ((f->touched_y + f->touched_h - 1) >> sy) / DCTSIZE;
-        if (bx1 >= (int)cp->width_in_blocks)
-            bx1 = cp->width_in_blocks - 1;
-        if (by1 >= (int)cp->height_in_blocks)
-            by1 = cp->height_in_blocks - 1;
-        for (by = by0; by <= by1; by++) {
+        for (by = r[1]; by <= r[3]; by++) {
             JBLOCKARRAY row = NULL;
-            for (bx = bx0; bx <= bx1; bx++) {
+            for (bx = r[0]; bx <= r[2]; bx++) {
                 ptrdiff_t off = (ptrdiff_t)by * DCTSIZE * f->stride[ci] + bx * DCTSIZE;
-                const uint8_t *nw = f->data[ci] + off;
-                const uint8_t *old = img->orig + (f->data[ci] - img->buf) + off;
                 int16_t blk[64];
                 int k;
-                if (!block_differs(nw, old, f->stride[ci]))
+                if (!block_changed(img, ci, bx, by))
                     continue;
                 if (!row)
                     row = (*s.mem->access_virt_barray)((j_common_ptr)&s,
                           coefs[ci], by, 1, TRUE);
-                cli_jpeg_fdct_quant(nw, f->stride[ci], q, blk);
+                cli_jpeg_fdct_quant(f->data[ci] + off, f->stride[ci], q, blk);
                 for (k = 0; k < 64; k++)
                     row[0][bx][k] = blk[k];
                 st->changed++;
@@ -584,10 +630,21 @@ int cli_jpeg_write(const CliOptions *o, const CliImage *img, const char *path,
                 strerror(-ret));
         return ret;
     }
-    if (qscale >= 1 || full || !img->orig)
+    if (qscale >= 1 || full || !img->orig) {
         ret = write_full(o, img, out, qscale);
-    else
+    } else if (!img->jpg.corrupt && !any_block_changed(img)) {
+        /* nothing to re-encode: the input's own bytes are the answer (a
+         * damaged input is written whole instead, as it decoded) */
+        int ci, bw, bh;
+        for (ci = 0; ci < img->jpg.nb_comp; ci++) {
+            comp_blocks(img, ci, &bw, &bh);
+            st->blocks += (int64_t)bw * bh;
+        }
+        fwrite(img->jpg.file, 1, img->jpg.file_size, out);
+        ret = 0; /* a short write is caught by ferror() below */
+    } else {
         ret = write_blocks(o, img, out, st);
+    }
     if (fflush(out) != 0 || ferror(out)) {
         int err = errno ? errno : EIO;
         if (ret >= 0)

@@ -391,6 +391,47 @@ static void make_mask(const char *path, int w, int h, int x0, int y0, int s)
     free(row);
 }
 
+static int same_bytes(const char *a, const char *b)
+{
+    char cmd[1100];
+
+    snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+    return system(cmd) == 0;
+}
+
+static void quiet_emit(j_common_ptr c, int level)
+{
+    if (level < 0)
+        c->err->num_warnings++;
+}
+
+/* libjpeg decodes the file without a warning (complete, valid data). */
+static int jpeg_clean(const char *path)
+{
+    struct jpeg_decompress_struct d;
+    struct jpeg_error_mgr jerr;
+    FILE *f = fopen(path, "rb");
+    uint8_t *row;
+    long warnings;
+
+    assert_non_null(f);
+    d.err = jpeg_std_error(&jerr);
+    jerr.emit_message = quiet_emit;
+    jpeg_create_decompress(&d);
+    jpeg_stdio_src(&d, f);
+    jpeg_read_header(&d, TRUE);
+    jpeg_start_decompress(&d);
+    row = malloc((size_t)d.output_width * d.output_components);
+    while (d.output_scanline < d.output_height)
+        jpeg_read_scanlines(&d, &row, 1);
+    jpeg_finish_decompress(&d);
+    warnings = jerr.num_warnings;
+    jpeg_destroy_decompress(&d);
+    fclose(f);
+    free(row);
+    return warnings == 0;
+}
+
 static int exists(const char *path)
 {
     struct stat st;
@@ -513,6 +554,8 @@ static void test_jpeg_identity(void **state)
             assert_same_jpeg_layout(&ja, &jb);
             for (ci = 0; ci < ja.nb; ci++)
                 assert_int_equal(blocks_differ(&ja, &jb, ci), 0);
+            /* nothing changed: the file is copied byte for byte */
+            assert_true(same_bytes(tp(a), tp(b)));
             jinfo_free(&ja);
             jinfo_free(&jb);
         }
@@ -824,6 +867,8 @@ static void test_errors(void **state)
     assert_non_null(strstr(msg, "warning: '"));
     assert_non_null(strstr(msg, "cut.jpg': damaged or truncated"));
     assert_true(exists(tp("cut-out.jpg")));
+    assert_false(jpeg_clean(tp("cut.jpg")));
+    assert_true(jpeg_clean(tp("cut-out.jpg"))); /* written whole */
 
     /* truncated PNG */
     make_png(tp("pfull.png"), 64, 64, PNG_COLOR_TYPE_RGB, 8, 99);
