@@ -491,8 +491,11 @@ int cli_run_images(const CliOptions *o)
 
         if (i < job.seq.nb) {
             img = wait_image(&job, i, &err);
-            if (cli_interrupted)
+            if (cli_interrupted) {
+                if (img)
+                    release_frame(&img->frame);
                 goto interrupted;
+            }
             if (!img)
                 goto end;
             if (i == 0) {
