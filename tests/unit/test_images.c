@@ -712,6 +712,42 @@ static void test_jpeg_mask_blocks(void **state)
     assert_string_equal(hex, "e2724bc03f98caa8b81a3856f8b899ee");
 }
 
+/* The writer finds changed blocks itself: a sample changed outside the
+ * reported touched box is still written, and only its block changes. */
+static void test_jpeg_write_changed_block(void **state)
+{
+    CliOptions o;
+    CliImage img;
+    JInfo ja, jb;
+    CliJpegWriteStats st = { 0, 0 };
+    int ci;
+
+    (void)state;
+    make_jpeg(tp("wb.jpg"), 64, 48, 2, 2, 0, 90, 0, -1, 0, 5);
+    opts_init(&o, NULL, NULL);
+    memset(&img, 0, sizeof(img));
+    img.path = tp("wb.jpg");
+    img.out_path = tp("wb-out.jpg");
+    assert_int_equal(cli_image_read(&o, &img, 1), 0);
+    assert_non_null(img.orig);
+    /* luma sample (37, 21): block (4, 2); nothing reported as touched */
+    img.frame.data[0][21 * img.frame.stride[0] + 37] ^= 0x80;
+    assert_int_equal(cli_jpeg_write(&o, &img, tp("wb-out.jpg"), -1, 0, &st), 0);
+    assert_int_equal(st.changed, 1);
+    assert_int_equal(st.blocks, 8 * 6 + 2 * 4 * 3);
+    cli_image_free(&img);
+    jinfo_read(tp("wb.jpg"), &ja);
+    jinfo_read(tp("wb-out.jpg"), &jb);
+    assert_same_jpeg_layout(&ja, &jb);
+    assert_int_equal(blocks_differ(&ja, &jb, 0), 1);
+    assert_memory_not_equal(ja.coef[0] + (2 * 8 + 4) * 64,
+                            jb.coef[0] + (2 * 8 + 4) * 64, 64 * sizeof(JCOEF));
+    for (ci = 1; ci < 3; ci++)
+        assert_int_equal(blocks_differ(&ja, &jb, ci), 0);
+    jinfo_free(&ja);
+    jinfo_free(&jb);
+}
+
 /* -q:v N writes ffmpeg's tables for N; --reencode keeps the input's. */
 static void test_jpeg_qscale_reencode(void **state)
 {
@@ -1007,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_jpeg_identity),
         cmocka_unit_test(test_fdct_matches_libjpeg),
         cmocka_unit_test(test_jpeg_mask_blocks),
+        cmocka_unit_test(test_jpeg_write_changed_block),
         cmocka_unit_test(test_jpeg_qscale_reencode),
         cmocka_unit_test(test_png_identity),
         cmocka_unit_test(test_single_image),
