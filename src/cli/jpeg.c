@@ -31,7 +31,6 @@
  * ICC profile chunks, Adobe, comments), and libjpeg adds none of its own.
  */
 #include <errno.h>
-#include <math.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
