@@ -105,8 +105,9 @@ void cli_image_free(CliImage *img)
     if (!img)
         return;
     free(img->buf);
-    free(img->orig);
-    img->buf = img->orig = NULL;
+    free(img->block_hash);
+    img->buf = NULL;
+    img->block_hash = NULL;
     cli_jpeg_info_free(&img->jpg);
     cli_png_info_free(&img->png);
 }
@@ -195,10 +196,6 @@ static CliImage *read_one(ImgJob *job, int i, int *err)
         cli_image_free(img);
         free(img);
         return NULL;
-    }
-    if (img->type != CLI_IMG_JPEG && job->keep_orig) {
-        free(img->orig);
-        img->orig = NULL;
     }
     img->frame.release = release_frame;
     img->frame.opaque = img;
