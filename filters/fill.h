@@ -1,0 +1,125 @@
+/*
+ * The fill stage's shared parts: its context, the per-plane defect maps,
+ * and the methods (spatial, temporal, gain, patch), each in its own file
+ * (fill_spatial.c, fill_temporal.c, fill_gain.c; the patch fill shares the
+ * temporal fill's matching and lives in fill_temporal.c), driven by fill.c.
+ *
+ * Coordinates: regions are in full-resolution (luma) pixels; each plane's
+ * maps are at that plane's resolution. A plane's hole map holds, for every
+ * sample of the current frame, 0 when healthy or the defect weight 1..255
+ * (255: wholly defective, less: a soft edge blended with the original).
+ */
+#ifndef SPOTHEAL_FILTERS_FILL_H
+#define SPOTHEAL_FILTERS_FILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filters/filter.h"
+
+#define FILL_MAX_REFS 16     /* neighbour frames, both directions together */
+#define FILL_MAX_CAND 4      /* candidates combined per sample */
+
+/* One neighbour frame as seen from the region being filled. */
+typedef struct FillRef {
+    const SpFrame *f;
+    int dist;          /* frames from the current one: < 0 past, > 0 future, 0 itself */
+    const uint8_t *bad;/* full-size luma map of the frame's defects, 0 = usable */
+    double vx, vy;     /* where the region's content is in this frame, minus where it is now */
+    double cost;       /* mean absolute mismatch over the ring, in 8-bit levels */
+    int ok;            /* the match passed the checks */
+} FillRef;
+
+/* A growable scratch buffer, kept from frame to frame. */
+typedef struct FillBuf {
+    void *p;
+    size_t size;
+} FillBuf;
+
+/* Per-track attenuation model of a dimming spot (see fill_gain.c). */
+typedef struct FillGainTrack {
+    int track;         /* -1: free */
+    int64_t last;      /* last frame index it was updated */
+    double strength, radius, shape;
+    double weight;     /* how many fits have been averaged in */
+} FillGainTrack;
+
+#define FILL_GAIN_TRACKS 64
+
+typedef struct FillContext {
+    /* options */
+    int method;           /* enum SpFillMethod or SP_FILL_NONE = auto */
+    int show;
+    int frames;           /* neighbour frames looked at, each direction */
+    int search;           /* motion search range, pixels */
+    double max_cost;      /* ring mismatch above which a match is refused */
+    double min_gain;      /* attenuation below which the gain fill inpaints */
+
+    int nb_planes;
+    int pw[4], ph[4];
+    int depth;
+    uint8_t *hole[4];     /* current frame, per plane */
+    uint8_t *badmap[FILL_MAX_REFS];  /* neighbours' defects, full-size luma */
+    FillBuf badbox[FILL_MAX_REFS];   /* boxes marked in each, to clear them */
+    int nb_badbox[FILL_MAX_REFS];
+    FillRef refs[FILL_MAX_REFS];
+    int nb_refs;
+
+    FillBuf ring;         /* luma ring positions of the region, (x, y) pairs */
+    FillBuf cand;         /* candidates: FILL_MAX_CAND values + weights per sample */
+    FillBuf est;          /* estimate per luma sample of the region (gain fill) */
+    FillBuf tmp;
+
+    FillGainTrack gain[FILL_GAIN_TRACKS];
+} FillContext;
+
+int sp_fill_buf_reserve(FillBuf *b, size_t size);
+void sp_fill_buf_free(FillBuf *b);
+
+/* Plane-resolution box of a full-resolution region, clipped to the plane;
+ * returns 0 when empty. */
+int sp_fill_plane_box(const FillContext *s, const SpFrame *f, int p,
+                      const SpRegion *r, int *x0, int *y0, int *x1, int *y1);
+
+/* The hole map of plane p (full-size planes share plane 0's). */
+static inline uint8_t *sp_fill_hole(const FillContext *s, const SpFrame *f, int p)
+{
+    return p > 0 && !sp_plane_ss_x(f, p) && !sp_plane_ss_y(f, p)
+           ? s->hole[0] : s->hole[p];
+}
+
+/* Write estimate v into sample (x, y) of plane p, blended by the hole's
+ * soft weight hv (255: replaced). */
+static inline void sp_fill_put(SpFrame *f, int p, int x, int y, int v, int hv)
+{
+    if (hv < 255) {
+        int o = sp_get(f, p, x, y);
+        v = (v * hv + o * (255 - hv) + 127) / 255;
+    }
+    sp_put(f, p, x, y, v);
+}
+
+/* Spatial edge-directed fill of every sample of r still marked in the hole
+ * maps; onion-peel diffusion for samples far from any healthy one. */
+void sp_fill_spatial(FillContext *s, SpFrame *f, const SpRegion *r);
+
+/* Temporal fill: fills the samples of r that the neighbour frames in
+ * s->refs show, clears them from the hole maps. Returns the share of the
+ * region's luma samples filled (0 to 1), or a negative error. */
+double sp_fill_temporal(FillContext *s, SpFrame *f, const SpRegion *r,
+                        int ring_width);
+
+/* Patch fill: the surround's best-matching patch of the same frame (an
+ * exemplar search) copied into the hole. Returns the share filled. */
+double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r);
+
+/* Texture of the ring around r: mean absolute gradient, 8-bit levels. */
+double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r);
+
+/* Gain fill of a dimming spot: estimates the attenuation against a
+ * reference (the neighbour frames where they show the spot's content,
+ * else a smooth fill) and divides it out. Returns 0 when done, 1 when the
+ * spot does not look like a dimming (nothing written), negative on error. */
+int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index);
+
+#endif /* SPOTHEAL_FILTERS_FILL_H */
