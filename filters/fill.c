@@ -277,8 +277,11 @@ static int build_refs(FillContext *s, const SpWindow *w)
                  * put ahead by a marker */
                 for (i = 0; i < slot->nb_regions; i++) {
                     const SpRegion *r = &slot->regions[i];
+                    /* a small defect's compression smear reaches past
+                     * its mask */
+                    int grow = r->w <= 5 && r->h <= 5 ? 2 : j;
                     if ((ret = mark_bad(s, n, sp_region_mask(slot, r), r->x, r->y,
-                                        r->w, r->h, 0, 0, j)) < 0)
+                                        r->w, r->h, 0, 0, grow)) < 0)
                         return ret;
                 }
             } else {
@@ -335,10 +338,33 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
     if (left && s->nb_refs && (s->method == SP_FILL_NONE ||
                                s->method == SP_FILL_TEMPORAL ||
                                s->method == SP_FILL_GAIN)) {
-        if (sp_fill_temporal(s, f, r, RING) < 0)
+        double cover = sp_fill_temporal_collect(s, f, r, RING), es, ws = 0;
+        int32_t *orig = NULL;
+        if (cover < 0)
             return -ENOMEM;
-        share[SP_FILL_TEMPORAL] = left - holes_left(s, f, r);
-        left -= share[SP_FILL_TEMPORAL];
+        if (cover >= 0.5 && s->method == SP_FILL_NONE &&
+            (es = sp_fill_spatial_check(s, f, r)) >= 0) {
+            /* both fills, averaged by how well each predicts the ring:
+             * on smooth content the spatial fill, which averages many
+             * healthy samples, is the less noisy; on texture the
+             * temporal one is the only faithful one */
+            double et = s->cand_cost;
+            ws = (et * et + 0.5) / (es * es + 0.5);
+            if (!(orig = sp_fill_save(s, f, r)))
+                return -ENOMEM;
+            sp_fill_spatial(s, f, r);
+        }
+        if (cover > 0) {
+            sp_fill_temporal_write(s, f, r, orig, ws);
+            m = (int)lrint(cover * left);
+            if (orig) {
+                share[ws <= 1 ? SP_FILL_TEMPORAL : SP_FILL_SPATIAL] = m;
+                share[SP_FILL_SPATIAL] += left - m;
+            } else {
+                share[SP_FILL_TEMPORAL] = m;
+            }
+            left = holes_left(s, f, r);
+        }
     }
     if (left && (s->method == SP_FILL_PATCH ||
                  (s->method == SP_FILL_NONE && left * 2 > total &&

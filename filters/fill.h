@@ -19,6 +19,7 @@
 
 #define FILL_MAX_REFS 16     /* neighbour frames, both directions together */
 #define FILL_MAX_CAND 4      /* candidates combined per sample */
+#define FILL_MAX_MOTIONS 64  /* displacements kept per neighbour frame */
 
 /* One neighbour frame as seen from the region being filled. */
 typedef struct FillRef {
@@ -28,6 +29,9 @@ typedef struct FillRef {
     double vx, vy;     /* where the region's content is in this frame, minus where it is now */
     double cost;       /* mean absolute mismatch over the ring, in 8-bit levels */
     int ok;            /* the match passed the checks */
+    /* displacements found for this frame's other regions (predictions) */
+    float motions[2 * FILL_MAX_MOTIONS];
+    int nb_motions;
 } FillRef;
 
 /* A growable scratch buffer, kept from frame to frame. */
@@ -67,6 +71,8 @@ typedef struct FillContext {
 
     FillBuf ring;         /* luma ring positions of the region, (x, y) pairs */
     FillBuf cand;         /* candidates: FILL_MAX_CAND values + weights per sample */
+    size_t cand_off[4];   /* each plane's first candidate */
+    double cand_cost;     /* best match cost among the frames that gave some */
     FillBuf est;          /* estimate per luma sample of the region (gain fill) */
     FillBuf tmp;
 
@@ -103,11 +109,23 @@ static inline void sp_fill_put(SpFrame *f, int p, int x, int y, int v, int hv)
  * maps; onion-peel diffusion for samples far from any healthy one. */
 void sp_fill_spatial(FillContext *s, SpFrame *f, const SpRegion *r);
 
-/* Temporal fill: fills the samples of r that the neighbour frames in
- * s->refs show, clears them from the hole maps. Returns the share of the
- * region's luma samples filled (0 to 1), or a negative error. */
-double sp_fill_temporal(FillContext *s, SpFrame *f, const SpRegion *r,
-                        int ring_width);
+/* Temporal fill, in two steps. collect: finds the neighbour frames'
+ * matches and every defective sample's candidates (kept in s->cand, the
+ * best match cost in s->cand_cost); returns the share of the region's
+ * luma samples that have candidates, or a negative error. write: writes
+ * them (see write_candidates) and returns the share filled. */
+double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
+                                const SpRegion *r, int ring_width);
+double sp_fill_temporal_write(FillContext *s, SpFrame *f, const SpRegion *r,
+                              const int32_t *orig, double ws);
+
+/* Save the region's samples and hole weights, every plane, in the layout
+ * of the candidates; NULL on failure. */
+int32_t *sp_fill_save(FillContext *s, const SpFrame *f, const SpRegion *r);
+
+/* Mean absolute error of the spatial fill on the healthy band around the
+ * hole, hidden and estimated; 8-bit levels, -1 when there is no band. */
+double sp_fill_spatial_check(FillContext *s, const SpFrame *f, const SpRegion *r);
 
 /* Patch fill: the surround's best-matching patch of the same frame (an
  * exemplar search) copied into the hole. Returns the share filled. */

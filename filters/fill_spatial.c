@@ -171,3 +171,55 @@ void sp_fill_spatial(FillContext *s, SpFrame *f, const SpRegion *r)
         }
     }
 }
+
+/* Check of the spatial fill against the ring: the healthy luma pixels
+ * within BAND of the hole are hidden and estimated as if they were
+ * defective; returns the mean absolute error, 8-bit levels (-1 if none). */
+#define BAND 2
+double sp_fill_spatial_check(FillContext *s, const SpFrame *f, const SpRegion *r)
+{
+    uint8_t *hole = s->hole[0];
+    int W = s->pw[0], H = s->ph[0], x, y, i, j, n = 0;
+    int x0 = r->x - BAND, y0 = r->y - BAND, x1 = r->x + r->w - 1 + BAND;
+    int y1 = r->y + r->h - 1 + BAND;
+    int32_t *band;
+    double err = 0;
+
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 >= W) x1 = W - 1;
+    if (y1 >= H) y1 = H - 1;
+    if (x0 > x1 || y0 > y1 ||
+        sp_fill_buf_reserve(&s->tmp, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
+                            2 * sizeof(int32_t)) < 0)
+        return -1;
+    band = s->tmp.p;
+    for (y = y0; y <= y1; y++)
+        for (x = x0; x <= x1; x++) {
+            int near = 0;
+            if (hole[(size_t)y * W + x])
+                continue;
+            for (j = -BAND; j <= BAND && !near; j++)
+                for (i = -BAND; i <= BAND && !near; i++) {
+                    int u = x + i, v = y + j;
+                    near = u >= r->x && v >= r->y && u < r->x + r->w &&
+                           v < r->y + r->h && u < W && v < H && u >= 0 && v >= 0 &&
+                           hole[(size_t)v * W + u];
+                }
+            if (near) {
+                band[2 * n] = x;
+                band[2 * n + 1] = y;
+                n++;
+            }
+        }
+    for (i = 0; i < n; i++)
+        hole[(size_t)band[2 * i + 1] * W + band[2 * i]] = 254;
+    for (i = 0; i < n; i++) {
+        int v = estimate(hole, W, H, f, 0, band[2 * i], band[2 * i + 1], MAX_REACH);
+        if (v >= 0)
+            err += abs(v - sp_get(f, 0, band[2 * i], band[2 * i + 1]));
+    }
+    for (i = 0; i < n; i++)
+        hole[(size_t)band[2 * i + 1] * W + band[2 * i]] = 0;
+    return n ? err / n / (1 << (f->depth - 8)) : -1;
+}

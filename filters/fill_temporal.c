@@ -145,13 +145,13 @@ static double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
 }
 
 /* The ring: healthy luma pixels of the current frame within `width` of the
- * region's box. Returns how many, stored as (x, y) pairs in s->ring. */
-static int build_ring(FillContext *s, const SpRegion *r, int width)
+ * region's box. Returns how many, stored as (x, y, value) in s->ring. */
+static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int width)
 {
     int W = s->pw[0], H = s->ph[0], x, y, n = 0;
     int x0 = r->x - width, y0 = r->y - width;
     int x1 = r->x + r->w - 1 + width, y1 = r->y + r->h - 1 + width;
-    int16_t *pos;
+    int32_t *pos;
 
     if (x0 < 0) x0 = 0;
     if (y0 < 0) y0 = 0;
@@ -160,14 +160,15 @@ static int build_ring(FillContext *s, const SpRegion *r, int width)
     if (x1 < x0 || y1 < y0)
         return 0;
     if (sp_fill_buf_reserve(&s->ring, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
-                            2 * sizeof(int16_t)) < 0)
+                            3 * sizeof(int32_t)) < 0)
         return -1;
     pos = s->ring.p;
     for (y = y0; y <= y1; y++)
         for (x = x0; x <= x1; x++)
             if (!s->hole[0][(size_t)y * W + x]) {
-                pos[2 * n] = (int16_t)x;
-                pos[2 * n + 1] = (int16_t)y;
+                pos[3 * n] = x;
+                pos[3 * n + 1] = y;
+                pos[3 * n + 2] = sp_get(f, 0, x, y);
                 n++;
             }
     return n;
@@ -177,28 +178,32 @@ static int build_ring(FillContext *s, const SpRegion *r, int width)
  * ring. Gives up (returns DBL_MAX) once the cost must exceed `bound`. */
 static double int_cost(const FillContext *s, const SpFrame *cur,
                        const FillRef *ref, int nring, int dx, int dy,
-                       int step, double bound, int *count)
+                       int step, double bound)
 {
-    const int16_t *pos = s->ring.p;
-    int W = s->pw[0], H = s->ph[0], i, n = 0, total = 0;
+    const int32_t *pos = s->ring.p;
+    const SpFrame *rf = ref->f;
+    const uint8_t *bad = ref->bad;
+    int W = s->pw[0], H = s->ph[0], i, n = 0, total = 0, hbd = cur->depth > 8;
     double shift = 1.0 / (1 << (cur->depth - 8));
     long sum = 0;
     long limit = bound >= DBL_MAX / 4 ? -1 :
                  (long)(bound / shift * ((nring + step - 1) / step)) + 1;
 
     for (i = 0; i < nring; i += step) {
-        int x = pos[2 * i], y = pos[2 * i + 1], X = x + dx, Y = y + dy, d;
+        int X = pos[3 * i] + dx, Y = pos[3 * i + 1] + dy, d, v;
+        const uint8_t *row;
         total++;
         if (X < 0 || Y < 0 || X >= W || Y >= H ||
-            (ref->bad && ref->bad[(size_t)Y * W + X]))
+            (bad && bad[(size_t)Y * W + X]))
             continue;
-        d = sp_get(cur, 0, x, y) - sp_get(ref->f, 0, X, Y);
+        row = rf->data[0] + (ptrdiff_t)Y * rf->stride[0];
+        v = hbd ? ((const uint16_t *)row)[X] : row[X];
+        d = pos[3 * i + 2] - v;
         sum += d < 0 ? -d : d;
         n++;
         if (limit >= 0 && sum > limit)
             return DBL_MAX;
     }
-    *count = n;
     if (n < 8 || n * 2 < total)
         return DBL_MAX;
     return sum * shift / n;
@@ -208,16 +213,15 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
 static double frac_cost(const FillContext *s, const SpFrame *cur,
                         const FillRef *ref, int nring, double dx, double dy)
 {
-    const int16_t *pos = s->ring.p;
+    const int32_t *pos = s->ring.p;
     double shift = 1.0 / (1 << (cur->depth - 8)), sum = 0;
     int i, n = 0;
 
     for (i = 0; i < nring; i++) {
-        int x = pos[2 * i], y = pos[2 * i + 1];
-        double v = fetch(s, ref->f, ref->bad, 0, x + dx, y + dy);
+        double v = fetch(s, ref->f, ref->bad, 0, pos[3 * i] + dx, pos[3 * i + 1] + dy);
         if (v < 0)
             continue;
-        sum += fabs(sp_get(cur, 0, x, y) - v);
+        sum += fabs(pos[3 * i + 2] - v);
         n++;
     }
     if (n < 8 || n * 2 < nring)
@@ -225,64 +229,80 @@ static double frac_cost(const FillContext *s, const SpFrame *cur,
     return sum * shift / n;
 }
 
-/* Search displacements within `range` of (px, py); with exclude, skip
- * those that leave the region's box overlapping itself (patch search). */
-static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
-                 FillRef *ref, int nring, int px, int py, int range, int exclude)
-{
-    double best = DBL_MAX, c, cl, cr, fx = 0, fy = 0;
-    int bx = 0, by = 0, dx, dy, n, step = range > 4 ? 2 : 1, cx, cy, k;
+typedef struct Search {
+    double best;
+    int bx, by;
+} Search;
 
-    for (dy = py - range; dy <= py + range; dy += step)
-        for (dx = px - range; dx <= px + range; dx += step) {
+static void search_window(const FillContext *s, const SpFrame *cur,
+                          const SpRegion *r, const FillRef *ref, int nring,
+                          int cx, int cy, int range, int step, int exclude,
+                          Search *S)
+{
+    int dx, dy;
+
+    for (dy = cy - range; dy <= cy + range; dy += step)
+        for (dx = cx - range; dx <= cx + range; dx += step) {
+            double c;
             if (exclude && abs(dx) <= r->w && abs(dy) <= r->h)
                 continue;
-            c = int_cost(s, cur, ref, nring, dx, dy, step, best, &n);
-            if (c < best) {
-                best = c;
-                bx = dx;
-                by = dy;
+            c = int_cost(s, cur, ref, nring, dx, dy, step, S->best);
+            if (c < S->best) {
+                S->best = c;
+                S->bx = dx;
+                S->by = dy;
             }
         }
-    if (best == DBL_MAX)
-        return 1;
-    if (step > 1) {
-        cx = bx;
-        cy = by;
-        best = DBL_MAX;
-        for (dy = cy - 2; dy <= cy + 2; dy++)
-            for (dx = cx - 2; dx <= cx + 2; dx++) {
-                if (exclude && abs(dx) <= r->w && abs(dy) <= r->h)
-                    continue;
-                c = int_cost(s, cur, ref, nring, dx, dy, 1, best, &n);
-                if (c < best) {
-                    best = c;
-                    bx = dx;
-                    by = dy;
-                }
-            }
-        if (best == DBL_MAX)
-            return 1;
+}
+
+/* Find ref's displacement: first near the predictions (npred (x, y)
+ * pairs); when none matches well, a search of +-full around zero, coarse
+ * then fine; then sub-pixel. With exclude, skip displacements that leave
+ * the region's box overlapping itself (patch search). Returns 0, or 1 when
+ * nothing matches. */
+static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
+                 FillRef *ref, int nring, const int *pred, int npred,
+                 int full, int exclude)
+{
+    Search S = { DBL_MAX, 0, 0 };
+    double c, cl, cr, fx = 0, fy = 0;
+    int i, k;
+
+    for (i = 0; i < npred; i++)
+        search_window(s, cur, r, ref, nring, pred[2 * i], pred[2 * i + 1], 2, 1,
+                      exclude, &S);
+    if (full && !(S.best <= 0.5 * s->max_cost)) {
+        Search F = { S.best, S.bx, S.by };
+        search_window(s, cur, r, ref, nring, 0, 0, full, 2, exclude, &F);
+        if (F.bx != S.bx || F.by != S.by) {
+            /* refine the coarse winner at full resolution */
+            Search G = { DBL_MAX, 0, 0 };
+            search_window(s, cur, r, ref, nring, F.bx, F.by, 1, 1, exclude, &G);
+            if (G.best < S.best)
+                S = G;
+        }
     }
+    if (S.best == DBL_MAX)
+        return 1;
     /* sub-pixel: a parabola through the costs either side, per axis */
-    for (k = 0; k < 2 && best > 0; k++) {
-        cl = int_cost(s, cur, ref, nring, bx - !k, by - k, 1, DBL_MAX, &n);
-        cr = int_cost(s, cur, ref, nring, bx + !k, by + k, 1, DBL_MAX, &n);
-        if (cl < DBL_MAX && cr < DBL_MAX && cl + cr - 2 * best > 1e-9) {
-            double t = 0.5 * (cl - cr) / (cl + cr - 2 * best);
+    for (k = 0; k < 2 && S.best > 0; k++) {
+        cl = int_cost(s, cur, ref, nring, S.bx - !k, S.by - k, 1, DBL_MAX);
+        cr = int_cost(s, cur, ref, nring, S.bx + !k, S.by + k, 1, DBL_MAX);
+        if (cl < DBL_MAX && cr < DBL_MAX && cl + cr - 2 * S.best > 1e-9) {
+            double t = 0.5 * (cl - cr) / (cl + cr - 2 * S.best);
             t = t < -0.5 ? -0.5 : t > 0.5 ? 0.5 : t;
             t = floor(t * 4 + 0.5) / 4; /* quarter pixels */
             if (k) fy = t; else fx = t;
         }
     }
-    ref->vx = bx;
-    ref->vy = by;
-    ref->cost = best;
+    ref->vx = S.bx;
+    ref->vy = S.by;
+    ref->cost = S.best;
     if (fx != 0 || fy != 0) {
-        c = frac_cost(s, cur, ref, nring, bx + fx, by + fy);
-        if (c < best) {
-            ref->vx = bx + fx;
-            ref->vy = by + fy;
+        c = frac_cost(s, cur, ref, nring, S.bx + fx, S.by + fy);
+        if (c < S.best) {
+            ref->vx = S.bx + fx;
+            ref->vy = S.by + fy;
             ref->cost = c;
         }
     }
@@ -361,9 +381,9 @@ static int add_candidates(FillContext *s, const SpFrame *f, const SpRegion *r,
 }
 
 /* Size the candidate store for r; plane_off receives each plane's start. */
-static Cand *cand_alloc(FillContext *s, const SpFrame *f, const SpRegion *r,
-                        size_t *plane_off)
+static Cand *cand_alloc(FillContext *s, const SpFrame *f, const SpRegion *r)
 {
+    size_t *plane_off = s->cand_off;
     size_t total = 0;
     int p, x0, y0, x1, y1;
 
@@ -397,11 +417,16 @@ static void coverage(const FillContext *s, const SpFrame *f, const SpRegion *r,
         }
 }
 
-/* Write the combined candidates, clear the filled samples from the hole
- * maps; returns the share of luma samples filled. */
+/* Write the combined candidates and clear the filled samples from the hole
+ * maps; returns the share of luma samples filled. With orig (the region's
+ * samples and hole weights saved before another fill wrote the frame), the
+ * estimate is instead averaged with what the frame holds now, weighted 1
+ * to ws. */
 static double write_candidates(FillContext *s, SpFrame *f, const SpRegion *r,
-                               Cand *cand, const size_t *plane_off)
+                               const int32_t *orig, double ws)
 {
+    const Cand *cand = s->cand.p;
+    const size_t *plane_off = s->cand_off;
     double tol = 6.0 * (1 << (f->depth - 8));
     int p, x, y, x0, y0, x1, y1, holes = 0, filled = 0;
 
@@ -413,19 +438,28 @@ static double write_candidates(FillContext *s, SpFrame *f, const SpRegion *r,
         bw = x1 - x0 + 1;
         for (y = y0; y <= y1; y++)
             for (x = x0; x <= x1; x++) {
-                Cand *c = &cand[plane_off[p] + (size_t)(y - y0) * bw + (x - x0)];
-                int hv = hole[(size_t)y * s->pw[p] + x];
+                size_t i = plane_off[p] + (size_t)(y - y0) * bw + (x - x0);
+                const Cand *c = &cand[i];
+                int hv = orig ? orig[2 * i + 1] : hole[(size_t)y * s->pw[p] + x];
+                double v;
                 if (!hv)
                     continue;
                 holes += !p;
                 if (!c->n)
                     continue;
                 filled += !p;
-                sp_fill_put(f, p, x, y, (int)(combine(c, tol) + 0.5), hv);
+                v = combine(c, tol);
+                if (orig) {
+                    v = (v * hv + orig[2 * i] * (255.0 - hv)) / 255.0;
+                    v = (v + ws * sp_get(f, p, x, y)) / (1.0 + ws);
+                    sp_put(f, p, x, y, (int)(v + 0.5));
+                } else {
+                    sp_fill_put(f, p, x, y, (int)(v + 0.5), hv);
+                }
             }
     }
     /* now the maps: every plane has been written */
-    for (p = 0; p < s->nb_planes; p++) {
+    for (p = 0; p < s->nb_planes && !orig; p++) {
         uint8_t *hole = sp_fill_hole(s, f, p);
         int bw;
         if ((p > 0 && hole == s->hole[0]) ||
@@ -440,61 +474,136 @@ static double write_candidates(FillContext *s, SpFrame *f, const SpRegion *r,
     return holes ? (double)filled / holes : 0;
 }
 
-double sp_fill_temporal(FillContext *s, SpFrame *f, const SpRegion *r,
-                        int ring_width)
+int32_t *sp_fill_save(FillContext *s, const SpFrame *f, const SpRegion *r)
 {
-    size_t plane_off[4];
+    size_t off[4], total = 0, i;
+    int p, x, y, x0, y0, x1, y1;
+    int32_t *o;
+
+    for (p = 0; p < s->nb_planes; p++) {
+        off[p] = total;
+        if (sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            total += (size_t)(x1 - x0 + 1) * (y1 - y0 + 1);
+    }
+    if (sp_fill_buf_reserve(&s->est, total * 2 * sizeof(int32_t)) < 0)
+        return NULL;
+    o = s->est.p;
+    for (p = 0; p < s->nb_planes; p++) {
+        const uint8_t *hole = sp_fill_hole(s, f, p);
+        if (!sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            continue;
+        i = off[p];
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++, i++) {
+                o[2 * i] = sp_get(f, p, x, y);
+                o[2 * i + 1] = hole[(size_t)y * s->pw[p] + x];
+            }
+    }
+    return o;
+}
+
+double sp_fill_temporal_write(FillContext *s, SpFrame *f, const SpRegion *r,
+                              const int32_t *orig, double ws)
+{
+    return write_candidates(s, f, r, orig, ws);
+}
+
+/* Median of the displacements found for ref's other regions of this
+ * frame (the camera's motion, as a prediction); 0 when none yet. */
+static int median_motion(const FillRef *ref, int *mx, int *my)
+{
+    float v[FILL_MAX_MOTIONS], t;
+    int i, j, k, n = ref->nb_motions;
+
+    if (!n)
+        return 0;
+    for (k = 0; k < 2; k++) {
+        for (i = 0; i < n; i++) {
+            v[i] = ref->motions[2 * i + k];
+            for (j = i; j > 0 && v[j] < v[j - 1]; j--) {
+                t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
+            }
+        }
+        if (k) *my = (int)lrintf(v[n / 2]); else *mx = (int)lrintf(v[n / 2]);
+    }
+    return 1;
+}
+
+double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
+                                const SpRegion *r, int ring_width)
+{
     Cand *cand;
     double best = DBL_MAX;
-    int nring, i, holes, covered, prev[2] = { -1, -1 };
+    int nring, i, holes, covered, prev[2] = { -1, -1 }, stale[2] = { 0, 0 };
 
+    s->cand_cost = DBL_MAX;
+    cand = cand_alloc(s, f, r);
+    if (!cand)
+        return -1;
     if (!s->nb_refs)
         return 0;
-    nring = build_ring(s, r, ring_width);
+    nring = build_ring(s, f, r, ring_width);
     if (nring < 8)
         return nring < 0 ? -1 : 0;
-    cand = cand_alloc(s, f, r, plane_off);
     if (!cand)
         return -1;
     /* refs are ordered nearest first, alternating past and future */
     for (i = 0; i < s->nb_refs; i++) {
         FillRef *ref = &s->refs[i];
-        int dir = ref->dist > 0, px = 0, py = 0, range = s->search;
+        int dir = ref->dist > 0, pred[4], npred = 0, full = 0, added;
         ref->ok = 0;
+        if (stale[dir] >= 2)
+            continue; /* two frames in a row brought nothing: static here */
         if (prev[dir] >= 0) {
             const FillRef *pr = &s->refs[prev[dir]];
             double k = (double)ref->dist / pr->dist;
-            px = (int)lrint(pr->vx * k);
-            py = (int)lrint(pr->vy * k);
-            range = 3 + abs(ref->dist - pr->dist);
+            pred[0] = (int)lrint(pr->vx * k);
+            pred[1] = (int)lrint(pr->vy * k);
+            npred = 1;
+        } else {
+            pred[0] = pred[1] = 0;
+            npred = 1;
+            if (median_motion(ref, &pred[2], &pred[3]) &&
+                (pred[2] || pred[3]))
+                npred = 2;
+            full = s->search;
         }
-        if (match(s, f, r, ref, nring, px, py, range, 0))
+        if (match(s, f, r, ref, nring, pred, npred, full, 0))
             continue;
+        if (ref->nb_motions < FILL_MAX_MOTIONS) {
+            ref->motions[2 * ref->nb_motions] = (float)ref->vx;
+            ref->motions[2 * ref->nb_motions + 1] = (float)ref->vy;
+            ref->nb_motions++;
+        }
         if (ref->cost > s->max_cost || ref->cost > 2 * best + 2)
             continue;
         ref->ok = 1;
         prev[dir] = i;
         if (ref->cost < best)
             best = ref->cost;
-        add_candidates(s, f, r, ref, cand, plane_off);
+        added = add_candidates(s, f, r, ref, cand, s->cand_off);
+        stale[dir] = added ? 0 : stale[dir] + 1;
+        if (added && ref->cost < s->cand_cost)
+            s->cand_cost = ref->cost;
         coverage(s, f, r, cand, 3, &holes, &covered);
         if (covered == holes)
             break;
     }
-    return write_candidates(s, f, r, cand, plane_off);
+    coverage(s, f, r, cand, 1, &holes, &covered);
+    return holes ? (double)covered / holes : 0;
 }
 
 double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r)
 {
-    const int16_t *pos;
-    int n = build_ring(s, r, 4), i, cnt = 0;
+    const int32_t *pos;
+    int n = build_ring(s, f, r, 4), i, cnt = 0;
     double sum = 0;
 
     if (n <= 0)
         return 0;
     pos = s->ring.p;
     for (i = 0; i < n; i++) {
-        int x = pos[2 * i], y = pos[2 * i + 1];
+        int x = pos[3 * i], y = pos[3 * i + 1];
         if (x + 1 >= s->pw[0] || y + 1 >= s->ph[0] ||
             s->hole[0][(size_t)y * s->pw[0] + x + 1] ||
             s->hole[0][(size_t)(y + 1) * s->pw[0] + x])
@@ -509,23 +618,24 @@ double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r)
 double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r)
 {
     FillRef self = { 0 };
-    size_t plane_off[4];
     Cand *cand;
     int nring, range = r->w > r->h ? r->w : r->h;
 
-    nring = build_ring(s, r, 4);
+    int zero[2] = { 0, 0 };
+
+    nring = build_ring(s, f, r, 4);
     if (nring < 8)
         return nring < 0 ? -1 : 0;
-    cand = cand_alloc(s, f, r, plane_off);
+    cand = cand_alloc(s, f, r);
     if (!cand)
         return -1;
     self.f = f;
     self.bad = s->hole[0];
     range += 12;
-    if (match(s, f, r, &self, nring, 0, 0, range, 1))
+    if (match(s, f, r, &self, nring, zero, 1, range, 1))
         return 0;
     if (self.cost > s->max_cost * 2)
         return 0;
-    add_candidates(s, f, r, &self, cand, plane_off);
-    return write_candidates(s, f, r, cand, plane_off);
+    add_candidates(s, f, r, &self, cand, s->cand_off);
+    return write_candidates(s, f, r, NULL, 0);
 }
