@@ -239,10 +239,10 @@ static void search_window(const FillContext *s, const SpFrame *cur,
                           int cx, int cy, int range, int step, int exclude,
                           Search *S)
 {
-    int dx, dy;
+    int dx, dy, span = range / step * step; /* the grid goes through (cx, cy) */
 
-    for (dy = cy - range; dy <= cy + range; dy += step)
-        for (dx = cx - range; dx <= cx + range; dx += step) {
+    for (dy = cy - span; dy <= cy + span; dy += step)
+        for (dx = cx - span; dx <= cx + span; dx += step) {
             double c;
             if (exclude && abs(dx) <= r->w && abs(dy) <= r->h)
                 continue;
@@ -273,7 +273,10 @@ static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
                       exclude, &S);
     if (full && !(S.best <= 0.5 * s->max_cost)) {
         Search F = { S.best, S.bx, S.by };
-        search_window(s, cur, r, ref, nring, 0, 0, full, 2, exclude, &F);
+        /* coarse on a 2-pixel grid, except for the rare patch search,
+         * whose exemplars may repeat with any period */
+        search_window(s, cur, r, ref, nring, 0, 0, full, exclude ? 1 : 2,
+                      exclude, &F);
         if (F.bx != S.bx || F.by != S.by) {
             /* refine the coarse winner at full resolution */
             Search G = { DBL_MAX, 0, 0 };
@@ -636,6 +639,7 @@ double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r)
         return 0;
     if (self.cost > s->max_cost * 2)
         return 0;
+
     add_candidates(s, f, r, &self, cand, s->cand_off);
     return write_candidates(s, f, r, NULL, 0);
 }
