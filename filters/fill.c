@@ -49,7 +49,7 @@ static const SpOption fill_options[] = {
     { "show", "outline every defect (dashed box) instead of healing it",
       SP_OPT_INT, OFFSET(show), 0, 0, 0, 1, NULL },
     { "fill_frames", "neighbour frames the temporal fill looks at, each way",
-      SP_OPT_INT, OFFSET(frames), 4, 0, 0, FILL_MAX_REFS / 2, NULL },
+      SP_OPT_INT, OFFSET(frames), 6, 0, 0, FILL_MAX_REFS / 2, NULL },
     { "fill_search", "motion search range of the temporal fill, pixels",
       SP_OPT_INT, OFFSET(search), 16, 0, 2, 64, NULL },
     { NULL },

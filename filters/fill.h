@@ -18,7 +18,7 @@
 #include "filters/filter.h"
 
 #define FILL_MAX_REFS 16     /* neighbour frames, both directions together */
-#define FILL_MAX_CAND 4      /* candidates combined per sample */
+#define FILL_MAX_CAND 8      /* candidates combined per sample */
 #define FILL_MAX_MOTIONS 64  /* displacements kept per neighbour frame */
 
 /* One neighbour frame as seen from the region being filled. */

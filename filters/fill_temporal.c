@@ -107,39 +107,54 @@ static void cubic_weights(double t, double w[4])
 
 #define FRAC_EPS 1e-3
 
-/* Sample of plane p of ref at fractional (x, y), in plane samples, by
- * Catmull-Rom interpolation; returns -1 when the support leaves the plane
- * or touches a defect of the ref. */
-static double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
-                    int p, double x, double y)
+/* An interpolation kernel for one displacement: the same for every sample
+ * of a plane, so computed once. */
+typedef struct Kernel {
+    int ox, oy;        /* integer offset of the first tap */
+    int nx, ny;        /* taps: 1 (whole displacement) or 4 */
+    double wx[4], wy[4];
+} Kernel;
+
+static void kernel_init(Kernel *k, double dx, double dy)
 {
-    int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p);
-    int pw = s->pw[p], ph = s->ph[p];
-    int ix = (int)floor(x), iy = (int)floor(y), i, j, nx, ny, bx, by;
-    double fx = x - ix, fy = y - iy, wx[4], wy[4], v = 0;
+    int ix = (int)floor(dx), iy = (int)floor(dy);
+    double fx = dx - ix, fy = dy - iy;
 
     if (fx > 1 - FRAC_EPS) { ix++; fx = 0; }
     if (fy > 1 - FRAC_EPS) { iy++; fy = 0; }
     if (fx < FRAC_EPS) {
-        nx = 1; bx = ix; wx[0] = 1;
+        k->nx = 1; k->ox = ix; k->wx[0] = 1;
     } else {
-        nx = 4; bx = ix - 1; cubic_weights(fx, wx);
+        k->nx = 4; k->ox = ix - 1; cubic_weights(fx, k->wx);
     }
     if (fy < FRAC_EPS) {
-        ny = 1; by = iy; wy[0] = 1;
+        k->ny = 1; k->oy = iy; k->wy[0] = 1;
     } else {
-        ny = 4; by = iy - 1; cubic_weights(fy, wy);
+        k->ny = 4; k->oy = iy - 1; cubic_weights(fy, k->wy);
     }
-    if (bx < 0 || by < 0 || bx + nx > pw || by + ny > ph)
+}
+
+/* Sample of plane p of frame f at (x, y) displaced by the kernel's
+ * displacement (Catmull-Rom interpolation, Keys 1981, a = -1/2); returns
+ * -1 when the support leaves the plane or touches a defect of the frame
+ * (map `bad`). */
+static double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
+                    int p, int x, int y, const Kernel *k)
+{
+    int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p);
+    int bx = x + k->ox, by = y + k->oy, i, j;
+    double v = 0;
+
+    if (bx < 0 || by < 0 || bx + k->nx > s->pw[p] || by + k->ny > s->ph[p])
         return -1;
-    for (j = 0; j < ny; j++) {
+    for (j = 0; j < k->ny; j++) {
         double row = 0;
-        for (i = 0; i < nx; i++) {
+        for (i = 0; i < k->nx; i++) {
             if (is_bad(s, bad, bx + i, by + j, sx, sy))
                 return -1;
-            row += wx[i] * sp_get(f, p, bx + i, by + j);
+            row += k->wx[i] * sp_get(f, p, bx + i, by + j);
         }
-        v += wy[j] * row;
+        v += k->wy[j] * row;
     }
     return v < 0 ? 0 : v;
 }
@@ -216,9 +231,11 @@ static double frac_cost(const FillContext *s, const SpFrame *cur,
     const int32_t *pos = s->ring.p;
     double shift = 1.0 / (1 << (cur->depth - 8)), sum = 0;
     int i, n = 0;
+    Kernel k;
 
+    kernel_init(&k, dx, dy);
     for (i = 0; i < nring; i++) {
-        double v = fetch(s, ref->f, ref->bad, 0, pos[3 * i] + dx, pos[3 * i + 1] + dy);
+        double v = fetch(s, ref->f, ref->bad, 0, pos[3 * i], pos[3 * i + 1], &k);
         if (v < 0)
             continue;
         sum += fabs(pos[3 * i + 2] - v);
@@ -236,8 +253,8 @@ typedef struct Search {
 
 static void search_window(const FillContext *s, const SpFrame *cur,
                           const SpRegion *r, const FillRef *ref, int nring,
-                          int cx, int cy, int range, int step, int exclude,
-                          Search *S)
+                          int cx, int cy, int range, int step, int sub,
+                          int exclude, Search *S)
 {
     int dx, dy, span = range / step * step; /* the grid goes through (cx, cy) */
 
@@ -246,7 +263,7 @@ static void search_window(const FillContext *s, const SpFrame *cur,
             double c;
             if (exclude && abs(dx) <= r->w && abs(dy) <= r->h)
                 continue;
-            c = int_cost(s, cur, ref, nring, dx, dy, step, S->best);
+            c = int_cost(s, cur, ref, nring, dx, dy, sub, S->best);
             if (c < S->best) {
                 S->best = c;
                 S->bx = dx;
@@ -268,25 +285,26 @@ static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
     double c, cl, cr, fx = 0, fy = 0;
     int i, k;
 
+    /* near the predictions, then (when nothing there matches well) over
+     * the whole range on a 2-pixel grid, all on half the ring; then the
+     * winner's neighbourhood on all of it */
     for (i = 0; i < npred; i++)
         search_window(s, cur, r, ref, nring, pred[2 * i], pred[2 * i + 1], 2, 1,
+                      2, exclude, &S);
+    if (full && !(S.best <= 0.5 * s->max_cost))
+        /* every pixel for the rare patch search, whose exemplars may
+         * repeat with any period */
+        search_window(s, cur, r, ref, nring, 0, 0, full, exclude ? 1 : 2, 2,
                       exclude, &S);
-    if (full && !(S.best <= 0.5 * s->max_cost)) {
-        Search F = { S.best, S.bx, S.by };
-        /* coarse on a 2-pixel grid, except for the rare patch search,
-         * whose exemplars may repeat with any period */
-        search_window(s, cur, r, ref, nring, 0, 0, full, exclude ? 1 : 2,
-                      exclude, &F);
-        if (F.bx != S.bx || F.by != S.by) {
-            /* refine the coarse winner at full resolution */
-            Search G = { DBL_MAX, 0, 0 };
-            search_window(s, cur, r, ref, nring, F.bx, F.by, 1, 1, exclude, &G);
-            if (G.best < S.best)
-                S = G;
-        }
-    }
     if (S.best == DBL_MAX)
         return 1;
+    {
+        Search G = { DBL_MAX, 0, 0 };
+        search_window(s, cur, r, ref, nring, S.bx, S.by, 1, 1, 1, exclude, &G);
+        if (G.best == DBL_MAX)
+            return 1;
+        S = G;
+    }
     /* sub-pixel: a parabola through the costs either side, per axis */
     for (k = 0; k < 2 && S.best > 0; k++) {
         cl = int_cost(s, cur, ref, nring, S.bx - !k, S.by - k, 1, DBL_MAX);
@@ -361,9 +379,10 @@ static int add_candidates(FillContext *s, const SpFrame *f, const SpRegion *r,
     for (p = 0; p < s->nb_planes; p++) {
         const uint8_t *hole = sp_fill_hole(s, f, p);
         int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p), bw;
-        double dx = ref->vx / (1 << sx), dy = ref->vy / (1 << sy);
+        Kernel k;
         if (!sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
             continue;
+        kernel_init(&k, ref->vx / (1 << sx), ref->vy / (1 << sy));
         bw = x1 - x0 + 1;
         for (y = y0; y <= y1; y++)
             for (x = x0; x <= x1; x++) {
@@ -371,7 +390,7 @@ static int add_candidates(FillContext *s, const SpFrame *f, const SpRegion *r,
                 double v;
                 if (!hole[(size_t)y * s->pw[p] + x] || c->n >= FILL_MAX_CAND)
                     continue;
-                v = fetch(s, ref->f, ref->bad, p, x + dx, y + dy);
+                v = fetch(s, ref->f, ref->bad, p, x, y, &k);
                 if (v < 0)
                     continue;
                 c->v[c->n] = (float)v;
@@ -556,7 +575,7 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
         int dir = ref->dist > 0, pred[4], npred = 0, full = 0, added;
         ref->ok = 0;
         if (stale[dir] >= 2)
-            continue; /* two frames in a row brought nothing: static here */
+            continue; /* two frames in a row with no motion: static here */
         if (prev[dir] >= 0) {
             const FillRef *pr = &s->refs[prev[dir]];
             double k = (double)ref->dist / pr->dist;
@@ -585,10 +604,11 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
         if (ref->cost < best)
             best = ref->cost;
         added = add_candidates(s, f, r, ref, cand, s->cand_off);
-        stale[dir] = added ? 0 : stale[dir] + 1;
+        /* a frame that brought nothing because the content hardly moved */
+        stale[dir] = added || fabs(ref->vx) + fabs(ref->vy) >= 1.5 ? 0 : stale[dir] + 1;
         if (added && ref->cost < s->cand_cost)
             s->cand_cost = ref->cost;
-        coverage(s, f, r, cand, 3, &holes, &covered);
+        coverage(s, f, r, cand, FILL_MAX_CAND, &holes, &covered);
         if (covered == holes)
             break;
     }
