@@ -3,11 +3,12 @@
  * frame, in every plane, touching nothing outside them.
  *
  * Per region, with fill=auto:
- *  - a dimming spot (kind dark, or any region whose content the gain fill
- *    recognises as a smooth attenuation) has its attenuation divided out
- *    (fill_gain.c), which keeps the real texture under the spot;
- *  - otherwise the neighbour frames fill what the motion uncovered
- *    (fill_temporal.c);
+ *  - the neighbour frames fill what the motion uncovered (fill_temporal.c),
+ *    averaged with the spatial fill in proportion to how well each of them
+ *    predicts the healthy ring around the region;
+ *  - a spot that the motion does not uncover, on texture, whose content
+ *    the gain fill recognises as a smooth attenuation, has its attenuation
+ *    divided out (fill_gain.c), which keeps the real texture under it;
  *  - what is left is filled from the surround: an exemplar patch where the
  *    surround is textured and the hole large, edge-directed interpolation
  *    elsewhere (fill_spatial.c).
@@ -56,6 +57,7 @@ static const SpOption fill_options[] = {
 };
 
 #define RING 6            /* ring width around a region, luma pixels */
+#define GAIN_TEXTURE 3.0  /* spatial fill's ring error above which auto tries the gain fill */
 
 static int fill_init(SpFilterContext *fc)
 {
@@ -64,6 +66,7 @@ static int fill_init(SpFilterContext *fc)
 
     s->max_cost = 8.0;
     s->min_gain = 0.25;
+    s->gain_temporal_weight = 0.5;
     for (i = 0; i < FILL_GAIN_TRACKS; i++)
         s->gain[i].track = -1;
     return 0;
@@ -316,33 +319,75 @@ static int holes_left(const FillContext *s, const SpFrame *f, const SpRegion *r)
     return n;
 }
 
+/* The gain fill's reference for the luma samples of r: the temporal
+ * candidates where most samples have some, else the spatial fill (done on
+ * the frame, read, then undone). */
+static float *gain_reference(FillContext *s, SpFrame *f, const SpRegion *r,
+                             const int32_t *orig, double cover)
+{
+    int x, y, x0, y0, x1, y1;
+    size_t j = 0;
+    float *ref;
+
+    if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1) ||
+        sp_fill_buf_reserve(&s->rbuf, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
+                            sizeof(float)) < 0)
+        return NULL;
+    ref = s->rbuf.p;
+    if (cover >= 0.5) {
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++, j++)
+                ref[j] = (float)sp_fill_temporal_value(s, f, r, 0, x, y);
+        return ref;
+    }
+    sp_fill_spatial(s, f, r);
+    for (y = y0; y <= y1; y++)
+        for (x = x0; x <= x1; x++, j++)
+            ref[j] = orig[2 * j + 1] ? (float)sp_get(f, 0, x, y) : -1.0f;
+    sp_fill_restore(s, f, r, orig);
+    return ref;
+}
+
 static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
 {
     SpFrame *f = w->cur->frame;
-    int total = holes_left(s, f, r), left, ret;
-    int share[SP_FILL_GAIN + 1] = { 0 }, m, best;
+    int total = holes_left(s, f, r), left, ret, m, best;
+    int share[SP_FILL_GAIN + 1] = { 0 };
+    double cover = 0;
+    int gain = s->method == SP_FILL_GAIN;
 
     if (!total)
         return 0;
     left = total;
-    if (s->method == SP_FILL_GAIN ||
-        (s->method == SP_FILL_NONE && (r->kind & (SP_KIND_DARK | SP_KIND_BRIGHT)))) {
-        ret = sp_fill_gain(s, f, r, w->cur->index);
+    if (s->nb_refs && (s->method == SP_FILL_NONE || s->method == SP_FILL_TEMPORAL ||
+                       s->method == SP_FILL_GAIN)) {
+        cover = sp_fill_temporal_collect(s, f, r, RING);
+        if (cover < 0)
+            return -ENOMEM;
+    }
+    /* auto: a dimming spot that the motion does not uncover, on texture
+     * that the spatial fill cannot rebuild (see fill_gain.c) */
+    if (s->method == SP_FILL_NONE && cover < 0.5 &&
+        (r->kind & (SP_KIND_DARK | SP_KIND_BRIGHT | SP_KIND_USER)) &&
+        sp_fill_spatial_check(s, f, r) > GAIN_TEXTURE)
+        gain = 1;
+    if (gain) {
+        int32_t *orig = sp_fill_save(s, f, r);
+        float *ref = orig ? gain_reference(s, f, r, orig, cover) : NULL;
+        if (!ref)
+            return -ENOMEM;
+        ret = sp_fill_gain(s, f, r, w->cur->index, orig, ref);
         if (ret < 0)
-            return ret;
+            return -ENOMEM;
         if (ret == 0) {
             share[SP_FILL_GAIN] = left - holes_left(s, f, r);
             left -= share[SP_FILL_GAIN];
         }
     }
-    if (left && s->nb_refs && (s->method == SP_FILL_NONE ||
-                               s->method == SP_FILL_TEMPORAL ||
-                               s->method == SP_FILL_GAIN)) {
-        double cover = sp_fill_temporal_collect(s, f, r, RING), es, ws = 0;
+    if (left && cover > 0) {
+        double es, ws = 0;
         int32_t *orig = NULL;
-        if (cover < 0)
-            return -ENOMEM;
-        if (cover >= 0.5 && s->method == SP_FILL_NONE &&
+        if (cover >= 0.5 && s->method == SP_FILL_NONE && !share[SP_FILL_GAIN] &&
             (es = sp_fill_spatial_check(s, f, r)) >= 0) {
             /* both fills, averaged by how well each predicts the ring:
              * on smooth content the spatial fill, which averages many
@@ -354,16 +399,15 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
                 return -ENOMEM;
             sp_fill_spatial(s, f, r);
         }
-        if (cover > 0) {
-            sp_fill_temporal_write(s, f, r, orig, ws);
-            m = (int)lrint(cover * left);
-            if (orig) {
-                share[ws <= 1 ? SP_FILL_TEMPORAL : SP_FILL_SPATIAL] = m;
-                share[SP_FILL_SPATIAL] += left - m;
-            } else {
-                share[SP_FILL_TEMPORAL] = m;
-            }
-            left = holes_left(s, f, r);
+        sp_fill_temporal_write(s, f, r, orig, ws);
+        m = orig ? (int)lrint(cover * left) : left - holes_left(s, f, r);
+        if (orig) {
+            share[ws <= 1 ? SP_FILL_TEMPORAL : SP_FILL_SPATIAL] += m;
+            share[SP_FILL_SPATIAL] += left - m;
+            left = 0;
+        } else {
+            share[SP_FILL_TEMPORAL] += m;
+            left -= m;
         }
     }
     if (left && (s->method == SP_FILL_PATCH ||
@@ -376,7 +420,7 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
     }
     if (left) {
         sp_fill_spatial(s, f, r);
-        share[SP_FILL_SPATIAL] = left - holes_left(s, f, r);
+        share[SP_FILL_SPATIAL] += left - holes_left(s, f, r);
     }
     best = SP_FILL_SPATIAL;
     for (m = SP_FILL_SPATIAL; m <= SP_FILL_GAIN; m++)
@@ -461,6 +505,8 @@ static void fill_uninit(SpFilterContext *fc)
         sp_fill_buf_free(&s->cand);
         sp_fill_buf_free(&s->est);
         sp_fill_buf_free(&s->tmp);
+        sp_fill_buf_free(&s->gbuf);
+        sp_fill_buf_free(&s->rbuf);
     }
 }
 

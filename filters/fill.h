@@ -58,6 +58,7 @@ typedef struct FillContext {
     int search;           /* motion search range, pixels */
     double max_cost;      /* ring mismatch above which a match is refused */
     double min_gain;      /* attenuation below which the gain fill inpaints */
+    double gain_temporal_weight; /* of the temporal estimate against a^2 */
 
     int nb_planes;
     int pw[4], ph[4];
@@ -75,6 +76,8 @@ typedef struct FillContext {
     double cand_cost;     /* best match cost among the frames that gave some */
     FillBuf est;          /* estimate per luma sample of the region (gain fill) */
     FillBuf tmp;
+    FillBuf gbuf;         /* the gain fit's samples */
+    FillBuf rbuf;         /* the gain fill's reference */
 
     FillGainTrack gain[FILL_GAIN_TRACKS];
 } FillContext;
@@ -134,10 +137,22 @@ double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r);
 /* Texture of the ring around r: mean absolute gradient, 8-bit levels. */
 double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r);
 
-/* Gain fill of a dimming spot: estimates the attenuation against a
- * reference (the neighbour frames where they show the spot's content,
- * else a smooth fill) and divides it out. Returns 0 when done, 1 when the
- * spot does not look like a dimming (nothing written), negative on error. */
-int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index);
+/* Gain fill of a dimming spot: fits the attenuation of the spot against
+ * a reference (ref: per luma sample of the region's box, -1 where none)
+ * and divides it out where it is mild enough, averaged with the temporal
+ * candidates where there are some; orig holds the region's samples as
+ * sp_fill_save() saved them. Returns 0 when it wrote, 1 when the spot does
+ * not look like a dimming (nothing written), negative on error. */
+int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
+                 const int32_t *orig, const float *ref);
+
+/* Put back what sp_fill_save() saved: samples and hole weights. */
+void sp_fill_restore(FillContext *s, SpFrame *f, const SpRegion *r,
+                     const int32_t *orig);
+
+/* The combined temporal candidates of sample (x, y) of plane p of the
+ * region last collected, or -1 when there are none. */
+double sp_fill_temporal_value(FillContext *s, const SpFrame *f,
+                              const SpRegion *r, int p, int x, int y);
 
 #endif /* SPOTHEAL_FILTERS_FILL_H */

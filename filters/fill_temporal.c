@@ -524,6 +524,38 @@ int32_t *sp_fill_save(FillContext *s, const SpFrame *f, const SpRegion *r)
     return o;
 }
 
+void sp_fill_restore(FillContext *s, SpFrame *f, const SpRegion *r,
+                     const int32_t *orig)
+{
+    size_t i = 0;
+    int p, x, y, x0, y0, x1, y1;
+
+    for (p = 0; p < s->nb_planes; p++) {
+        uint8_t *hole = sp_fill_hole(s, f, p);
+        if (!sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            continue;
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++, i++)
+                if (orig[2 * i + 1]) {
+                    sp_put(f, p, x, y, orig[2 * i]);
+                    hole[(size_t)y * s->pw[p] + x] = (uint8_t)orig[2 * i + 1];
+                }
+    }
+}
+
+double sp_fill_temporal_value(FillContext *s, const SpFrame *f,
+                              const SpRegion *r, int p, int x, int y)
+{
+    const Cand *c;
+    int x0, y0, x1, y1;
+
+    if (!s->cand.p || !sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1) ||
+        x < x0 || x > x1 || y < y0 || y > y1)
+        return -1;
+    c = (const Cand *)s->cand.p + s->cand_off[p] + (size_t)(y - y0) * (x1 - x0 + 1) + (x - x0);
+    return c->n ? combine(c, 6.0 * (1 << (f->depth - 8))) : -1;
+}
+
 double sp_fill_temporal_write(FillContext *s, SpFrame *f, const SpRegion *r,
                               const int32_t *orig, double ws)
 {
@@ -557,6 +589,7 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
     Cand *cand;
     double best = DBL_MAX;
     int nring, i, holes, covered, prev[2] = { -1, -1 }, stale[2] = { 0, 0 };
+    double contrast = 0;
 
     s->cand_cost = DBL_MAX;
     cand = cand_alloc(s, f, r);
@@ -567,6 +600,18 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
     nring = build_ring(s, f, r, ring_width);
     if (nring < 8)
         return nring < 0 ? -1 : 0;
+    {
+        /* the ring's own contrast: a match must do much better than two
+         * unrelated pieces of the same texture would */
+        const int32_t *pos = s->ring.p;
+        double mean = 0;
+        for (i = 0; i < nring; i++)
+            mean += pos[3 * i + 2];
+        mean /= nring;
+        for (i = 0; i < nring; i++)
+            contrast += fabs(pos[3 * i + 2] - mean);
+        contrast = contrast / nring / (1 << (f->depth - 8));
+    }
     if (!cand)
         return -1;
     /* refs are ordered nearest first, alternating past and future */
@@ -597,7 +642,8 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
             ref->motions[2 * ref->nb_motions + 1] = (float)ref->vy;
             ref->nb_motions++;
         }
-        if (ref->cost > s->max_cost || ref->cost > 2 * best + 2)
+        if (ref->cost > s->max_cost || ref->cost > 2 * best + 2 ||
+            (ref->cost > 2 && ref->cost > 0.5 * contrast))
             continue;
         ref->ok = 1;
         prev[dir] = i;
