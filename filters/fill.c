@@ -57,6 +57,7 @@ static const SpOption fill_options[] = {
 };
 
 #define RING 6            /* ring width around a region, luma pixels */
+#define SMOOTH 1.0        /* spatial fill's ring error below which auto stays spatial */
 #define GAIN_TEXTURE 3.0  /* spatial fill's ring error above which auto tries the gain fill */
 
 static int fill_init(SpFilterContext *fc)
@@ -353,14 +354,22 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
     SpFrame *f = w->cur->frame;
     int total = holes_left(s, f, r), left, ret, m, best;
     int share[SP_FILL_GAIN + 1] = { 0 };
-    double cover = 0;
-    int gain = s->method == SP_FILL_GAIN;
+    double cover = 0, es = -1;
+    int gain = s->method == SP_FILL_GAIN, smooth = 0;
 
     if (!total)
         return 0;
     left = total;
-    if (s->nb_refs && (s->method == SP_FILL_NONE || s->method == SP_FILL_TEMPORAL ||
-                       s->method == SP_FILL_GAIN)) {
+    /* auto: where the spatial fill predicts the ring within a level, as on
+     * smooth content, the neighbour frames could hardly do better: save
+     * their search */
+    if (s->method == SP_FILL_NONE) {
+        es = sp_fill_spatial_check(s, f, r);
+        smooth = es >= 0 && es < SMOOTH;
+    }
+    if (s->nb_refs && !smooth && (s->method == SP_FILL_NONE ||
+                                  s->method == SP_FILL_TEMPORAL ||
+                                  s->method == SP_FILL_GAIN)) {
         cover = sp_fill_temporal_collect(s, f, r, RING);
         if (cover < 0)
             return -ENOMEM;
@@ -368,8 +377,7 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
     /* auto: a dimming spot that the motion does not uncover, on texture
      * that the spatial fill cannot rebuild (see fill_gain.c) */
     if (s->method == SP_FILL_NONE && cover < 0.5 &&
-        (r->kind & (SP_KIND_DARK | SP_KIND_BRIGHT | SP_KIND_USER)) &&
-        sp_fill_spatial_check(s, f, r) > GAIN_TEXTURE)
+        (r->kind & (SP_KIND_DARK | SP_KIND_BRIGHT | SP_KIND_USER)) && es > GAIN_TEXTURE)
         gain = 1;
     if (gain) {
         int32_t *orig = sp_fill_save(s, f, r);
@@ -385,10 +393,10 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
         }
     }
     if (left && cover > 0) {
-        double es, ws = 0;
+        double ws = 0;
         int32_t *orig = NULL;
         if (cover >= 0.5 && s->method == SP_FILL_NONE && !share[SP_FILL_GAIN] &&
-            (es = sp_fill_spatial_check(s, f, r)) >= 0) {
+            es >= 0) {
             /* both fills, averaged by how well each predicts the ring:
              * on smooth content the spatial fill, which averages many
              * healthy samples, is the less noisy; on texture the

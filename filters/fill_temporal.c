@@ -106,6 +106,7 @@ static void cubic_weights(double t, double w[4])
 }
 
 #define FRAC_EPS 1e-3
+#define FILL_ENOUGH 5 /* candidates per sample after which farther frames are skipped */
 
 /* An interpolation kernel for one displacement: the same for every sample
  * of a plane, so computed once. */
@@ -272,6 +273,39 @@ static void search_window(const FillContext *s, const SpFrame *cur,
         }
 }
 
+/* Steepest descent from (cx, cy): move to the best of the 4 neighbours
+ * while one is better (a few steps at most). */
+static void descend(const FillContext *s, const SpFrame *cur, const SpRegion *r,
+                    const FillRef *ref, int nring, int cx, int cy, int sub,
+                    int exclude, Search *S)
+{
+    Search L = { DBL_MAX, cx, cy };
+    int step, moved = 1;
+
+    if (!(exclude && abs(cx) <= r->w && abs(cy) <= r->h))
+        L.best = int_cost(s, cur, ref, nring, cx, cy, sub, DBL_MAX);
+    for (step = 0; step < 8 && moved && L.best < DBL_MAX; step++) {
+        int bx = L.bx, by = L.by, dx, dy;
+        moved = 0;
+        for (dy = -1; dy <= 1; dy++)
+            for (dx = -1; dx <= 1; dx++) {
+                double c;
+                if ((!dx == !dy) || /* the 4 neighbours: a cross */
+                    (exclude && abs(bx + dx) <= r->w && abs(by + dy) <= r->h))
+                    continue;
+                c = int_cost(s, cur, ref, nring, bx + dx, by + dy, sub, L.best);
+                if (c < L.best) {
+                    L.best = c;
+                    L.bx = bx + dx;
+                    L.by = by + dy;
+                    moved = 1;
+                }
+            }
+    }
+    if (L.best < S->best)
+        *S = L;
+}
+
 /* Find ref's displacement: first near the predictions (npred (x, y)
  * pairs); when none matches well, a search of +-full around zero, coarse
  * then fine; then sub-pixel. With exclude, skip displacements that leave
@@ -285,12 +319,10 @@ static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
     double c, cl, cr, fx = 0, fy = 0;
     int i, k;
 
-    /* near the predictions, then (when nothing there matches well) over
-     * the whole range on a 2-pixel grid, all on half the ring; then the
-     * winner's neighbourhood on all of it */
+    /* from the predictions downhill, then (when nothing there matches
+     * well) over the whole range on a 2-pixel grid, all on half the ring */
     for (i = 0; i < npred; i++)
-        search_window(s, cur, r, ref, nring, pred[2 * i], pred[2 * i + 1], 2, 1,
-                      2, exclude, &S);
+        descend(s, cur, r, ref, nring, pred[2 * i], pred[2 * i + 1], 2, exclude, &S);
     if (full && !(S.best <= 0.5 * s->max_cost))
         /* every pixel for the rare patch search, whose exemplars may
          * repeat with any period */
@@ -298,22 +330,39 @@ static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
                       exclude, &S);
     if (S.best == DBL_MAX)
         return 1;
+    /* full ring: descend along the axes from the winner; the costs either
+     * side of the minimum give the sub-pixel parabolas */
     {
-        Search G = { DBL_MAX, 0, 0 };
-        search_window(s, cur, r, ref, nring, S.bx, S.by, 1, 1, 1, exclude, &G);
-        if (G.best == DBL_MAX)
+        double c0 = int_cost(s, cur, ref, nring, S.bx, S.by, 1, DBL_MAX), side[4];
+        int step;
+        if (c0 == DBL_MAX)
             return 1;
-        S = G;
-    }
-    /* sub-pixel: a parabola through the costs either side, per axis */
-    for (k = 0; k < 2 && S.best > 0; k++) {
-        cl = int_cost(s, cur, ref, nring, S.bx - !k, S.by - k, 1, DBL_MAX);
-        cr = int_cost(s, cur, ref, nring, S.bx + !k, S.by + k, 1, DBL_MAX);
-        if (cl < DBL_MAX && cr < DBL_MAX && cl + cr - 2 * S.best > 1e-9) {
-            double t = 0.5 * (cl - cr) / (cl + cr - 2 * S.best);
-            t = t < -0.5 ? -0.5 : t > 0.5 ? 0.5 : t;
-            t = floor(t * 4 + 0.5) / 4; /* quarter pixels */
-            if (k) fy = t; else fx = t;
+        for (step = 0; step < 4; step++) {
+            static const int ax[4][2] = { { -1, 0 }, { 1, 0 }, { 0, -1 }, { 0, 1 } };
+            int m = -1;
+            for (k = 0; k < 4; k++) {
+                int X = S.bx + ax[k][0], Y = S.by + ax[k][1];
+                side[k] = exclude && abs(X) <= r->w && abs(Y) <= r->h ? DBL_MAX :
+                          int_cost(s, cur, ref, nring, X, Y, 1, DBL_MAX);
+                if (side[k] < c0 && (m < 0 || side[k] < side[m]))
+                    m = k;
+            }
+            if (m < 0)
+                break;
+            S.bx += ax[m][0];
+            S.by += ax[m][1];
+            c0 = side[m];
+        }
+        S.best = c0;
+        for (k = 0; k < 2 && S.best > 0; k++) {
+            cl = side[2 * k];
+            cr = side[2 * k + 1];
+            if (cl < DBL_MAX && cr < DBL_MAX && cl + cr - 2 * S.best > 1e-9) {
+                double t = 0.5 * (cl - cr) / (cl + cr - 2 * S.best);
+                t = t < -0.5 ? -0.5 : t > 0.5 ? 0.5 : t;
+                t = floor(t * 4 + 0.5) / 4; /* quarter pixels */
+                if (k) fy = t; else fx = t;
+            }
         }
     }
     ref->vx = S.bx;
@@ -654,7 +703,7 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
         stale[dir] = added || fabs(ref->vx) + fabs(ref->vy) >= 1.5 ? 0 : stale[dir] + 1;
         if (added && ref->cost < s->cand_cost)
             s->cand_cost = ref->cost;
-        coverage(s, f, r, cand, FILL_MAX_CAND, &holes, &covered);
+        coverage(s, f, r, cand, FILL_ENOUGH, &holes, &covered);
         if (covered == holes)
             break;
     }

@@ -247,10 +247,10 @@ int main(int argc, char **argv)
             w.future = future;
             if (late && add_regions(cur, &rg, W, H) < 0)
                 goto end;
-            clock_gettime(CLOCK_MONOTONIC, &t0);
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
             if (sp_filter_fill.process(&fc, &w) < 0)
                 goto end;
-            clock_gettime(CLOCK_MONOTONIC, &t1);
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
             t_fill += (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
             if (fwrite(cur->frame->data[0], 1, fsize, stdout) != fsize)
                 goto end;
