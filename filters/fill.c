@@ -57,7 +57,7 @@ static const SpOption fill_options[] = {
 };
 
 #define RING 6            /* ring width around a region, luma pixels */
-#define SMOOTH 1.0        /* spatial fill's ring error below which auto stays spatial */
+#define SMOOTH 0.75        /* spatial fill's ring error below which auto stays spatial */
 #define GAIN_TEXTURE 3.0  /* spatial fill's ring error above which auto tries the gain fill */
 
 static int fill_init(SpFilterContext *fc)
