@@ -501,6 +501,49 @@ static void test_api_pan(void **state)
         tframe_free(refs[k]);
 }
 
+/* A user mask of scattered pieces becomes one region per piece (pixels
+ * within 2 of each other join), each with its own box. */
+static void test_mask_pieces(void **state)
+{
+    enum { W = 200, H = 120 };
+    uint8_t mask[W * H];
+    const char *opts[] = { "fill=spatial", NULL };
+    SpSettings s;
+    SpContext *ctx = NULL;
+    SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 100, NULL), *out;
+    const SpDefect *d;
+    int nb, i, seen = 0;
+
+    memset(mask, 0, sizeof(mask));
+    mask[10 * W + 10] = 255;                 /* a dead pixel */
+    mask[10 * W + 12] = 255;                 /* 2 px away: same piece */
+    mask[100 * W + 180] = 255;               /* far away: its own */
+    for (i = 0; i < 4; i++)
+        mask[(50 + i) * W + 60 + i] = 255;   /* a diagonal scratch */
+    sp_default_settings(&s);
+    s.mask = mask;
+    s.mask_width = W;
+    s.mask_height = H;
+    s.mask_stride = W;
+    s.options = opts;
+    assert_int_equal(sp_open(&ctx, &s), 0);
+    assert_int_equal(sp_send_frame(ctx, f), 0);
+    assert_int_equal(sp_send_frame(ctx, NULL), 0);
+    assert_int_equal(sp_receive_frame(ctx, &out), 0);
+    assert_int_equal(sp_frame_defects(ctx, out, &d, &nb), 0);
+    assert_int_equal(nb, 3);
+    for (i = 0; i < nb; i++) {
+        if (d[i].x == 10 && d[i].y == 10 && d[i].w == 3 && d[i].h == 1 && d[i].area == 2)
+            seen |= 1;
+        if (d[i].x == 180 && d[i].y == 100 && d[i].w == 1 && d[i].h == 1)
+            seen |= 2;
+        if (d[i].x == 60 && d[i].y == 50 && d[i].w == 4 && d[i].h == 4 && d[i].area == 4)
+            seen |= 4;
+    }
+    assert_int_equal(seen, 7);
+    sp_close(&ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_gain_dust),
         cmocka_unit_test(test_auto_dust),
         cmocka_unit_test(test_api_pan),
+        cmocka_unit_test(test_mask_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
