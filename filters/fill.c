@@ -485,8 +485,12 @@ static int fill_process(SpFilterContext *fc, SpWindow *w)
         SpRegion *r = &slot->regions[i];
         if ((ret = fill_region(s, w, r)) < 0)
             goto end;
-        if (r->fill)
-            sp_frame_touch(f, r->x, r->y, r->w, r->h);
+        if (r->fill) {
+            int x0 = r->x < 0 ? 0 : r->x, y0 = r->y < 0 ? 0 : r->y;
+            int x1 = r->x + r->w > f->width ? f->width : r->x + r->w;
+            int y1 = r->y + r->h > f->height ? f->height : r->y + r->h;
+            sp_frame_touch(f, x0, y0, x1 - x0, y1 - y0);
+        }
     }
 end:
     for (i = 0; i < slot->nb_regions; i++)

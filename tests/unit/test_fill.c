@@ -544,6 +544,49 @@ static void test_mask_pieces(void **state)
     sp_close(&ctx);
 }
 
+/* Regions at and past the picture's edges, one with a soft edge: every
+ * method keeps to the picture and to the mask (16-bit 4:2:0). */
+static void test_border_regions(void **state)
+{
+    static const char *const methods[] = {
+        "fill=auto", "fill=temporal", "fill=spatial", "fill=patch", "fill=gain",
+    };
+    enum { W = 64, H = 48, N = 5 };
+    int mi, k, p, x, y;
+
+    for (mi = 0; mi < 5; mi++) {
+        const char *opts[] = { methods[mi], NULL };
+        SpFrame *ref;
+        Rig g;
+        rig_open(&g, opts);
+        for (k = 0; k < N; k++) {
+            uint8_t *m;
+            int ri;
+            rig_add(&g, pan_frame(W, H, 16, SP_COLOR_YUV, k, 2, 2, 0, 0, 0, 0));
+            rig_region(&g, k, -2, -3, 6, 7, SP_KIND_DARK);
+            rig_region(&g, k, W - 3, H - 2, 5, 5, SP_KIND_HOT);
+            ri = sp_slot_add_region(&g.slots[k], 20, 20, 4, 4, SP_KIND_USER, &m);
+            assert_true(ri >= 0);
+            memset(m, 128, 16); /* half defective */
+        }
+        ref = tframe_copy(g.slots[N / 2].frame);
+        for (k = 0; k <= N / 2; k++)
+            rig_process(&g, k);
+        for (p = 0; p < 3; p++)
+            for (y = 0; y < sp_plane_height(ref, p); y++)
+                for (x = 0; x < sp_plane_width(ref, p); x++)
+                    if (!under(ref, p, x, y, 0, 0, 4, 4) &&
+                        !under(ref, p, x, y, W - 3, H - 2, 3, 2) &&
+                        !under(ref, p, x, y, 20, 20, 4, 4))
+                        assert_int_equal(sp_get(g.slots[N / 2].frame, p, x, y),
+                                         sp_get(ref, p, x, y));
+        assert_true(g.slots[N / 2].frame->touched_x >= 0 &&
+                    g.slots[N / 2].frame->touched_x + g.slots[N / 2].frame->touched_w <= W);
+        tframe_free(ref);
+        rig_close(&g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_auto_dust),
         cmocka_unit_test(test_api_pan),
         cmocka_unit_test(test_mask_pieces),
+        cmocka_unit_test(test_border_regions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
