@@ -85,6 +85,7 @@ typedef struct Track {
     float moved;             /* evidence that the scene moved under it */
     float vx, vy;            /* displacement over the last frame */
     float pvx, pvy;          /* the one before */
+    float bx, by;            /* where it was born */
     int64_t vframe;          /* frame whose displacement vx, vy is */
     int good, bad;           /* smooth steps with the scene moving / jumps */
     int step_smooth;         /* this frame's step was smooth */
@@ -113,6 +114,7 @@ typedef struct DetectContext {
     int next_id;
     int64_t last_frame;
     int inner, outer;        /* box sizes (odd) of the blotch band-pass */
+    float excursion;         /* how far a defect may drift from where it was first seen */
     /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
      * two tracks never hold one blob */
     uint16_t *occ[2];
@@ -193,6 +195,7 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     if (s->outer < s->inner + 8)
         s->outer = s->inner + 8;
     s->last_frame = -1;
+    s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
     fc->want_lookahead = 24;
     for (int i = 0; i <= LAG; i++)
         s->recent_n[i] = -1;
@@ -635,6 +638,29 @@ static int held(const DetectContext *s, int cls, float x, float y, int64_t n)
     return 0;
 }
 
+/*
+ * Sensor defects are sparse: a persistent dot among other persistent dots
+ * is texture, text or an overlay that stays while the video moves under
+ * it, not a defect. Counts the other live tracks of the class close by.
+ */
+static int crowded(const DetectContext *s, const Track *t)
+{
+    int i, near = 0, cls = is_pixel_kind(t->kind) ? 1 : 0;
+    float r = cls ? 16.0f : 24.0f + 3.0f * t->radius;
+
+    for (i = 0; i < MAX_TRACKS; i++) {
+        const Track *o = &s->tracks[i];
+        float dx, dy;
+        if (o == t || o->state == T_FREE || o->hits < 3 ||
+            (is_pixel_kind(o->kind) ? 1 : 0) != cls)
+            continue;
+        dx = o->x - t->x;
+        dy = o->y - t->y;
+        near += dx * dx + dy * dy < r * r;
+    }
+    return near >= 3;
+}
+
 static Track *new_track(DetectContext *s)
 {
     int i, victim = -1;
@@ -688,7 +714,7 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
             tex += fabsf(luma(fb, s->shift, ibx + qx, iby + qy) - mean);
         }
     if (n < 8 || tex < 4.0f * n)
-        return 0;
+        return 2;          /* flat: no telling here */
     for (dy = -SHIFT; dy <= SHIFT; dy++)
         for (dx = -SHIFT; dx <= SHIFT; dx++) {
             float sad = 0;
@@ -708,8 +734,10 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
                 bestd = dx * dx + dy * dy;
             }
         }
-    if (bestd >= 4 && best < 0.6f * sad0)
-        return 1;          /* the surround slid past */
+    /* slid past: the earlier surround reappears, shifted, nearly as it was
+     * (content that changed rather than moved matches nowhere well) */
+    if (bestd >= 4 && best < 0.6f * sad0 && best < 0.5f * tex)
+        return 1;
     if (bestd <= 1 && moved_itself)
         return -1;         /* it moved and the surround came along */
     return 0;
@@ -722,12 +750,14 @@ static int scene_moved(const DetectContext *s, const SpFrame *fa, float ax, floa
     int iax = (int)lrintf(ax), iay = (int)lrintf(ay), ibx = (int)lrintf(bx), iby = (int)lrintf(by);
     int r0 = (int)(radius * 1.5f) + 3, ret;
 
+    /* look further out only where it is flat close by: a textured
+     * surround that stays still says the thing sits in a still scene */
     ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0, r0 + 4, 2);
-    if (!ret) /* flat close by: look further out, twice */
+    if (ret == 2)
         ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 8, r0 + 20, 3);
-    if (!ret)
+    if (ret == 2)
         ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 20, r0 + 44, 4);
-    return ret;
+    return ret == 2 ? 0 : ret;
 }
 
 /* One frame's motion of the defects of a class over the sensor: a shift
@@ -900,6 +930,16 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             t->y = oy;
             t->last_seen = n;
             t->last_hit = n;
+            /* a defect drifts a little with the crop and the lens; a thing
+             * that travels is in the scene */
+            if ((ox - t->bx) * (ox - t->bx) + (oy - t->by) * (oy - t->by) >
+                s->excursion * s->excursion) {
+                sp_log(fc->log, SP_LOG_DEBUG, "frame %lld: track %d travels: "
+                       "from %.1f,%.1f to %.1f,%.1f\n", (long long)n, t->id,
+                       t->bx, t->by, ox, oy);
+                t->state = T_FREE;
+                continue;
+            }
             t->hits++;
             t->misses_run = 0;
             t->contrast = t->hits == 1 ? resp : 0.8f * t->contrast + 0.2f * resp;
@@ -986,7 +1026,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
 judge:
         if (t->state == T_TENTATIVE && t->hits >= 6 &&
             t->hits >= 0.75f * t->frames && t->good >= 3 &&
-            t->bad * 3 <= t->good && t->veto * 2 <= t->good) {
+            t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t)) {
             t->state = T_CONFIRMED;
             sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d confirmed: "
                    "%s at %.1f,%.1f, radius %.1f, contrast %.1f\n",
@@ -1020,6 +1060,8 @@ judge:
         t->x = cx;
         t->y = cy;
         t->born = n;
+        t->bx = cx;
+        t->by = cy;
         t->last_seen = n;
         t->last_hit = n;
         t->vframe = -1;

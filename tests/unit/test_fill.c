@@ -448,7 +448,7 @@ static void test_auto_dust(void **state)
 static void test_api_pan(void **state)
 {
     enum { W = 96, H = 64, N = 8, BX = 50, BY = 24, BW = 6, BH = 5, DX = 2, DY = 2 };
-    const char *opts[] = { "fill=auto", NULL };
+    const char *opts[] = { "fill=auto", "detect=none", NULL };
     uint8_t mask[W * H];
     SpFrame *refs[N], *out;
     SpSettings s;
@@ -507,7 +507,7 @@ static void test_mask_pieces(void **state)
 {
     enum { W = 200, H = 120 };
     uint8_t mask[W * H];
-    const char *opts[] = { "fill=spatial", NULL };
+    const char *opts[] = { "fill=spatial", "detect=none", NULL };
     SpSettings s;
     SpContext *ctx = NULL;
     SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 100, NULL), *out;
