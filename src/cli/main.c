@@ -211,6 +211,9 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         const char **field;
 
         if (a[0] != '-' || !strcmp(a, "-")) {
+            if (!strcmp(a, "analyze"))
+                return usage_error("'%s' comes first: 'spotheal analyze -i "
+                                   "IN [--report F.json]'", a);
             if (nb_pos == (int)(sizeof(positional) / sizeof(positional[0])))
                 return usage_error("too many arguments, starting with '%s'", a);
             positional[nb_pos++] = a;
