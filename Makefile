@@ -104,8 +104,13 @@ bench:
 	@sh tools/deps.sh
 	@$(MAKE) --no-print-directory bench-run
 
-bench-run: all
+bench-run: all $(O)/spscore
 	@O=$(O) sh bench/run.sh
+
+$(O)/spscore: bench/spscore.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(shell $(PKG_CONFIG) --cflags libcjson) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(shell $(PKG_CONFIG) --libs libcjson) -lm
 
 demo:
 	@sh tools/deps.sh

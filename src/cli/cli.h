@@ -50,6 +50,8 @@ typedef struct CliOptions {
     const char *mask;        /* --mask FILE.png */
     const char *report;      /* --report FILE.json */
     int show;                /* --show: outline defects instead of healing */
+    int reencode;            /* --reencode: JPEGs re-encoded whole, not
+                                only the blocks the repair changed */
     int lookahead;           /* --lookahead, 0 = library default */
     /* "name=value" strings for the library's filter options */
     const char *lib_options[CLI_MAX_LIB_OPTIONS + 1];

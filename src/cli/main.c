@@ -71,6 +71,8 @@ static void print_help(void)
            "  --show              outline the defects instead of healing them\n"
            "  --report FILE.json  write every defect found (- for standard output)\n"
            "  --lookahead N       frames held for evidence before one is written\n"
+           "  --reencode          JPEG output: re-encode every block, not only the\n"
+           "                      repaired ones (default: untouched blocks kept exactly)\n"
            "\nFilter options (--NAME VALUE):\n", sp_version());
     for (i = 0; sp_list_options(i, &name, &help, def, sizeof(def), range,
                                 sizeof(range)) == 0; i++) {
@@ -229,6 +231,7 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         }
         if (!strcmp(a, "-y")) { o->overwrite = 1; continue; }
         if (!strcmp(a, "-n")) { o->overwrite = 0; continue; }
+        if (!strcmp(a, "--reencode")) { o->reencode = 1; continue; }
         if (!strcmp(a, "-stats")) { o->stats = 1; continue; }
         if (!strcmp(a, "-nostats")) { o->stats = 0; continue; }
         if (!strcmp(a, "--show")) {

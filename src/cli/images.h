@@ -1,0 +1,152 @@
+/*
+ * Image sequences, the parts shared by images.c (the job), imgseq.c (file
+ * lists and output names), jpeg.c and png.c (the codecs). Private to the
+ * program: main.c sees only cli.h.
+ */
+#ifndef SPOTHEAL_SRC_CLI_IMAGES_H
+#define SPOTHEAL_SRC_CLI_IMAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/cli/cli.h"
+
+enum CliImageType {
+    CLI_IMG_NONE = 0,
+    CLI_IMG_JPEG,
+    CLI_IMG_PNG,
+};
+
+/* One APPn or COM marker of a JPEG, kept verbatim. */
+typedef struct CliJpegMarker {
+    int code;              /* 0xe0..0xef, 0xfe */
+    unsigned len;
+    uint8_t *data;
+} CliJpegMarker;
+
+typedef struct CliJpegInfo {
+    uint8_t *file;         /* the whole input file: coefficients are read
+                              again from it when the output is written */
+    size_t file_size;
+    int nb_comp;
+    int comp_id[4], h_samp[4], v_samp[4], quant_no[4];
+    int max_h, max_v;
+    uint16_t quant[4][64]; /* natural order */
+    int has_quant[4];
+    int progressive, arith, restart_interval;
+    CliJpegMarker *markers;
+    int nb_markers;
+    int corrupt;           /* libjpeg warned: data missing or damaged */
+} CliJpegInfo;
+
+/* Raw PNG chunks kept verbatim (text, colour, density, time, EXIF). */
+typedef struct CliPngChunk {
+    char name[5];
+    uint8_t location;      /* libpng's PNG_HAVE_* position */
+    size_t size;
+    uint8_t *data;
+} CliPngChunk;
+
+typedef struct CliPngInfo {
+    int bit_depth;         /* 8 or 16 as stored in the frame */
+    int interlace;
+    CliPngChunk *chunks;
+    int nb_chunks;
+} CliPngInfo;
+
+/* One decoded image: the frame the library sees, and what the writer needs
+ * to write it back as its input was. */
+typedef struct CliImage {
+    SpFrame frame;         /* first member: the library's release() gets it */
+    int type;              /* enum CliImageType of the input */
+    int64_t seq;           /* position in the sequence */
+    const char *path;      /* input file (owned by the sequence) */
+    const char *out_path;  /* output file, or NULL (analyze) */
+    uint8_t *buf;          /* all planes, one allocation */
+    uint8_t *orig;         /* copy of buf as decoded (DCT-domain writing) */
+    size_t buf_size;
+    int plane_h[4];        /* rows allocated per plane (JPEG: whole MCUs) */
+    CliJpegInfo jpg;
+    CliPngInfo png;
+    int refs;              /* the library and the writer; freed at 0 */
+    void *job;
+} CliImage;
+
+/* How a JPEG is written back. */
+typedef struct CliJpegWriteStats {
+    int64_t blocks;        /* blocks in the image (all components) */
+    int64_t changed;       /* blocks re-encoded from new pixels */
+} CliJpegWriteStats;
+
+/* --- imgseq.c: which files, in which order, written where ------------- */
+
+typedef struct CliSeqEntry {
+    char *in;              /* input path */
+    char *out;             /* output path, or NULL */
+    int64_t number;        /* the number a pattern gave it, else -1 */
+} CliSeqEntry;
+
+typedef struct CliSeq {
+    CliSeqEntry *e;
+    int nb, cap;
+    int from_pattern;
+} CliSeq;
+
+/* List the images of an input spec (pattern, glob, folder, one file), in
+ * order. Logs an error naming the spec; returns 0 or a negative error. */
+int cli_seq_list(const CliOptions *o, const char *spec, CliSeq *seq);
+
+/* Name the outputs: a pattern numbered in sequence order (with the input's
+ * numbers when the input is a pattern), or a folder keeping the names, or
+ * one file for one image. Creates a folder named with a trailing '/'. */
+int cli_seq_outputs(const CliOptions *o, const char *out, CliSeq *seq);
+
+void cli_seq_free(CliSeq *seq);
+
+/* Natural order: "img2" < "img10". */
+int cli_natural_cmp(const char *a, const char *b);
+
+/* The image type a file name's extension says, or CLI_IMG_NONE. */
+int cli_image_type_of(const char *path);
+
+/* --- jpeg.c ----------------------------------------------------------- */
+
+/* Decode a JPEG to planar YCbCr at its own subsampling (or GRAY). With
+ * keep_orig a copy of the decoded planes is kept for DCT-domain writing.
+ * Logs errors and warnings naming the file. */
+int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig);
+
+/* Write img to path. Modes: qscale >= 1 re-encodes with ffmpeg's tables for
+ * that -q:v; full != 0 re-encodes every block with the input's tables;
+ * else only the blocks whose pixels changed are re-encoded and every other
+ * block keeps its coefficients. */
+int cli_jpeg_write(const CliOptions *o, const CliImage *img, const char *path,
+                   int qscale, int full, CliJpegWriteStats *st);
+
+/* Forward DCT of an 8x8 block of 8-bit samples (level shift included) and
+ * quantisation by a table in natural order, rounding to nearest, as the
+ * JPEG standard (ITU T.81, A.3.3 and A.3.4) defines them. */
+void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
+                         const uint16_t *quant, int16_t *out);
+
+void cli_jpeg_info_free(CliJpegInfo *j);
+
+/* --- png.c ------------------------------------------------------------ */
+
+int cli_png_read(const CliOptions *o, CliImage *img);
+int cli_png_write(const CliOptions *o, const CliImage *img, const char *path);
+void cli_png_info_free(CliPngInfo *p);
+
+/* --- images.c --------------------------------------------------------- */
+
+/* A new image with planes for the layout in img->frame (width, height,
+ * nb_planes, depth, color, ss_x, ss_y), rows padded to pad_w x pad_h
+ * blocks: strides and plane heights cover whole blocks. Sets data/stride. */
+int cli_image_alloc(CliImage *img, int block_w[4], int rows[4]);
+
+/* Read one image by type; keep_orig as for cli_jpeg_read. */
+int cli_image_read(const CliOptions *o, CliImage *img, int keep_orig);
+
+void cli_image_free(CliImage *img);
+
+#endif /* SPOTHEAL_SRC_CLI_IMAGES_H */
