@@ -437,8 +437,13 @@ static int open_output(VideoJob *j)
         const AVCodecParameters *par = ist->codecpar;
         j->map[i] = -1;
         if ((int)i != j->vidx) {
-            if (par->codec_id == AV_CODEC_ID_NONE ||
-                avformat_query_codec(of, par->codec_id, FF_COMPLIANCE_NORMAL) == 0) {
+            /* attachments (fonts, cover files) have a home in matroska
+             * only, whatever its codec query says */
+            int fits = par->codec_type == AVMEDIA_TYPE_ATTACHMENT
+                       ? strstr(of->name, "matroska") != NULL
+                       : par->codec_id != AV_CODEC_ID_NONE &&
+                         avformat_query_codec(of, par->codec_id, FF_COMPLIANCE_NORMAL) != 0;
+            if (!fits) {
                 cli_log(j->o, SP_LOG_WARNING, "stream #%u (%s %s) of '%s' cannot "
                         "go into a %s file: left out\n", i,
                         av_get_media_type_string(par->codec_type)

@@ -48,11 +48,13 @@ first line
 00:00:01,000 --> 00:00:01,800
 second line
 SRT
+echo "not really a font" >"$T/font.ttf"
 $FF -f lavfi -i testsrc2=s=160x120:r=30:d=2 -f lavfi -i sine=d=2 -i "$T/subs.srt" \
     -vf "settb=1/1000,setpts='N*40+mod(N*N,7)*4'" -fps_mode passthrough \
     -map 0:v -map 1:a -map 2:s -c:v libx264 -preset ultrafast -c:a flac -c:s srt \
     -metadata:s:a:0 language=fra -metadata:s:s:0 language=deu -disposition:s:0 forced \
-    -metadata title="vfr test" "$T/vfr.mkv"
+    -metadata title="vfr test" -attach "$T/font.ttf" \
+    -metadata:s:t mimetype=application/x-truetype-font "$T/vfr.mkv"
 run "$SPOTHEAL" -i "$T/vfr.mkv" -c:v ffv1 "$T/vfr-out.mkv"
 expect_rc 0 "vfr mkv with subtitles"
 pts_of "$T/vfr.mkv" "$T/p1"
@@ -67,6 +69,8 @@ check "vfr: subtitle packets bit-identical" same_file "$T/s1" "$T/s2"
 check "vfr: subtitle language kept" [ "$(probe "$T/vfr-out.mkv" stream_tags=language s:0)" = deu ]
 check "vfr: subtitle disposition kept" [ "$(probe "$T/vfr-out.mkv" stream_disposition=forced s:0)" = 1 ]
 check "vfr: title kept" [ "$(probe "$T/vfr-out.mkv" format_tags=title)" = "vfr test" ]
+(cd "$T" && $FF -dump_attachment:t:0 att-out.ttf -i vfr-out.mkv -f null - 2>/dev/null) || true
+check "vfr: attachment copied" same_file "$T/font.ttf" "$T/att-out.ttf"
 frame_hashes "$T/vfr.mkv" "$T/h1"
 frame_hashes "$T/vfr-out.mkv" "$T/h2"
 check "vfr: frames unchanged, none dropped or duplicated" same_file "$T/h1" "$T/h2"
