@@ -693,7 +693,12 @@ static int open_encoder(VideoJob *j, const AVFrame *f)
             want != j->work_fmt ? " (converted)" : "");
 
     if ((ret = avformat_write_header(j->ofmt, NULL)) < 0) {
-        output_error(j, "header", ret);
+        if (!strcmp(o->output, "-") && ret == AVERROR(EINVAL))
+            cli_log(o, SP_LOG_ERROR, "cannot write %s to standard output (it "
+                    "needs a seekable file): use -f nut, -f matroska or -f "
+                    "yuv4mpegpipe on a pipe\n", of->name);
+        else
+            output_error(j, "header", ret);
         return ret;
     }
     j->header_written = 1;

@@ -107,6 +107,10 @@ if [ -w /dev/full ]; then
     expect_err "disk is full" "disk full"
 fi
 
+run sh -c "'$SPOTHEAL' -i '$T/in.mp4' -f mp4 - >'$T/pipe.mp4'"
+expect_rc 1 "mp4 to standard output"
+expect_err "use -f nut" "mp4 to standard output"
+
 # -y, -n, input == output
 cp "$T/in.mp4" "$T/keep.mp4"
 echo "old" >"$T/exists.mp4"

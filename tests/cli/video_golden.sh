@@ -76,6 +76,12 @@ if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
     echo "golden written: $GOLDEN"
 fi
 check "--mask: framemd5 equal to $GOLDEN" same_file "$T/b" "$GOLDEN"
+run "$SPOTHEAL" --mask "$T/mask.png" --report "$T/mask.json" -i "$T/clip.mkv" -c:v ffv1 "$T/masked2.mkv"
+expect_rc 0 "--mask --report"
+check "--report: 25 frames, 3 mask blobs healed in each" grep -q '"summary": {"frames": 25, "defects": 75' "$T/mask.json"
+check "--report: the 6x6 blob at 104,118" grep -q '"kind": "mask", "track": -1, "x": 104, "y": 118, "w": 6, "h": 6' "$T/mask.json"
+frame_hashes "$T/masked2.mkv" "$T/c"
+check "--report does not change the pictures" same_file "$T/b" "$T/c"
 frame_hashes "$T/clip.mkv" "$T/a"
 check "--mask changed every frame" [ "$(paste -d' ' "$T/a" "$T/b" | awk '{ split($0, f, " "); if ($1 == $2) n++ } END { print n + 0 }')" -eq 0 ]
 
