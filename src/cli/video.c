@@ -1116,17 +1116,17 @@ int cli_run_video(const CliOptions *o)
 
     ret = run(j);
     ok = ret == 0 && !cli_interrupted;
-    if (ret < 0 && ret != AVERROR_EXIT && !cli_interrupted &&
-        ret != AVERROR(ENOMEM)) {
-        /* already named where it happened */
-    } else if (ret == AVERROR(ENOMEM)) {
+    /* every other failure was named where it happened */
+    if (ret == AVERROR(ENOMEM) || ret == -ENOMEM)
         cli_log(o, SP_LOG_ERROR, "out of memory\n");
-    }
 
     /* close everything; keep the output only when all went well */
     if (j->prog_open)
         cli_progress_close(&j->prog);
-    cli_report_close(&j->report, ok);
+    if (cli_report_close(&j->report, ok) < 0 && ok) {
+        ok = 0; /* named by the report writer */
+        ret = CLI_EXIT_ERROR;
+    }
     sp_close(&j->sp);
     if (j->ofmt) {
         if (j->io_open) {
