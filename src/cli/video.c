@@ -685,6 +685,12 @@ static int open_encoder(VideoJob *j, const AVFrame *f)
     }
     if ((ret = avcodec_parameters_from_context(ost->codecpar, j->enc)) < 0)
         return ret;
+    /* the same codec as the input's keeps its tag where the container maps
+     * it to that codec (HEVC from an iPhone stays 'hvc1', not 'hev1') */
+    if (codec->id == j->vst->codecpar->codec_id && j->vst->codecpar->codec_tag &&
+        of->codec_tag && av_codec_get_id(of->codec_tag,
+                                         j->vst->codecpar->codec_tag) == codec->id)
+        ost->codecpar->codec_tag = j->vst->codecpar->codec_tag;
     ost->time_base = j->enc->time_base;
     if ((ret = copy_side_data(ost, j->vst)) < 0)
         return ret;

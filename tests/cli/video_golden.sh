@@ -19,7 +19,7 @@ check "identity chain 8-bit: framemd5 equal to the input's" same_file "$T/a" "$T
 # identity chain, 10-bit 4:2:0 HEVC in (as phones write it)
 if ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libx265; then
     $FF -f lavfi -i testsrc2=s=320x240:r=25:d=1 -pix_fmt yuv420p10le \
-        -c:v libx265 -preset ultrafast -x265-params log-level=error "$T/in10.mp4"
+        -c:v libx265 -preset ultrafast -x265-params log-level=error -tag:v hvc1 "$T/in10.mp4"
 else
     $FF -f lavfi -i testsrc2=s=320x240:r=25:d=1 -pix_fmt yuv420p10le -c:v ffv1 "$T/in10.mp4"
 fi
@@ -32,6 +32,7 @@ check "identity chain 10-bit: framemd5 equal to the input's" same_file "$T/a" "$
 run "$SPOTHEAL" -preset ultrafast -i "$T/in10.mp4" "$T/def10.mp4"
 expect_rc 0 "10-bit default encode"
 check "10-bit default encode keeps yuv420p10le" [ "$(ffprobe -v error -show_entries stream=pix_fmt -of csv=p=0 "$T/def10.mp4")" = yuv420p10le ]
+check "10-bit default encode keeps the codec tag" [ "$(ffprobe -v error -show_entries stream=codec_tag_string -of csv=p=0 "$T/def10.mp4")" = "$(ffprobe -v error -show_entries stream=codec_tag_string -of csv=p=0 "$T/in10.mp4")" ]
 
 # a semi-planar input (nv12) goes through a planar copy and back, exactly
 $FF -f lavfi -i testsrc2=s=320x240:r=25:d=1 -pix_fmt nv12 -c:v rawvideo "$T/nv12.nut"
