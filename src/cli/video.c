@@ -1119,6 +1119,10 @@ int cli_run_video(const CliOptions *o)
                      : AV_LOG_ERROR);
     if (!j->analyze && (ret = cli_check_output(o, o->inputs[0], o->output)) != CLI_EXIT_OK)
         return ret;
+    /* the report is an output too: never overwritten without -y */
+    if (o->report && strcmp(o->report, "-") &&
+        (ret = cli_check_output(o, o->inputs[0], o->report)) != CLI_EXIT_OK)
+        return ret;
 
     ret = run(j);
     ok = ret == 0 && !cli_interrupted;

@@ -100,6 +100,10 @@ run "$SPOTHEAL" analyze -i "$PHONE" --report "$T/report.json"
 expect_rc 0 "analyze"
 check "analyze: report lists 41 frames" grep -q '"frames": 41' "$T/report.json"
 check "analyze: no video written" [ "$(find "$T" -newer "$T/report.json" -name '*.mp4' | wc -l)" -eq 0 ]
+run "$SPOTHEAL" analyze -i "$PHONE" --report "$T/report.json"
+expect_rc 3 "analyze: an existing report without -y"
+run "$SPOTHEAL" analyze -y -i "$PHONE" --report "$T/report.json"
+expect_rc 0 "analyze: an existing report with -y"
 run "$SPOTHEAL" analyze -i "$PHONE" "$T/x.mp4"
 expect_rc 2 "analyze with an output"
 
