@@ -633,6 +633,19 @@ static int open_encoder(VideoJob *j, const AVFrame *f)
     j->enc->chroma_sample_location = f->chroma_location != AVCHROMA_LOC_UNSPECIFIED
                                      ? f->chroma_location : j->dec->chroma_sample_location;
     j->enc->field_order = j->dec->field_order;
+    {
+        /* converted between RGB and YUV (-pix_fmt): tag what libswscale
+         * wrote (full range; BT.601 matrix from RGB) */
+        const AVPixFmtDescriptor *din = av_pix_fmt_desc_get(f->format);
+        const AVPixFmtDescriptor *dout = av_pix_fmt_desc_get(want);
+        int rgb_in = din && (din->flags & AV_PIX_FMT_FLAG_RGB);
+        int rgb_out = dout && (dout->flags & AV_PIX_FMT_FLAG_RGB);
+        if (rgb_in != rgb_out) {
+            j->enc->colorspace = rgb_out ? AVCOL_SPC_RGB : AVCOL_SPC_SMPTE170M;
+            j->enc->color_range = rgb_out ? AVCOL_RANGE_UNSPECIFIED
+                                          : AVCOL_RANGE_JPEG;
+        }
+    }
     fr = av_guess_frame_rate(j->ifmt, j->vst, NULL);
     if (fr.num > 0 && fr.den > 0)
         j->enc->framerate = fr;
