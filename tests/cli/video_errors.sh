@@ -54,6 +54,11 @@ check "no temporary file after usage errors" no_temp_left "$T"
 run "$SPOTHEAL" -y --fill spatial --show -i "$T/in.mp4" -c:v ffv1 "$T/o.mkv"
 rm -f "$T/o.mkv"
 expect_rc 0 "--fill spatial --show"
+rm -f "$T/o.mkv"
+run "$SPOTHEAL" --fill=spatial --lookahead=2 -i "$T/in.mp4" -c:v ffv1 "$T/o.mkv"
+expect_rc 0 "--NAME=VALUE forms"
+run "$SPOTHEAL" --fill=nope -i "$T/in.mp4" -c:v ffv1 "$T/o2.mkv"
+expect_rc 2 "--fill=nope"
 
 # inputs that fail
 run "$SPOTHEAL" -i "$T/missing.mp4" "$T/o.mp4"
