@@ -57,6 +57,7 @@ expect_rc 0 "--fill spatial --show"
 rm -f "$T/o.mkv"
 run "$SPOTHEAL" --fill=spatial --lookahead=2 -i "$T/in.mp4" -c:v ffv1 "$T/o.mkv"
 expect_rc 0 "--NAME=VALUE forms"
+rm -f "$T/o.mkv"
 run "$SPOTHEAL" --fill=nope -i "$T/in.mp4" -c:v ffv1 "$T/o2.mkv"
 expect_rc 2 "--fill=nope"
 
