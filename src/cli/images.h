@@ -63,7 +63,9 @@ typedef struct CliImage {
     const char *path;      /* input file (owned by the sequence) */
     const char *out_path;  /* output file, or NULL (analyze) */
     uint8_t *buf;          /* all planes, one allocation */
-    uint8_t *orig;         /* copy of buf as decoded (DCT-domain writing) */
+    uint64_t *block_hash;  /* DCT-domain writing: a fingerprint of every
+                              decoded 8x8 block, component after component */
+    size_t hash_off[4];    /* where each component's fingerprints start */
     size_t buf_size;
     int plane_h[4];        /* rows allocated per plane (JPEG: whole MCUs) */
     CliJpegInfo jpg;
@@ -112,7 +114,8 @@ int cli_image_type_of(const char *path);
 /* --- jpeg.c ----------------------------------------------------------- */
 
 /* Decode a JPEG to planar YCbCr at its own subsampling (or GRAY). With
- * keep_orig a copy of the decoded planes is kept for DCT-domain writing.
+ * keep_orig every decoded block's fingerprint is kept for DCT-domain
+ * writing.
  * Logs errors and warnings naming the file. */
 int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig);
 

@@ -326,6 +326,35 @@ static int check_folder(const CliOptions *o, const char *dir)
     return 0;
 }
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Two inputs must not be written to one name (a glob over several folders
+ * into a folder output). */
+static int check_unique(const CliOptions *o, const CliSeq *seq)
+{
+    char **names = malloc(seq->nb * sizeof(*names));
+    int i, ret = 0;
+
+    if (!names)
+        return -ENOMEM;
+    for (i = 0; i < seq->nb; i++)
+        names[i] = seq->e[i].out;
+    qsort(names, seq->nb, sizeof(*names), str_ptr_cmp);
+    for (i = 1; i < seq->nb; i++)
+        if (!strcmp(names[i - 1], names[i])) {
+            cli_log(o, SP_LOG_ERROR, "two input images would both be written "
+                    "to '%s': give an output pattern such as 'out/%%05d.jpg'\n",
+                    names[i]);
+            ret = -EINVAL;
+            break;
+        }
+    free(names);
+    return ret;
+}
+
 int cli_seq_outputs(const CliOptions *o, const char *out, CliSeq *seq)
 {
     char path[4096], dir[4096];
@@ -397,5 +426,5 @@ int cli_seq_outputs(const CliOptions *o, const char *out, CliSeq *seq)
         if (!(en->out = strdup(path)))
             return -ENOMEM;
     }
-    return 0;
+    return check_unique(o, seq);
 }

@@ -12,13 +12,14 @@
  * Writing, by default (the DCT-domain repair, as jpegtran and jpegpixi
  * edit a JPEG): the coefficients are read again from the input's bytes
  * (jpeg_read_coefficients); every 8x8 block of every component whose
- * pixels the repair changed (compared with the decoded copy, inside the
- * box the library reports as touched) is transformed and quantised again
+ * pixels the repair changed (its fingerprint, taken at decoding, differs)
+ * is transformed and quantised again
  * with the file's own table (cli_jpeg_fdct_quant); every other block keeps
  * its quantised coefficients exactly, so a decoder gives the same samples
  * for it as for the input. jpeg_write_coefficients writes them with
  * optimised Huffman tables; a progressive input is written progressive
- * (libjpeg's standard scan script), the restart interval is kept.
+ * (libjpeg's standard scan script), the restart interval is kept. An
+ * image in which nothing changed is written as the input's own bytes.
  *
  * Writing in full (--reencode): every block from the pixels (raw data in),
  * with the input's tables and sampling. With -q:v N: the tables ffmpeg's
@@ -30,7 +31,6 @@
  * ICC profile chunks, Adobe, comments), and libjpeg adds none of its own.
  */
 #include <errno.h>
-#include <math.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +124,86 @@ end:
     return ret;
 }
 
+/*
+ * A 64-bit fingerprint of an 8x8 block of samples, to tell at write time
+ * which blocks the repair changed without keeping a copy of the decoded
+ * planes (8 bytes a block instead of 64). Each row (8 samples, one 64-bit
+ * word) is folded in by xor, a multiplication by an odd constant and an
+ * xor-shift: every step is a bijection of the running value, so two
+ * blocks that differ in one row always differ in fingerprint, and blocks
+ * that differ in several rows collide with a probability of about 2^-64.
+ */
+static uint64_t block_fingerprint(const uint8_t *p, ptrdiff_t stride)
+{
+    uint64_t h = 0x243f6a8885a308d3ull, r;
+    int y;
+
+    for (y = 0; y < DCTSIZE; y++) {
+        memcpy(&r, p + y * stride, sizeof(r));
+        h = (h ^ r) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+    }
+    return h;
+}
+
+/* The fingerprints of n blocks side by side, four chains at a time (the
+ * same values as block_fingerprint, computed with more parallelism). */
+static void row_fingerprints(const uint8_t *p, ptrdiff_t stride, int n,
+                             uint64_t *out)
+{
+    int bx = 0, y, k;
+
+    for (; bx + 4 <= n; bx += 4) {
+        uint64_t h[4], r;
+        for (k = 0; k < 4; k++)
+            h[k] = 0x243f6a8885a308d3ull;
+        for (y = 0; y < DCTSIZE; y++)
+            for (k = 0; k < 4; k++) {
+                memcpy(&r, p + y * stride + (bx + k) * DCTSIZE, sizeof(r));
+                h[k] = (h[k] ^ r) * 0x9e3779b97f4a7c15ull;
+                h[k] ^= h[k] >> 29;
+            }
+        for (k = 0; k < 4; k++)
+            out[bx + k] = h[k];
+    }
+    for (; bx < n; bx++)
+        out[bx] = block_fingerprint(p + bx * DCTSIZE, stride);
+}
+
+/* Blocks of component ci: across, down. */
+static void comp_blocks(const CliImage *img, int ci, int *bw, int *bh)
+{
+    const CliJpegInfo *j = &img->jpg;
+    int cw = (int)(((long)img->frame.width * j->h_samp[ci] + j->max_h - 1) / j->max_h);
+    int ch = (int)(((long)img->frame.height * j->v_samp[ci] + j->max_v - 1) / j->max_v);
+
+    *bw = (cw + DCTSIZE - 1) / DCTSIZE;
+    *bh = (ch + DCTSIZE - 1) / DCTSIZE;
+}
+
+static int keep_fingerprints(CliImage *img)
+{
+    const SpFrame *f = &img->frame;
+    size_t total = 0;
+    int ci, bw, bh, by;
+
+    for (ci = 0; ci < img->jpg.nb_comp; ci++) {
+        comp_blocks(img, ci, &bw, &bh);
+        img->hash_off[ci] = total;
+        total += (size_t)bw * bh;
+    }
+    if (!(img->block_hash = malloc(total * sizeof(*img->block_hash))))
+        return -ENOMEM;
+    for (ci = 0; ci < img->jpg.nb_comp; ci++) {
+        comp_blocks(img, ci, &bw, &bh);
+        for (by = 0; by < bh; by++)
+            row_fingerprints(f->data[ci] + (ptrdiff_t)by * DCTSIZE * f->stride[ci],
+                             f->stride[ci], bw, img->block_hash +
+                             img->hash_off[ci] + (size_t)by * bw);
+    }
+    return 0;
+}
+
 static int ilog2_exact(int n)
 {
     int l = 0;
@@ -156,6 +236,9 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig)
         c.err->format_message((j_common_ptr)&c, msg);
         if (c.err->msg_code == JERR_NO_SOI)
             cli_log(o, SP_LOG_ERROR, "'%s' is not a JPEG image\n", img->path);
+        else if (c.err->msg_code == JERR_BAD_PRECISION)
+            cli_log(o, SP_LOG_ERROR, "'%s': unsupported JPEG (%s): only 8-bit "
+                    "samples are handled\n", img->path, msg);
         else
             cli_log(o, SP_LOG_ERROR, "'%s': damaged JPEG: %s\n", img->path, msg);
         ret = -EINVAL;
@@ -282,13 +365,8 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig)
         cli_log(o, SP_LOG_WARNING, "'%s': damaged or truncated JPEG data "
                 "(%s): using the part that decoded\n", img->path, err.first);
     }
-    if (keep_orig) {
-        if (!(img->orig = malloc(img->buf_size))) {
-            ret = -ENOMEM;
-            goto end;
-        }
-        memcpy(img->orig, img->buf, img->buf_size);
-    }
+    if (keep_orig && (ret = keep_fingerprints(img)) < 0)
+        goto end;
     ret = 0;
 end:
     if (created)
@@ -304,17 +382,31 @@ end:
  * coefficient divided by the table's step and rounded to the nearest
  * integer, halves away from zero as libjpeg's integer quantiser does.
  */
+/* cos(k pi / 16), k = 0..8 */
+static const double cos16[9] = {
+    1.0, 0.98078528040323043, 0.92387953251128674, 0.83146961230254524,
+    0.70710678118654757, 0.55557023301960229, 0.38268343236508984,
+    0.19509032201612833, 0.0,
+};
+
+/* cos(k pi / 16) for any k >= 0, from the first quadrant by symmetry */
+static double cos_pi16(int k)
+{
+    k %= 32;
+    if (k > 16)
+        k = 32 - k;
+    return k <= 8 ? cos16[k] : -cos16[16 - k];
+}
+
 void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
                          const uint16_t *quant, int16_t *out)
 {
-    static const double pi = 3.14159265358979323846;
     double basis[8][8], tmp[8][8];
     int u, v, x, y;
 
     for (u = 0; u < 8; u++)
         for (x = 0; x < 8; x++)
-            basis[u][x] = (u ? 0.5 : 0.5 / sqrt(2.0)) *
-                          cos((2 * x + 1) * u * pi / 16);
+            basis[u][x] = (u ? 0.5 : 0.5 * cos16[4]) * cos_pi16((2 * x + 1) * u);
     for (y = 0; y < 8; y++)
         for (u = 0; u < 8; u++) {
             double s = 0;
@@ -418,8 +510,8 @@ static int write_full(const CliOptions *o, const CliImage *img, FILE *out,
         for (ci = 0; ci < j->nb_comp; ci++)
             c.comp_info[ci].quant_tbl_no = j->quant_no[ci];
     }
-    c.optimize_coding = TRUE;
     c.arith_code = j->arith;
+    c.optimize_coding = !j->arith; /* arithmetic coding adapts by itself */
     c.restart_interval = j->restart_interval;
     if (j->progressive)
         jpeg_simple_progression(&c);
@@ -446,18 +538,84 @@ end:
     return ret;
 }
 
-static int block_differs(const uint8_t *a, const uint8_t *b, ptrdiff_t stride)
+/* The blocks of component ci under the frame's touched box: r = x0, y0,
+ * x1, y1 inclusive. Returns 0 when there are none. */
+static int touched_blocks(const CliImage *img, int ci, int r[4])
 {
-    int y;
+    const SpFrame *f = &img->frame;
+    int sx = ci && f->color == SP_COLOR_YUV ? f->ss_x : 0;
+    int sy = ci && f->color == SP_COLOR_YUV ? f->ss_y : 0;
+    int bw, bh;
 
-    for (y = 0; y < 8; y++)
-        if (memcmp(a + y * stride, b + y * stride, 8))
-            return 1;
-    return 0;
+    if (f->touched_w <= 0 || f->touched_h <= 0)
+        return 0;
+    comp_blocks(img, ci, &bw, &bh);
+    r[0] = (f->touched_x >> sx) / DCTSIZE;
+    r[1] = (f->touched_y >> sy) / DCTSIZE;
+    r[2] = ((f->touched_x + f->touched_w - 1) >> sx) / DCTSIZE;
+    r[3] = ((f->touched_y + f->touched_h - 1) >> sy) / DCTSIZE;
+    if (r[2] >= bw)
+        r[2] = bw - 1;
+    if (r[3] >= bh)
+        r[3] = bh - 1;
+    return r[0] <= r[2] && r[1] <= r[3];
+}
+
+/* The blocks whose samples differ from the decoded input, found by
+ * fingerprinting every block again (under a millisecond at 1080p): the
+ * repair is never lost, even where a filter changed pixels outside the
+ * touched box it reported (counted in `outside`, a filter's bug). */
+typedef struct BlockList {
+    int (*b)[3];           /* component, bx, by */
+    int n, cap;
+    int outside;
+} BlockList;
+
+static int find_changed(const CliImage *img, BlockList *l)
+{
+    const SpFrame *f = &img->frame;
+    uint64_t *fp = NULL;
+    int ci, bx, by, bw, bh, r[4] = { 0, 0, -1, -1 }, ret = 0;
+
+    for (ci = 0; ci < img->jpg.nb_comp && !ret; ci++) {
+        int has_box = touched_blocks(img, ci, r);
+        const uint64_t *old;
+        comp_blocks(img, ci, &bw, &bh);
+        free(fp);
+        if (!(fp = malloc((size_t)bw * sizeof(*fp))))
+            return -ENOMEM;
+        for (by = 0; by < bh && !ret; by++) {
+            old = img->block_hash + img->hash_off[ci] + (size_t)by * bw;
+            row_fingerprints(f->data[ci] + (ptrdiff_t)by * DCTSIZE * f->stride[ci],
+                             f->stride[ci], bw, fp);
+            for (bx = 0; bx < bw; bx++) {
+                if (fp[bx] == old[bx])
+                    continue;
+                if (l->n == l->cap) {
+                    int cap = l->cap ? l->cap * 2 : 256;
+                    int (*nb)[3] = realloc(l->b, cap * sizeof(*nb));
+                    if (!nb) {
+                        ret = -ENOMEM;
+                        break;
+                    }
+                    l->b = nb;
+                    l->cap = cap;
+                }
+                l->b[l->n][0] = ci;
+                l->b[l->n][1] = bx;
+                l->b[l->n][2] = by;
+                l->n++;
+                l->outside += !has_box || bx < r[0] || bx > r[2] ||
+                              by < r[1] || by > r[3];
+            }
+        }
+    }
+    free(fp);
+    return ret;
 }
 
 static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
-                        CliJpegWriteStats *st)
+                        const BlockList *l, CliJpegWriteStats *st)
 {
     struct jpeg_decompress_struct s;
     struct jpeg_compress_struct c;
@@ -466,7 +624,7 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     jvirt_barray_ptr *coefs;
     JpegErr err;
     volatile int s_created = 0, c_created = 0;
-    int ret, ci;
+    int ret, ci, i;
 
     /* one error manager serves both objects */
     jerr_init(&err);
@@ -485,47 +643,25 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     jpeg_read_header(&s, TRUE);
     coefs = jpeg_read_coefficients(&s);
 
-    /* Re-encode the blocks, inside the touched box, whose samples differ
-     * from the decoded input. The planes are padded to whole blocks, and
-     * padding samples are never changed by the library. */
-    for (ci = 0; ci < j->nb_comp; ci++) {
-        jpeg_component_info *cp = &s.comp_info[ci];
-        const uint16_t *q = j->quant[cp->quant_tbl_no];
-        int sx = ci ? f->ss_x : 0, sy = ci ? f->ss_y : 0;
-        int bx0, by0, bx1, by1, bx, by;
-
-        if (f->color == SP_COLOR_GRAY)
-            sx = sy = 0;
-        st->blocks += (int64_t)cp->width_in_blocks * cp->height_in_blocks;
-        if (f->touched_w <= 0 || f->touched_h <= 0)
-            continue;
-        bx0 = (f->touched_x >> sx) / DCTSIZE;
-        by0 = (f->touched_y >> sy) / DCTSIZE;
-        bx1 = ((f->touched_x + f->touched_w - 1) >> sx) / DCTSIZE;
-        by1 = ((f->touched_y + f->touched_h - 1) >> sy) / DCTSIZE;
-        if (bx1 >= (int)cp->width_in_blocks)
-            bx1 = cp->width_in_blocks - 1;
-        if (by1 >= (int)cp->height_in_blocks)
-            by1 = cp->height_in_blocks - 1;
-        for (by = by0; by <= by1; by++) {
-            JBLOCKARRAY row = NULL;
-            for (bx = bx0; bx <= bx1; bx++) {
-                ptrdiff_t off = (ptrdiff_t)by * DCTSIZE * f->stride[ci] + bx * DCTSIZE;
-                const uint8_t *nw = f->data[ci] + off;
-                const uint8_t *old = img->orig + (f->data[ci] - img->buf) + off;
-                int16_t blk[64];
-                int k;
-                if (!block_differs(nw, old, f->stride[ci]))
-                    continue;
-                if (!row)
-                    row = (*s.mem->access_virt_barray)((j_common_ptr)&s,
-                          coefs[ci], by, 1, TRUE);
-                cli_jpeg_fdct_quant(nw, f->stride[ci], q, blk);
-                for (k = 0; k < 64; k++)
-                    row[0][bx][k] = blk[k];
-                st->changed++;
-            }
-        }
+    /* Re-encode the blocks whose samples changed; the planes are padded to
+     * whole blocks, and the library never changes padding samples. */
+    for (ci = 0; ci < j->nb_comp; ci++)
+        st->blocks += (int64_t)s.comp_info[ci].width_in_blocks *
+                      s.comp_info[ci].height_in_blocks;
+    for (i = 0; i < l->n; i++) {
+        int bx = l->b[i][1], by = l->b[i][2], k;
+        jpeg_component_info *cp;
+        JBLOCKARRAY row;
+        int16_t blk[64];
+        ci = l->b[i][0];
+        cp = &s.comp_info[ci];
+        row = (*s.mem->access_virt_barray)((j_common_ptr)&s, coefs[ci], by, 1, TRUE);
+        cli_jpeg_fdct_quant(f->data[ci] + (ptrdiff_t)by * DCTSIZE * f->stride[ci] +
+                            bx * DCTSIZE, f->stride[ci],
+                            j->quant[cp->quant_tbl_no], blk);
+        for (k = 0; k < 64; k++)
+            row[0][bx][k] = blk[k];
+        st->changed++;
     }
 
     jpeg_create_compress(&c);
@@ -534,8 +670,8 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     jpeg_copy_critical_parameters(&s, &c);
     c.write_JFIF_header = FALSE;
     c.write_Adobe_marker = FALSE;
-    c.optimize_coding = TRUE;
     c.arith_code = s.arith_code;
+    c.optimize_coding = !s.arith_code;
     c.restart_interval = s.restart_interval;
     if (s.progressive_mode)
         jpeg_simple_progression(&c);
@@ -556,6 +692,7 @@ int cli_jpeg_write(const CliOptions *o, const CliImage *img, const char *path,
                    int qscale, int full, CliJpegWriteStats *st)
 {
     CliJpegWriteStats dummy = { 0 };
+    BlockList list = { NULL, 0, 0, 0 };
     FILE *out = fopen(path, "wb");
     int ret;
 
@@ -567,10 +704,29 @@ int cli_jpeg_write(const CliOptions *o, const CliImage *img, const char *path,
                 strerror(-ret));
         return ret;
     }
-    if (qscale >= 1 || full || !img->orig)
+    if (qscale >= 1 || full || !img->block_hash) {
         ret = write_full(o, img, out, qscale);
-    else
-        ret = write_blocks(o, img, out, st);
+    } else if ((ret = find_changed(img, &list)) < 0) {
+        cli_log(o, SP_LOG_ERROR, "cannot write '%s': out of memory\n",
+                img->out_path);
+    } else if (!list.n && !img->jpg.corrupt) {
+        /* nothing to re-encode: the input's own bytes are the answer (a
+         * damaged input is written whole instead, as it decoded) */
+        int ci, bw, bh;
+        for (ci = 0; ci < img->jpg.nb_comp; ci++) {
+            comp_blocks(img, ci, &bw, &bh);
+            st->blocks += (int64_t)bw * bh;
+        }
+        fwrite(img->jpg.file, 1, img->jpg.file_size, out);
+        ret = 0; /* a short write is caught by ferror() below */
+    } else {
+        if (list.outside)
+            cli_log(o, SP_LOG_VERBOSE, "'%s': %d changed blocks lie outside "
+                    "the box the library reported as touched\n", img->path,
+                    list.outside);
+        ret = write_blocks(o, img, out, &list, st);
+    }
+    free(list.b);
     if (fflush(out) != 0 || ferror(out)) {
         int err = errno ? errno : EIO;
         if (ret >= 0)

@@ -39,12 +39,14 @@ static void vlog(const CliOptions *o, int level, const char *fmt, va_list vl)
 {
     if (o && level > o->loglevel)
         return;
+    flockfile(stderr); /* one line at a time from the image workers */
     fputs("spotheal: ", stderr);
     if (level <= SP_LOG_ERROR)
         fputs("error: ", stderr);
     else if (level <= SP_LOG_WARNING)
         fputs("warning: ", stderr);
     vfprintf(stderr, fmt, vl);
+    funlockfile(stderr);
 }
 
 void cli_log(const CliOptions *o, int level, const char *fmt, ...)

@@ -91,10 +91,14 @@ static void pattern_rgb(uint8_t *rgb, int w, int h, int seed)
         }
 }
 
+#define JF_PROGRESSIVE 1
+#define JF_RESTART     2
+#define JF_ARITH       4
+
 /* A JPEG with JFIF, EXIF, ICC and COM markers; luma sampling hs x vs;
- * a dark square (a dust spot) at spot_x, spot_y if spot_x >= 0. */
+ * flags JF_*; a dark square (a dust spot) at spot_x, spot_y if spot_x >= 0. */
 static void make_jpeg(const char *path, int w, int h, int hs, int vs, int gray,
-                      int quality, int progressive, int spot_x, int spot_y,
+                      int quality, int flags, int spot_x, int spot_y,
                       int seed)
 {
     struct jpeg_compress_struct c;
@@ -126,8 +130,12 @@ static void make_jpeg(const char *path, int w, int h, int hs, int vs, int gray,
         c.comp_info[0].h_samp_factor = hs;
         c.comp_info[0].v_samp_factor = vs;
     }
-    if (progressive)
+    if (flags & JF_PROGRESSIVE)
         jpeg_simple_progression(&c);
+    if (flags & JF_RESTART)
+        c.restart_interval = 3;
+    if (flags & JF_ARITH)
+        c.arith_code = TRUE;
     jpeg_start_compress(&c, TRUE);
     jpeg_write_marker(&c, JPEG_APP0 + 1, exif, sizeof(exif) - 1);
     jpeg_write_marker(&c, JPEG_APP0 + 2, icc, sizeof(icc) - 1);
@@ -144,7 +152,7 @@ static void make_jpeg(const char *path, int w, int h, int hs, int vs, int gray,
 
 /* What a JPEG holds, read with libjpeg's coefficient API. */
 typedef struct JInfo {
-    int w, h, nb, progressive;
+    int w, h, nb, progressive, restart, arith;
     int hs[4], vs[4], bw[4], bh[4];
     uint16_t q[4][64];
     uint8_t markers[4096];
@@ -175,6 +183,8 @@ static void jinfo_read(const char *path, JInfo *ji)
     ji->h = d.image_height;
     ji->nb = d.num_components;
     ji->progressive = d.progressive_mode;
+    ji->restart = d.restart_interval;
+    ji->arith = d.arith_code;
     for (m = d.marker_list; m; m = m->next) {
         assert_true(ji->markers_len + m->data_length + 1 <= sizeof(ji->markers));
         ji->markers[ji->markers_len++] = m->marker;
@@ -230,6 +240,8 @@ static void assert_same_jpeg_layout(const JInfo *a, const JInfo *b)
     assert_int_equal(a->h, b->h);
     assert_int_equal(a->nb, b->nb);
     assert_int_equal(a->progressive, b->progressive);
+    assert_int_equal(a->restart, b->restart);
+    assert_int_equal(a->arith, b->arith);
     for (ci = 0; ci < a->nb; ci++) {
         assert_int_equal(a->hs[ci], b->hs[ci]);
         assert_int_equal(a->vs[ci], b->vs[ci]);
@@ -379,6 +391,47 @@ static void make_mask(const char *path, int w, int h, int x0, int y0, int s)
     free(row);
 }
 
+static int same_bytes(const char *a, const char *b)
+{
+    char cmd[1100];
+
+    snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+    return system(cmd) == 0;
+}
+
+static void quiet_emit(j_common_ptr c, int level)
+{
+    if (level < 0)
+        c->err->num_warnings++;
+}
+
+/* libjpeg decodes the file without a warning (complete, valid data). */
+static int jpeg_clean(const char *path)
+{
+    struct jpeg_decompress_struct d;
+    struct jpeg_error_mgr jerr;
+    FILE *f = fopen(path, "rb");
+    uint8_t *row;
+    long warnings;
+
+    assert_non_null(f);
+    d.err = jpeg_std_error(&jerr);
+    jerr.emit_message = quiet_emit;
+    jpeg_create_decompress(&d);
+    jpeg_stdio_src(&d, f);
+    jpeg_read_header(&d, TRUE);
+    jpeg_start_decompress(&d);
+    row = malloc((size_t)d.output_width * d.output_components);
+    while (d.output_scanline < d.output_height)
+        jpeg_read_scanlines(&d, &row, 1);
+    jpeg_finish_decompress(&d);
+    warnings = jerr.num_warnings;
+    jpeg_destroy_decompress(&d);
+    fclose(f);
+    free(row);
+    return warnings == 0;
+}
+
 static int exists(const char *path)
 {
     struct stat st;
@@ -468,9 +521,10 @@ static void test_spec_and_order(void **state)
  * markers, and every block's coefficients. */
 static void test_jpeg_identity(void **state)
 {
-    static const struct { int hs, vs, gray, prog; } cases[] = {
+    static const struct { int hs, vs, gray, flags; } cases[] = {
         { 2, 2, 0, 0 }, { 2, 1, 0, 0 }, { 1, 1, 0, 0 }, { 1, 1, 1, 0 },
-        { 2, 2, 0, 1 },
+        { 2, 2, 0, JF_PROGRESSIVE }, { 4, 1, 0, JF_RESTART }, { 1, 2, 0, 0 },
+        { 2, 2, 0, JF_ARITH }, { 1, 1, 1, JF_PROGRESSIVE | JF_RESTART },
     };
     CliOptions o;
     char in[64], out[64], msg[4096];
@@ -486,7 +540,7 @@ static void test_jpeg_identity(void **state)
             snprintf(name, sizeof(name), "id%d/img_%d.jpg", k, i + 1);
             /* odd sizes: partial blocks and MCUs at the edges */
             make_jpeg(tp(name), 101, 67, cases[k].hs, cases[k].vs,
-                      cases[k].gray, 85, cases[k].prog, -1, 0, i);
+                      cases[k].gray, 85, cases[k].flags, -1, 0, i);
         }
         opts_init(&o, tp(in), tp(out));
         assert_int_equal(run_capture(&o, msg, sizeof(msg)), CLI_EXIT_OK);
@@ -500,6 +554,8 @@ static void test_jpeg_identity(void **state)
             assert_same_jpeg_layout(&ja, &jb);
             for (ci = 0; ci < ja.nb; ci++)
                 assert_int_equal(blocks_differ(&ja, &jb, ci), 0);
+            /* nothing changed: the file is copied byte for byte */
+            assert_true(same_bytes(tp(a), tp(b)));
             jinfo_free(&ja);
             jinfo_free(&jb);
         }
@@ -654,6 +710,42 @@ static void test_jpeg_mask_blocks(void **state)
     /* golden: decoded planes of the repaired file */
     image_md5(tp("msk-out-0001.jpg"), hex);
     assert_string_equal(hex, "e2724bc03f98caa8b81a3856f8b899ee");
+}
+
+/* The writer finds changed blocks itself: a sample changed outside the
+ * reported touched box is still written, and only its block changes. */
+static void test_jpeg_write_changed_block(void **state)
+{
+    CliOptions o;
+    CliImage img;
+    JInfo ja, jb;
+    CliJpegWriteStats st = { 0, 0 };
+    int ci;
+
+    (void)state;
+    make_jpeg(tp("wb.jpg"), 64, 48, 2, 2, 0, 90, 0, -1, 0, 5);
+    opts_init(&o, NULL, NULL);
+    memset(&img, 0, sizeof(img));
+    img.path = tp("wb.jpg");
+    img.out_path = tp("wb-out.jpg");
+    assert_int_equal(cli_image_read(&o, &img, 1), 0);
+    assert_non_null(img.block_hash);
+    /* luma sample (37, 21): block (4, 2); nothing reported as touched */
+    img.frame.data[0][21 * img.frame.stride[0] + 37] ^= 0x80;
+    assert_int_equal(cli_jpeg_write(&o, &img, tp("wb-out.jpg"), -1, 0, &st), 0);
+    assert_int_equal(st.changed, 1);
+    assert_int_equal(st.blocks, 8 * 6 + 2 * 4 * 3);
+    cli_image_free(&img);
+    jinfo_read(tp("wb.jpg"), &ja);
+    jinfo_read(tp("wb-out.jpg"), &jb);
+    assert_same_jpeg_layout(&ja, &jb);
+    assert_int_equal(blocks_differ(&ja, &jb, 0), 1);
+    assert_memory_not_equal(ja.coef[0] + (2 * 8 + 4) * 64,
+                            jb.coef[0] + (2 * 8 + 4) * 64, 64 * sizeof(JCOEF));
+    for (ci = 1; ci < 3; ci++)
+        assert_int_equal(blocks_differ(&ja, &jb, ci), 0);
+    jinfo_free(&ja);
+    jinfo_free(&jb);
 }
 
 /* -q:v N writes ffmpeg's tables for N; --reencode keeps the input's. */
@@ -811,6 +903,8 @@ static void test_errors(void **state)
     assert_non_null(strstr(msg, "warning: '"));
     assert_non_null(strstr(msg, "cut.jpg': damaged or truncated"));
     assert_true(exists(tp("cut-out.jpg")));
+    assert_false(jpeg_clean(tp("cut.jpg")));
+    assert_true(jpeg_clean(tp("cut-out.jpg"))); /* written whole */
 
     /* truncated PNG */
     make_png(tp("pfull.png"), 64, 64, PNG_COLOR_TYPE_RGB, 8, 99);
@@ -916,7 +1010,10 @@ static void test_mask_loader(void **state)
     assert_int_equal(cli_load_mask(&o, tp("text.jpg"), &m, &w, &h), -EINVAL);
     assert_null(m);
     f = fopen(tp("bad.png"), "wb");
-    fwrite("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDRgarbage", 1, 27, f);
+    {
+        static const char bad[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDRgarbage";
+        fwrite(bad, 1, sizeof(bad) - 1, f);
+    }
     fclose(f);
     assert_true(cli_load_mask(&o, tp("bad.png"), &m, &w, &h) < 0);
     assert_null(m);
@@ -946,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_jpeg_identity),
         cmocka_unit_test(test_fdct_matches_libjpeg),
         cmocka_unit_test(test_jpeg_mask_blocks),
+        cmocka_unit_test(test_jpeg_write_changed_block),
         cmocka_unit_test(test_jpeg_qscale_reencode),
         cmocka_unit_test(test_png_identity),
         cmocka_unit_test(test_single_image),
