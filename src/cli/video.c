@@ -79,6 +79,7 @@ typedef struct VideoJob {
 
     int64_t frames_in, frames_out, bad_packets, bad_frames;
     int64_t first_pts, last_pts;
+    int64_t ts_offset;      /* added to every timestamp, AV_TIME_BASE units */
     int read_error;
 } VideoJob;
 
@@ -365,6 +366,12 @@ static int open_input(VideoJob *j)
                 j->in_name, codec->name, err_str(ret, e, sizeof(e)));
         return ret;
     }
+    /* transport streams start at an arbitrary clock: like ffmpeg, move
+     * them to start at 0 (all streams alike, so sync and the spacing of
+     * every frame are kept); other containers keep their timestamps */
+    if ((j->ifmt->iformat->flags & AVFMT_TS_DISCONT) &&
+        j->ifmt->start_time != AV_NOPTS_VALUE && j->ifmt->start_time > 0)
+        j->ts_offset = -j->ifmt->start_time;
     cli_log(j->o, SP_LOG_VERBOSE, "input '%s': %s, video stream #%d: %s "
             "%dx%d\n", j->in_name, j->ifmt->iformat->name, j->vidx,
             codec->name, j->dec->width, j->dec->height);
@@ -686,6 +693,9 @@ static int open_encoder(VideoJob *j, const AVFrame *f)
             return CLI_EXIT_USAGE;
         }
     }
+    /* SVT-AV1 prints its banner unless told otherwise, by environment */
+    if (!strcmp(codec->name, "libsvtav1") && o->loglevel < SP_LOG_VERBOSE)
+        setenv("SVT_LOG", "1", 0);
     if (!strcmp(codec->name, "libx265"))
         av_opt_set(j->enc->priv_data, "x265-params", o->loglevel >= SP_LOG_DEBUG
                    ? "log-level=debug" : o->loglevel >= SP_LOG_VERBOSE
@@ -1055,6 +1065,14 @@ static int run(VideoJob *j)
         }
         idx = j->pkt->stream_index;
         ret = 0;
+        if (j->ts_offset && idx < (int)j->ifmt->nb_streams) {
+            int64_t d = av_rescale_q(j->ts_offset, AV_TIME_BASE_Q,
+                                     j->ifmt->streams[idx]->time_base);
+            if (j->pkt->pts != AV_NOPTS_VALUE)
+                j->pkt->pts += d;
+            if (j->pkt->dts != AV_NOPTS_VALUE)
+                j->pkt->dts += d;
+        }
         if (idx == j->vidx) {
             ret = decode_packet(j, j->pkt);
         } else if (!j->analyze && idx < j->nb_map && j->map[idx] >= 0) {

@@ -95,6 +95,19 @@ $FF -i "$T/rot-out.mp4" -map 0:s -c copy -f framemd5 - | grep -v '^#' >"$T/s2"
 check "mov_text packets bit-identical" same_file "$T/s1" "$T/s2"
 check "mov_text kept 2 packets" [ "$(grep -c . "$T/s2")" -ge 2 ]
 
+# a transport stream (arbitrary clock origin) starts at 0, sync kept
+$FF -f lavfi -i testsrc2=s=160x120:r=25:d=1 -f lavfi -i sine=d=1 -c:v mpeg2video -c:a mp2 "$T/t.ts"
+run "$SPOTHEAL" -i "$T/t.ts" -c:v ffv1 "$T/t.mkv"
+expect_rc 0 "mpeg-ts input"
+gap() { # FILE: video start minus audio start, in ms
+    v=$(probe "$1" stream=start_time v:0)
+    a=$(probe "$1" stream=start_time a:0)
+    echo "$v $a" | awk '{ printf "%d", ($1 - $2) * 1000 + ($1 > $2 ? 0.5 : -0.5) }'
+}
+check "mpeg-ts: the video starts near 0 ($(probe "$T/t.mkv" stream=start_time v:0) s)" \
+    awk "BEGIN { exit !($(probe "$T/t.mkv" stream=start_time v:0) < 0.1) }"
+check "mpeg-ts: audio/video offset kept ($(gap "$T/t.ts") ms)" [ "$(gap "$T/t.ts")" = "$(gap "$T/t.mkv")" ]
+
 # analyze: a report, no video
 run "$SPOTHEAL" analyze -i "$PHONE" --report "$T/report.json"
 expect_rc 0 "analyze"
