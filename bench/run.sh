@@ -7,12 +7,12 @@
 # in one run, RUNS rounds (best time kept), and print the ratios to
 # ffmpeg's time. Target: ratio <= 1.05. ffmpeg with -fps_mode passthrough
 # (the same frames out as spotheal, none duplicated) is timed too.
-# Environment: O (build folder), SPOTHEAL, RUNS (default 2), LOOPS (how
+# Environment: O (build folder), SPOTHEAL, RUNS (default 3), LOOPS (how
 # many times the 41-frame sample is looped, default 6).
 set -eu
 O=${O:-build}
 SPOTHEAL=${SPOTHEAL:-$O/spotheal}
-RUNS=${RUNS:-2}
+RUNS=${RUNS:-3}
 LOOPS=${LOOPS:-6}
 B=$O/bench
 mkdir -p "$B"
