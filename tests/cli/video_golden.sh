@@ -51,6 +51,15 @@ frame_hashes "$T/rgb.nut" "$T/a"
 frame_hashes "$T/rgb-out.nut" "$T/b"
 check "rgb24 identity: framemd5 equal" same_file "$T/a" "$T/b"
 
+# packed RGB with alpha (libswscale is not exact there: sample-wise copy)
+$FF -f lavfi -i testsrc2=s=160x120:r=25:d=1 -vf "format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X+Y'" -c:v png "$T/rgba.mov"
+run "$SPOTHEAL" -i "$T/rgba.mov" "$T/rgba-out.mov"
+expect_rc 0 "rgba identity"
+check "rgba: PNG in, PNG rgba out" [ "$(ffprobe -v error -show_entries stream=codec_name,pix_fmt -of csv=p=0 "$T/rgba-out.mov")" = png,rgba ]
+frame_hashes "$T/rgba.mov" "$T/a"
+frame_hashes "$T/rgba-out.mov" "$T/b"
+check "rgba identity: framemd5 equal (alpha too)" same_file "$T/a" "$T/b"
+
 # pipes: y4m in and out
 $FF -i "$T/in.mp4" -f yuv4mpegpipe - | "$SPOTHEAL" -i - -f yuv4mpegpipe - >"$T/pipe.y4m" 2>"$T/err" || true
 frame_hashes "$T/in.mp4" "$T/a"
