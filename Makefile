@@ -40,11 +40,13 @@ LIB_SRCS  = $(sort $(wildcard src/*.c)) $(sort $(wildcard filters/*.c))
 CLI_SRCS  = $(sort $(wildcard src/cli/*.c))
 TEST_SRCS = $(sort $(wildcard tests/unit/test_*.c))
 TEST_SUPPORT = $(sort $(wildcard tests/support/*.c))
+TOOL_SRCS = $(sort $(wildcard tests/tools/*.c))
 
 LIB_OBJS  = $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_OBJS  = $(CLI_SRCS:%.c=$(O)/%.o)
 TEST_BINS = $(TEST_SRCS:tests/unit/%.c=$(O)/tests/%)
 TEST_SUPPORT_OBJS = $(TEST_SUPPORT:%.c=$(O)/%.o)
+TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(O)/tests/tools/%)
 
 LIB_A   = $(O)/libspotheal.a
 LIB_SO  = $(O)/libspotheal.so.$(SOVERSION)
@@ -83,7 +85,12 @@ $(O)/tests/%: tests/unit/%.c $(TEST_SUPPORT_OBJS) $(LIB_A) $(filter-out $(O)/src
 	$(CC) $(BASE_CFLAGS) $(CLI_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(TEST_SUPPORT_OBJS) $(filter-out $(O)/src/cli/main.o,$(CLI_OBJS)) $(LIB_A) $(TEST_LIBS) $(CLI_LIBS) -lm
 
-tests: all $(TEST_BINS)
+# measuring tools (tests/tools): linked with the library only
+$(O)/tests/tools/%: tests/tools/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lm
+
+tests: all $(TEST_BINS) $(TOOL_BINS)
 
 # check, demo and bench first install what is missing, then run in a new
 # make so that the pkg-config flags are read after the install.

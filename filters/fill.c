@@ -2,42 +2,44 @@
  * fill: heals the defect regions that the markers and detectors put on a
  * frame, in every plane, touching nothing outside them.
  *
- * Spatial method (edge-directed interpolation): each defective sample is
- * estimated along several directions through it (0, 22.5, ... 157.5
- * degrees). Along each direction the nearest healthy sample is found on
- * both sides; the two are interpolated by distance. A direction whose two
- * ends agree runs along an edge or a flat area, a direction whose ends
- * differ crosses an edge, so each estimate is weighted by the inverse
- * square of the ends' difference (and by the inverse of the span). An
- * edge through a hole is thus continued instead of being blurred, as
- * edge-directed demosaicking and defect-pixel correction do (Hirakawa and
- * Parks, "Adaptive homogeneity-directed demosaicing", 2005, uses the same
- * reasoning for direction choice). Only healthy samples are read, so the
- * result does not depend on the order in which samples are filled.
+ * Per region, with fill=auto:
+ *  - the neighbour frames fill what the motion uncovered (fill_temporal.c),
+ *    averaged with the spatial fill in proportion to how well each of them
+ *    predicts the healthy ring around the region;
+ *  - a spot that the motion does not uncover, on texture, whose content
+ *    the gain fill recognises as a smooth attenuation, has its attenuation
+ *    divided out (fill_gain.c), which keeps the real texture under it;
+ *  - what is left is filled from the surround: an exemplar patch where the
+ *    surround is textured and the hole large, edge-directed interpolation
+ *    elsewhere (fill_spatial.c).
+ * fill=temporal|gain|patch|spatial forces one method (with the spatial fill
+ * still catching what the others leave). The region records the method that
+ * filled most of it.
  *
  * Masks are mapped to each plane's resolution: a chroma sample is
  * defective when any luma pixel it covers is. A soft mask edge (values
  * between 0 and 255) blends the estimate with the original in proportion.
+ *
+ * The neighbour frames' own defects are kept in full-size luma maps, one
+ * per neighbour, rebuilt for each frame over the regions' boxes only: the
+ * past frames' regions as they were found; for the future frames, whose
+ * regions are not known yet unless a marker put them there ahead, the
+ * current regions moved by their drift since the previous frame (same
+ * track) and grown by a margin that widens with the distance.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "filters/filter.h"
-
-#define MAX_REACH 48 /* farthest a healthy sample is looked for, in samples */
-
-typedef struct FillContext {
-    int method;           /* option: enum SpFillMethod or 0 = auto */
-    int show;             /* option: outline the defects instead */
-    int nb_planes;
-    int pw[4], ph[4];
-    uint8_t *hole[4];     /* per plane: 0 healthy, else 1..255 defect weight */
-} FillContext;
+#include "filters/fill.h"
 
 static const SpOptionConst fill_methods[] = {
-    { "auto",    SP_FILL_NONE },
-    { "spatial", SP_FILL_SPATIAL },
+    { "auto",     SP_FILL_NONE },
+    { "spatial",  SP_FILL_SPATIAL },
+    { "patch",    SP_FILL_PATCH },
+    { "temporal", SP_FILL_TEMPORAL },
+    { "gain",     SP_FILL_GAIN },
     { NULL },
 };
 
@@ -47,35 +49,78 @@ static const SpOption fill_options[] = {
       OFFSET(method), SP_FILL_NONE, 0, 0, 0, fill_methods },
     { "show", "outline every defect (dashed box) instead of healing it",
       SP_OPT_INT, OFFSET(show), 0, 0, 0, 1, NULL },
+    { "fill_frames", "neighbour frames the temporal fill looks at, each way",
+      SP_OPT_INT, OFFSET(frames), 6, 0, 0, FILL_MAX_REFS / 2, NULL },
+    { "fill_search", "motion search range of the temporal fill, pixels",
+      SP_OPT_INT, OFFSET(search), 16, 0, 2, 64, NULL },
     { NULL },
 };
+
+#define RING 6            /* ring width around a region, luma pixels */
+#define SMOOTH 0.75        /* spatial fill's ring error below which auto stays spatial */
+#define GAIN_TEXTURE 3.0  /* spatial fill's ring error above which auto tries the gain fill */
+
+static int fill_init(SpFilterContext *fc)
+{
+    FillContext *s = fc->priv;
+    int i;
+
+    s->max_cost = 8.0;
+    s->min_gain = 0.25;
+    s->gain_temporal_weight = 0.5;
+    for (i = 0; i < FILL_GAIN_TRACKS; i++)
+        s->gain[i].track = -1;
+    return 0;
+}
+
+static int uses_neighbours(const FillContext *s)
+{
+    return !s->show && s->frames > 0 &&
+           (s->method == SP_FILL_NONE || s->method == SP_FILL_TEMPORAL ||
+            s->method == SP_FILL_GAIN);
+}
 
 static int fill_config(SpFilterContext *fc, const SpFrame *f)
 {
     FillContext *s = fc->priv;
-    int p;
+    size_t size = (size_t)f->width * f->height;
+    int p, i;
 
     s->nb_planes = f->has_alpha ? f->nb_planes - 1 : f->nb_planes;
+    s->depth = f->depth;
     for (p = 0; p < s->nb_planes; p++) {
         s->pw[p] = sp_plane_width(f, p);
         s->ph[p] = sp_plane_height(f, p);
+        if (p > 0 && !sp_plane_ss_x(f, p) && !sp_plane_ss_y(f, p))
+            continue; /* shares plane 0's map */
         s->hole[p] = calloc((size_t)s->pw[p] * s->ph[p], 1);
         if (!s->hole[p])
             return -ENOMEM;
     }
+    if (uses_neighbours(s)) {
+        fc->want_history = s->frames;
+        fc->want_lookahead = s->frames;
+        for (i = 0; i < 2 * s->frames; i++) {
+            s->badmap[i] = calloc(size, 1);
+            if (!s->badmap[i])
+                return -ENOMEM;
+        }
+    }
     return 0;
 }
 
-/* Plane-resolution box of a full-resolution region. */
-static void plane_box(const SpFrame *f, int p, const SpRegion *r,
-                      int *x0, int *y0, int *x1, int *y1)
+int sp_fill_plane_box(const FillContext *s, const SpFrame *f, int p,
+                      const SpRegion *r, int *x0, int *y0, int *x1, int *y1)
 {
     int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p);
 
-    *x0 = r->x >> sx;
-    *y0 = r->y >> sy;
+    *x0 = r->x < 0 ? 0 : r->x >> sx;
+    *y0 = r->y < 0 ? 0 : r->y >> sy;
     *x1 = (r->x + r->w - 1) >> sx;
     *y1 = (r->y + r->h - 1) >> sy;
+    if (*x1 >= s->pw[p]) *x1 = s->pw[p] - 1;
+    if (*y1 >= s->ph[p]) *y1 = s->ph[p] - 1;
+    return *x0 <= *x1 && *y0 <= *y1;
 }
 
 static void mark_region(FillContext *s, const SpFrame *f, const SpSlot *slot,
@@ -86,10 +131,8 @@ static void mark_region(FillContext *s, const SpFrame *f, const SpSlot *slot,
 
     for (p = 0; p < s->nb_planes; p++) {
         int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p);
-        if (p > 0 && !sx && !sy) {
-            /* full-size plane: same marks as plane 0 */
-            continue;
-        }
+        if (p > 0 && !sx && !sy)
+            continue; /* full-size plane: same marks as plane 0 */
         for (y = 0; y < r->h; y++) {
             int fy = r->y + y;
             if (fy < 0 || fy >= f->height)
@@ -113,110 +156,286 @@ static void clear_region(FillContext *s, const SpFrame *f, const SpRegion *r)
     int p, x0, y0, x1, y1, y;
 
     for (p = 0; p < s->nb_planes; p++) {
-        plane_box(f, p, r, &x0, &y0, &x1, &y1);
-        if (x0 < 0) x0 = 0;
-        if (y0 < 0) y0 = 0;
-        if (x1 >= s->pw[p]) x1 = s->pw[p] - 1;
-        if (y1 >= s->ph[p]) y1 = s->ph[p] - 1;
-        for (y = y0; y <= y1 && x0 <= x1; y++)
+        if (!s->hole[p] || !sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            continue;
+        for (y = y0; y <= y1; y++)
             memset(&s->hole[p][(size_t)y * s->pw[p] + x0], 0, x1 - x0 + 1);
     }
 }
 
-static const int dirs[8][2] = {
-    { 1, 0 }, { 0, 1 }, { 1, 1 }, { 1, -1 },
-    { 2, 1 }, { 1, 2 }, { -1, 2 }, { -2, 1 },
-};
-
-/* Nearest healthy sample from (x, y) stepping by (dx, dy); returns the
- * number of steps, 0 if none within reach. */
-static int walk(const FillContext *s, const uint8_t *hole, int pw, int ph,
-                int x, int y, int dx, int dy)
+/* Mark a mask (w x h at x, y; NULL: the whole box) in a neighbour's map,
+ * moved by (dx, dy) and grown by `grow`; remember the box to clear. */
+static int mark_bad(FillContext *s, int i, const uint8_t *m, int x, int y,
+                    int w, int h, int dx, int dy, int grow)
 {
-    int k;
+    uint8_t *map = s->badmap[i];
+    int W = s->pw[0], H = s->ph[0], bx0, by0, bx1, by1, u, v, yy;
+    int *box;
 
-    (void)s;
-    for (k = 1; k <= MAX_REACH; k++) {
-        x += dx;
-        y += dy;
-        if (x < 0 || y < 0 || x >= pw || y >= ph)
-            return 0;
-        if (!hole[(size_t)y * pw + x])
-            return k;
-    }
+    bx0 = x + dx - grow;
+    by0 = y + dy - grow;
+    bx1 = x + dx + w - 1 + grow;
+    by1 = y + dy + h - 1 + grow;
+    if (bx0 < 0) bx0 = 0;
+    if (by0 < 0) by0 = 0;
+    if (bx1 >= W) bx1 = W - 1;
+    if (by1 >= H) by1 = H - 1;
+    if (bx0 > bx1 || by0 > by1)
+        return 0;
+    if (sp_fill_buf_reserve(&s->badbox[i], (s->nb_badbox[i] + 1) * 4 * sizeof(int)) < 0)
+        return -ENOMEM;
+    box = (int *)s->badbox[i].p + 4 * s->nb_badbox[i]++;
+    box[0] = bx0; box[1] = by0; box[2] = bx1; box[3] = by1;
+    for (v = 0; v < h; v++)
+        for (u = 0; u < w; u++) {
+            int X = x + dx + u, Y = y + dy + v, x0, x1;
+            if (m && !m[v * w + u])
+                continue;
+            x0 = X - grow < bx0 ? bx0 : X - grow;
+            x1 = X + grow > bx1 ? bx1 : X + grow;
+            if (x0 > x1)
+                continue;
+            for (yy = Y - grow; yy <= Y + grow; yy++)
+                if (yy >= by0 && yy <= by1)
+                    memset(&map[(size_t)yy * W + x0], 1, x1 - x0 + 1);
+        }
     return 0;
 }
 
-/* Edge-directed estimate of sample (x, y) of plane p; returns -1 when no
- * healthy sample is within reach. */
-static int estimate(const FillContext *s, const SpFrame *f, int p, int x, int y)
+static void clear_bad(FillContext *s, int i)
 {
-    const uint8_t *hole = s->hole[p];
-    int pw = s->pw[p], ph = s->ph[p], d;
-    double num = 0, den = 0, num1 = 0, den1 = 0;
-    double scale = (double)(1 << (f->depth - 8));
+    const int *box = s->badbox[i].p;
+    int k, y;
 
-    for (d = 0; d < 8; d++) {
-        int dx = dirs[d][0], dy = dirs[d][1];
-        int ka = walk(s, hole, pw, ph, x, y, dx, dy);
-        int kb = walk(s, hole, pw, ph, x, y, -dx, -dy);
-        double len = d < 4 ? (d < 2 ? 1.0 : 1.414) : 2.236;
-        if (ka && kb) {
-            int a = sp_get(f, p, x + ka * dx, y + ka * dy);
-            int b = sp_get(f, p, x - kb * dx, y - kb * dy);
-            double v = (a * (double)kb + b * (double)ka) / (ka + kb);
-            double diff = (a > b ? a - b : b - a) / scale + 2.0;
-            double w = 1.0 / (diff * diff * (ka + kb) * len);
-            num += v * w;
-            den += w;
-        } else if (ka || kb) {
-            int k = ka ? ka : kb, sgn = ka ? 1 : -1;
-            int a = sp_get(f, p, x + sgn * k * dx, y + sgn * k * dy);
-            double w = 1.0 / (k * len);
-            num1 += a * w;
-            den1 += w;
+    for (k = 0; k < s->nb_badbox[i]; k++, box += 4)
+        for (y = box[1]; y <= box[3]; y++)
+            memset(&s->badmap[i][(size_t)y * s->pw[0] + box[0]], 0,
+                   box[2] - box[0] + 1);
+    s->nb_badbox[i] = 0;
+}
+
+static void centroid(const SpSlot *slot, const SpRegion *r, double *cx, double *cy)
+{
+    const uint8_t *m = sp_region_mask(slot, r);
+    double sx = 0, sy = 0, sw = 0;
+    int x, y;
+
+    for (y = 0; y < r->h; y++)
+        for (x = 0; x < r->w; x++) {
+            sx += (double)m[y * r->w + x] * x;
+            sy += (double)m[y * r->w + x] * y;
+            sw += m[y * r->w + x];
+        }
+    *cx = r->x + (sw > 0 ? sx / sw : (r->w - 1) / 2.0);
+    *cy = r->y + (sw > 0 ? sy / sw : (r->h - 1) / 2.0);
+}
+
+/* Drift of region r since the previous frame: the same track's centroid
+ * there; 0 when unknown. */
+static void drift(const SpWindow *w, const SpRegion *r, double *dx, double *dy)
+{
+    const SpSlot *prev;
+    int i;
+
+    *dx = *dy = 0;
+    if (r->track < 0 || w->nb_past < 1)
+        return;
+    prev = w->past[0];
+    for (i = 0; i < prev->nb_regions; i++)
+        if (prev->regions[i].track == r->track) {
+            double ax, ay, bx, by;
+            centroid(w->cur, r, &ax, &ay);
+            centroid(prev, &prev->regions[i], &bx, &by);
+            *dx = ax - bx;
+            *dy = ay - by;
+            return;
+        }
+}
+
+/* The neighbour frames, nearest first, alternating past and future, with
+ * their defect maps. */
+static int build_refs(FillContext *s, const SpWindow *w)
+{
+    const SpSlot *cur = w->cur;
+    int k, i, j, ret, n = 0;
+
+    for (i = 0; i < FILL_MAX_REFS; i++)
+        if (s->badmap[i])
+            clear_bad(s, i);
+    s->nb_refs = 0;
+    if (!s->badmap[0])
+        return 0;
+    for (k = 1; k <= s->frames; k++) {
+        for (j = 0; j < 2; j++) {
+            const SpSlot *slot = j ? (k <= w->nb_future ? w->future[k - 1] : NULL)
+                                   : (k <= w->nb_past ? w->past[k - 1] : NULL);
+            FillRef *ref = &s->refs[n];
+            if (!slot || !slot->frame)
+                continue;
+            memset(ref, 0, sizeof(*ref));
+            ref->f = slot->frame;
+            ref->dist = j ? k : -k;
+            ref->bad = s->badmap[n];
+            if (!j || slot->nb_regions) {
+                /* its own regions: past ones are final; future ones were
+                 * put ahead by a marker */
+                for (i = 0; i < slot->nb_regions; i++) {
+                    const SpRegion *r = &slot->regions[i];
+                    /* a small defect's compression smear reaches past
+                     * its mask */
+                    int grow = r->w <= 5 && r->h <= 5 ? 2 : j;
+                    if ((ret = mark_bad(s, n, sp_region_mask(slot, r), r->x, r->y,
+                                        r->w, r->h, 0, 0, grow)) < 0)
+                        return ret;
+                }
+            } else {
+                for (i = 0; i < cur->nb_regions; i++) {
+                    const SpRegion *r = &cur->regions[i];
+                    double dx, dy;
+                    int grow = r->kind == SP_KIND_USER ? 0 : 1 + (k + 1) / 2;
+                    drift(w, r, &dx, &dy);
+                    if ((ret = mark_bad(s, n, sp_region_mask(cur, r), r->x, r->y,
+                                        r->w, r->h, (int)lrint(dx * k),
+                                        (int)lrint(dy * k), grow)) < 0)
+                        return ret;
+                }
+            }
+            n++;
         }
     }
-    if (den > 0)
-        return (int)(num / den + 0.5);
-    if (den1 > 0)
-        return (int)(num1 / den1 + 0.5);
-    return -1;
+    s->nb_refs = n;
+    return 0;
 }
 
-static void fill_region_spatial(FillContext *s, SpFrame *f, const SpRegion *r)
+/* Luma samples of r still marked. */
+static int holes_left(const FillContext *s, const SpFrame *f, const SpRegion *r)
 {
-    int p, x, y, x0, y0, x1, y1;
+    int x, y, x0, y0, x1, y1, n = 0;
 
-    for (p = 0; p < s->nb_planes; p++) {
-        const uint8_t *hole = s->hole[p];
-        plane_box(f, p, r, &x0, &y0, &x1, &y1);
-        if (x0 < 0) x0 = 0;
-        if (y0 < 0) y0 = 0;
-        if (x1 >= s->pw[p]) x1 = s->pw[p] - 1;
-        if (y1 >= s->ph[p]) y1 = s->ph[p] - 1;
+    if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1))
+        return 0;
+    for (y = y0; y <= y1; y++)
+        for (x = x0; x <= x1; x++)
+            n += s->hole[0][(size_t)y * s->pw[0] + x] != 0;
+    return n;
+}
+
+/* The gain fill's reference for the luma samples of r: the temporal
+ * candidates where most samples have some, else the spatial fill (done on
+ * the frame, read, then undone). */
+static float *gain_reference(FillContext *s, SpFrame *f, const SpRegion *r,
+                             const int32_t *orig, double cover)
+{
+    int x, y, x0, y0, x1, y1;
+    size_t j = 0;
+    float *ref;
+
+    if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1) ||
+        sp_fill_buf_reserve(&s->rbuf, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
+                            sizeof(float)) < 0)
+        return NULL;
+    ref = s->rbuf.p;
+    if (cover >= 0.5) {
         for (y = y0; y <= y1; y++)
-            for (x = x0; x <= x1; x++) {
-                int hv = hole[(size_t)y * s->pw[p] + x], v, o;
-                if (!hv)
-                    continue;
-                v = estimate(s, f, p, x, y);
-                if (v < 0)
-                    continue;
-                if (hv < 255) {
-                    o = sp_get(f, p, x, y);
-                    v = (v * hv + o * (255 - hv) + 127) / 255;
-                }
-                sp_put(f, p, x, y, v);
-            }
+            for (x = x0; x <= x1; x++, j++)
+                ref[j] = (float)sp_fill_temporal_value(s, f, r, 0, x, y);
+        return ref;
     }
+    sp_fill_spatial(s, f, r);
+    for (y = y0; y <= y1; y++)
+        for (x = x0; x <= x1; x++, j++)
+            ref[j] = orig[2 * j + 1] ? (float)sp_get(f, 0, x, y) : -1.0f;
+    sp_fill_restore(s, f, r, orig);
+    return ref;
 }
 
-/* Full-size planes share plane 0's marks: point them at it. */
-static const uint8_t *plane_hole(const FillContext *s, const SpFrame *f, int p)
+static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
 {
-    return p > 0 && !sp_plane_ss_x(f, p) && !sp_plane_ss_y(f, p)
-           ? s->hole[0] : s->hole[p];
+    SpFrame *f = w->cur->frame;
+    int total = holes_left(s, f, r), left, ret, m, best;
+    int share[SP_FILL_GAIN + 1] = { 0 };
+    double cover = 0, es = -1;
+    int gain = s->method == SP_FILL_GAIN, smooth = 0;
+
+    if (!total)
+        return 0;
+    left = total;
+    /* auto: where the spatial fill predicts the ring within a level, as on
+     * smooth content, the neighbour frames could hardly do better: save
+     * their search */
+    if (s->method == SP_FILL_NONE) {
+        es = sp_fill_spatial_check(s, f, r);
+        smooth = es >= 0 && es < SMOOTH;
+    }
+    if (s->nb_refs && !smooth && (s->method == SP_FILL_NONE ||
+                                  s->method == SP_FILL_TEMPORAL ||
+                                  s->method == SP_FILL_GAIN)) {
+        cover = sp_fill_temporal_collect(s, f, r, RING);
+        if (cover < 0)
+            return -ENOMEM;
+    }
+    /* auto: a dimming spot that the motion does not uncover, on texture
+     * that the spatial fill cannot rebuild (see fill_gain.c) */
+    if (s->method == SP_FILL_NONE && cover < 0.5 &&
+        (r->kind & (SP_KIND_DARK | SP_KIND_BRIGHT | SP_KIND_USER)) && es > GAIN_TEXTURE)
+        gain = 1;
+    if (gain) {
+        int32_t *orig = sp_fill_save(s, f, r);
+        float *ref = orig ? gain_reference(s, f, r, orig, cover) : NULL;
+        if (!ref)
+            return -ENOMEM;
+        ret = sp_fill_gain(s, f, r, w->cur->index, orig, ref);
+        if (ret < 0)
+            return -ENOMEM;
+        if (ret == 0) {
+            share[SP_FILL_GAIN] = left - holes_left(s, f, r);
+            left -= share[SP_FILL_GAIN];
+        }
+    }
+    if (left && cover > 0) {
+        double ws = 0;
+        int32_t *orig = NULL;
+        if (cover >= 0.5 && s->method == SP_FILL_NONE && !share[SP_FILL_GAIN] &&
+            es >= 0) {
+            /* both fills, averaged by how well each predicts the ring:
+             * on smooth content the spatial fill, which averages many
+             * healthy samples, is the less noisy; on texture the
+             * temporal one is the only faithful one */
+            double et = s->cand_cost;
+            ws = (et * et + 0.5) / (es * es + 0.5);
+            if (!(orig = sp_fill_save(s, f, r)))
+                return -ENOMEM;
+            sp_fill_spatial(s, f, r);
+        }
+        sp_fill_temporal_write(s, f, r, orig, ws);
+        m = orig ? (int)lrint(cover * left) : left - holes_left(s, f, r);
+        if (orig) {
+            share[ws <= 1 ? SP_FILL_TEMPORAL : SP_FILL_SPATIAL] += m;
+            share[SP_FILL_SPATIAL] += left - m;
+            left = 0;
+        } else {
+            share[SP_FILL_TEMPORAL] += m;
+            left -= m;
+        }
+    }
+    if (left && (s->method == SP_FILL_PATCH ||
+                 (s->method == SP_FILL_NONE && left * 2 > total &&
+                  r->w >= 5 && r->h >= 5 && sp_fill_ring_texture(s, f, r) >= 8.0))) {
+        if (sp_fill_patch(s, f, r) < 0)
+            return -ENOMEM;
+        share[SP_FILL_PATCH] = left - holes_left(s, f, r);
+        left -= share[SP_FILL_PATCH];
+    }
+    if (left) {
+        sp_fill_spatial(s, f, r);
+        share[SP_FILL_SPATIAL] += left - holes_left(s, f, r);
+    }
+    best = SP_FILL_SPATIAL;
+    for (m = SP_FILL_SPATIAL; m <= SP_FILL_GAIN; m++)
+        if (share[m] > share[best])
+            best = m;
+    r->fill = best;
+    return 0;
 }
 
 /* A dashed box, two pixels outside the region, in every plane but alpha:
@@ -249,8 +468,7 @@ static int fill_process(SpFilterContext *fc, SpWindow *w)
     FillContext *s = fc->priv;
     SpSlot *slot = w->cur;
     SpFrame *f = slot->frame;
-    uint8_t *saved[4];
-    int i, p;
+    int i, ret = 0;
 
     if (!slot->nb_regions)
         return 0;
@@ -261,32 +479,46 @@ static int fill_process(SpFilterContext *fc, SpWindow *w)
     }
     for (i = 0; i < slot->nb_regions; i++)
         mark_region(s, f, slot, &slot->regions[i]);
-    /* estimate() reads s->hole[p]: alias full-size planes to plane 0 */
-    for (p = 0; p < s->nb_planes; p++) {
-        saved[p] = s->hole[p];
-        s->hole[p] = (uint8_t *)plane_hole(s, f, p);
-    }
+    if ((ret = build_refs(s, w)) < 0)
+        goto end;
     for (i = 0; i < slot->nb_regions; i++) {
         SpRegion *r = &slot->regions[i];
-        fill_region_spatial(s, f, r);
-        r->fill = SP_FILL_SPATIAL;
-        sp_frame_touch(f, r->x, r->y, r->w, r->h);
+        if ((ret = fill_region(s, w, r)) < 0)
+            goto end;
+        if (r->fill) {
+            int x0 = r->x < 0 ? 0 : r->x, y0 = r->y < 0 ? 0 : r->y;
+            int x1 = r->x + r->w > f->width ? f->width : r->x + r->w;
+            int y1 = r->y + r->h > f->height ? f->height : r->y + r->h;
+            sp_frame_touch(f, x0, y0, x1 - x0, y1 - y0);
+        }
     }
-    for (p = 0; p < s->nb_planes; p++)
-        s->hole[p] = saved[p];
+end:
     for (i = 0; i < slot->nb_regions; i++)
         clear_region(s, f, &slot->regions[i]);
-    return 0;
+    return ret;
 }
 
 static void fill_uninit(SpFilterContext *fc)
 {
     FillContext *s = fc->priv;
-    int p;
+    int i;
 
-    for (p = 0; s && p < 4; p++) {
-        free(s->hole[p]);
-        s->hole[p] = NULL;
+    for (i = 0; s && i < 4; i++) {
+        free(s->hole[i]);
+        s->hole[i] = NULL;
+    }
+    for (i = 0; s && i < FILL_MAX_REFS; i++) {
+        free(s->badmap[i]);
+        s->badmap[i] = NULL;
+        sp_fill_buf_free(&s->badbox[i]);
+    }
+    if (s) {
+        sp_fill_buf_free(&s->ring);
+        sp_fill_buf_free(&s->cand);
+        sp_fill_buf_free(&s->est);
+        sp_fill_buf_free(&s->tmp);
+        sp_fill_buf_free(&s->gbuf);
+        sp_fill_buf_free(&s->rbuf);
     }
 }
 
@@ -294,6 +526,7 @@ const SpFilter sp_filter_fill = {
     .name      = "fill",
     .priv_size = sizeof(FillContext),
     .options   = fill_options,
+    .init      = fill_init,
     .config    = fill_config,
     .process   = fill_process,
     .uninit    = fill_uninit,

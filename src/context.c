@@ -330,7 +330,8 @@ int sp_send_frame(SpContext *ctx, SpFrame *f)
         return -EINVAL;
     }
     evict(ctx);
-    if (ctx->next_in - ctx->oldest >= ctx->nb_slots)
+    if (ctx->next_in - ctx->oldest >= ctx->nb_slots ||
+        ctx->next_in - ctx->next_out > ctx->lookahead)
         return -EAGAIN;
 
     s = slot_of(ctx, ctx->next_in);

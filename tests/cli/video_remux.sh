@@ -55,7 +55,7 @@ $FF -f lavfi -i testsrc2=s=160x120:r=30:d=2 -f lavfi -i sine=d=2 -i "$T/subs.srt
     -metadata:s:a:0 language=fra -metadata:s:s:0 language=deu -disposition:s:0 forced \
     -metadata title="vfr test" -attach "$T/font.ttf" \
     -metadata:s:t mimetype=application/x-truetype-font "$T/vfr.mkv"
-run "$SPOTHEAL" -i "$T/vfr.mkv" -c:v ffv1 "$T/vfr-out.mkv"
+run "$SPOTHEAL" --detect none -i "$T/vfr.mkv" -c:v ffv1 "$T/vfr-out.mkv"
 expect_rc 0 "vfr mkv with subtitles"
 pts_of "$T/vfr.mkv" "$T/p1"
 pts_of "$T/vfr-out.mkv" "$T/p2"

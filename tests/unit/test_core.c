@@ -231,6 +231,7 @@ static void test_mask_fill(void **state)
     ref = tframe_copy(f);
     ctx = open_ctx(0, mask, W, H, NULL);
     assert_int_equal(sp_send_frame(ctx, f), 0);
+    assert_int_equal(sp_send_frame(ctx, NULL), 0); /* the fill's lookahead */
     assert_int_equal(sp_receive_frame(ctx, &out), 0);
     for (y = 0; y < H; y++)
         for (x = 0; x < W; x++) {
@@ -282,6 +283,7 @@ static void test_mask_fill_edge16(void **state)
                 sp_put(f, p, x, y, mask[y * W + x] ? 0 : (x + y < 40 ? 10000 : 50000) + p);
     ctx = open_ctx(0, mask, W, H, NULL);
     assert_int_equal(sp_send_frame(ctx, f), 0);
+    assert_int_equal(sp_send_frame(ctx, NULL), 0); /* the fill's lookahead */
     assert_int_equal(sp_receive_frame(ctx, &out), 0);
     for (p = 0; p < 3; p++)
         for (y = 17; y < 23; y++)

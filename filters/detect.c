@@ -1,0 +1,1177 @@
+/*
+ * detect: finds persistent sensor defects by themselves and follows them
+ * from frame to frame: dark and bright blotches (dust shadows, failed
+ * photosites) and hot, stuck and dead pixels.
+ *
+ * The seed's two stages (a coarse selection around each spot, then edge
+ * and darkness tests inside it, seed 002), made automatic:
+ *
+ * 1. Candidates (analyze, every frame as it enters the ring). A box-filter
+ *    band-pass on luma, R = mean(inner box) - mean(outer box), read from an
+ *    integral image, marks compact blobs darker or brighter than their
+ *    surround; its local extrema, sampled on a 2-pixel grid, are blotch
+ *    candidates. A centre-minus-ring test at full resolution (with a cheap
+ *    reject first) marks one- to three-pixel dots in luma, and a
+ *    centre-minus-neighbours test marks colour dots in each chroma plane:
+ *    hot, stuck and dead pixels smeared by 4:2:0 and compression.
+ *
+ * 2. Tracks. Each candidate either feeds the track whose predicted
+ *    position it falls near (a window of a few pixels: defects move slowly
+ *    with the stabiliser's crop and the lens's breathing) or starts a new
+ *    tentative track. Every track is also looked for in every frame inside
+ *    its window with a lower threshold, so a faint frame still places it.
+ *
+ * 3. Evidence that the thing is on the sensor, not in the scene: a defect
+ *    stays while the picture moves under it. Every frame the track keeps a
+ *    ring of samples around itself; when that ring's content changes (the
+ *    scene moved past) while the blob stays where the track predicts, the
+ *    track gains evidence. A scene detail that moves drags its ring along
+ *    and gains none; a static scene gains none either, so a static camera
+ *    over a static scene repairs nothing: when in doubt, do not repair.
+ *    A track is confirmed when it has been seen in most frames of its life
+ *    and has gained enough such evidence.
+ *
+ * 4. Shared drift. The defects sit on one sensor, so their motion in the
+ *    picture is one global motion: per frame, the median displacement of
+ *    the confirmed tracks seen in both frames is the drift, and a track not
+ *    seen in a frame is placed by its last position plus the drift since.
+ *
+ * 5. Masks (process, when the frame leaves the ring, lookahead frames
+ *    later): every confirmed track's recorded position in that frame gives
+ *    a region: a disk covering the blob's measured extent (1.5 times its
+ *    dimming radius plus a pixel of margin, seed 002's grow-selection), or
+ *    a 3x3 box around a pixel defect. Positions are recorded from a track's
+ *    first sighting, so once it is confirmed the frames before are repaired
+ *    too: the lookahead makes the first frame as good as the hundredth.
+ *
+ * Memory: one integral image and a few full-size planes, allocated at
+ * config, plus a bounded track table: flat in clip length.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters/filter.h"
+
+#define MAX_TRACKS     2048
+#define MAX_CANDS      4096
+#define POS_HIST       128    /* frames of positions kept per track */
+#define RING_N         16     /* ring samples per track */
+#define RING_LAG       3      /* frames between compared ring snapshots */
+#define LAG            10     /* frames kept to compare views of the scene */
+#define SHIFT          6      /* largest relative motion looked for, px */
+
+enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
+
+typedef struct Cand {
+    float x, y;
+    float resp;     /* band-pass response, signed, 8-bit levels */
+    float radius;   /* blob radius estimate */
+    int kind;       /* SP_KIND_DARK, _BRIGHT, _HOT, _DEAD */
+    int used;
+} Cand;
+
+typedef struct Track {
+    int state;
+    int id;
+    int kind;
+    float x, y;              /* last position */
+    int64_t last_seen;       /* frame of the last sighting */
+    int64_t born;
+    int hits, misses_run, frames;
+    float radius;            /* smoothed blob radius (blotches) */
+    float contrast;          /* smoothed response */
+    float moved;             /* evidence that the scene moved under it */
+    float vx, vy;            /* displacement over the last frame */
+    float pvx, pvy;          /* the one before */
+    float bx, by;            /* where it was born */
+    int64_t vframe;          /* frame whose displacement vx, vy is */
+    int good, bad;           /* smooth steps with the scene moving / jumps */
+    int step_smooth;         /* this frame's step was smooth */
+    int veto;                /* times the scene was seen moving along with it */
+    int64_t last_hit;
+    float ring[RING_LAG + 1][RING_N];
+    int64_t ring_frame[RING_LAG + 1];
+    /* recorded positions, by frame % POS_HIST */
+    float px[POS_HIST], py[POS_HIST];
+    int64_t pf[POS_HIST];
+    uint8_t pseen[POS_HIST];
+} Track;
+
+typedef struct DetectContext {
+    /* options */
+    int detect;
+    int spot_min, spot_max;
+    double sensitivity;
+    int lookahead;
+
+    int w, h, depth, shift, color, ss_x, ss_y, chroma;
+    uint32_t *integral;      /* (w + 1) * (h + 1) */
+    Cand *cands;
+    int nb_cands;
+    Track *tracks;
+    int next_id;
+    int64_t last_frame;
+    int inner, outer;        /* box sizes (odd) of the blotch band-pass */
+    float excursion;         /* how far a defect may drift from where it was first seen */
+    /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
+     * two tracks never hold one blob */
+    uint16_t *occ[2];
+    int ow, oh;
+    struct Motion {
+        int valid;
+        float tx, ty, sc;
+    } motion[2];             /* last frame's motion of blotches, of dots */
+    const SpFrame *recent[LAG + 1]; /* the last frames analysed, by n % (LAG + 1) */
+    int64_t recent_n[LAG + 1];
+    int can_compare;         /* the ring keeps LAG frames back */
+} DetectContext;
+
+static const SpOptionConst detect_kinds[] = {
+    { "hot",    SP_KIND_HOT },
+    { "stuck",  SP_KIND_STUCK },
+    { "dead",   SP_KIND_DEAD },
+    { "dark",   SP_KIND_DARK },
+    { "bright", SP_KIND_BRIGHT },
+    { "all",    SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD | SP_KIND_DARK | SP_KIND_BRIGHT },
+    { "none",   0 },
+    { NULL },
+};
+
+#define OFFSET(x) offsetof(DetectContext, x)
+static const SpOption detect_options[] = {
+    { "detect", "kinds of defect to find by themselves", SP_OPT_FLAGS,
+      OFFSET(detect), SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD | SP_KIND_DARK | SP_KIND_BRIGHT,
+      0, 0, 0, detect_kinds },
+    { "spot-size", "blotch sizes to find, MIN:MAX pixels across", SP_OPT_RANGE,
+      OFFSET(spot_min), 2, 12, 1, 64, NULL },
+    { "sensitivity", "detection sensitivity: higher finds fainter defects "
+      "and risks false ones", SP_OPT_FLOAT, OFFSET(sensitivity), 1.0, 0,
+      0.25, 4.0, NULL },
+    { NULL },
+};
+
+static int detect_init(SpFilterContext *fc)
+{
+    DetectContext *s = fc->priv;
+
+    fc->enabled = s->detect != 0;
+    return 0;
+}
+
+static int detect_config(SpFilterContext *fc, const SpFrame *f)
+{
+    DetectContext *s = fc->priv;
+
+    s->w = f->width;
+    s->h = f->height;
+    s->depth = f->depth;
+    s->shift = f->depth - 8;
+    s->color = f->color;
+    s->ss_x = f->ss_x;
+    s->ss_y = f->ss_y;
+    s->chroma = f->color == SP_COLOR_YUV && f->nb_planes >= 3;
+    if (s->w < 16 || s->h < 16) {
+        fc->enabled = 0;
+        return 0;
+    }
+    s->integral = calloc((size_t)(s->w + 1) * (s->h + 1), sizeof(*s->integral));
+    s->cands = calloc(MAX_CANDS, sizeof(*s->cands));
+    s->tracks = calloc(MAX_TRACKS, sizeof(*s->tracks));
+    s->ow = (s->w + 3) / 4;
+    s->oh = (s->h + 3) / 4;
+    s->occ[0] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
+    s->occ[1] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
+    if (!s->integral || !s->cands || !s->tracks || !s->occ[0] || !s->occ[1])
+        return -ENOMEM;
+    /* inner box about a blotch's core, outer box past its soft edge */
+    s->inner = (s->spot_min + s->spot_max) / 4 * 2 + 1;
+    if (s->inner < 3)
+        s->inner = 3;
+    if (s->inner > 9)
+        s->inner = 9;
+    s->outer = s->spot_max * 2 + 1;
+    if (s->outer < s->inner + 8)
+        s->outer = s->inner + 8;
+    s->last_frame = -1;
+    s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
+    fc->want_lookahead = 24;
+    for (int i = 0; i <= LAG; i++)
+        s->recent_n[i] = -1;
+    /* frames stay in the ring until lookahead newer ones have come */
+    s->can_compare = !fc->settings->lookahead || fc->settings->lookahead >= LAG;
+    if (!s->can_compare)
+        sp_log(fc->log, SP_LOG_WARNING, "a lookahead under %d frames leaves "
+               "the detector no evidence: nothing will be found\n", LAG);
+    return 0;
+}
+
+/* Luma (or green) sample at 8-bit scale. */
+static inline int luma(const SpFrame *f, int shift, int x, int y)
+{
+    return sp_get(f, 0, x, y) >> shift;
+}
+
+static void build_integral(DetectContext *s, const SpFrame *f)
+{
+    size_t W = (size_t)s->w + 1;
+    int x, y;
+
+    for (y = 0; y < s->h; y++) {
+        uint32_t *row = s->integral + (y + 1) * W;
+        const uint32_t *up = s->integral + y * W;
+        uint32_t acc = 0;
+        if (f->depth == 8) {
+            const uint8_t *src = f->data[0] + (ptrdiff_t)y * f->stride[0];
+            for (x = 0; x < s->w; x++) {
+                acc += src[x];
+                row[x + 1] = up[x + 1] + acc;
+            }
+        } else {
+            const uint16_t *src = (const uint16_t *)(f->data[0] + (ptrdiff_t)y * f->stride[0]);
+            for (x = 0; x < s->w; x++) {
+                acc += src[x] >> s->shift;
+                row[x + 1] = up[x + 1] + acc;
+            }
+        }
+    }
+}
+
+/* Mean of the box of side `size` centred on (x, y), clipped to the frame. */
+static inline float box_mean(const DetectContext *s, int x, int y, int size)
+{
+    size_t W = (size_t)s->w + 1;
+    int r = size / 2;
+    int x0 = x - r, y0 = y - r, x1 = x + r + 1, y1 = y + r + 1;
+
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 > s->w) x1 = s->w;
+    if (y1 > s->h) y1 = s->h;
+    return (float)(s->integral[y1 * W + x1] - s->integral[y0 * W + x1] -
+                   s->integral[y1 * W + x0] + s->integral[y0 * W + x0]) /
+           (float)((x1 - x0) * (y1 - y0));
+}
+
+/* Band-pass response at (x, y): the core against its surround. */
+static inline float band(const DetectContext *s, int x, int y, int inner)
+{
+    return box_mean(s, x, y, inner) - box_mean(s, x, y, s->outer);
+}
+
+static float spawn_threshold(const DetectContext *s, float surround)
+{
+    float t = 8.0f + 0.08f * surround;
+    return t / (float)s->sensitivity;
+}
+
+static void add_cand(DetectContext *s, float x, float y, float resp,
+                     float radius, int kind)
+{
+    Cand *c;
+
+    if (s->nb_cands >= MAX_CANDS)
+        return;
+    c = &s->cands[s->nb_cands++];
+    c->x = x;
+    c->y = y;
+    c->resp = resp;
+    c->radius = radius;
+    c->kind = kind;
+    c->used = 0;
+}
+
+/*
+ * Weighted centre and extent of a blob around (x, y): the pixels darker
+ * (sign -1) or brighter (+1) than the surround mean, within radius rmax.
+ * Returns the dimming radius: sqrt(area / pi) of the pixels past half the
+ * peak depth.
+ */
+static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
+                        int sign, int rmax, float *cx, float *cy, float *depth)
+{
+    float surround = box_mean(s, x, y, s->outer);
+    float peak = 0, sw = 0, sx = 0, sy = 0;
+    int area = 0, i, j;
+
+    for (j = -rmax; j <= rmax; j++)
+        for (i = -rmax; i <= rmax; i++) {
+            int px = x + i, py = y + j;
+            float d;
+            if (px < 0 || py < 0 || px >= s->w || py >= s->h || i * i + j * j > rmax * rmax)
+                continue;
+            d = sign * (luma(f, s->shift, px, py) - surround);
+            if (d > peak)
+                peak = d;
+        }
+    for (j = -rmax; j <= rmax; j++)
+        for (i = -rmax; i <= rmax; i++) {
+            int px = x + i, py = y + j;
+            float d;
+            if (px < 0 || py < 0 || px >= s->w || py >= s->h || i * i + j * j > rmax * rmax)
+                continue;
+            d = sign * (luma(f, s->shift, px, py) - surround);
+            if (d <= 0.5f * peak)
+                continue;
+            area++;
+            sw += d;
+            sx += d * px;
+            sy += d * py;
+        }
+    *cx = sw > 0 ? sx / sw : (float)x;
+    *cy = sw > 0 ? sy / sw : (float)y;
+    *depth = peak;
+    return sqrtf((float)area / 3.14159f);
+}
+
+/*
+ * A blotch is compact and roundish: darker (or brighter) than its surround
+ * in every direction. Eight samples on a circle past its edge must all
+ * stand above the centre by a good part of its depth; an edge or a line,
+ * whose one side is as dark as the centre, fails (seed 002 found that
+ * edges were what fooled its selection).
+ */
+static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy,
+                    int sign, float radius, float depth)
+{
+    static const float dirs[8][2] = {
+        { 1, 0 }, { 0.7071f, 0.7071f }, { 0, 1 }, { -0.7071f, 0.7071f },
+        { -1, 0 }, { -0.7071f, -0.7071f }, { 0, -1 }, { 0.7071f, -0.7071f },
+    };
+    int x0 = (int)lrintf(cx), y0 = (int)lrintf(cy), k;
+    float rr = radius * 2.0f + 2.0f, c;
+
+    if (x0 < 0 || y0 < 0 || x0 >= s->w || y0 >= s->h)
+        return 0;
+    c = (float)luma(f, s->shift, x0, y0);
+    for (k = 0; k < 8; k++) {
+        int px = (int)lrintf(cx + rr * dirs[k][0]), py = (int)lrintf(cy + rr * dirs[k][1]);
+        float v;
+        if (px < 0 || py < 0 || px >= s->w || py >= s->h)
+            return 0;
+        v = (float)luma(f, s->shift, px, py);
+        if (sign * (c - v) < 0.35f * depth)
+            return 0;
+    }
+    return 1;
+}
+
+/* Blotch candidates: local extrema of the band-pass on a 2-pixel grid. */
+static void find_blotches(DetectContext *s, const SpFrame *f)
+{
+    int want_dark = s->detect & SP_KIND_DARK, want_bright = s->detect & SP_KIND_BRIGHT;
+    int m = s->outer / 2, x, y;
+
+    if (!want_dark && !want_bright)
+        return;
+    for (y = m; y < s->h - m; y += 2)
+        for (x = m; x < s->w - m; x += 2) {
+            float r = band(s, x, y, s->inner), sur, t;
+            int sign, i, j, ext = 1;
+            if (r > -3.0f && r < 3.0f)
+                continue;
+            sign = r < 0 ? -1 : 1;
+            if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
+                continue;
+            sur = box_mean(s, x, y, s->outer);
+            t = spawn_threshold(s, sur);
+            if (sign * r < t)
+                continue;
+            for (j = -2; j <= 2 && ext; j += 2)
+                for (i = -2; i <= 2; i += 2) {
+                    float q;
+                    if (!i && !j)
+                        continue;
+                    q = band(s, x + i, y + j, s->inner);
+                    if (sign * q > sign * r) {
+                        ext = 0;
+                        break;
+                    }
+                }
+            if (ext)
+                add_cand(s, (float)x, (float)y, r, 0, sign < 0 ? SP_KIND_DARK : SP_KIND_BRIGHT);
+        }
+}
+
+/* Mean of the 16 pixels on the border of the 5x5 box around (x, y). */
+static inline float ring5(const SpFrame *f, int shift, int x, int y)
+{
+    int k, sum = 0;
+
+    for (k = -2; k <= 2; k++) {
+        sum += luma(f, shift, x + k, y - 2) + luma(f, shift, x + k, y + 2);
+        if (k > -2 && k < 2)
+            sum += luma(f, shift, x - 2, y + k) + luma(f, shift, x + 2, y + k);
+    }
+    return sum / 16.0f;
+}
+
+/* Chroma deviation at the chroma sample covering (x, y): the largest of
+ * |sample - mean of its 4 neighbours| over both chroma planes. */
+static float chroma_dev(const DetectContext *s, const SpFrame *f, int x, int y)
+{
+    int cx = x >> s->ss_x, cy = y >> s->ss_y, p;
+    int cw = sp_plane_width(f, 1), ch = sp_plane_height(f, 1);
+    float best = 0;
+
+    if (!s->chroma || cx < 1 || cy < 1 || cx >= cw - 1 || cy >= ch - 1)
+        return 0;
+    for (p = 1; p <= 2; p++) {
+        int c = sp_get(f, p, cx, cy);
+        float n = (sp_get(f, p, cx - 1, cy) + sp_get(f, p, cx + 1, cy) +
+                   sp_get(f, p, cx, cy - 1) + sp_get(f, p, cx, cy + 1)) / 4.0f;
+        float d = fabsf((float)c - n) / (float)(1 << s->shift);
+        if (d > best)
+            best = d;
+    }
+    return best;
+}
+
+/* Pixel-defect candidates: 1-3 px dots against the ring around them. */
+static void find_dots(DetectContext *s, const SpFrame *f)
+{
+    int want = s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
+    float t = 14.0f / (float)s->sensitivity;
+    int x, y;
+
+    if (!want)
+        return;
+    for (y = 3; y < s->h - 3; y++)
+        for (x = 3; x < s->w - 3; x++) {
+            int v = luma(f, s->shift, x, y);
+            int a = luma(f, s->shift, x - 2, y), b = luma(f, s->shift, x + 2, y);
+            int hi = a > b ? a : b, lo = a < b ? a : b;
+            float ring, d;
+            int i, j, ext = 1;
+            if (v - hi < t && lo - v < t)
+                continue;
+            ring = ring5(f, s->shift, x, y);
+            d = v - ring;
+            if (fabsf(d) < t)
+                continue;
+            /* the extreme of its 3x3 */
+            for (j = -1; j <= 1 && ext; j++)
+                for (i = -1; i <= 1; i++) {
+                    int q = luma(f, s->shift, x + i, y + j);
+                    if ((i || j) && (d > 0 ? q > v : q < v)) {
+                        ext = 0;
+                        break;
+                    }
+                }
+            if (!ext)
+                continue;
+            /* a dot, not a bit of an edge or a line: all round it, two
+             * pixels away, the picture stands clear of it */
+            {
+                int sg = d > 0 ? 1 : -1, q[8], kk, fail = 0;
+                q[0] = luma(f, s->shift, x - 2, y); q[1] = luma(f, s->shift, x + 2, y);
+                q[2] = luma(f, s->shift, x, y - 2); q[3] = luma(f, s->shift, x, y + 2);
+                q[4] = luma(f, s->shift, x - 2, y - 2); q[5] = luma(f, s->shift, x + 2, y + 2);
+                q[6] = luma(f, s->shift, x + 2, y - 2); q[7] = luma(f, s->shift, x - 2, y + 2);
+                for (kk = 0; kk < 8; kk++)
+                    fail |= sg * (v - q[kk]) < 0.5f * fabsf(d);
+                if (fail)
+                    continue;
+            }
+            add_cand(s, (float)x, (float)y, d, 0.5f,
+                     d > 0 ? SP_KIND_HOT : SP_KIND_DEAD);
+        }
+    /* colour dots with little luma change (hot blue, hot red on dark) */
+    if (s->chroma) {
+        int cw = sp_plane_width(f, 1), chh = sp_plane_height(f, 1), p;
+        float tc = 24.0f / (float)s->sensitivity;
+        for (p = 1; p <= 2; p++)
+            for (y = 2; y < chh - 2; y++)
+                for (x = 2; x < cw - 2; x++) {
+                    int c = sp_get(f, p, x, y) >> s->shift;
+                    int l = sp_get(f, p, x - 1, y) >> s->shift, r = sp_get(f, p, x + 1, y) >> s->shift;
+                    int u = sp_get(f, p, x, y - 1) >> s->shift, dn = sp_get(f, p, x, y + 1) >> s->shift;
+                    float n = (l + r + u + dn) / 4.0f;
+                    int lx, ly, bx = 0, by = 0, bv = -1;
+                    if (fabsf(c - n) < tc)
+                        continue;
+                    if (abs(c - l) < tc / 2 || abs(c - r) < tc / 2 ||
+                        abs(c - u) < tc / 2 || abs(c - dn) < tc / 2)
+                        continue;
+                    /* the luma pixel under it that stands out most */
+                    for (ly = y << s->ss_y; ly < ((y + 1) << s->ss_y); ly++)
+                        for (lx = x << s->ss_x; lx < ((x + 1) << s->ss_x); lx++) {
+                            int dv = abs(luma(f, s->shift, lx, ly) - (int)ring5(f, s->shift, lx, ly));
+                            if (dv > bv) {
+                                bv = dv;
+                                bx = lx;
+                                by = ly;
+                            }
+                        }
+                    add_cand(s, (float)bx, (float)by, fabsf(c - n), 0.5f, SP_KIND_HOT);
+                }
+    }
+}
+
+static void record(Track *t, int64_t frame, float x, float y, int seen)
+{
+    int k = (int)(frame % POS_HIST);
+
+    t->px[k] = x;
+    t->py[k] = y;
+    t->pf[k] = frame;
+    t->pseen[k] = (uint8_t)seen;
+}
+
+/* Ring samples around a track's position. */
+static void sample_ring(const DetectContext *s, const SpFrame *f, float x, float y,
+                        float radius, float *out)
+{
+    float rr = radius * 2.5f + 2.0f;
+    int k;
+
+    for (k = 0; k < RING_N; k++) {
+        float a = (float)k * 6.2831853f / RING_N;
+        int px = (int)lrintf(x + rr * cosf(a)), py = (int)lrintf(y + rr * sinf(a));
+        px = px < 0 ? 0 : px >= s->w ? s->w - 1 : px;
+        py = py < 0 ? 0 : py >= s->h ? s->h - 1 : py;
+        out[k] = (float)luma(f, s->shift, px, py);
+    }
+}
+
+static int is_pixel_kind(int kind)
+{
+    return kind & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
+}
+
+/* Look for a track in frame f near its prediction (px, py). Returns 1 and
+ * the refined position if found. */
+static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
+                    float px, float py, float *ox, float *oy, float *resp,
+                    float *radius)
+{
+    int gate = is_pixel_kind(t->kind) ? 2 : 4;
+    int x0 = (int)lrintf(px), y0 = (int)lrintf(py), i, j, bx = x0, by = y0;
+    int sign = (t->kind & (SP_KIND_DARK | SP_KIND_DEAD)) ? -1 : 1;
+    int m = s->outer / 2;
+    float best = 0;
+
+    if (x0 < 3 || y0 < 3 || x0 >= s->w - 3 || y0 >= s->h - 3)
+        return 0;
+    if (is_pixel_kind(t->kind)) {
+        float tl = 9.0f / (float)s->sensitivity;
+        for (j = -gate; j <= gate; j++)
+            for (i = -gate; i <= gate; i++) {
+                int x = x0 + i, y = y0 + j;
+                float d;
+                if (x < 3 || y < 3 || x >= s->w - 3 || y >= s->h - 3)
+                    continue;
+                d = sign * (luma(f, s->shift, x, y) - ring5(f, s->shift, x, y));
+                d += chroma_dev(s, f, x, y) * 0.5f;
+                if (d > best) {
+                    best = d;
+                    bx = x;
+                    by = y;
+                }
+            }
+        if (best < tl)
+            return 0;
+        *ox = (float)bx;
+        *oy = (float)by;
+        *resp = sign * best;
+        *radius = 0.5f;
+        return 1;
+    }
+    for (j = -gate; j <= gate; j++)
+        for (i = -gate; i <= gate; i++) {
+            int x = x0 + i, y = y0 + j;
+            float r;
+            if (x < m || y < m || x >= s->w - m || y >= s->h - m)
+                continue;
+            r = sign * band(s, x, y, s->inner);
+            if (r > best) {
+                best = r;
+                bx = x;
+                by = y;
+            }
+        }
+    if (best < 0.6f * spawn_threshold(s, box_mean(s, bx, by, s->outer)))
+        return 0;
+    {
+        float cx, cy, depth;
+        float rad = blob_shape(s, f, bx, by, sign, s->spot_max / 2 + 2, &cx, &cy, &depth);
+        if (!roundish(s, f, cx, cy, sign, rad, depth))
+            return 0;
+        *ox = cx;
+        *oy = cy;
+        *resp = sign * best;
+        *radius = rad;
+    }
+    return 1;
+}
+
+/* Claim the cell of (x, y) for a track of the given class in frame n;
+ * returns 0 if another track holds it already. */
+static int claim(DetectContext *s, int cls, float x, float y, int64_t n)
+{
+    int cx = (int)x >> 2, cy = (int)y >> 2;
+    uint16_t stamp = (uint16_t)(n + 1) ? (uint16_t)(n + 1) : 1;
+    uint16_t *c;
+
+    if (cx < 0 || cy < 0 || cx >= s->ow || cy >= s->oh)
+        return 1;
+    c = &s->occ[cls][(size_t)cy * s->ow + cx];
+    if (*c == stamp)
+        return 0;
+    *c = stamp;
+    return 1;
+}
+
+static int held(const DetectContext *s, int cls, float x, float y, int64_t n)
+{
+    int cx = (int)x >> 2, cy = (int)y >> 2, i, j;
+    uint16_t stamp = (uint16_t)(n + 1) ? (uint16_t)(n + 1) : 1;
+
+    for (j = -1; j <= 1; j++)
+        for (i = -1; i <= 1; i++) {
+            int px = cx + i, py = cy + j;
+            if (px >= 0 && py >= 0 && px < s->ow && py < s->oh &&
+                s->occ[cls][(size_t)py * s->ow + px] == stamp)
+                return 1;
+        }
+    return 0;
+}
+
+/*
+ * Sensor defects are sparse: a persistent dot among other persistent dots
+ * is texture, text or an overlay that stays while the video moves under
+ * it, not a defect. Counts the other live tracks of the class close by.
+ */
+static int crowded(const DetectContext *s, const Track *t)
+{
+    int i, near = 0, cls = is_pixel_kind(t->kind) ? 1 : 0;
+    float r = cls ? 16.0f : 24.0f + 3.0f * t->radius;
+
+    for (i = 0; i < MAX_TRACKS; i++) {
+        const Track *o = &s->tracks[i];
+        float dx, dy;
+        if (o == t || o->state == T_FREE || o->hits < 3 ||
+            (is_pixel_kind(o->kind) ? 1 : 0) != cls)
+            continue;
+        dx = o->x - t->x;
+        dy = o->y - t->y;
+        near += dx * dx + dy * dy < r * r;
+    }
+    return near >= 3;
+}
+
+static Track *new_track(DetectContext *s)
+{
+    int i, victim = -1;
+
+    for (i = 0; i < MAX_TRACKS; i++)
+        if (s->tracks[i].state == T_FREE)
+            return &s->tracks[i];
+    /* full: the weakest tentative track makes room */
+    for (i = 0; i < MAX_TRACKS; i++)
+        if (s->tracks[i].state == T_TENTATIVE &&
+            (victim < 0 || s->tracks[i].hits < s->tracks[victim].hits))
+            victim = i;
+    return victim >= 0 ? &s->tracks[victim] : NULL;
+}
+
+
+/*
+ * Did the scene move under a track between frame a and frame b? The
+ * annulus around the track in b is matched against the annulus around the
+ * track's earlier position in a, shifted by up to SHIFT pixels. A defect
+ * stays while the picture slides under it: the best match is away from no
+ * shift and clearly better than no shift. A scene detail carries its
+ * surround along: the best match is no shift. Flat surrounds tell nothing.
+ */
+static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, int iay,
+                            const SpFrame *fb, int ibx, int iby, int r0, int r1, int step)
+{
+    int moved_itself = (ibx - iax) * (ibx - iax) + (iby - iay) * (iby - iay) >= 4;
+    int qx, qy, dx, dy, n = 0, bestd = 0;
+    float best = 1e30f, sad0 = 0, mean = 0, tex = 0;
+#define INSIDE(x, y) ((x) >= SHIFT && (y) >= SHIFT && (x) < s->w - SHIFT && (y) < s->h - SHIFT)
+    /* texture of the surround: with none, no telling */
+    for (qy = -r1; qy <= r1; qy += step)
+        for (qx = -r1; qx <= r1; qx += step) {
+            int q2 = qx * qx + qy * qy;
+            if (q2 < r0 * r0 || q2 > r1 * r1 || !INSIDE(ibx + qx, iby + qy) ||
+                !INSIDE(iax + qx, iay + qy))
+                continue;
+            mean += luma(fb, s->shift, ibx + qx, iby + qy);
+            n++;
+        }
+    if (!n)
+        return 0;
+    mean /= n;
+    for (qy = -r1; qy <= r1; qy += step)
+        for (qx = -r1; qx <= r1; qx += step) {
+            int q2 = qx * qx + qy * qy;
+            if (q2 < r0 * r0 || q2 > r1 * r1 || !INSIDE(ibx + qx, iby + qy) ||
+                !INSIDE(iax + qx, iay + qy))
+                continue;
+            tex += fabsf(luma(fb, s->shift, ibx + qx, iby + qy) - mean);
+        }
+    if (n < 8 || tex < 4.0f * n)
+        return 2;          /* flat: no telling here */
+    for (dy = -SHIFT; dy <= SHIFT; dy++)
+        for (dx = -SHIFT; dx <= SHIFT; dx++) {
+            float sad = 0;
+            for (qy = -r1; qy <= r1; qy += step)
+                for (qx = -r1; qx <= r1; qx += step) {
+                    int q2 = qx * qx + qy * qy;
+                    if (q2 < r0 * r0 || q2 > r1 * r1 || !INSIDE(ibx + qx, iby + qy) ||
+                        !INSIDE(iax + qx, iay + qy))
+                        continue;
+                    sad += abs(luma(fb, s->shift, ibx + qx, iby + qy) -
+                               luma(fa, s->shift, iax + qx + dx, iay + qy + dy));
+                }
+            if (!dx && !dy)
+                sad0 = sad;
+            if (sad < best) {
+                best = sad;
+                bestd = dx * dx + dy * dy;
+            }
+        }
+    /* slid past: the earlier surround reappears, shifted, nearly as it was
+     * (content that changed rather than moved matches nowhere well) */
+    if (bestd >= 4 && best < 0.6f * sad0 && best < 0.5f * tex)
+        return 1;
+    if (bestd <= 1 && moved_itself)
+        return -1;         /* it moved and the surround came along */
+    return 0;
+#undef INSIDE
+}
+
+static int scene_moved(const DetectContext *s, const SpFrame *fa, float ax, float ay,
+                       const SpFrame *fb, float bx, float by, float radius)
+{
+    int iax = (int)lrintf(ax), iay = (int)lrintf(ay), ibx = (int)lrintf(bx), iby = (int)lrintf(by);
+    int r0 = (int)(radius * 1.5f) + 3, ret;
+
+    /* look further out only where it is flat close by: a textured
+     * surround that stays still says the thing sits in a still scene */
+    ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0, r0 + 4, 2);
+    if (ret == 2)
+        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 8, r0 + 20, 3);
+    if (ret == 2)
+        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 20, r0 + 44, 4);
+    return ret == 2 ? 0 : ret;
+}
+
+/* One frame's motion of the defects of a class over the sensor: a shift
+ * and a scale about the frame's centre. */
+typedef struct Motion Motion;
+
+static void motion_at(const Motion *m, float cx, float cy, float x, float y,
+                      float *dx, float *dy)
+{
+    *dx = m->tx + m->sc * (x - cx);
+    *dy = m->ty + m->sc * (y - cy);
+}
+
+/*
+ * Robust fit of the motion of one class from the tracks seen in both
+ * frames: the mode of their displacements (a 0.5 px histogram) picks the
+ * defects' common motion out of the scene's, then a least-squares shift
+ * and scale over the displacements near it, refitted once with a tighter
+ * threshold.
+ */
+static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
+{
+    enum { NB = 33 };
+    float hist[NB * NB];
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, mx = 0, my = 0;
+    int i, b, best = -1, iter;
+
+    m->valid = 0;
+    m->tx = m->ty = m->sc = 0;
+    memset(hist, 0, sizeof(hist));
+    for (i = 0; i < MAX_TRACKS; i++) {
+        const Track *t = &s->tracks[i];
+        int bx, by;
+        if (t->state != T_CONFIRMED || (is_pixel_kind(t->kind) ? 1 : 0) != cls ||
+            t->vframe != n)
+            continue;
+        bx = (int)lrintf(t->vx * 2) + NB / 2;
+        by = (int)lrintf(t->vy * 2) + NB / 2;
+        if (bx < 0 || by < 0 || bx >= NB || by >= NB)
+            continue;
+        hist[by * NB + bx] += t->state == T_CONFIRMED ? 4.0f : 1.0f;
+    }
+    {
+        float bestw = 0;
+        for (b = 0; b < NB * NB; b++) {
+            int bx = b % NB, by = b / NB, i2, j2;
+            float w = 0;
+            for (j2 = -1; j2 <= 1; j2++)
+                for (i2 = -1; i2 <= 1; i2++)
+                    if (bx + i2 >= 0 && by + j2 >= 0 && bx + i2 < NB && by + j2 < NB)
+                        w += hist[(by + j2) * NB + bx + i2];
+            if (w > bestw) {
+                bestw = w;
+                best = b;
+            }
+        }
+        if (best < 0 || bestw < 8.0f)
+            return;
+        mx = (best % NB - NB / 2) / 2.0f;
+        my = (best / NB - NB / 2) / 2.0f;
+    }
+    m->tx = mx;
+    m->ty = my;
+    for (iter = 0; iter < 2; iter++) {
+        double a11 = 0, a13 = 0, a23 = 0, a33 = 0, b1 = 0, b2 = 0, b3 = 0, sw = 0;
+        float lim = iter ? 1.0f : 2.0f;
+        for (i = 0; i < MAX_TRACKS; i++) {
+            const Track *t = &s->tracks[i];
+            float px, py, ex, ey, X, Y, w;
+            if (t->state != T_CONFIRMED || (is_pixel_kind(t->kind) ? 1 : 0) != cls ||
+                t->vframe != n)
+                continue;
+            px = t->x - t->vx;
+            py = t->y - t->vy;
+            motion_at(m, cx, cy, px, py, &ex, &ey);
+            if (fabsf(t->vx - ex) > lim || fabsf(t->vy - ey) > lim)
+                continue;
+            w = t->state == T_CONFIRMED ? 4.0f : 1.0f;
+            X = px - cx;
+            Y = py - cy;
+            a11 += w;
+            a13 += w * X;
+            a23 += w * Y;
+            a33 += w * (X * X + Y * Y);
+            b1 += w * t->vx;
+            b2 += w * t->vy;
+            b3 += w * (X * t->vx + Y * t->vy);
+            sw += w;
+        }
+        if (sw < 8.0)
+            return;
+        {
+            /* [a11 0 a13; 0 a11 a23; a13 a23 a33] [tx ty sc] = [b1 b2 b3] */
+            double det = a11 * (a11 * a33 - a23 * a23) - a13 * a13 * a11;
+            if (fabs(det) > 1e-9 * (a11 * a11 * a33 + 1) && sw >= 16.0) {
+                double sc = (a11 * b3 - a13 * b1 - a23 * b2) /
+                            (a11 * a33 - a13 * a13 - a23 * a23);
+                m->sc = (float)sc;
+                m->tx = (float)((b1 - a13 * sc) / a11);
+                m->ty = (float)((b2 - a23 * sc) / a11);
+                if (fabsf(m->sc) > 0.01f) { /* a percent a frame is no sensor drift */
+                    m->sc = 0;
+                    m->tx = (float)(b1 / a11);
+                    m->ty = (float)(b2 / a11);
+                }
+            } else {
+                m->sc = 0;
+                m->tx = (float)(b1 / a11);
+                m->ty = (float)(b2 / a11);
+            }
+        }
+    }
+    m->valid = 1;
+}
+
+static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
+{
+    DetectContext *s = fc->priv;
+    const SpFrame *f = slot->frame;
+    int64_t n = slot->index;
+    int i, k, pass;
+
+    build_integral(s, f);
+    s->nb_cands = 0;
+    find_blotches(s, f);
+    find_dots(s, f);
+
+    /* 1. every live track, at its prediction: confirmed tracks first, so
+     * that a blob goes to the oldest track that claims it */
+    for (pass = 0; pass < 2; pass++)
+    for (i = 0; i < MAX_TRACKS; i++) {
+        Track *t = &s->tracks[i];
+        float ox, oy, resp, rad, px, py;
+        int cls;
+        if (t->state == T_FREE || (pass == 0) != (t->state == T_CONFIRMED))
+            continue;
+        cls = is_pixel_kind(t->kind) ? 1 : 0;
+        /* the class's motion goes on as it went last frame; else the
+         * track's own */
+        if (s->motion[cls].valid) {
+            float mdx, mdy;
+            motion_at(&s->motion[cls], s->w / 2.0f, s->h / 2.0f, t->x, t->y, &mdx, &mdy);
+            px = t->x + mdx;
+            py = t->y + mdy;
+        } else if (t->vframe == n - 1) {
+            px = t->x + t->vx;
+            py = t->y + t->vy;
+        } else {
+            px = t->x;
+            py = t->y;
+        }
+        t->frames++;
+        if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad)) {
+            if (!claim(s, cls, ox, oy, n)) {
+                /* another track holds this blob: a duplicate */
+                if (t->state == T_TENTATIVE) {
+                    t->state = T_FREE;
+                    continue;
+                }
+            }
+            if (t->last_hit == n - 1) {
+                t->pvx = t->vframe == n - 1 ? t->vx : ox - t->x;
+                t->pvy = t->vframe == n - 1 ? t->vy : oy - t->y;
+                t->vx = ox - t->x;
+                t->vy = oy - t->y;
+                t->vframe = n;
+            }
+            t->step_smooth = 0;
+            t->x = ox;
+            t->y = oy;
+            t->last_seen = n;
+            t->last_hit = n;
+            /* a defect drifts a little with the crop and the lens; a thing
+             * that travels is in the scene */
+            if ((ox - t->bx) * (ox - t->bx) + (oy - t->by) * (oy - t->by) >
+                s->excursion * s->excursion) {
+                sp_log(fc->log, SP_LOG_DEBUG, "frame %lld: track %d travels: "
+                       "from %.1f,%.1f to %.1f,%.1f\n", (long long)n, t->id,
+                       t->bx, t->by, ox, oy);
+                t->state = T_FREE;
+                continue;
+            }
+            t->hits++;
+            t->misses_run = 0;
+            t->contrast = t->hits == 1 ? resp : 0.8f * t->contrast + 0.2f * resp;
+            if (!is_pixel_kind(t->kind))
+                t->radius = t->hits == 1 ? rad : 0.8f * t->radius + 0.2f * rad;
+            record(t, n, ox, oy, 1);
+        } else {
+            t->misses_run++;
+            t->step_smooth = 0;
+            record(t, n, px, py, 0);
+            t->x = px;
+            t->y = py;
+            t->last_seen = n;
+            if (t->state == T_TENTATIVE && (t->misses_run >= 3 || t->bad >= 3)) {
+                sp_log(fc->log, SP_LOG_DEBUG, "frame %lld: track %d lost at %.1f,%.1f "
+                       "(hits %d/%d, good %d, bad %d, misses %d)\n", (long long)n, t->id,
+                       t->x, t->y, t->hits, t->frames, t->good, t->bad, t->misses_run);
+                t->state = T_FREE;
+            }
+            else if (t->state == T_CONFIRMED && t->misses_run > 150)
+                t->state = T_FREE;
+        }
+        if (t->state == T_TENTATIVE && t->bad >= 3) {
+            sp_log(fc->log, SP_LOG_DEBUG, "frame %lld: track %d jumps at %.1f,%.1f "
+                   "(hits %d/%d, good %d, bad %d)\n", (long long)n, t->id,
+                   t->x, t->y, t->hits, t->frames, t->good, t->bad);
+            t->state = T_FREE;
+        }
+    }
+
+    /* 2. the shared drift of each class, and each step judged by it: a
+     * defect moves with the others (or stays still), a scene blob that a
+     * track hops between does not */
+    for (k = 0; k < 2; k++)
+        fit_motion(s, k, n, &s->motion[k]);
+    for (i = 0; i < MAX_TRACKS; i++) {
+        Track *t = &s->tracks[i];
+        int cls = is_pixel_kind(t->kind) ? 1 : 0;
+        float ex = 0, ey = 0, r2, still;
+        if (t->state == T_FREE || t->vframe != n || t->last_hit != n)
+            continue;
+        if (s->motion[cls].valid)
+            motion_at(&s->motion[cls], s->w / 2.0f, s->h / 2.0f,
+                      t->x - t->vx, t->y - t->vy, &ex, &ey);
+        r2 = (t->vx - ex) * (t->vx - ex) + (t->vy - ey) * (t->vy - ey);
+        still = t->vx * t->vx + t->vy * t->vy;
+        /* a hop: far from the defects' common motion and from rest, and
+         * a sudden change of the track's own velocity */
+        t->step_smooth = (s->motion[cls].valid && r2 < 1.0f) || still < 0.25f ||
+                         (t->pvx - t->vx) * (t->pvx - t->vx) + (t->pvy - t->vy) * (t->pvy - t->vy) < 2.5f * 2.5f;
+        if (!t->step_smooth)
+            t->bad++;
+    }
+
+    /* 3. evidence that the scene moves under each track */
+    s->recent[n % (LAG + 1)] = f;
+    s->recent_n[n % (LAG + 1)] = n;
+    for (i = 0; i < MAX_TRACKS; i++) {
+        static const int lags[3] = { 2, 5, LAG };
+        Track *t = &s->tracks[i];
+        int li;
+        if (t->state == T_FREE)
+            continue;
+        if (!s->can_compare || t->last_hit != n || t->hits < 3)
+            goto judge;
+        /* the shortest lag that tells: a slow drift shows over more frames */
+        for (li = 0; li < 3; li++) {
+            int64_t a = n - lags[li];
+            int ka = (int)(a % POS_HIST), kf = (int)(a % (LAG + 1)), sm;
+            if (a < 0 || t->pf[ka] != a || !t->pseen[ka] || s->recent_n[kf] != a)
+                break;
+            sm = scene_moved(s, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
+                             is_pixel_kind(t->kind) ? 1.0f : t->radius);
+            if (sm > 0) {
+                t->moved += 1.0f;
+                t->good++;
+                break;
+            }
+            if (sm < 0) {
+                t->veto++;
+                break;
+            }
+        }
+judge:
+        if (t->state == T_TENTATIVE && t->hits >= 6 &&
+            t->hits >= 0.75f * t->frames && t->good >= 3 &&
+            t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t)) {
+            t->state = T_CONFIRMED;
+            sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d confirmed: "
+                   "%s at %.1f,%.1f, radius %.1f, contrast %.1f\n",
+                   (long long)n, t->id, is_pixel_kind(t->kind) ? "pixel" :
+                   t->kind == SP_KIND_DARK ? "dark blotch" : "bright blotch",
+                   t->x, t->y, t->radius, t->contrast);
+        }
+    }
+
+    /* 4. unexplained candidates start tentative tracks */
+    for (k = 0; k < s->nb_cands; k++) {
+        Cand *c = &s->cands[k];
+        Track *t;
+        float cx = c->x, cy = c->y, depth, rad = c->radius;
+        if (c->used || held(s, is_pixel_kind(c->kind) ? 1 : 0, c->x, c->y, n) ||
+            (is_pixel_kind(c->kind) && held(s, 0, c->x, c->y, n)))
+            continue;
+        if (!is_pixel_kind(c->kind)) {
+            rad = blob_shape(s, f, (int)c->x, (int)c->y, c->kind == SP_KIND_DARK ? -1 : 1,
+                             s->spot_max / 2 + 2, &cx, &cy, &depth);
+            if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
+                !roundish(s, f, cx, cy, c->kind == SP_KIND_DARK ? -1 : 1, rad, depth))
+                continue;
+        }
+        if (!(t = new_track(s)))
+            break;
+        memset(t, 0, sizeof(*t));
+        t->state = T_TENTATIVE;
+        t->id = s->next_id++;
+        t->kind = c->kind;
+        t->x = cx;
+        t->y = cy;
+        t->born = n;
+        t->bx = cx;
+        t->by = cy;
+        t->last_seen = n;
+        t->last_hit = n;
+        t->vframe = -1;
+        claim(s, is_pixel_kind(c->kind) ? 1 : 0, cx, cy, n);
+        t->hits = 1;
+        t->frames = 1;
+        t->radius = rad;
+        t->contrast = c->resp;
+        for (i = 0; i < POS_HIST; i++)
+            t->pf[i] = -1;
+        for (i = 0; i <= RING_LAG; i++)
+            t->ring_frame[i] = -1;
+        record(t, n, cx, cy, 1);
+        sample_ring(s, f, cx, cy, is_pixel_kind(t->kind) ? 1.0f : rad,
+                    t->ring[n % (RING_LAG + 1)]);
+        t->ring_frame[n % (RING_LAG + 1)] = n;
+    }
+    s->last_frame = n;
+    return 0;
+}
+
+static int add_disk(SpSlot *slot, int w, int h, float cx, float cy, float rad,
+                    int kind, const Track *t)
+{
+    int r = (int)ceilf(rad), x0 = (int)floorf(cx) - r, y0 = (int)floorf(cy) - r;
+    int bw = 2 * r + 2, bh = 2 * r + 2, x, y, idx;
+    uint8_t *m;
+    SpRegion *reg;
+
+    if (x0 < 0) { bw += x0; x0 = 0; }
+    if (y0 < 0) { bh += y0; y0 = 0; }
+    if (x0 + bw > w) bw = w - x0;
+    if (y0 + bh > h) bh = h - y0;
+    if (bw <= 0 || bh <= 0)
+        return 0;
+    idx = sp_slot_add_region(slot, x0, y0, bw, bh, kind, &m);
+    if (idx < 0)
+        return idx;
+    for (y = 0; y < bh; y++)
+        for (x = 0; x < bw; x++) {
+            float ddx = x0 + x - cx, ddy = y0 + y - cy;
+            if (ddx * ddx + ddy * ddy <= rad * rad)
+                m[y * bw + x] = 255;
+        }
+    reg = &slot->regions[idx];
+    reg->track = t->id;
+    reg->contrast = t->contrast;
+    reg->confidence = t->moved >= 6 ? 1.0f : 0.5f + t->moved / 12.0f;
+    return 0;
+}
+
+static int detect_process(SpFilterContext *fc, SpWindow *w)
+{
+    DetectContext *s = fc->priv;
+    int64_t n = w->cur->index;
+    int k = (int)(n % POS_HIST), i, ret;
+
+    for (i = 0; i < MAX_TRACKS; i++) {
+        const Track *t = &s->tracks[i];
+        float x, y, rad;
+        if (t->state != T_CONFIRMED || t->pf[k] != n)
+            continue;
+        x = t->px[k];
+        y = t->py[k];
+        if (is_pixel_kind(t->kind)) {
+            /* the dot, its compression smear and its chroma sample */
+            rad = 1.9f;
+        } else {
+            /* the dimming radius measured is where the blob passes half
+             * its depth; its soft edge reaches about 1.6 times further */
+            rad = t->radius * 1.7f + 1.5f;
+        }
+        if ((ret = add_disk(w->cur, s->w, s->h, x, y, rad, t->kind, t)) < 0)
+            return ret;
+    }
+    return 0;
+}
+
+static void detect_uninit(SpFilterContext *fc)
+{
+    DetectContext *s = fc->priv;
+
+    if (!s)
+        return;
+    for (int i = 0; s->tracks && i < MAX_TRACKS; i++) {
+        const Track *t = &s->tracks[i];
+        if (t->state != T_FREE && t->hits >= 10)
+            sp_log(fc->log, SP_LOG_DEBUG, "end: track %d %s at %.1f,%.1f kind %d "
+                   "hits %d/%d good %d bad %d veto %d radius %.1f contrast %.1f\n", t->id,
+                   t->state == T_CONFIRMED ? "confirmed" : "tentative", t->x, t->y,
+                   t->kind, t->hits, t->frames, t->good, t->bad, t->veto, t->radius, t->contrast);
+    }
+    free(s->integral);
+    free(s->cands);
+    free(s->tracks);
+    free(s->occ[0]);
+    free(s->occ[1]);
+    s->occ[0] = s->occ[1] = NULL;
+    s->integral = NULL;
+    s->cands = NULL;
+    s->tracks = NULL;
+}
+
+const SpFilter sp_filter_detect = {
+    .name      = "detect",
+    .priv_size = sizeof(DetectContext),
+    .options   = detect_options,
+    .init      = detect_init,
+    .config    = detect_config,
+    .analyze   = detect_analyze,
+    .process   = detect_process,
+    .uninit    = detect_uninit,
+};

@@ -1,0 +1,225 @@
+/*
+ * fill_spatial: edge-directed spatial interpolation of defective samples
+ * from the healthy ones around them.
+ *
+ * Each defective sample is estimated along several directions through it
+ * (0, 22.5, ... 157.5 degrees). Along each direction the nearest healthy
+ * sample is found on both sides; the two are interpolated by distance. A
+ * direction whose two ends agree runs along an edge or a flat area, a
+ * direction whose ends differ crosses an edge, so each estimate is weighted
+ * by the inverse square of the ends' difference (and by the inverse of the
+ * span). An edge through a hole is thus continued instead of being
+ * blurred, as edge-directed demosaicking and defect-pixel correction do
+ * (Hirakawa and Parks, "Adaptive homogeneity-directed demosaicing", 2005,
+ * uses the same reasoning for direction choice). Only healthy samples are
+ * read, so the result does not depend on the order in which samples are
+ * filled.
+ *
+ * Larger holes are filled in onion-peel order (Telea, "An image inpainting
+ * technique based on the fast marching method", 2004, fills from the
+ * boundary inwards the same way): the samples with a healthy neighbour
+ * within a few steps are estimated first and become known for the next
+ * layer, so the far centre of a large hole is not estimated from samples
+ * at the reach's limit only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters/fill.h"
+
+#define MAX_REACH 48 /* farthest a healthy sample is looked for, in samples */
+#define PEEL 4       /* a layer: samples whose healthy ends are this near */
+
+static const int dirs[8][2] = {
+    { 1, 0 }, { 0, 1 }, { 1, 1 }, { 1, -1 },
+    { 2, 1 }, { 1, 2 }, { -1, 2 }, { -2, 1 },
+};
+
+/* Nearest healthy sample from (x, y) stepping by (dx, dy); returns the
+ * number of steps, 0 if none within reach. */
+static int walk(const uint8_t *hole, int pw, int ph, int x, int y,
+                int dx, int dy, int reach)
+{
+    int k;
+
+    for (k = 1; k <= reach; k++) {
+        x += dx;
+        y += dy;
+        if (x < 0 || y < 0 || x >= pw || y >= ph)
+            return 0;
+        if (!hole[(size_t)y * pw + x])
+            return k;
+    }
+    return 0;
+}
+
+/* Edge-directed estimate of sample (x, y) of plane p; returns -1 when no
+ * healthy sample is within reach. */
+static int estimate(const uint8_t *hole, int pw, int ph, const SpFrame *f,
+                    int p, int x, int y, int reach)
+{
+    double num = 0, den = 0, num1 = 0, den1 = 0;
+    double scale = (double)(1 << (f->depth - 8));
+    int d;
+
+    for (d = 0; d < 8; d++) {
+        int dx = dirs[d][0], dy = dirs[d][1];
+        int ka = walk(hole, pw, ph, x, y, dx, dy, reach);
+        int kb = walk(hole, pw, ph, x, y, -dx, -dy, reach);
+        double len = d < 4 ? (d < 2 ? 1.0 : 1.414) : 2.236;
+        if (ka && kb) {
+            int a = sp_get(f, p, x + ka * dx, y + ka * dy);
+            int b = sp_get(f, p, x - kb * dx, y - kb * dy);
+            double v = (a * (double)kb + b * (double)ka) / (ka + kb);
+            double diff = (a > b ? a - b : b - a) / scale + 2.0;
+            double w = 1.0 / (diff * diff * (ka + kb) * len);
+            num += v * w;
+            den += w;
+        } else if (ka || kb) {
+            int k = ka ? ka : kb, sgn = ka ? 1 : -1;
+            int a = sp_get(f, p, x + sgn * k * dx, y + sgn * k * dy);
+            double w = 1.0 / (k * len);
+            num1 += a * w;
+            den1 += w;
+        }
+    }
+    if (den > 0)
+        return (int)(num / den + 0.5);
+    if (den1 > 0)
+        return (int)(num1 / den1 + 0.5);
+    return -1;
+}
+
+/* Is some healthy sample within `reach` steps of (x, y) in every one of
+ * the two main axes' directions? (Near the boundary of the hole.) */
+static int near_edge(const uint8_t *hole, int pw, int ph, int x, int y, int reach)
+{
+    int d;
+
+    for (d = 0; d < 4; d++)
+        if (walk(hole, pw, ph, x, y, dirs[d][0], dirs[d][1], reach) ||
+            walk(hole, pw, ph, x, y, -dirs[d][0], -dirs[d][1], reach))
+            return 1;
+    return 0;
+}
+
+void sp_fill_spatial(FillContext *s, SpFrame *f, const SpRegion *r)
+{
+    int p, x, y, x0, y0, x1, y1;
+
+    for (p = 0; p < s->nb_planes; p++) {
+        uint8_t *hole = sp_fill_hole(s, f, p);
+        int pw = s->pw[p], ph = s->ph[p], left = 0, bw, bh;
+        int16_t *val;
+        /* the planes that share plane 0's map are filled together */
+        int shared = p == 0 && s->nb_planes > 1 && sp_fill_hole(s, f, 1) == s->hole[0];
+
+        if (p > 0 && hole == s->hole[0])
+            continue; /* full-size planes: done with plane 0, below */
+        if (!sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            continue;
+        bw = x1 - x0 + 1;
+        bh = y1 - y0 + 1;
+        /* new values of the layer, per plane sharing this map (up to 3) */
+        if (sp_fill_buf_reserve(&s->tmp, (size_t)bw * bh * 3 * sizeof(int16_t) +
+                                (size_t)bw * bh) < 0)
+            return;
+        val = s->tmp.p;
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++)
+                left += hole[(size_t)y * pw + x] != 0;
+        while (left > 0) {
+            uint8_t *hv = (uint8_t *)(val + (size_t)bw * bh * 3);
+            int done = 0, peel = 1, q, nq = shared ? s->nb_planes : 1;
+            memset(hv, 0, (size_t)bw * bh);
+            /* a layer: samples near the boundary (all of them when a layer
+             * would be empty, e.g. a hole wider than the reach) */
+            for (;;) {
+                for (y = y0; y <= y1; y++)
+                    for (x = x0; x <= x1; x++) {
+                        size_t i = (size_t)(y - y0) * bw + (x - x0);
+                        int h = hole[(size_t)y * pw + x];
+                        if (!h || (peel && !near_edge(hole, pw, ph, x, y, PEEL)))
+                            continue;
+                        for (q = 0; q < nq; q++) {
+                            int pp = nq > 1 ? q : p;
+                            int v = estimate(hole, pw, ph, f, pp, x, y, MAX_REACH);
+                            if (v >= 0) {
+                                val[i * 3 + q] = (int16_t)(v - 32768);
+                                hv[i] = (uint8_t)h;
+                            }
+                        }
+                        done += hv[i] != 0;
+                    }
+                if (done || !peel)
+                    break;
+                peel = 0;
+            }
+            if (!done)
+                break; /* nothing healthy within reach */
+            for (y = y0; y <= y1; y++)
+                for (x = x0; x <= x1; x++) {
+                    size_t i = (size_t)(y - y0) * bw + (x - x0);
+                    if (!hv[i])
+                        continue;
+                    for (q = 0; q < nq; q++)
+                        sp_fill_put(f, nq > 1 ? q : p, x, y,
+                                    val[i * 3 + q] + 32768, hv[i]);
+                    hole[(size_t)y * pw + x] = 0;
+                }
+            left -= done;
+        }
+    }
+}
+
+/* Check of the spatial fill against the ring: the healthy luma pixels
+ * within BAND of the hole are hidden and estimated as if they were
+ * defective; returns the mean absolute error, 8-bit levels (-1 if none). */
+#define BAND 2
+double sp_fill_spatial_check(FillContext *s, const SpFrame *f, const SpRegion *r)
+{
+    uint8_t *hole = s->hole[0];
+    int W = s->pw[0], H = s->ph[0], x, y, i, j, n = 0;
+    int x0 = r->x - BAND, y0 = r->y - BAND, x1 = r->x + r->w - 1 + BAND;
+    int y1 = r->y + r->h - 1 + BAND;
+    int32_t *band;
+    double err = 0;
+
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 >= W) x1 = W - 1;
+    if (y1 >= H) y1 = H - 1;
+    if (x0 > x1 || y0 > y1 ||
+        sp_fill_buf_reserve(&s->tmp, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
+                            2 * sizeof(int32_t)) < 0)
+        return -1;
+    band = s->tmp.p;
+    for (y = y0; y <= y1; y++)
+        for (x = x0; x <= x1; x++) {
+            int near = 0;
+            if (hole[(size_t)y * W + x])
+                continue;
+            for (j = -BAND; j <= BAND && !near; j++)
+                for (i = -BAND; i <= BAND && !near; i++) {
+                    int u = x + i, v = y + j;
+                    near = u >= r->x && v >= r->y && u < r->x + r->w &&
+                           v < r->y + r->h && u < W && v < H && u >= 0 && v >= 0 &&
+                           hole[(size_t)v * W + u];
+                }
+            if (near) {
+                band[2 * n] = x;
+                band[2 * n + 1] = y;
+                n++;
+            }
+        }
+    for (i = 0; i < n; i++)
+        hole[(size_t)band[2 * i + 1] * W + band[2 * i]] = 254;
+    for (i = 0; i < n; i++) {
+        int v = estimate(hole, W, H, f, 0, band[2 * i], band[2 * i + 1], MAX_REACH);
+        if (v >= 0)
+            err += abs(v - sp_get(f, 0, band[2 * i], band[2 * i + 1]));
+    }
+    for (i = 0; i < n; i++)
+        hole[(size_t)band[2 * i + 1] * W + band[2 * i]] = 0;
+    return n ? err / n / (1 << (f->depth - 8)) : -1;
+}

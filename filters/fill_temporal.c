@@ -1,0 +1,760 @@
+/*
+ * fill_temporal: motion-compensated temporal fill, and the patch fill
+ * that reuses its matching within the current frame.
+ *
+ * A sensor defect stays on the sensor while the scene moves under it, so a
+ * neighbouring frame often shows what the defect hides in this one. For
+ * each region:
+ *  1. The ring, the healthy luma pixels within a few pixels of the region,
+ *     is matched against each neighbour frame by block matching: the mean
+ *     absolute difference over the ring samples whose source in the
+ *     neighbour is itself healthy, minimised over integer displacements
+ *     (a coarse search on a 2-pixel grid over the whole range, refined
+ *     around the best), then refined to sub-pixel precision by fitting a
+ *     parabola through the costs either side of the minimum in each axis
+ *     and keeping the fractional position only if its cost (with bicubic
+ *     interpolation) is lower. Farther frames are searched near the
+ *     displacement extrapolated from the nearer ones.
+ *  2. A match is usable when its cost is low in absolute terms and not
+ *     much above the best frame's, which refuses occlusions, non-rigid
+ *     motion and brightness changes.
+ *  3. Each defective sample takes, from the usable frames nearest first,
+ *     the sample at its displaced position (Catmull-Rom bicubic, the same
+ *     displacement scaled for subsampled chroma) provided the whole
+ *     interpolation support lies on healthy samples of that frame: the
+ *     defect is on the sensor, so in a neighbour frame it sits at (about)
+ *     the same place, and only content that the motion carried out from
+ *     under it is usable. When the motion is too small to uncover a sample
+ *     no frame offers it, and it is left to the spatial fill.
+ *  4. Up to four candidates are combined robustly: the weighted mean of
+ *     those within a tolerance of their median (weights from the match
+ *     costs), as in the robust temporal averaging of film restoration
+ *     (Kokaram, "Motion Picture Restoration", 1998, ch. 8 uses the median
+ *     of motion-compensated neighbours to fill blotches).
+ * Neighbour frames take their defects from their own regions (the past
+ * frames', final) or, for future frames not yet examined, from the
+ * current frame's regions moved by their drift and grown by a margin
+ * (fill.c builds these maps).
+ *
+ * The patch fill (Criminisi, Perez and Toyama, "Region filling and object
+ * removal by exemplar-based image inpainting", 2004, searches the surround
+ * for exemplars in the same way) matches the ring against the current
+ * frame itself at displacements that take the whole hole off itself, and
+ * copies the best-matching exemplar into the hole.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters/fill.h"
+
+int sp_fill_buf_reserve(FillBuf *b, size_t size)
+{
+    void *n;
+
+    if (size <= b->size)
+        return 0;
+    size = size < 4096 ? 4096 : size + size / 2;
+    n = realloc(b->p, size);
+    if (!n)
+        return -1;
+    b->p = n;
+    b->size = size;
+    return 0;
+}
+
+void sp_fill_buf_free(FillBuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->size = 0;
+}
+
+/* Is the block of luma pixels that sample (x, y) of a plane covers
+ * defective in map `bad` (NULL: nothing is)? */
+static inline int is_bad(const FillContext *s, const uint8_t *bad, int x, int y,
+                         int sx, int sy)
+{
+    int lx, ly, i, j, W = s->pw[0], H = s->ph[0];
+
+    if (!bad)
+        return 0;
+    if (!sx && !sy)
+        return bad[(size_t)y * W + x] != 0;
+    for (j = 0; j < 1 << sy; j++) {
+        ly = (y << sy) + j;
+        if (ly >= H)
+            break;
+        for (i = 0; i < 1 << sx; i++) {
+            lx = (x << sx) + i;
+            if (lx < W && bad[(size_t)ly * W + lx])
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void cubic_weights(double t, double w[4])
+{
+    double t2 = t * t, t3 = t2 * t;
+
+    w[0] = -0.5 * t3 + t2 - 0.5 * t;
+    w[1] = 1.5 * t3 - 2.5 * t2 + 1.0;
+    w[2] = -1.5 * t3 + 2.0 * t2 + 0.5 * t;
+    w[3] = 0.5 * t3 - 0.5 * t2;
+}
+
+#define FRAC_EPS 1e-3
+#define FILL_ENOUGH 5 /* candidates per sample after which farther frames are skipped */
+
+/* An interpolation kernel for one displacement: the same for every sample
+ * of a plane, so computed once. */
+typedef struct Kernel {
+    int ox, oy;        /* integer offset of the first tap */
+    int nx, ny;        /* taps: 1 (whole displacement) or 4 */
+    double wx[4], wy[4];
+} Kernel;
+
+static void kernel_init(Kernel *k, double dx, double dy)
+{
+    int ix = (int)floor(dx), iy = (int)floor(dy);
+    double fx = dx - ix, fy = dy - iy;
+
+    if (fx > 1 - FRAC_EPS) { ix++; fx = 0; }
+    if (fy > 1 - FRAC_EPS) { iy++; fy = 0; }
+    if (fx < FRAC_EPS) {
+        k->nx = 1; k->ox = ix; k->wx[0] = 1;
+    } else {
+        k->nx = 4; k->ox = ix - 1; cubic_weights(fx, k->wx);
+    }
+    if (fy < FRAC_EPS) {
+        k->ny = 1; k->oy = iy; k->wy[0] = 1;
+    } else {
+        k->ny = 4; k->oy = iy - 1; cubic_weights(fy, k->wy);
+    }
+}
+
+/* Sample of plane p of frame f at (x, y) displaced by the kernel's
+ * displacement (Catmull-Rom interpolation, Keys 1981, a = -1/2); returns
+ * -1 when the support leaves the plane or touches a defect of the frame
+ * (map `bad`). */
+static double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
+                    int p, int x, int y, const Kernel *k)
+{
+    int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p);
+    int bx = x + k->ox, by = y + k->oy, i, j;
+    double v = 0;
+
+    if (bx < 0 || by < 0 || bx + k->nx > s->pw[p] || by + k->ny > s->ph[p])
+        return -1;
+    for (j = 0; j < k->ny; j++) {
+        double row = 0;
+        for (i = 0; i < k->nx; i++) {
+            if (is_bad(s, bad, bx + i, by + j, sx, sy))
+                return -1;
+            row += k->wx[i] * sp_get(f, p, bx + i, by + j);
+        }
+        v += k->wy[j] * row;
+    }
+    return v < 0 ? 0 : v;
+}
+
+/* The ring: healthy luma pixels of the current frame within `width` of the
+ * region's box. Returns how many, stored as (x, y, value) in s->ring. */
+static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int width)
+{
+    int W = s->pw[0], H = s->ph[0], x, y, n = 0;
+    int x0 = r->x - width, y0 = r->y - width;
+    int x1 = r->x + r->w - 1 + width, y1 = r->y + r->h - 1 + width;
+    int32_t *pos;
+
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 >= W) x1 = W - 1;
+    if (y1 >= H) y1 = H - 1;
+    if (x1 < x0 || y1 < y0)
+        return 0;
+    if (sp_fill_buf_reserve(&s->ring, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
+                            3 * sizeof(int32_t)) < 0)
+        return -1;
+    pos = s->ring.p;
+    for (y = y0; y <= y1; y++)
+        for (x = x0; x <= x1; x++)
+            if (!s->hole[0][(size_t)y * W + x]) {
+                pos[3 * n] = x;
+                pos[3 * n + 1] = y;
+                pos[3 * n + 2] = sp_get(f, 0, x, y);
+                n++;
+            }
+    return n;
+}
+
+/* Integer-displacement ring cost, 8-bit levels; step > 1 subsamples the
+ * ring. Gives up (returns DBL_MAX) once the cost must exceed `bound`. */
+static double int_cost(const FillContext *s, const SpFrame *cur,
+                       const FillRef *ref, int nring, int dx, int dy,
+                       int step, double bound)
+{
+    const int32_t *pos = s->ring.p;
+    const SpFrame *rf = ref->f;
+    const uint8_t *bad = ref->bad;
+    int W = s->pw[0], H = s->ph[0], i, n = 0, total = 0, hbd = cur->depth > 8;
+    double shift = 1.0 / (1 << (cur->depth - 8));
+    long sum = 0;
+    long limit = bound >= DBL_MAX / 4 ? -1 :
+                 (long)(bound / shift * ((nring + step - 1) / step)) + 1;
+
+    for (i = 0; i < nring; i += step) {
+        int X = pos[3 * i] + dx, Y = pos[3 * i + 1] + dy, d, v;
+        const uint8_t *row;
+        total++;
+        if (X < 0 || Y < 0 || X >= W || Y >= H ||
+            (bad && bad[(size_t)Y * W + X]))
+            continue;
+        row = rf->data[0] + (ptrdiff_t)Y * rf->stride[0];
+        v = hbd ? ((const uint16_t *)row)[X] : row[X];
+        d = pos[3 * i + 2] - v;
+        sum += d < 0 ? -d : d;
+        n++;
+        if (limit >= 0 && sum > limit)
+            return DBL_MAX;
+    }
+    if (n < 8 || n * 2 < total)
+        return DBL_MAX;
+    return sum * shift / n;
+}
+
+/* Sub-pixel ring cost. */
+static double frac_cost(const FillContext *s, const SpFrame *cur,
+                        const FillRef *ref, int nring, double dx, double dy)
+{
+    const int32_t *pos = s->ring.p;
+    double shift = 1.0 / (1 << (cur->depth - 8)), sum = 0;
+    int i, n = 0;
+    Kernel k;
+
+    kernel_init(&k, dx, dy);
+    for (i = 0; i < nring; i++) {
+        double v = fetch(s, ref->f, ref->bad, 0, pos[3 * i], pos[3 * i + 1], &k);
+        if (v < 0)
+            continue;
+        sum += fabs(pos[3 * i + 2] - v);
+        n++;
+    }
+    if (n < 8 || n * 2 < nring)
+        return DBL_MAX;
+    return sum * shift / n;
+}
+
+typedef struct Search {
+    double best;
+    int bx, by;
+} Search;
+
+static void search_window(const FillContext *s, const SpFrame *cur,
+                          const SpRegion *r, const FillRef *ref, int nring,
+                          int cx, int cy, int range, int step, int sub,
+                          int exclude, Search *S)
+{
+    int dx, dy, span = range / step * step; /* the grid goes through (cx, cy) */
+
+    for (dy = cy - span; dy <= cy + span; dy += step)
+        for (dx = cx - span; dx <= cx + span; dx += step) {
+            double c;
+            if (exclude && abs(dx) <= r->w && abs(dy) <= r->h)
+                continue;
+            c = int_cost(s, cur, ref, nring, dx, dy, sub, S->best);
+            if (c < S->best) {
+                S->best = c;
+                S->bx = dx;
+                S->by = dy;
+            }
+        }
+}
+
+/* Steepest descent from (cx, cy): move to the best of the 4 neighbours
+ * while one is better (a few steps at most). */
+static void descend(const FillContext *s, const SpFrame *cur, const SpRegion *r,
+                    const FillRef *ref, int nring, int cx, int cy, int sub,
+                    int exclude, Search *S)
+{
+    Search L = { DBL_MAX, cx, cy };
+    int step, moved = 1;
+
+    if (!(exclude && abs(cx) <= r->w && abs(cy) <= r->h))
+        L.best = int_cost(s, cur, ref, nring, cx, cy, sub, DBL_MAX);
+    for (step = 0; step < 8 && moved && L.best < DBL_MAX; step++) {
+        int bx = L.bx, by = L.by, dx, dy;
+        moved = 0;
+        for (dy = -1; dy <= 1; dy++)
+            for (dx = -1; dx <= 1; dx++) {
+                double c;
+                if ((!dx == !dy) || /* the 4 neighbours: a cross */
+                    (exclude && abs(bx + dx) <= r->w && abs(by + dy) <= r->h))
+                    continue;
+                c = int_cost(s, cur, ref, nring, bx + dx, by + dy, sub, L.best);
+                if (c < L.best) {
+                    L.best = c;
+                    L.bx = bx + dx;
+                    L.by = by + dy;
+                    moved = 1;
+                }
+            }
+    }
+    if (L.best < S->best)
+        *S = L;
+}
+
+/* Find ref's displacement: first near the predictions (npred (x, y)
+ * pairs); when none matches well, a search of +-full around zero, coarse
+ * then fine; then sub-pixel. With exclude, skip displacements that leave
+ * the region's box overlapping itself (patch search). Returns 0, or 1 when
+ * nothing matches. */
+static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
+                 FillRef *ref, int nring, const int *pred, int npred,
+                 int full, int exclude)
+{
+    Search S = { DBL_MAX, 0, 0 };
+    double c, cl, cr, fx = 0, fy = 0;
+    int i, k;
+
+    /* from the predictions downhill, then (when nothing there matches
+     * well) over the whole range on a 2-pixel grid, all on half the ring */
+    for (i = 0; i < npred; i++)
+        descend(s, cur, r, ref, nring, pred[2 * i], pred[2 * i + 1], 2, exclude, &S);
+    if (full && !(S.best <= 0.5 * s->max_cost))
+        /* every pixel for the rare patch search, whose exemplars may
+         * repeat with any period */
+        search_window(s, cur, r, ref, nring, 0, 0, full, exclude ? 1 : 2, 2,
+                      exclude, &S);
+    if (S.best == DBL_MAX)
+        return 1;
+    /* full ring: descend along the axes from the winner; the costs either
+     * side of the minimum give the sub-pixel parabolas */
+    {
+        double c0 = int_cost(s, cur, ref, nring, S.bx, S.by, 1, DBL_MAX), side[4];
+        int step;
+        if (c0 == DBL_MAX)
+            return 1;
+        for (step = 0; step < 4; step++) {
+            static const int ax[4][2] = { { -1, 0 }, { 1, 0 }, { 0, -1 }, { 0, 1 } };
+            int m = -1;
+            for (k = 0; k < 4; k++) {
+                int X = S.bx + ax[k][0], Y = S.by + ax[k][1];
+                side[k] = exclude && abs(X) <= r->w && abs(Y) <= r->h ? DBL_MAX :
+                          int_cost(s, cur, ref, nring, X, Y, 1, DBL_MAX);
+                if (side[k] < c0 && (m < 0 || side[k] < side[m]))
+                    m = k;
+            }
+            if (m < 0)
+                break;
+            S.bx += ax[m][0];
+            S.by += ax[m][1];
+            c0 = side[m];
+        }
+        S.best = c0;
+        for (k = 0; k < 2 && S.best > 0; k++) {
+            cl = side[2 * k];
+            cr = side[2 * k + 1];
+            if (cl < DBL_MAX && cr < DBL_MAX && cl + cr - 2 * S.best > 1e-9) {
+                double t = 0.5 * (cl - cr) / (cl + cr - 2 * S.best);
+                t = t < -0.5 ? -0.5 : t > 0.5 ? 0.5 : t;
+                t = floor(t * 4 + 0.5) / 4; /* quarter pixels */
+                if (k) fy = t; else fx = t;
+            }
+        }
+    }
+    ref->vx = S.bx;
+    ref->vy = S.by;
+    ref->cost = S.best;
+    if (fx != 0 || fy != 0) {
+        c = frac_cost(s, cur, ref, nring, S.bx + fx, S.by + fy);
+        if (c < S.best) {
+            ref->vx = S.bx + fx;
+            ref->vy = S.by + fy;
+            ref->cost = c;
+        }
+    }
+    return 0;
+}
+
+/* Candidate store: per sample of a plane box, up to FILL_MAX_CAND values
+ * and weights and a count. */
+typedef struct Cand {
+    float v[FILL_MAX_CAND];
+    float w[FILL_MAX_CAND];
+    int n;
+} Cand;
+
+/* Robust combination: the weighted mean of the candidates within tol of
+ * their median (with two that disagree, the better weighted one). */
+static double combine(const Cand *c, double tol)
+{
+    float v[FILL_MAX_CAND], w[FILL_MAX_CAND], t;
+    double med, num = 0, den = 0;
+    int i, j, n = c->n;
+
+    if (n == 1)
+        return c->v[0];
+    memcpy(v, c->v, sizeof(v));
+    memcpy(w, c->w, sizeof(w));
+    for (i = 1; i < n; i++)
+        for (j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
+            t = w[j]; w[j] = w[j - 1]; w[j - 1] = t;
+        }
+    if (n == 2) {
+        if (v[1] - v[0] > tol)
+            return c->w[0] >= c->w[1] ? c->v[0] : c->v[1];
+        return (v[0] * w[0] + v[1] * w[1]) / (w[0] + w[1]);
+    }
+    med = n & 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    for (i = 0; i < n; i++)
+        if (fabs(v[i] - med) <= tol) {
+            num += v[i] * w[i];
+            den += w[i];
+        }
+    return den > 0 ? num / den : med;
+}
+
+/* Add the candidates that ref offers for every defective sample of r. */
+static int add_candidates(FillContext *s, const SpFrame *f, const SpRegion *r,
+                          const FillRef *ref, Cand *cand, size_t *plane_off)
+{
+    double w = 1.0 / ((ref->cost + 1.0) * (ref->cost + 1.0));
+    int p, x, y, x0, y0, x1, y1, added = 0;
+
+    for (p = 0; p < s->nb_planes; p++) {
+        const uint8_t *hole = sp_fill_hole(s, f, p);
+        int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p), bw;
+        Kernel k;
+        if (!sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            continue;
+        kernel_init(&k, ref->vx / (1 << sx), ref->vy / (1 << sy));
+        bw = x1 - x0 + 1;
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++) {
+                Cand *c = &cand[plane_off[p] + (size_t)(y - y0) * bw + (x - x0)];
+                double v;
+                if (!hole[(size_t)y * s->pw[p] + x] || c->n >= FILL_MAX_CAND)
+                    continue;
+                v = fetch(s, ref->f, ref->bad, p, x, y, &k);
+                if (v < 0)
+                    continue;
+                c->v[c->n] = (float)v;
+                c->w[c->n] = (float)w;
+                c->n++;
+                added += !p;
+            }
+    }
+    return added;
+}
+
+/* Size the candidate store for r; plane_off receives each plane's start. */
+static Cand *cand_alloc(FillContext *s, const SpFrame *f, const SpRegion *r)
+{
+    size_t *plane_off = s->cand_off;
+    size_t total = 0;
+    int p, x0, y0, x1, y1;
+
+    for (p = 0; p < s->nb_planes; p++) {
+        plane_off[p] = total;
+        if (sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            total += (size_t)(x1 - x0 + 1) * (y1 - y0 + 1);
+    }
+    if (sp_fill_buf_reserve(&s->cand, total * sizeof(Cand)) < 0)
+        return NULL;
+    memset(s->cand.p, 0, total * sizeof(Cand));
+    return s->cand.p;
+}
+
+/* Luma samples of r still defective, and how many of them have at least
+ * `need` candidates. */
+static void coverage(const FillContext *s, const SpFrame *f, const SpRegion *r,
+                     const Cand *cand, int need, int *holes, int *covered)
+{
+    int x, y, x0, y0, x1, y1;
+
+    *holes = *covered = 0;
+    if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1))
+        return;
+    for (y = y0; y <= y1; y++)
+        for (x = x0; x <= x1; x++) {
+            if (!s->hole[0][(size_t)y * s->pw[0] + x])
+                continue;
+            (*holes)++;
+            *covered += cand[(size_t)(y - y0) * (x1 - x0 + 1) + (x - x0)].n >= need;
+        }
+}
+
+/* Write the combined candidates and clear the filled samples from the hole
+ * maps; returns the share of luma samples filled. With orig (the region's
+ * samples and hole weights saved before another fill wrote the frame), the
+ * estimate is instead averaged with what the frame holds now, weighted 1
+ * to ws. */
+static double write_candidates(FillContext *s, SpFrame *f, const SpRegion *r,
+                               const int32_t *orig, double ws)
+{
+    const Cand *cand = s->cand.p;
+    const size_t *plane_off = s->cand_off;
+    double tol = 6.0 * (1 << (f->depth - 8));
+    int p, x, y, x0, y0, x1, y1, holes = 0, filled = 0;
+
+    for (p = 0; p < s->nb_planes; p++) {
+        const uint8_t *hole = sp_fill_hole(s, f, p);
+        int bw;
+        if (!sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            continue;
+        bw = x1 - x0 + 1;
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++) {
+                size_t i = plane_off[p] + (size_t)(y - y0) * bw + (x - x0);
+                const Cand *c = &cand[i];
+                int hv = orig ? orig[2 * i + 1] : hole[(size_t)y * s->pw[p] + x];
+                double v;
+                if (!hv)
+                    continue;
+                holes += !p;
+                if (!c->n)
+                    continue;
+                filled += !p;
+                v = combine(c, tol);
+                if (orig) {
+                    v = (v * hv + orig[2 * i] * (255.0 - hv)) / 255.0;
+                    v = (v + ws * sp_get(f, p, x, y)) / (1.0 + ws);
+                    sp_put(f, p, x, y, (int)(v + 0.5));
+                } else {
+                    sp_fill_put(f, p, x, y, (int)(v + 0.5), hv);
+                }
+            }
+    }
+    /* now the maps: every plane has been written */
+    for (p = 0; p < s->nb_planes && !orig; p++) {
+        uint8_t *hole = sp_fill_hole(s, f, p);
+        int bw;
+        if ((p > 0 && hole == s->hole[0]) ||
+            !sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            continue;
+        bw = x1 - x0 + 1;
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++)
+                if (cand[plane_off[p] + (size_t)(y - y0) * bw + (x - x0)].n)
+                    hole[(size_t)y * s->pw[p] + x] = 0;
+    }
+    return holes ? (double)filled / holes : 0;
+}
+
+int32_t *sp_fill_save(FillContext *s, const SpFrame *f, const SpRegion *r)
+{
+    size_t off[4], total = 0, i;
+    int p, x, y, x0, y0, x1, y1;
+    int32_t *o;
+
+    for (p = 0; p < s->nb_planes; p++) {
+        off[p] = total;
+        if (sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            total += (size_t)(x1 - x0 + 1) * (y1 - y0 + 1);
+    }
+    if (sp_fill_buf_reserve(&s->est, total * 2 * sizeof(int32_t)) < 0)
+        return NULL;
+    o = s->est.p;
+    for (p = 0; p < s->nb_planes; p++) {
+        const uint8_t *hole = sp_fill_hole(s, f, p);
+        if (!sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            continue;
+        i = off[p];
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++, i++) {
+                o[2 * i] = sp_get(f, p, x, y);
+                o[2 * i + 1] = hole[(size_t)y * s->pw[p] + x];
+            }
+    }
+    return o;
+}
+
+void sp_fill_restore(FillContext *s, SpFrame *f, const SpRegion *r,
+                     const int32_t *orig)
+{
+    size_t i = 0;
+    int p, x, y, x0, y0, x1, y1;
+
+    for (p = 0; p < s->nb_planes; p++) {
+        uint8_t *hole = sp_fill_hole(s, f, p);
+        if (!sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
+            continue;
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++, i++)
+                if (orig[2 * i + 1]) {
+                    sp_put(f, p, x, y, orig[2 * i]);
+                    hole[(size_t)y * s->pw[p] + x] = (uint8_t)orig[2 * i + 1];
+                }
+    }
+}
+
+double sp_fill_temporal_value(FillContext *s, const SpFrame *f,
+                              const SpRegion *r, int p, int x, int y)
+{
+    const Cand *c;
+    int x0, y0, x1, y1;
+
+    if (!s->cand.p || !sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1) ||
+        x < x0 || x > x1 || y < y0 || y > y1)
+        return -1;
+    c = (const Cand *)s->cand.p + s->cand_off[p] + (size_t)(y - y0) * (x1 - x0 + 1) + (x - x0);
+    return c->n ? combine(c, 6.0 * (1 << (f->depth - 8))) : -1;
+}
+
+double sp_fill_temporal_write(FillContext *s, SpFrame *f, const SpRegion *r,
+                              const int32_t *orig, double ws)
+{
+    return write_candidates(s, f, r, orig, ws);
+}
+
+/* Median of the displacements found for ref's other regions of this
+ * frame (the camera's motion, as a prediction); 0 when none yet. */
+static int median_motion(const FillRef *ref, int *mx, int *my)
+{
+    float v[FILL_MAX_MOTIONS], t;
+    int i, j, k, n = ref->nb_motions;
+
+    if (!n)
+        return 0;
+    for (k = 0; k < 2; k++) {
+        for (i = 0; i < n; i++) {
+            v[i] = ref->motions[2 * i + k];
+            for (j = i; j > 0 && v[j] < v[j - 1]; j--) {
+                t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
+            }
+        }
+        if (k) *my = (int)lrintf(v[n / 2]); else *mx = (int)lrintf(v[n / 2]);
+    }
+    return 1;
+}
+
+double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
+                                const SpRegion *r, int ring_width)
+{
+    Cand *cand;
+    double best = DBL_MAX;
+    int nring, i, holes, covered, prev[2] = { -1, -1 }, stale[2] = { 0, 0 };
+    double contrast = 0;
+
+    s->cand_cost = DBL_MAX;
+    cand = cand_alloc(s, f, r);
+    if (!cand)
+        return -1;
+    if (!s->nb_refs)
+        return 0;
+    nring = build_ring(s, f, r, ring_width);
+    if (nring < 8)
+        return nring < 0 ? -1 : 0;
+    {
+        /* the ring's own contrast: a match must do much better than two
+         * unrelated pieces of the same texture would */
+        const int32_t *pos = s->ring.p;
+        double mean = 0;
+        for (i = 0; i < nring; i++)
+            mean += pos[3 * i + 2];
+        mean /= nring;
+        for (i = 0; i < nring; i++)
+            contrast += fabs(pos[3 * i + 2] - mean);
+        contrast = contrast / nring / (1 << (f->depth - 8));
+    }
+    if (!cand)
+        return -1;
+    /* refs are ordered nearest first, alternating past and future */
+    for (i = 0; i < s->nb_refs; i++) {
+        FillRef *ref = &s->refs[i];
+        int dir = ref->dist > 0, pred[4], npred = 0, full = 0, added;
+        ref->ok = 0;
+        if (stale[dir] >= 2)
+            continue; /* two frames in a row with no motion: static here */
+        if (prev[dir] >= 0) {
+            const FillRef *pr = &s->refs[prev[dir]];
+            double k = (double)ref->dist / pr->dist;
+            pred[0] = (int)lrint(pr->vx * k);
+            pred[1] = (int)lrint(pr->vy * k);
+            npred = 1;
+        } else {
+            pred[0] = pred[1] = 0;
+            npred = 1;
+            if (median_motion(ref, &pred[2], &pred[3]) &&
+                (pred[2] || pred[3]))
+                npred = 2;
+            full = s->search;
+        }
+        if (match(s, f, r, ref, nring, pred, npred, full, 0))
+            continue;
+        if (ref->nb_motions < FILL_MAX_MOTIONS) {
+            ref->motions[2 * ref->nb_motions] = (float)ref->vx;
+            ref->motions[2 * ref->nb_motions + 1] = (float)ref->vy;
+            ref->nb_motions++;
+        }
+        if (ref->cost > s->max_cost || ref->cost > 2 * best + 2 ||
+            (ref->cost > 2 && ref->cost > 0.5 * contrast))
+            continue;
+        ref->ok = 1;
+        prev[dir] = i;
+        if (ref->cost < best)
+            best = ref->cost;
+        added = add_candidates(s, f, r, ref, cand, s->cand_off);
+        /* a frame that brought nothing because the content hardly moved */
+        stale[dir] = added || fabs(ref->vx) + fabs(ref->vy) >= 1.5 ? 0 : stale[dir] + 1;
+        if (added && ref->cost < s->cand_cost)
+            s->cand_cost = ref->cost;
+        coverage(s, f, r, cand, FILL_ENOUGH, &holes, &covered);
+        if (covered == holes)
+            break;
+    }
+    coverage(s, f, r, cand, 1, &holes, &covered);
+    return holes ? (double)covered / holes : 0;
+}
+
+double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r)
+{
+    const int32_t *pos;
+    int n = build_ring(s, f, r, 4), i, cnt = 0;
+    double sum = 0;
+
+    if (n <= 0)
+        return 0;
+    pos = s->ring.p;
+    for (i = 0; i < n; i++) {
+        int x = pos[3 * i], y = pos[3 * i + 1];
+        if (x + 1 >= s->pw[0] || y + 1 >= s->ph[0] ||
+            s->hole[0][(size_t)y * s->pw[0] + x + 1] ||
+            s->hole[0][(size_t)(y + 1) * s->pw[0] + x])
+            continue;
+        sum += abs(sp_get(f, 0, x + 1, y) - sp_get(f, 0, x, y)) +
+               abs(sp_get(f, 0, x, y + 1) - sp_get(f, 0, x, y));
+        cnt++;
+    }
+    return cnt ? sum / cnt / (1 << (f->depth - 8)) : 0;
+}
+
+double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r)
+{
+    FillRef self = { 0 };
+    Cand *cand;
+    int nring, range = r->w > r->h ? r->w : r->h;
+
+    int zero[2] = { 0, 0 };
+
+    nring = build_ring(s, f, r, 4);
+    if (nring < 8)
+        return nring < 0 ? -1 : 0;
+    cand = cand_alloc(s, f, r);
+    if (!cand)
+        return -1;
+    self.f = f;
+    self.bad = s->hole[0];
+    range += 12;
+    if (match(s, f, r, &self, nring, zero, 1, range, 1))
+        return 0;
+    if (self.cost > s->max_cost * 2)
+        return 0;
+
+    add_candidates(s, f, r, &self, cand, s->cand_off);
+    return write_candidates(s, f, r, NULL, 0);
+}

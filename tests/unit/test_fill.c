@@ -1,0 +1,609 @@
+/*
+ * Unit tests of the fill stage against known content: a smooth gradient,
+ * an edge through the hole, a texture shifted between frames from which
+ * the temporal fill must recover the hidden samples exactly (8 and 16 bit,
+ * 4:2:0 chroma, RGB), a periodic texture for the patch fill, a dimmed spot
+ * whose attenuation the gain fill must divide out, and, always, nothing
+ * changed outside the mask. The filter is driven through its internal
+ * interface (slots and windows built here) and through the public API.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "src/internal.h"
+#include "tests/support/frames.h"
+
+extern const SpFilter sp_filter_fill;
+
+#define MAXF 9
+
+/* The fill alone, over a few frames held by the test. */
+typedef struct Rig {
+    SpFilterContext fc;
+    SpLogger log;
+    SpSettings st;
+    SpSlot slots[MAXF];
+    SpSlot *past[MAXF], *future[MAXF];
+    int n;
+} Rig;
+
+static void rig_open(Rig *g, const char *const *opts)
+{
+    const char *const *o;
+
+    memset(g, 0, sizeof(*g));
+    sp_default_settings(&g->st);
+    g->fc.filter = &sp_filter_fill;
+    g->fc.log = &g->log;
+    g->fc.settings = &g->st;
+    g->fc.enabled = 1;
+    g->fc.priv = calloc(1, sp_filter_fill.priv_size);
+    assert_non_null(g->fc.priv);
+    sp_options_defaults(g->fc.priv, sp_filter_fill.options);
+    for (o = opts; o && *o; o++) {
+        const SpOption *op;
+        const char *eq = strchr(*o, '=');
+        assert_non_null(eq);
+        for (op = sp_filter_fill.options; op->name; op++)
+            if (!strncmp(op->name, *o, eq - *o) && !op->name[eq - *o])
+                break;
+        assert_non_null(op->name);
+        assert_int_equal(sp_option_set(g->fc.priv, op, eq + 1, &g->log), 0);
+    }
+    assert_int_equal(sp_filter_fill.init(&g->fc), 0);
+}
+
+/* Frame i of the rig. */
+static void rig_add(Rig *g, SpFrame *f)
+{
+    if (!g->n)
+        assert_int_equal(sp_filter_fill.config(&g->fc, f), 0);
+    g->slots[g->n].frame = f;
+    g->slots[g->n].index = g->n;
+    f->index = g->n;
+    g->n++;
+}
+
+/* A box region, fully defective, of the given kind. */
+static void rig_region(Rig *g, int i, int x, int y, int w, int h, int kind)
+{
+    uint8_t *m;
+    int r = sp_slot_add_region(&g->slots[i], x, y, w, h, kind, &m);
+
+    assert_true(r >= 0);
+    memset(m, 255, (size_t)w * h);
+}
+
+static void rig_process(Rig *g, int i)
+{
+    SpWindow w;
+    int k;
+
+    w.cur = &g->slots[i];
+    w.nb_past = w.nb_future = 0;
+    for (k = i - 1; k >= 0 && i - k <= g->fc.want_history; k--)
+        g->past[w.nb_past++] = &g->slots[k];
+    for (k = i + 1; k < g->n && k - i <= g->fc.want_lookahead; k++)
+        g->future[w.nb_future++] = &g->slots[k];
+    w.past = g->past;
+    w.future = g->future;
+    assert_int_equal(sp_filter_fill.process(&g->fc, &w), 0);
+}
+
+static void rig_close(Rig *g)
+{
+    int i;
+
+    for (i = 0; i < g->n; i++) {
+        tframe_free(g->slots[i].frame);
+        free(g->slots[i].regions);
+        free(g->slots[i].arena);
+        free(g->slots[i].defects);
+    }
+    sp_filter_fill.uninit(&g->fc);
+    free(g->fc.priv);
+}
+
+/* A detailed texture of the scene, 0..255, at integer scene coordinates. */
+static int tex(int x, int y, int p)
+{
+    uint32_t h = (uint32_t)x * 73856093u ^ (uint32_t)y * 19349663u ^ (uint32_t)p * 83492791u;
+    h ^= h >> 13;
+    h *= 0x5bd1e995;
+    h ^= h >> 15;
+    return 20 + (int)(h % 216);
+}
+
+/* Frame k of a scene panning by (dx, dy) per frame: sample (x, y) of plane
+ * p shows the scene at (x + k dx, y + k dy) (in that plane's samples);
+ * the box (bx, by, bw, bh) of the sensor is dead (0) in every frame. */
+static SpFrame *pan_frame(int W, int H, int depth, int color, int k, int dx,
+                          int dy, int bx, int by, int bw, int bh)
+{
+    int ss = color == SP_COLOR_YUV;
+    SpFrame *f = tframe_new(W, H, depth, color, ss, ss, 3, 0, NULL);
+    int p, x, y;
+
+    assert_non_null(f);
+    for (p = 0; p < 3; p++) {
+        int s = p && ss;
+        for (y = 0; y < sp_plane_height(f, p); y++)
+            for (x = 0; x < sp_plane_width(f, p); x++) {
+                int lx = x << s, ly = y << s;
+                int v = tex(x + ((k * dx) >> s), y + ((k * dy) >> s), p)
+                        << (depth - 8);
+                if (lx >= (bx & ~s) && lx < bx + bw && ly >= (by & ~s) && ly < by + bh)
+                    v = 0;
+                sp_put(f, p, x, y, v);
+            }
+    }
+    return f;
+}
+
+/* Is sample (x, y) of plane p under the box (in luma pixels)? */
+static int under(const SpFrame *f, int p, int x, int y, int bx, int by, int bw, int bh)
+{
+    int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p);
+    int x0 = bx >> sx, y0 = by >> sy, x1 = (bx + bw - 1) >> sx, y1 = (by + bh - 1) >> sy;
+
+    return x >= x0 && x <= x1 && y >= y0 && y <= y1;
+}
+
+/* Run a panning texture through the fill and check the middle frame: every
+ * hidden sample recovered within tol, nothing else changed. */
+static void check_pan(int depth, int color, const char *method, int ahead,
+                      int tol, int expect_fill)
+{
+    enum { W = 96, H = 80, N = 7, BX = 40, BY = 30, BW = 7, BH = 6, DX = 4, DY = 2 };
+    const char *opts[] = { method, NULL };
+    Rig g;
+    SpFrame *ref;
+    int k, p, x, y, mid = N / 2, bad = 0, worst = 0;
+
+    rig_open(&g, opts);
+    for (k = 0; k < N; k++) {
+        rig_add(&g, pan_frame(W, H, depth, color, k, DX, DY, BX, BY, BW, BH));
+        if (ahead || k <= mid)
+            rig_region(&g, k, BX, BY, BW, BH, SP_KIND_USER);
+    }
+    ref = tframe_copy(g.slots[mid].frame);
+    for (k = 0; k <= mid; k++)
+        rig_process(&g, k);
+    for (p = 0; p < 3; p++) {
+        int s = p && color == SP_COLOR_YUV;
+        for (y = 0; y < sp_plane_height(ref, p); y++)
+            for (x = 0; x < sp_plane_width(ref, p); x++) {
+                int got = sp_get(g.slots[mid].frame, p, x, y);
+                if (under(ref, p, x, y, BX, BY, BW, BH)) {
+                    int want = tex(x + ((mid * DX) >> s), y + ((mid * DY) >> s), p)
+                               << (depth - 8);
+                    int e = abs(got - want) >> (depth - 8);
+                    worst = e > worst ? e : worst;
+                    bad += e > tol;
+                } else {
+                    assert_int_equal(got, sp_get(ref, p, x, y));
+                }
+            }
+    }
+    if (bad)
+        print_message("%d samples off by more than %d (worst %d)\n", bad, tol, worst);
+    assert_int_equal(bad, 0);
+    assert_int_equal(g.slots[mid].regions[0].fill, expect_fill);
+    tframe_free(ref);
+    rig_close(&g);
+}
+
+static void test_temporal_8bit_420(void **state)
+{
+    check_pan(8, SP_COLOR_YUV, "fill=temporal", 1, 0, SP_FILL_TEMPORAL);
+}
+
+/* Future frames' regions not known yet (a detector that decides late). */
+static void test_temporal_late_regions(void **state)
+{
+    check_pan(8, SP_COLOR_YUV, "fill=temporal", 0, 0, SP_FILL_TEMPORAL);
+}
+
+static void test_temporal_16bit_420(void **state)
+{
+    check_pan(16, SP_COLOR_YUV, "fill=temporal", 1, 0, SP_FILL_TEMPORAL);
+}
+
+static void test_temporal_10bit_rgb(void **state)
+{
+    check_pan(10, SP_COLOR_RGB, "fill=temporal", 1, 0, SP_FILL_TEMPORAL);
+}
+
+/* auto blends in the spatial fill only as far as it predicts the ring:
+ * on this texture, hardly at all. */
+static void test_auto_on_texture(void **state)
+{
+    check_pan(8, SP_COLOR_YUV, "fill=auto", 1, 1, SP_FILL_TEMPORAL);
+}
+
+/* Sub-pixel motion: a smooth texture moving by 2.5 pixels a frame; the
+ * hidden samples come back within a few levels. */
+static void test_temporal_subpixel(void **state)
+{
+    enum { W = 64, H = 48, N = 7, BX = 28, BY = 20, BW = 5, BH = 5 };
+    const char *opts[] = { "fill=temporal", NULL };
+    Rig g;
+    int k, x, y, mid = N / 2, worst = 0;
+    double err = 0;
+
+    rig_open(&g, opts);
+    for (k = 0; k < N; k++) {
+        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_GRAY, 0, 0, 1, 0, NULL);
+        for (y = 0; y < H; y++)
+            for (x = 0; x < W; x++) {
+                /* a smooth-ish texture sampled at x + k/2 */
+                double X = x + k * 2.5, Y = y;
+                int v = (int)(128 + 50 * sin(X * 0.9) * cos(Y * 0.7) +
+                              30 * sin(X * 0.37 + Y * 0.51) + 0.5);
+                if (x >= BX && x < BX + BW && y >= BY && y < BY + BH)
+                    v = 0;
+                sp_put(f, 0, x, y, v);
+            }
+        rig_add(&g, f);
+        rig_region(&g, k, BX, BY, BW, BH, SP_KIND_USER);
+    }
+    for (k = 0; k <= mid; k++)
+        rig_process(&g, k);
+    for (y = BY; y < BY + BH; y++)
+        for (x = BX; x < BX + BW; x++) {
+            double X = x + mid * 2.5, Y = y;
+            int want = (int)(128 + 50 * sin(X * 0.9) * cos(Y * 0.7) +
+                             30 * sin(X * 0.37 + Y * 0.51) + 0.5);
+            int e = abs(sp_get(g.slots[mid].frame, 0, x, y) - want);
+            worst = e > worst ? e : worst;
+            err += e;
+        }
+    print_message("sub-pixel: mean error %.2f, worst %d\n", err / (BW * BH), worst);
+    assert_true(err / (BW * BH) <= 1.5);
+    assert_true(worst <= 4);
+    rig_close(&g);
+}
+
+/* A static scene: no motion uncovers the spot, so the temporal fill must
+ * refuse and leave it to the spatial fill (here, of a smooth curved ramp,
+ * which no displacement maps onto itself). */
+static void test_static_falls_back(void **state)
+{
+    enum { W = 64, H = 48, N = 5, BX = 30, BY = 20, BW = 5, BH = 5 };
+    Rig g;
+    int k, x, y, mid = N / 2;
+
+    rig_open(&g, NULL);
+    for (k = 0; k < N; k++) {
+        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 128, NULL);
+        for (y = 0; y < H; y++)
+            for (x = 0; x < W; x++)
+                sp_put(f, 0, x, y, x >= BX && x < BX + BW && y >= BY && y < BY + BH
+                       ? 250 : 40 + x * x / 16 + y);
+        rig_add(&g, f);
+        rig_region(&g, k, BX, BY, BW, BH, SP_KIND_USER);
+    }
+    for (k = 0; k <= mid; k++)
+        rig_process(&g, k);
+    for (y = BY; y < BY + BH; y++)
+        for (x = BX; x < BX + BW; x++)
+            if (abs(sp_get(g.slots[mid].frame, 0, x, y) - (40 + x * x / 16 + y)) > 2)
+                fail_msg("(%d, %d): %d, want %d", x, y, sp_get(g.slots[mid].frame, 0, x, y),
+                         40 + x * x / 16 + y);
+    assert_int_equal(g.slots[mid].regions[0].fill, SP_FILL_SPATIAL);
+    rig_close(&g);
+}
+
+/* A vertical edge through the hole stays sharp (8-bit gray, one frame). */
+static void test_spatial_edge(void **state)
+{
+    enum { W = 40, H = 32, BX = 16, BY = 12, BW = 6, BH = 6 };
+    const char *opts[] = { "fill=spatial", NULL };
+    Rig g;
+    SpFrame *f = tframe_new(W, H, 8, SP_COLOR_GRAY, 0, 0, 1, 0, NULL);
+    int x, y;
+
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+            sp_put(f, 0, x, y, x >= BX && x < BX + BW && y >= BY && y < BY + BH
+                   ? 255 : x < 19 ? 30 : 200);
+    rig_open(&g, opts);
+    rig_add(&g, f);
+    rig_region(&g, 0, BX, BY, BW, BH, SP_KIND_DEAD);
+    rig_process(&g, 0);
+    for (y = BY; y < BY + BH; y++)
+        for (x = BX; x < BX + BW; x++)
+            assert_int_equal(sp_get(f, 0, x, y), x < 19 ? 30 : 200);
+    rig_close(&g);
+}
+
+/* A periodic texture: the patch fill finds an exemplar in the surround and
+ * restores the hole exactly. */
+static void test_patch_periodic(void **state)
+{
+    enum { W = 64, H = 64, BX = 26, BY = 28, BW = 7, BH = 7 };
+    const char *opts[] = { "fill=patch", NULL };
+    Rig g;
+    SpFrame *f = tframe_new(W, H, 8, SP_COLOR_GRAY, 0, 0, 1, 0, NULL);
+    int x, y;
+
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+            sp_put(f, 0, x, y, x >= BX && x < BX + BW && y >= BY && y < BY + BH
+                   ? 0 : tex(x % 5, y % 6, 0));
+    rig_open(&g, opts);
+    rig_add(&g, f);
+    rig_region(&g, 0, BX, BY, BW, BH, SP_KIND_USER);
+    rig_process(&g, 0);
+    for (y = BY; y < BY + BH; y++)
+        for (x = BX; x < BX + BW; x++)
+            if (sp_get(f, 0, x, y) != tex(x % 5, y % 6, 0))
+                fail_msg("(%d, %d): %d, want %d", x, y, sp_get(f, 0, x, y), tex(x % 5, y % 6, 0));
+    assert_int_equal(g.slots[0].regions[0].fill, SP_FILL_PATCH);
+    rig_close(&g);
+}
+
+/* A dust shadow on a static scene: a ramp with a fine grain (+-10
+ * levels), which no motion uncovers and which the spatial fill smooths
+ * away; dividing the attenuation out keeps the grain. The spot is a soft
+ * disc (depth 0.6, radius 3 pixels) on 8-bit 4:2:0, chroma dimmed towards
+ * its neutral value by the mean attenuation of the pixels it covers. */
+static double dust_tex(int x, int y, int p)
+{
+    if (p)
+        return 128 + 20 * sin(x * 0.2 + p) + (tex(x, y, p) - 128) / 12;
+    return 90 + 0.8 * x + 0.5 * y + (tex(x, y, 0) - 128) / 10.8;
+}
+
+static double dust_att(double x, double y)
+{
+    double d2 = ((x - 40.3) * (x - 40.3) + (y - 30.6) * (y - 30.6)) / 9.0;
+    return 1 - 0.6 * exp(-d2 * d2);
+}
+
+static double run_dust(const char *method, double max_mean, int expect_fill)
+{
+    enum { W = 80, H = 64, N = 5, BX = 34, BY = 24, BW = 13, BH = 13 };
+    const char *opts[] = { method, NULL };
+    Rig g;
+    int k, p, x, y, mid = N / 2;
+    double err = 0, err0 = 0;
+    long cnt = 0;
+
+    rig_open(&g, opts);
+    for (k = 0; k < N; k++) {
+        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
+        uint8_t *m;
+        int ri;
+        for (p = 0; p < 3; p++)
+            for (y = 0; y < sp_plane_height(f, p); y++)
+                for (x = 0; x < sp_plane_width(f, p); x++) {
+                    double a, o = p ? 128 : 16;
+                    if (p)
+                        a = (dust_att(2 * x, 2 * y) + dust_att(2 * x + 1, 2 * y) +
+                             dust_att(2 * x, 2 * y + 1) + dust_att(2 * x + 1, 2 * y + 1)) / 4;
+                    else
+                        a = dust_att(x, y);
+                    sp_put(f, p, x, y, (int)lrint(o + a * (dust_tex(x, y, p) - o)));
+                }
+        rig_add(&g, f);
+        /* the mask: a disc of radius 1.6 rho + 1, as a tracker marks it */
+        ri = sp_slot_add_region(&g.slots[k], BX, BY, BW, BH, SP_KIND_DARK, &m);
+        assert_true(ri >= 0);
+        g.slots[k].regions[ri].track = 7;
+        for (y = 0; y < BH; y++)
+            for (x = 0; x < BW; x++)
+                m[y * BW + x] = (BX + x - 40.3) * (BX + x - 40.3) +
+                                (BY + y - 30.6) * (BY + y - 30.6) <= 5.8 * 5.8 ? 255 : 0;
+    }
+    for (k = 0; k <= mid; k++)
+        rig_process(&g, k);
+    for (y = BY; y < BY + BH; y++)
+        for (x = BX; x < BX + BW; x++) {
+            double a = dust_att(x, y);
+            if (a > 0.97)
+                continue;
+            err += fabs(sp_get(g.slots[mid].frame, 0, x, y) - dust_tex(x, y, 0));
+            err0 += fabs(16 + a * (dust_tex(x, y, 0) - 16) - dust_tex(x, y, 0));
+            cnt++;
+        }
+    print_message("%s: mean error %.2f (untouched %.2f), gain %.2f\n", method,
+                  err / cnt, err0 / cnt, g.slots[mid].regions[0].gain);
+    assert_true(err / cnt <= max_mean);
+    assert_int_equal(g.slots[mid].regions[0].fill, expect_fill);
+    if (expect_fill == SP_FILL_GAIN)
+        assert_true(fabs(g.slots[mid].regions[0].gain - 0.4) < 0.05);
+    rig_close(&g);
+    return err / cnt;
+}
+
+/* The grain comes back within a couple of levels (the attenuation is
+ * fitted against the spatial fill, the only reference a static scene
+ * offers), at well under the spatial fill's error. */
+static void test_gain_dust(void **state)
+{
+    double eg = run_dust("fill=gain", 2.8, SP_FILL_GAIN);
+    double es = run_dust("fill=spatial", 100, SP_FILL_SPATIAL);
+
+    assert_true(eg < 0.6 * es);
+}
+
+static void test_auto_dust(void **state)
+{
+    run_dust("fill=auto", 2.8, SP_FILL_GAIN);
+}
+
+/* Through the public API: a user mask over a panning texture, fill=auto;
+ * every frame comes back with the hidden samples recovered (the first and
+ * last have neighbours on one side only) and nothing else changed; the
+ * defect records name the temporal fill. */
+static void test_api_pan(void **state)
+{
+    enum { W = 96, H = 64, N = 8, BX = 50, BY = 24, BW = 6, BH = 5, DX = 2, DY = 2 };
+    const char *opts[] = { "fill=auto", "detect=none", NULL };
+    uint8_t mask[W * H];
+    SpFrame *refs[N], *out;
+    SpSettings s;
+    SpContext *ctx = NULL;
+    int k, got = 0, ret, p, x, y;
+
+    memset(mask, 0, sizeof(mask));
+    for (y = BY; y < BY + BH; y++)
+        memset(&mask[y * W + BX], 255, BW);
+    sp_default_settings(&s);
+    s.mask = mask;
+    s.mask_width = W;
+    s.mask_height = H;
+    s.mask_stride = W;
+    s.options = opts;
+    assert_int_equal(sp_open(&ctx, &s), 0);
+    for (k = 0; k <= N; k++) {
+        if (k < N) {
+            SpFrame *f = pan_frame(W, H, 8, SP_COLOR_YUV, k, DX, DY, BX, BY, BW, BH);
+            refs[k] = tframe_copy(f);
+            while ((ret = sp_send_frame(ctx, f)) == -EAGAIN)
+                fail_msg("the ring refused a frame with none to receive");
+            assert_int_equal(ret, 0);
+        } else {
+            assert_int_equal(sp_send_frame(ctx, NULL), 0);
+        }
+        while ((ret = sp_receive_frame(ctx, &out)) == 0) {
+            const SpDefect *d;
+            int nb, n = (int)out->index;
+            assert_int_equal(n, got);
+            for (p = 0; p < 3; p++)
+                for (y = 0; y < sp_plane_height(out, p); y++)
+                    for (x = 0; x < sp_plane_width(out, p); x++) {
+                        int v = sp_get(out, p, x, y), s1 = p > 0;
+                        if (under(out, p, x, y, BX, BY, BW, BH))
+                            assert_true(abs(v - tex(x + ((n * DX) >> s1),
+                                                    y + ((n * DY) >> s1), p)) <= 1);
+                        else
+                            assert_int_equal(v, sp_get(refs[n], p, x, y));
+                    }
+            assert_int_equal(sp_frame_defects(ctx, out, &d, &nb), 0);
+            assert_int_equal(nb, 1);
+            assert_int_equal(d[0].fill, SP_FILL_TEMPORAL);
+            got++;
+        }
+    }
+    assert_int_equal(got, N);
+    sp_close(&ctx);
+    for (k = 0; k < N; k++)
+        tframe_free(refs[k]);
+}
+
+/* A user mask of scattered pieces becomes one region per piece (pixels
+ * within 2 of each other join), each with its own box. */
+static void test_mask_pieces(void **state)
+{
+    enum { W = 200, H = 120 };
+    uint8_t mask[W * H];
+    const char *opts[] = { "fill=spatial", "detect=none", NULL };
+    SpSettings s;
+    SpContext *ctx = NULL;
+    SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 100, NULL), *out;
+    const SpDefect *d;
+    int nb, i, seen = 0;
+
+    memset(mask, 0, sizeof(mask));
+    mask[10 * W + 10] = 255;                 /* a dead pixel */
+    mask[10 * W + 12] = 255;                 /* 2 px away: same piece */
+    mask[100 * W + 180] = 255;               /* far away: its own */
+    for (i = 0; i < 4; i++)
+        mask[(50 + i) * W + 60 + i] = 255;   /* a diagonal scratch */
+    sp_default_settings(&s);
+    s.mask = mask;
+    s.mask_width = W;
+    s.mask_height = H;
+    s.mask_stride = W;
+    s.options = opts;
+    assert_int_equal(sp_open(&ctx, &s), 0);
+    assert_int_equal(sp_send_frame(ctx, f), 0);
+    assert_int_equal(sp_send_frame(ctx, NULL), 0);
+    assert_int_equal(sp_receive_frame(ctx, &out), 0);
+    assert_int_equal(sp_frame_defects(ctx, out, &d, &nb), 0);
+    assert_int_equal(nb, 3);
+    for (i = 0; i < nb; i++) {
+        if (d[i].x == 10 && d[i].y == 10 && d[i].w == 3 && d[i].h == 1 && d[i].area == 2)
+            seen |= 1;
+        if (d[i].x == 180 && d[i].y == 100 && d[i].w == 1 && d[i].h == 1)
+            seen |= 2;
+        if (d[i].x == 60 && d[i].y == 50 && d[i].w == 4 && d[i].h == 4 && d[i].area == 4)
+            seen |= 4;
+    }
+    assert_int_equal(seen, 7);
+    sp_close(&ctx);
+}
+
+/* Regions at and past the picture's edges, one with a soft edge: every
+ * method keeps to the picture and to the mask (16-bit 4:2:0). */
+static void test_border_regions(void **state)
+{
+    static const char *const methods[] = {
+        "fill=auto", "fill=temporal", "fill=spatial", "fill=patch", "fill=gain",
+    };
+    enum { W = 64, H = 48, N = 5 };
+    int mi, k, p, x, y;
+
+    for (mi = 0; mi < 5; mi++) {
+        const char *opts[] = { methods[mi], NULL };
+        SpFrame *ref;
+        Rig g;
+        rig_open(&g, opts);
+        for (k = 0; k < N; k++) {
+            uint8_t *m;
+            int ri;
+            rig_add(&g, pan_frame(W, H, 16, SP_COLOR_YUV, k, 2, 2, 0, 0, 0, 0));
+            rig_region(&g, k, -2, -3, 6, 7, SP_KIND_DARK);
+            rig_region(&g, k, W - 3, H - 2, 5, 5, SP_KIND_HOT);
+            ri = sp_slot_add_region(&g.slots[k], 20, 20, 4, 4, SP_KIND_USER, &m);
+            assert_true(ri >= 0);
+            memset(m, 128, 16); /* half defective */
+        }
+        ref = tframe_copy(g.slots[N / 2].frame);
+        for (k = 0; k <= N / 2; k++)
+            rig_process(&g, k);
+        for (p = 0; p < 3; p++)
+            for (y = 0; y < sp_plane_height(ref, p); y++)
+                for (x = 0; x < sp_plane_width(ref, p); x++)
+                    if (!under(ref, p, x, y, 0, 0, 4, 4) &&
+                        !under(ref, p, x, y, W - 3, H - 2, 3, 2) &&
+                        !under(ref, p, x, y, 20, 20, 4, 4))
+                        assert_int_equal(sp_get(g.slots[N / 2].frame, p, x, y),
+                                         sp_get(ref, p, x, y));
+        assert_true(g.slots[N / 2].frame->touched_x >= 0 &&
+                    g.slots[N / 2].frame->touched_x + g.slots[N / 2].frame->touched_w <= W);
+        tframe_free(ref);
+        rig_close(&g);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_temporal_8bit_420),
+        cmocka_unit_test(test_temporal_late_regions),
+        cmocka_unit_test(test_temporal_16bit_420),
+        cmocka_unit_test(test_temporal_10bit_rgb),
+        cmocka_unit_test(test_auto_on_texture),
+        cmocka_unit_test(test_temporal_subpixel),
+        cmocka_unit_test(test_static_falls_back),
+        cmocka_unit_test(test_spatial_edge),
+        cmocka_unit_test(test_patch_periodic),
+        cmocka_unit_test(test_gain_dust),
+        cmocka_unit_test(test_auto_dust),
+        cmocka_unit_test(test_api_pan),
+        cmocka_unit_test(test_mask_pieces),
+        cmocka_unit_test(test_border_regions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
