@@ -2,8 +2,9 @@
 # make bench: what the spine costs. On a 1080p clip (the bundled phone
 # sample looped to about 8 s, real texture, AAC audio), time
 #   ffmpeg   -i X -c:v libx264 -preset veryfast -crf 18 -c:a copy OUT
-#   spotheal -i X -c:v libx264 -preset veryfast -crf 18 OUT
-#   spotheal --mask M.png (the same, healing 10 spots in every frame)
+#   spotheal --detect none -i X ... OUT          (the spine alone)
+#   spotheal --detect none --mask M.png ...      (healing 10 spots in every frame)
+#   spotheal -i X ... OUT                        (defaults: automatic detection on)
 # in one run, RUNS rounds (best time kept), and print the ratios to
 # ffmpeg's time. Target: ratio <= 1.05. ffmpeg with -fps_mode passthrough
 # (the same frames out as spotheal, none duplicated) is timed too.
@@ -52,13 +53,14 @@ echo "bench: $src, $frames frames 1920x1080, best of $RUNS rounds, $(nproc) core
 # the runs of a round follow each other, so that a busy machine slows all
 # of them alike; the best round of each is kept
 enc="-c:v libx264 -preset veryfast -crf 18"
-t_ff= t_pt= t_sp= t_mask=
+t_ff= t_pt= t_sp= t_mask= t_det=
 i=0
 while [ $i -lt "$RUNS" ]; do
     t_ff=$(min "$t_ff" "$(timed $FF -i "$src" $enc -c:a copy "$B/out-ffmpeg.mp4")")
     t_pt=$(min "$t_pt" "$(timed $FF -i "$src" $enc -c:a copy -fps_mode passthrough "$B/out-ffmpeg-pt.mp4")")
-    t_sp=$(min "$t_sp" "$(timed "$SPOTHEAL" -nostats -v error -y -i "$src" $enc "$B/out-spotheal.mp4")")
-    t_mask=$(min "$t_mask" "$(timed "$SPOTHEAL" -nostats -v error -y --mask "$mask" -i "$src" $enc "$B/out-mask.mp4")")
+    t_sp=$(min "$t_sp" "$(timed "$SPOTHEAL" -nostats -v error -y --detect none -i "$src" $enc "$B/out-spotheal.mp4")")
+    t_mask=$(min "$t_mask" "$(timed "$SPOTHEAL" -nostats -v error -y --detect none --mask "$mask" -i "$src" $enc "$B/out-mask.mp4")")
+    t_det=$(min "$t_det" "$(timed "$SPOTHEAL" -nostats -v error -y -i "$src" $enc "$B/out-detect.mp4")")
     i=$((i + 1))
 done
 nf() { ffprobe -v error -select_streams v -show_entries stream=nb_frames -of csv=p=0 "$1"; }
@@ -71,8 +73,9 @@ row() { # NAME "WALL CPU" FILE
 }
 row "ffmpeg $enc -c:a copy" "$t_ff" "$B/out-ffmpeg.mp4"
 row "ffmpeg ... -fps_mode passthrough" "$t_pt" "$B/out-ffmpeg-pt.mp4"
-row "spotheal $enc" "$t_sp" "$B/out-spotheal.mp4"
-row "spotheal --mask (10 spots)" "$t_mask" "$B/out-mask.mp4"
+row "spotheal --detect none $enc (the spine)" "$t_sp" "$B/out-spotheal.mp4"
+row "spotheal --detect none --mask (10 spots)" "$t_mask" "$B/out-mask.mp4"
+row "spotheal $enc (defaults: detection on)" "$t_det" "$B/out-detect.mp4"
 rm -f "$B/time.txt"
 # the summary: --mask against ffmpeg as asked, and against ffmpeg writing
 # the same frames (no duplicates), wall clock and CPU
@@ -84,7 +87,7 @@ summary() { # "WALL CPU" of spotheal, of the reference
 echo
 echo "bench: target ratio <= 1.05; on a machine shared with other work the wall clock"
 echo "bench: varies from run to run, the CPU time (all threads) much less"
-echo "bench: spotheal --mask / ffmpeg: $(summary "$t_mask" "$t_ff")"
-echo "bench: spotheal --mask / ffmpeg -fps_mode passthrough (the same $frames frames out): $(summary "$t_mask" "$t_pt")"
+echo "bench: spotheal --detect none --mask / ffmpeg: $(summary "$t_mask" "$t_ff")"
+echo "bench: spotheal --detect none --mask / ffmpeg -fps_mode passthrough (the same $frames frames out): $(summary "$t_mask" "$t_pt")"
 echo "bench: (ffmpeg's default, a constant frame rate into mp4, duplicates frames of this variable"
 echo "bench: frame rate clip; spotheal keeps every pts: the passthrough row is the like-for-like one)"
