@@ -212,8 +212,13 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
         const char **field;
+        char name_buf[64];
+        int inline_value = 0;
 
         if (a[0] != '-' || !strcmp(a, "-")) {
+            if (!strcmp(a, "analyze"))
+                return usage_error("'%s' comes first: 'spotheal analyze -i "
+                                   "IN [--report F.json]'", a);
             if (nb_pos == (int)(sizeof(positional) / sizeof(positional[0])))
                 return usage_error("too many arguments, starting with '%s'", a);
             positional[nb_pos++] = a;
@@ -238,14 +243,18 @@ static int parse_args(CliOptions *o, int argc, char **argv)
                 return ret;
             continue;
         }
-        /* everything below takes a value */
+        /* everything below takes a value: the next argument, or after
+         * '=' in a long option (--mask=m.png, --spot-size=4:7) */
         if (!strncmp(a, "--", 2) && strchr(a, '=')) {
             const char *eq = strchr(a, '=');
-            if (!is_lib_option(a + 2, (size_t)(eq - a - 2)))
+            size_t len = (size_t)(eq - a);
+            if (len >= sizeof(name_buf))
                 return usage_error("unknown option '%s'", a);
-            if ((ret = add_lib_option(o, a + 2, (size_t)(eq - a - 2), eq + 1)))
-                return ret;
-            continue;
+            memcpy(name_buf, a, len);
+            name_buf[len] = 0;
+            a = name_buf;
+            next = eq + 1;
+            inline_value = 1;
         }
         field = string_field(o, a);
         if (!field && strcmp(a, "-i") && strcmp(a, "-crf") && strcmp(a, "-q:v") &&
@@ -255,7 +264,8 @@ static int parse_args(CliOptions *o, int argc, char **argv)
             return usage_error("unknown option '%s'", a);
         if (!next)
             return usage_error("option '%s' needs a value", a);
-        i++;
+        if (!inline_value)
+            i++;
         if (field) {
             *field = next;
         } else if (!strcmp(a, "-i")) {

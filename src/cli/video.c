@@ -31,12 +31,14 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
+#include <libavutil/common.h>
 #include <libavutil/display.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
 #include "src/cli/cli.h"
+#include "src/cli/video.h"
 
 /* An SpFrame over an AVFrame's planes; release() frees both. */
 typedef struct Wrap {
@@ -79,6 +81,7 @@ typedef struct VideoJob {
 
     int64_t frames_in, frames_out, bad_packets, bad_frames;
     int64_t first_pts, last_pts;
+    int64_t ts_offset;      /* added to every timestamp, AV_TIME_BASE units */
     int read_error;
 } VideoJob;
 
@@ -164,7 +167,7 @@ static int interrupt_cb(void *opaque)
  * without shift, planes in the library's order (Y, Cb, Cr [, A] /
  * G, B, R [, A] / Y [, A]). Fills the layout fields of f when they can.
  */
-static int layout_of(enum AVPixelFormat fmt, SpFrame *f)
+int cli_video_layout(enum AVPixelFormat fmt, SpFrame *f)
 {
     const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
     int i, n, depth, bytes, alpha, color;
@@ -220,17 +223,17 @@ static int layout_of(enum AVPixelFormat fmt, SpFrame *f)
 
 /* The planar format nearest to fmt that the library reads in place: same
  * colour family, subsampling and alpha, the least depth that holds fmt's. */
-static enum AVPixelFormat work_format(enum AVPixelFormat fmt)
+enum AVPixelFormat cli_video_work_format(enum AVPixelFormat fmt)
 {
     const AVPixFmtDescriptor *s = av_pix_fmt_desc_get(fmt), *d = NULL;
     enum AVPixelFormat best = AV_PIX_FMT_NONE;
     int best_depth = 99, sdepth, salpha, scolor, pass;
 
-    if (layout_of(fmt, NULL) == 0)
+    if (cli_video_layout(fmt, NULL) == 0)
         return fmt;
     if (!s)
         return AV_PIX_FMT_YUV444P;
-    sdepth = s->comp[0].depth < 8 ? 8 : s->comp[0].depth;
+    sdepth = s->comp[0].depth < 8 ? 8 : s->comp[0].depth > 16 ? 16 : s->comp[0].depth;
     salpha = !!(s->flags & AV_PIX_FMT_FLAG_ALPHA);
     scolor = s->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL) ? SP_COLOR_RGB
              : s->nb_components - salpha == 1 ? SP_COLOR_GRAY : SP_COLOR_YUV;
@@ -240,7 +243,7 @@ static enum AVPixelFormat work_format(enum AVPixelFormat fmt)
         for (d = av_pix_fmt_desc_next(NULL); d; d = av_pix_fmt_desc_next(d)) {
             enum AVPixelFormat c = av_pix_fmt_desc_get_id(d);
             SpFrame l;
-            if (layout_of(c, &l) < 0 || l.color != scolor ||
+            if (cli_video_layout(c, &l) < 0 || l.color != scolor ||
                 l.has_alpha != want_alpha || l.depth < sdepth ||
                 l.depth >= best_depth)
                 continue;
@@ -266,29 +269,125 @@ static int is_full_range(const AVFrame *f)
            f->format == AV_PIX_FMT_YUVJ411P;
 }
 
-/* Convert src into a new frame of format fmt at w x h (a copy of src's
- * properties), through a cached libswscale context. */
-static int convert(VideoJob *j, struct SwsContext **sws, const AVFrame *src,
-                   enum AVPixelFormat fmt, int w, int h, AVFrame **out)
+/*
+ * Whether libswscale converts fmt to its work format and back bit-exactly.
+ * Checked against every pixel format (tests/unit/test_video.c): its
+ * unscaled paths are exact for byte-aligned samples of 8 bits or more
+ * without alpha (nv12, p010, yuyv422, rgb24, rgb48, big endian ...), not
+ * for packed alpha (rgba: off by one), packed samples under 8 bits
+ * (rgb565), 10-bit packed words (x2rgb10) or XYZ.
+ */
+static int sws_exact(enum AVPixelFormat fmt)
+{
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fmt);
+    int i;
+
+    if (!d || !sws_isSupportedInput(fmt) || !sws_isSupportedOutput(fmt) ||
+        (d->flags & (AV_PIX_FMT_FLAG_ALPHA | AV_PIX_FMT_FLAG_BITSTREAM |
+                     AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_FLOAT)) ||
+        !strncmp(d->name, "xyz", 3))
+        return 0;
+    for (i = 0; i < d->nb_components; i++)
+        if (d->comp[i].depth < 8 ||
+            (d->comp[i].shift && d->comp[i].depth + d->comp[i].shift != 16))
+            return 0;
+    return 1;
+}
+
+/* Whether repack() can copy a to b: integer samples, a palette only as
+ * the source, the same colour family and subsampling. */
+static int repack_possible(enum AVPixelFormat a, enum AVPixelFormat b)
+{
+    const AVPixFmtDescriptor *da = av_pix_fmt_desc_get(a), *db = av_pix_fmt_desc_get(b);
+    const int bad = AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_FLOAT | AV_PIX_FMT_FLAG_BAYER;
+
+    if (!da || !db || (da->flags & bad) || (db->flags & bad) ||
+        (db->flags & AV_PIX_FMT_FLAG_PAL))
+        return 0;
+    if (!!(da->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL)) !=
+        !!(db->flags & AV_PIX_FMT_FLAG_RGB))
+        return 0;
+    return da->log2_chroma_w == db->log2_chroma_w &&
+           da->log2_chroma_h == db->log2_chroma_h;
+}
+
+/*
+ * Copy every component of src into dst (same size) sample by sample with
+ * libavutil's generic line reader and writer, whatever the packing:
+ * component i to component i, rescaled with rounding where the depths
+ * differ (5 bits -> 8 bits -> 5 bits gives the same value back), a missing
+ * alpha made opaque. Exact both ways, slower than libswscale: used where
+ * libswscale is not exact.
+ */
+static int repack(const AVFrame *src, AVFrame *dst)
+{
+    const AVPixFmtDescriptor *ds = av_pix_fmt_desc_get(src->format);
+    const AVPixFmtDescriptor *dd = av_pix_fmt_desc_get(dst->format);
+    uint16_t *line = av_malloc_array(src->width, sizeof(*line));
+    int c, p, x, y;
+
+    if (!line)
+        return AVERROR(ENOMEM);
+    for (p = 0; p < 4 && dst->data[p]; p++) {
+        int rows = (p == 1 || p == 2) && !(dd->flags & AV_PIX_FMT_FLAG_RGB) &&
+                   dd->nb_components >= 3 ? -((-dst->height) >> dd->log2_chroma_h)
+                                          : dst->height;
+        for (y = 0; y < rows; y++)
+            memset(dst->data[p] + (ptrdiff_t)y * dst->linesize[p], 0,
+                   FFABS(dst->linesize[p]));
+    }
+    for (c = 0; c < dd->nb_components; c++) {
+        int sub = !(dd->flags & AV_PIX_FMT_FLAG_RGB) && dd->nb_components >= 3 &&
+                  (c == 1 || c == 2);
+        int w = sub ? -((-dst->width) >> dd->log2_chroma_w) : dst->width;
+        int h = sub ? -((-dst->height) >> dd->log2_chroma_h) : dst->height;
+        unsigned to = (1u << dd->comp[c].depth) - 1;
+        for (y = 0; y < h; y++) {
+            if (c < ds->nb_components) {
+                unsigned from = (1u << ds->comp[c].depth) - 1;
+                av_read_image_line2(line, (const uint8_t **)src->data, src->linesize,
+                                    ds, 0, y, c, w, !!(ds->flags & AV_PIX_FMT_FLAG_PAL),
+                                    2);
+                if (ds->flags & AV_PIX_FMT_FLAG_PAL)
+                    from = 255;
+                if (from != to)
+                    for (x = 0; x < w; x++)
+                        line[x] = (uint16_t)((line[x] * to + from / 2) / from);
+            } else {
+                for (x = 0; x < w; x++)
+                    line[x] = (uint16_t)to;
+            }
+            av_write_image_line2(line, dst->data, dst->linesize, dd, 0, y, c, w, 2);
+        }
+    }
+    av_free(line);
+    return 0;
+}
+
+int cli_video_convert(struct SwsContext **sws, const AVFrame *src,
+                      enum AVPixelFormat fmt, int w, int h, AVFrame **out)
 {
     const int *coefs;
     AVFrame *dst;
-    int ret, full;
+    int ret, full, exact;
 
     *out = NULL;
-    *sws = sws_getCachedContext(*sws, src->width, src->height, src->format,
-                                w, h, fmt, SWS_BICUBIC | SWS_ACCURATE_RND |
-                                SWS_BITEXACT | SWS_FULL_CHR_H_INT |
-                                SWS_FULL_CHR_H_INP, NULL, NULL, NULL);
-    if (!*sws) {
-        cli_log(j->o, SP_LOG_ERROR, "cannot convert pictures from %s to %s\n",
-                av_get_pix_fmt_name(src->format), av_get_pix_fmt_name(fmt));
-        return AVERROR(EINVAL);
+    /* between a format and its work format: exact, by libswscale where it
+     * is, sample by sample where it is not */
+    exact = w == src->width && h == src->height &&
+            (!sws_exact(src->format) || !sws_exact(fmt)) &&
+            repack_possible(src->format, fmt);
+    if (!exact) {
+        *sws = sws_getCachedContext(*sws, src->width, src->height, src->format,
+                                    w, h, fmt, SWS_BICUBIC | SWS_ACCURATE_RND |
+                                    SWS_BITEXACT, NULL, NULL, NULL);
+        if (!*sws)
+            return AVERROR(ENOSYS);
+        full = is_full_range(src);
+        coefs = sws_getCoefficients(src->colorspace == AVCOL_SPC_UNSPECIFIED
+                                    ? SWS_CS_DEFAULT : src->colorspace);
+        sws_setColorspaceDetails(*sws, coefs, full, coefs, full, 0, 1 << 16, 1 << 16);
     }
-    full = is_full_range(src);
-    coefs = sws_getCoefficients(src->colorspace == AVCOL_SPC_UNSPECIFIED
-                                ? SWS_CS_DEFAULT : src->colorspace);
-    sws_setColorspaceDetails(*sws, coefs, full, coefs, full, 0, 1 << 16, 1 << 16);
     dst = av_frame_alloc();
     if (!dst)
         return AVERROR(ENOMEM);
@@ -300,10 +399,28 @@ static int convert(VideoJob *j, struct SwsContext **sws, const AVFrame *src,
         av_frame_free(&dst);
         return ret;
     }
-    sws_scale(*sws, (const uint8_t *const *)src->data, src->linesize, 0,
-              src->height, dst->data, dst->linesize);
+    if (exact) {
+        if ((ret = repack(src, dst)) < 0) {
+            av_frame_free(&dst);
+            return ret;
+        }
+    } else {
+        sws_scale(*sws, (const uint8_t *const *)src->data, src->linesize, 0,
+                  src->height, dst->data, dst->linesize);
+    }
     *out = dst;
     return 0;
+}
+
+static int convert(VideoJob *j, struct SwsContext **sws, const AVFrame *src,
+                   enum AVPixelFormat fmt, int w, int h, AVFrame **out)
+{
+    int ret = cli_video_convert(sws, src, fmt, w, h, out);
+
+    if (ret == AVERROR(ENOSYS))
+        cli_log(j->o, SP_LOG_ERROR, "cannot convert pictures from %s to %s\n",
+                av_get_pix_fmt_name(src->format), av_get_pix_fmt_name(fmt));
+    return ret;
 }
 
 /* ---- input ------------------------------------------------------------ */
@@ -365,6 +482,12 @@ static int open_input(VideoJob *j)
                 j->in_name, codec->name, err_str(ret, e, sizeof(e)));
         return ret;
     }
+    /* transport streams start at an arbitrary clock: like ffmpeg, move
+     * them to start at 0 (all streams alike, so sync and the spacing of
+     * every frame are kept); other containers keep their timestamps */
+    if ((j->ifmt->iformat->flags & AVFMT_TS_DISCONT) &&
+        j->ifmt->start_time != AV_NOPTS_VALUE && j->ifmt->start_time > 0)
+        j->ts_offset = -j->ifmt->start_time;
     cli_log(j->o, SP_LOG_VERBOSE, "input '%s': %s, video stream #%d: %s "
             "%dx%d\n", j->in_name, j->ifmt->iformat->name, j->vidx,
             codec->name, j->dec->width, j->dec->height);
@@ -437,8 +560,13 @@ static int open_output(VideoJob *j)
         const AVCodecParameters *par = ist->codecpar;
         j->map[i] = -1;
         if ((int)i != j->vidx) {
-            if (par->codec_id == AV_CODEC_ID_NONE ||
-                avformat_query_codec(of, par->codec_id, FF_COMPLIANCE_NORMAL) == 0) {
+            /* attachments (fonts, cover files) have a home in matroska
+             * only, whatever its codec query says */
+            int fits = par->codec_type == AVMEDIA_TYPE_ATTACHMENT
+                       ? strstr(of->name, "matroska") != NULL
+                       : par->codec_id != AV_CODEC_ID_NONE &&
+                         avformat_query_codec(of, par->codec_id, FF_COMPLIANCE_NORMAL) != 0;
+            if (!fits) {
                 cli_log(j->o, SP_LOG_WARNING, "stream #%u (%s %s) of '%s' cannot "
                         "go into a %s file: left out\n", i,
                         av_get_media_type_string(par->codec_type)
@@ -615,6 +743,23 @@ static int open_encoder(VideoJob *j, const AVFrame *f)
             want = best;
         }
     }
+    if (want != j->work_fmt && !sws_isSupportedOutput(want) &&
+        !repack_possible(j->work_fmt, want)) {
+        /* libswscale cannot write it (nv16, ...): the planar format the
+         * repair worked in, which the encoder then must take */
+        for (i = 0; codec->pix_fmts && codec->pix_fmts[i] != AV_PIX_FMT_NONE; i++)
+            if (codec->pix_fmts[i] == j->work_fmt)
+                break;
+        if (codec->pix_fmts && codec->pix_fmts[i] == AV_PIX_FMT_NONE) {
+            cli_log(o, SP_LOG_ERROR, "cannot write %s pictures with %s: "
+                    "choose another -pix_fmt or -c:v\n",
+                    av_get_pix_fmt_name(want), codec->name);
+            return CLI_EXIT_USAGE;
+        }
+        cli_log(o, SP_LOG_VERBOSE, "writing %s instead of %s\n",
+                av_get_pix_fmt_name(j->work_fmt), av_get_pix_fmt_name(want));
+        want = j->work_fmt;
+    }
     j->enc->pix_fmt = want;
     j->enc->width = j->work_w;
     j->enc->height = j->work_h;
@@ -628,6 +773,19 @@ static int open_encoder(VideoJob *j, const AVFrame *f)
     j->enc->chroma_sample_location = f->chroma_location != AVCHROMA_LOC_UNSPECIFIED
                                      ? f->chroma_location : j->dec->chroma_sample_location;
     j->enc->field_order = j->dec->field_order;
+    {
+        /* converted between RGB and YUV (-pix_fmt): tag what libswscale
+         * wrote (full range; BT.601 matrix from RGB) */
+        const AVPixFmtDescriptor *din = av_pix_fmt_desc_get(f->format);
+        const AVPixFmtDescriptor *dout = av_pix_fmt_desc_get(want);
+        int rgb_in = din && (din->flags & AV_PIX_FMT_FLAG_RGB);
+        int rgb_out = dout && (dout->flags & AV_PIX_FMT_FLAG_RGB);
+        if (rgb_in != rgb_out) {
+            j->enc->colorspace = rgb_out ? AVCOL_SPC_RGB : AVCOL_SPC_SMPTE170M;
+            j->enc->color_range = rgb_out ? AVCOL_RANGE_UNSPECIFIED
+                                          : AVCOL_RANGE_JPEG;
+        }
+    }
     fr = av_guess_frame_rate(j->ifmt, j->vst, NULL);
     if (fr.num > 0 && fr.den > 0)
         j->enc->framerate = fr;
@@ -668,6 +826,9 @@ static int open_encoder(VideoJob *j, const AVFrame *f)
             return CLI_EXIT_USAGE;
         }
     }
+    /* SVT-AV1 prints its banner unless told otherwise, by environment */
+    if (!strcmp(codec->name, "libsvtav1") && o->loglevel < SP_LOG_VERBOSE)
+        setenv("SVT_LOG", "1", 0);
     if (!strcmp(codec->name, "libx265"))
         av_opt_set(j->enc->priv_data, "x265-params", o->loglevel >= SP_LOG_DEBUG
                    ? "log-level=debug" : o->loglevel >= SP_LOG_VERBOSE
@@ -680,6 +841,12 @@ static int open_encoder(VideoJob *j, const AVFrame *f)
     }
     if ((ret = avcodec_parameters_from_context(ost->codecpar, j->enc)) < 0)
         return ret;
+    /* the same codec as the input's keeps its tag where the container maps
+     * it to that codec (HEVC from an iPhone stays 'hvc1', not 'hev1') */
+    if (codec->id == j->vst->codecpar->codec_id && j->vst->codecpar->codec_tag &&
+        of->codec_tag && av_codec_get_id(of->codec_tag,
+                                         j->vst->codecpar->codec_tag) == codec->id)
+        ost->codecpar->codec_tag = j->vst->codecpar->codec_tag;
     ost->time_base = j->enc->time_base;
     if ((ret = copy_side_data(ost, j->vst)) < 0)
         return ret;
@@ -688,7 +855,12 @@ static int open_encoder(VideoJob *j, const AVFrame *f)
             want != j->work_fmt ? " (converted)" : "");
 
     if ((ret = avformat_write_header(j->ofmt, NULL)) < 0) {
-        output_error(j, "header", ret);
+        if (!strcmp(o->output, "-") && ret == AVERROR(EINVAL))
+            cli_log(o, SP_LOG_ERROR, "cannot write %s to standard output (it "
+                    "needs a seekable file): use -f nut, -f matroska or -f "
+                    "yuv4mpegpipe on a pipe\n", of->name);
+        else
+            output_error(j, "header", ret);
         return ret;
     }
     j->header_written = 1;
@@ -838,8 +1010,8 @@ static int take_frame(VideoJob *j, AVFrame *frame)
     if (!j->frames_in) {
         j->work_w = frame->width;
         j->work_h = frame->height;
-        j->work_fmt = work_format(frame->format);
-        layout_of(j->work_fmt, &j->layout);
+        j->work_fmt = cli_video_work_format(frame->format);
+        cli_video_layout(j->work_fmt, &j->layout);
         if (j->work_fmt != frame->format)
             cli_log(j->o, SP_LOG_VERBOSE, "pictures converted from %s to %s "
                     "for the repair\n", av_get_pix_fmt_name(frame->format),
@@ -1026,6 +1198,14 @@ static int run(VideoJob *j)
         }
         idx = j->pkt->stream_index;
         ret = 0;
+        if (j->ts_offset && idx < (int)j->ifmt->nb_streams) {
+            int64_t d = av_rescale_q(j->ts_offset, AV_TIME_BASE_Q,
+                                     j->ifmt->streams[idx]->time_base);
+            if (j->pkt->pts != AV_NOPTS_VALUE)
+                j->pkt->pts += d;
+            if (j->pkt->dts != AV_NOPTS_VALUE)
+                j->pkt->dts += d;
+        }
         if (idx == j->vidx) {
             ret = decode_packet(j, j->pkt);
         } else if (!j->analyze && idx < j->nb_map && j->map[idx] >= 0) {
@@ -1103,20 +1283,24 @@ int cli_run_video(const CliOptions *o)
                      : AV_LOG_ERROR);
     if (!j->analyze && (ret = cli_check_output(o, o->inputs[0], o->output)) != CLI_EXIT_OK)
         return ret;
+    /* the report is an output too: never overwritten without -y */
+    if (o->report && strcmp(o->report, "-") &&
+        (ret = cli_check_output(o, o->inputs[0], o->report)) != CLI_EXIT_OK)
+        return ret;
 
     ret = run(j);
     ok = ret == 0 && !cli_interrupted;
-    if (ret < 0 && ret != AVERROR_EXIT && !cli_interrupted &&
-        ret != AVERROR(ENOMEM)) {
-        /* already named where it happened */
-    } else if (ret == AVERROR(ENOMEM)) {
+    /* every other failure was named where it happened */
+    if (ret == AVERROR(ENOMEM) || ret == -ENOMEM)
         cli_log(o, SP_LOG_ERROR, "out of memory\n");
-    }
 
     /* close everything; keep the output only when all went well */
     if (j->prog_open)
         cli_progress_close(&j->prog);
-    cli_report_close(&j->report, ok);
+    if (cli_report_close(&j->report, ok) < 0 && ok) {
+        ok = 0; /* named by the report writer */
+        ret = CLI_EXIT_ERROR;
+    }
     sp_close(&j->sp);
     if (j->ofmt) {
         if (j->io_open) {

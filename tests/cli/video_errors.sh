@@ -54,6 +54,12 @@ check "no temporary file after usage errors" no_temp_left "$T"
 run "$SPOTHEAL" -y --fill spatial --show -i "$T/in.mp4" -c:v ffv1 "$T/o.mkv"
 rm -f "$T/o.mkv"
 expect_rc 0 "--fill spatial --show"
+rm -f "$T/o.mkv"
+run "$SPOTHEAL" --fill=spatial --lookahead=2 -i "$T/in.mp4" -c:v ffv1 "$T/o.mkv"
+expect_rc 0 "--NAME=VALUE forms"
+rm -f "$T/o.mkv"
+run "$SPOTHEAL" --fill=nope -i "$T/in.mp4" -c:v ffv1 "$T/o2.mkv"
+expect_rc 2 "--fill=nope"
 
 # inputs that fail
 run "$SPOTHEAL" -i "$T/missing.mp4" "$T/o.mp4"
@@ -106,6 +112,10 @@ if [ -w /dev/full ]; then
     expect_rc 1 "disk full"
     expect_err "disk is full" "disk full"
 fi
+
+run sh -c "'$SPOTHEAL' -i '$T/in.mp4' -f mp4 - >'$T/pipe.mp4'"
+expect_rc 1 "mp4 to standard output"
+expect_err "use -f nut" "mp4 to standard output"
 
 # -y, -n, input == output
 cp "$T/in.mp4" "$T/keep.mp4"

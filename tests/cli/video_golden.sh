@@ -19,7 +19,7 @@ check "identity chain 8-bit: framemd5 equal to the input's" same_file "$T/a" "$T
 # identity chain, 10-bit 4:2:0 HEVC in (as phones write it)
 if ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libx265; then
     $FF -f lavfi -i testsrc2=s=320x240:r=25:d=1 -pix_fmt yuv420p10le \
-        -c:v libx265 -preset ultrafast -x265-params log-level=error "$T/in10.mp4"
+        -c:v libx265 -preset ultrafast -x265-params log-level=error -tag:v hvc1 "$T/in10.mp4"
 else
     $FF -f lavfi -i testsrc2=s=320x240:r=25:d=1 -pix_fmt yuv420p10le -c:v ffv1 "$T/in10.mp4"
 fi
@@ -32,6 +32,7 @@ check "identity chain 10-bit: framemd5 equal to the input's" same_file "$T/a" "$
 run "$SPOTHEAL" --detect none -preset ultrafast -i "$T/in10.mp4" "$T/def10.mp4"
 expect_rc 0 "10-bit default encode"
 check "10-bit default encode keeps yuv420p10le" [ "$(ffprobe -v error -show_entries stream=pix_fmt -of csv=p=0 "$T/def10.mp4")" = yuv420p10le ]
+check "10-bit default encode keeps the codec tag" [ "$(ffprobe -v error -show_entries stream=codec_tag_string -of csv=p=0 "$T/def10.mp4")" = "$(ffprobe -v error -show_entries stream=codec_tag_string -of csv=p=0 "$T/in10.mp4")" ]
 
 # a semi-planar input (nv12) goes through a planar copy and back, exactly
 $FF -f lavfi -i testsrc2=s=320x240:r=25:d=1 -pix_fmt nv12 -c:v rawvideo "$T/nv12.nut"
@@ -49,6 +50,15 @@ expect_rc 0 "rgb24 identity"
 frame_hashes "$T/rgb.nut" "$T/a"
 frame_hashes "$T/rgb-out.nut" "$T/b"
 check "rgb24 identity: framemd5 equal" same_file "$T/a" "$T/b"
+
+# packed RGB with alpha (libswscale is not exact there: sample-wise copy)
+$FF -f lavfi -i testsrc2=s=160x120:r=25:d=1 -vf "format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X+Y'" -c:v png "$T/rgba.mov"
+run "$SPOTHEAL" --detect none -i "$T/rgba.mov" "$T/rgba-out.mov"
+expect_rc 0 "rgba identity"
+check "rgba: PNG in, PNG rgba out" [ "$(ffprobe -v error -show_entries stream=codec_name,pix_fmt -of csv=p=0 "$T/rgba-out.mov")" = png,rgba ]
+frame_hashes "$T/rgba.mov" "$T/a"
+frame_hashes "$T/rgba-out.mov" "$T/b"
+check "rgba identity: framemd5 equal (alpha too)" same_file "$T/a" "$T/b"
 
 # pipes: y4m in and out
 $FF -i "$T/in.mp4" -f yuv4mpegpipe - | "$SPOTHEAL" --detect none -i - -f yuv4mpegpipe - >"$T/pipe.y4m" 2>"$T/err" || true
@@ -76,6 +86,12 @@ if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
     echo "golden written: $GOLDEN"
 fi
 check "--mask: framemd5 equal to $GOLDEN" same_file "$T/b" "$GOLDEN"
+run "$SPOTHEAL" --detect none --mask "$T/mask.png" --report "$T/mask.json" -i "$T/clip.mkv" -c:v ffv1 "$T/masked2.mkv"
+expect_rc 0 "--mask --report"
+check "--report: 25 frames, 3 mask blobs healed in each" grep -q '"summary": {"frames": 25, "defects": 75' "$T/mask.json"
+check "--report: the 6x6 blob at 104,118" grep -q '"kind": "mask", "track": -1, "x": 104, "y": 118, "w": 6, "h": 6' "$T/mask.json"
+frame_hashes "$T/masked2.mkv" "$T/c"
+check "--report does not change the pictures" same_file "$T/b" "$T/c"
 frame_hashes "$T/clip.mkv" "$T/a"
 check "--mask changed every frame" [ "$(paste -d' ' "$T/a" "$T/b" | awk '{ split($0, f, " "); if ($1 == $2) n++ } END { print n + 0 }')" -eq 0 ]
 

@@ -48,11 +48,13 @@ first line
 00:00:01,000 --> 00:00:01,800
 second line
 SRT
+echo "not really a font" >"$T/font.ttf"
 $FF -f lavfi -i testsrc2=s=160x120:r=30:d=2 -f lavfi -i sine=d=2 -i "$T/subs.srt" \
     -vf "settb=1/1000,setpts='N*40+mod(N*N,7)*4'" -fps_mode passthrough \
     -map 0:v -map 1:a -map 2:s -c:v libx264 -preset ultrafast -c:a flac -c:s srt \
     -metadata:s:a:0 language=fra -metadata:s:s:0 language=deu -disposition:s:0 forced \
-    -metadata title="vfr test" "$T/vfr.mkv"
+    -metadata title="vfr test" -attach "$T/font.ttf" \
+    -metadata:s:t mimetype=application/x-truetype-font "$T/vfr.mkv"
 run "$SPOTHEAL" --detect none -i "$T/vfr.mkv" -c:v ffv1 "$T/vfr-out.mkv"
 expect_rc 0 "vfr mkv with subtitles"
 pts_of "$T/vfr.mkv" "$T/p1"
@@ -67,6 +69,8 @@ check "vfr: subtitle packets bit-identical" same_file "$T/s1" "$T/s2"
 check "vfr: subtitle language kept" [ "$(probe "$T/vfr-out.mkv" stream_tags=language s:0)" = deu ]
 check "vfr: subtitle disposition kept" [ "$(probe "$T/vfr-out.mkv" stream_disposition=forced s:0)" = 1 ]
 check "vfr: title kept" [ "$(probe "$T/vfr-out.mkv" format_tags=title)" = "vfr test" ]
+(cd "$T" && $FF -dump_attachment:t:0 att-out.ttf -i vfr-out.mkv -f null - 2>/dev/null) || true
+check "vfr: attachment copied" same_file "$T/font.ttf" "$T/att-out.ttf"
 frame_hashes "$T/vfr.mkv" "$T/h1"
 frame_hashes "$T/vfr-out.mkv" "$T/h2"
 check "vfr: frames unchanged, none dropped or duplicated" same_file "$T/h1" "$T/h2"
@@ -91,11 +95,28 @@ $FF -i "$T/rot-out.mp4" -map 0:s -c copy -f framemd5 - | grep -v '^#' >"$T/s2"
 check "mov_text packets bit-identical" same_file "$T/s1" "$T/s2"
 check "mov_text kept 2 packets" [ "$(grep -c . "$T/s2")" -ge 2 ]
 
+# a transport stream (arbitrary clock origin) starts at 0, sync kept
+$FF -f lavfi -i testsrc2=s=160x120:r=25:d=1 -f lavfi -i sine=d=1 -c:v mpeg2video -c:a mp2 "$T/t.ts"
+run "$SPOTHEAL" -i "$T/t.ts" -c:v ffv1 "$T/t.mkv"
+expect_rc 0 "mpeg-ts input"
+gap() { # FILE: video start minus audio start, in ms
+    v=$(probe "$1" stream=start_time v:0)
+    a=$(probe "$1" stream=start_time a:0)
+    echo "$v $a" | awk '{ printf "%d", ($1 - $2) * 1000 + ($1 > $2 ? 0.5 : -0.5) }'
+}
+check "mpeg-ts: the video starts near 0 ($(probe "$T/t.mkv" stream=start_time v:0) s)" \
+    awk "BEGIN { exit !($(probe "$T/t.mkv" stream=start_time v:0) < 0.1) }"
+check "mpeg-ts: audio/video offset kept ($(gap "$T/t.ts") ms)" [ "$(gap "$T/t.ts")" = "$(gap "$T/t.mkv")" ]
+
 # analyze: a report, no video
 run "$SPOTHEAL" analyze -i "$PHONE" --report "$T/report.json"
 expect_rc 0 "analyze"
 check "analyze: report lists 41 frames" grep -q '"frames": 41' "$T/report.json"
 check "analyze: no video written" [ "$(find "$T" -newer "$T/report.json" -name '*.mp4' | wc -l)" -eq 0 ]
+run "$SPOTHEAL" analyze -i "$PHONE" --report "$T/report.json"
+expect_rc 3 "analyze: an existing report without -y"
+run "$SPOTHEAL" analyze -y -i "$PHONE" --report "$T/report.json"
+expect_rc 0 "analyze: an existing report with -y"
 run "$SPOTHEAL" analyze -i "$PHONE" "$T/x.mp4"
 expect_rc 2 "analyze with an output"
 

@@ -12,6 +12,9 @@ if [ ! -x "$SPOTHEAL" ]; then
     echo "not ok: $SPOTHEAL is not built (run make)"
     exit 1
 fi
+# under make asan: leaks of third-party libraries are not ours
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS
 T=$(mktemp -d "${TMPDIR:-/tmp}/spotheal-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 FF="ffmpeg -nostdin -hide_banner -v error -y"
