@@ -90,6 +90,7 @@ typedef struct Track {
     int good, bad;           /* smooth steps with the scene moving / jumps */
     int step_smooth;         /* this frame's step was smooth */
     int veto;                /* times the scene was seen moving along with it */
+    int good_cam;            /* of good: from the camera's motion (flat surround) */
     int64_t last_hit;
     float ring[RING_LAG + 1][RING_N];
     int64_t ring_frame[RING_LAG + 1];
@@ -124,6 +125,13 @@ typedef struct DetectContext {
         int valid;
         float tx, ty, sc;
     } motion[2];             /* last frame's motion of blotches, of dots */
+    /* the camera: the picture at quarter resolution (this frame and the
+     * last), the picture's cumulative shift per frame, by frame % POS_HIST */
+    uint8_t *quarter[2];
+    int qw, qh;
+    float camx[POS_HIST], camy[POS_HIST];
+    int64_t camf[POS_HIST];
+    uint8_t camok[POS_HIST];
     const SpFrame *recent[LAG + 1]; /* the last frames analysed, by n % (LAG + 1) */
     int64_t recent_n[LAG + 1];
     int can_compare;         /* the ring keeps LAG frames back */
@@ -180,6 +188,14 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->integral = calloc((size_t)(s->w + 1) * (s->h + 1), sizeof(*s->integral));
     s->cands = calloc(MAX_CANDS, sizeof(*s->cands));
     s->tracks = calloc(MAX_TRACKS, sizeof(*s->tracks));
+    s->qw = s->w / 4;
+    s->qh = s->h / 4;
+    s->quarter[0] = malloc((size_t)s->qw * s->qh + 1);
+    s->quarter[1] = malloc((size_t)s->qw * s->qh + 1);
+    if (!s->quarter[0] || !s->quarter[1])
+        return -ENOMEM;
+    for (int i = 0; i < POS_HIST; i++)
+        s->camf[i] = -1;
     s->ow = (s->w + 3) / 4;
     s->oh = (s->h + 3) / 4;
     s->occ[0] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
@@ -682,6 +698,108 @@ static Track *new_track(DetectContext *s)
 
 
 /*
+ * The camera: how the picture moved since the last frame, as the median of
+ * the motions of textured blocks on a 6x4 grid, each found by block
+ * matching at quarter resolution (shifts up to 24 pixels, a parabola
+ * through the best for the fraction). The median lets a subject that
+ * moves on its own, as long as it covers under half the blocks, not drag
+ * the estimate. Accumulated into the picture's position per frame; camok
+ * says whether enough blocks had texture to tell.
+ */
+static void track_camera(DetectContext *s, int64_t n)
+{
+    enum { S = 6, B = 12, GX = 6, GY = 4 };
+    uint8_t *cur = s->quarter[n & 1], *prev = s->quarter[(n + 1) & 1];
+    int k = (int)(n % POS_HIST), kp = (int)((n + POS_HIST - 1) % POS_HIST);
+    float vx[GX * GY], vy[GX * GY];
+    int nb = 0, gx, gy, x, y, i, j;
+
+    for (y = 0; y < s->qh; y++)
+        for (x = 0; x < s->qw; x++)
+            cur[y * s->qw + x] = (uint8_t)lrintf(box_mean(s, x * 4 + 2, y * 4 + 2, 4));
+    s->camf[k] = n;
+    s->camok[k] = 0;
+    s->camx[k] = s->camy[k] = 0;
+    if (n == 0 || s->camf[kp] != n - 1 || s->qw < GX * (B + 2 * S) / 2 || s->qh < GY * (B + 2 * S) / 2)
+        return;
+    s->camx[k] = s->camx[kp];
+    s->camy[k] = s->camy[kp];
+    for (gy = 0; gy < GY; gy++)
+        for (gx = 0; gx < GX; gx++) {
+            int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
+            float sad[2 * S + 1][2 * S + 1], best = 1e30f, mean = 0, tex = 0, fx = 0, fy = 0;
+            int bx = 0, by = 0, dx, dy;
+            for (j = 0; j < B; j++)
+                for (i = 0; i < B; i++)
+                    mean += cur[(y0 + j) * s->qw + x0 + i];
+            mean /= B * B;
+            for (j = 0; j < B; j++)
+                for (i = 0; i < B; i++)
+                    tex += fabsf(cur[(y0 + j) * s->qw + x0 + i] - mean);
+            if (tex < 3.0f * B * B)
+                continue; /* flat: tells nothing */
+            for (dy = -S; dy <= S; dy++)
+                for (dx = -S; dx <= S; dx++) {
+                    float acc = 0;
+                    for (j = 0; j < B; j++) {
+                        const uint8_t *c = cur + (y0 + j) * s->qw + x0;
+                        const uint8_t *p = prev + (y0 + j - dy) * s->qw + x0 - dx;
+                        for (i = 0; i < B; i++)
+                            acc += abs(c[i] - p[i]);
+                    }
+                    sad[dy + S][dx + S] = acc;
+                    if (acc < best) {
+                        best = acc;
+                        bx = dx;
+                        by = dy;
+                    }
+                }
+            if (bx > -S && bx < S) {
+                float l = sad[by + S][bx + S - 1], r = sad[by + S][bx + S + 1], c = sad[by + S][bx + S];
+                if (l + r - 2 * c > 0)
+                    fx = 0.5f * (l - r) / (l + r - 2 * c);
+            }
+            if (by > -S && by < S) {
+                float u = sad[by + S - 1][bx + S], d = sad[by + S + 1][bx + S], c = sad[by + S][bx + S];
+                if (u + d - 2 * c > 0)
+                    fy = 0.5f * (u - d) / (u + d - 2 * c);
+            }
+            vx[nb] = 4.0f * (bx + fx);
+            vy[nb] = 4.0f * (by + fy);
+            nb++;
+        }
+    if (nb < GX * GY / 3)
+        return;
+    /* medians */
+    for (i = 1; i < nb; i++)
+        for (j = i; j > 0 && vx[j - 1] > vx[j]; j--) {
+            float t = vx[j]; vx[j] = vx[j - 1]; vx[j - 1] = t;
+        }
+    for (i = 1; i < nb; i++)
+        for (j = i; j > 0 && vy[j - 1] > vy[j]; j--) {
+            float t = vy[j]; vy[j] = vy[j - 1]; vy[j - 1] = t;
+        }
+    s->camx[k] += vx[nb / 2];
+    s->camy[k] += vy[nb / 2];
+    s->camok[k] = s->camok[kp] < 255 ? s->camok[kp] + 1 : 255;
+}
+
+/* How far a track moved against the picture from frame a to frame n, or
+ * -1 when the camera could not be followed all that time. */
+static float against_camera(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
+    float tx, ty;
+
+    if (a < 0 || s->camf[ka] != a || s->camf[kn] != n || s->camok[kn] < n - a ||
+        t->pf[ka] != a || !t->pseen[ka])
+        return -1;
+    tx = (t->x - t->px[ka]) - (s->camx[kn] - s->camx[ka]);
+    ty = (t->y - t->py[ka]) - (s->camy[kn] - s->camy[ka]);
+    return sqrtf(tx * tx + ty * ty);
+}
+
+/*
  * Did the scene move under a track between frame a and frame b? The
  * annulus around the track in b is matched against the annulus around the
  * track's earlier position in a, shifted by up to SHIFT pixels. A defect
@@ -694,7 +812,7 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
 {
     int moved_itself = (ibx - iax) * (ibx - iax) + (iby - iay) * (iby - iay) >= 4;
     int qx, qy, dx, dy, n = 0, bestd = 0;
-    float best = 1e30f, sad0 = 0, mean = 0, tex = 0;
+    float best = 1e30f, sad0 = 0, mean = 0, tex = 0, q0[4] = { 0 }, qbest[4] = { 0 };
 #define INSIDE(x, y) ((x) >= SHIFT && (y) >= SHIFT && (x) < s->w - SHIFT && (y) < s->h - SHIFT)
     /* texture of the surround: with none, no telling */
     for (qy = -r1; qy <= r1; qy += step)
@@ -721,27 +839,40 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
         return 2;          /* flat: no telling here */
     for (dy = -SHIFT; dy <= SHIFT; dy++)
         for (dx = -SHIFT; dx <= SHIFT; dx++) {
-            float sad = 0;
+            float sad = 0, q[4] = { 0 };
             for (qy = -r1; qy <= r1; qy += step)
                 for (qx = -r1; qx <= r1; qx += step) {
-                    int q2 = qx * qx + qy * qy;
+                    int q2 = qx * qx + qy * qy, e;
                     if (q2 < r0 * r0 || q2 > r1 * r1 || !INSIDE(ibx + qx, iby + qy) ||
                         !INSIDE(iax + qx, iay + qy))
                         continue;
-                    sad += abs(luma(fb, s->shift, ibx + qx, iby + qy) -
-                               luma(fa, s->shift, iax + qx + dx, iay + qy + dy));
+                    e = abs(luma(fb, s->shift, ibx + qx, iby + qy) -
+                            luma(fa, s->shift, iax + qx + dx, iay + qy + dy));
+                    sad += e;
+                    q[(qx >= 0) + 2 * (qy >= 0)] += e;
                 }
-            if (!dx && !dy)
+            if (!dx && !dy) {
                 sad0 = sad;
+                memcpy(q0, q, sizeof(q0));
+            }
             if (sad < best) {
                 best = sad;
                 bestd = dx * dx + dy * dy;
+                memcpy(qbest, q, sizeof(qbest));
             }
         }
     /* slid past: the earlier surround reappears, shifted, nearly as it was
-     * (content that changed rather than moved matches nowhere well) */
-    if (bestd >= 4 && best < 0.6f * sad0 && best < 0.5f * tex)
-        return 1;
+     * (content that changed rather than moved matches nowhere well), and
+     * all round it: in at least three quarters of the ring, not only where
+     * something passed by a still thing */
+    if (bestd >= 4 && best < 0.6f * sad0 && best < 0.5f * tex) {
+        int agree = 0, k;
+        for (k = 0; k < 4; k++)
+            agree += qbest[k] < 0.7f * q0[k];
+        if (agree >= 3)
+            return 1;
+        return 0;
+    }
     if (bestd <= 1 && moved_itself)
         return -1;         /* it moved and the surround came along */
     return 0;
@@ -761,7 +892,7 @@ static int scene_moved(const DetectContext *s, const SpFrame *fa, float ax, floa
         ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 8, r0 + 20, 3);
     if (ret == 2)
         ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 20, r0 + 44, 4);
-    return ret == 2 ? 0 : ret;
+    return ret;
 }
 
 /* One frame's motion of the defects of a class over the sensor: a shift
@@ -885,6 +1016,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     int i, k, pass;
 
     build_integral(s, f);
+    track_camera(s, n);
     s->nb_cands = 0;
     find_blotches(s, f);
     find_dots(s, f);
@@ -1005,12 +1137,13 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     for (i = 0; i < MAX_TRACKS; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
-        int li;
+        int li, flat;
         if (t->state == T_FREE)
             continue;
         if (!s->can_compare || t->last_hit != n || t->hits < 3)
             goto judge;
         /* the shortest lag that tells: a slow drift shows over more frames */
+        flat = 0;
         for (li = 0; li < 3; li++) {
             int64_t a = n - lags[li];
             int ka = (int)(a % POS_HIST), kf = (int)(a % (LAG + 1)), sm;
@@ -1027,6 +1160,18 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 t->veto++;
                 break;
             }
+            flat |= sm == 2;
+        }
+        /* flat all round: the picture's own motion, followed on the
+         * textured parts of the frame, is the scene's here too; a thing
+         * that keeps still against it is on the sensor */
+        if (li == 3 && flat) {
+            float rel = against_camera(s, t, n - LAG, n);
+            if (rel >= 3.5f) {
+                t->moved += 1.0f;
+                t->good++;
+                t->good_cam++;
+            }
         }
 judge:
         if (t->state == T_TENTATIVE && t->hits >= 6 &&
@@ -1034,10 +1179,11 @@ judge:
             t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t)) {
             t->state = T_CONFIRMED;
             sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d confirmed: "
-                   "%s at %.1f,%.1f, radius %.1f, contrast %.1f\n",
+                   "%s at %.1f,%.1f, radius %.1f, contrast %.1f (evidence %d, "
+                   "%d from the camera, %d against)\n",
                    (long long)n, t->id, is_pixel_kind(t->kind) ? "pixel" :
                    t->kind == SP_KIND_DARK ? "dark blotch" : "bright blotch",
-                   t->x, t->y, t->radius, t->contrast);
+                   t->x, t->y, t->radius, t->contrast, t->good, t->good_cam, t->veto);
         }
     }
 
@@ -1166,6 +1312,9 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->tracks);
     free(s->occ[0]);
     free(s->occ[1]);
+    free(s->quarter[0]);
+    free(s->quarter[1]);
+    s->quarter[0] = s->quarter[1] = NULL;
     s->occ[0] = s->occ[1] = NULL;
     s->integral = NULL;
     s->cands = NULL;
