@@ -1140,7 +1140,10 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         int li, flat;
         if (t->state == T_FREE)
             continue;
-        if (!s->can_compare || t->last_hit != n || t->hits < 3)
+        /* a confirmed track needs no more evidence; a tentative one is
+         * looked at every other frame (the views two frames apart overlap) */
+        if (!s->can_compare || t->state != T_TENTATIVE || t->last_hit != n ||
+            t->hits < 3 || ((n + t->id) & 1))
             goto judge;
         /* the shortest lag that tells: a slow drift shows over more frames */
         flat = 0;
