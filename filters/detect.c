@@ -97,6 +97,7 @@ typedef struct Track {
     float px[POS_HIST], py[POS_HIST];
     int64_t pf[POS_HIST];
     uint8_t pseen[POS_HIST];
+    uint8_t pmiss[POS_HIST];
 } Track;
 
 typedef struct DetectContext {
@@ -509,14 +510,17 @@ static void find_dots(DetectContext *s, const SpFrame *f)
     }
 }
 
-static void record(Track *t, int64_t frame, float x, float y, int seen)
+/* Record where a track is in a frame: seen there (misses == 0) or placed
+ * by prediction after that many frames unseen. */
+static void record(Track *t, int64_t frame, float x, float y, int misses)
 {
     int k = (int)(frame % POS_HIST);
 
     t->px[k] = x;
     t->py[k] = y;
     t->pf[k] = frame;
-    t->pseen[k] = (uint8_t)seen;
+    t->pseen[k] = !misses;
+    t->pmiss[k] = (uint8_t)misses;
 }
 
 /* Ring samples around a track's position. */
@@ -902,7 +906,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             motion_at(&s->motion[cls], s->w / 2.0f, s->h / 2.0f, t->x, t->y, &mdx, &mdy);
             px = t->x + mdx;
             py = t->y + mdy;
-        } else if (t->vframe == n - 1) {
+        } else if (t->vframe == n - 1 && t->misses_run == 0) {
             px = t->x + t->vx;
             py = t->y + t->vy;
         } else {
@@ -945,11 +949,12 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             t->contrast = t->hits == 1 ? resp : 0.8f * t->contrast + 0.2f * resp;
             if (!is_pixel_kind(t->kind))
                 t->radius = t->hits == 1 ? rad : 0.8f * t->radius + 0.2f * rad;
-            record(t, n, ox, oy, 1);
+            record(t, n, ox, oy, 0);
         } else {
             t->misses_run++;
             t->step_smooth = 0;
-            record(t, n, px, py, 0);
+            /* unseen: placed by the defects' common motion, else held */
+            record(t, n, px, py, t->misses_run > 255 ? 255 : t->misses_run);
             t->x = px;
             t->y = py;
             t->last_seen = n;
@@ -1074,7 +1079,7 @@ judge:
             t->pf[i] = -1;
         for (i = 0; i <= RING_LAG; i++)
             t->ring_frame[i] = -1;
-        record(t, n, cx, cy, 1);
+        record(t, n, cx, cy, 0);
         sample_ring(s, f, cx, cy, is_pixel_kind(t->kind) ? 1.0f : rad,
                     t->ring[n % (RING_LAG + 1)]);
         t->ring_frame[n % (RING_LAG + 1)] = n;
@@ -1122,7 +1127,9 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
     for (i = 0; i < MAX_TRACKS; i++) {
         const Track *t = &s->tracks[i];
         float x, y, rad;
-        if (t->state != T_CONFIRMED || t->pf[k] != n)
+        /* a defect unseen for long may have left its prediction: no repair
+         * there on a guess */
+        if (t->state != T_CONFIRMED || t->pf[k] != n || t->pmiss[k] > 12)
             continue;
         x = t->px[k];
         y = t->py[k];

@@ -1,0 +1,53 @@
+/*
+ * The project's defect painter, for tests and benchmarks: synthetic scenes
+ * (a textured picture that pans, stands still or cuts) and sensor defects
+ * painted on them with known ground truth: soft dark and bright blotches
+ * that drift together (a stabiliser's shift plus a slow zoom), hot, stuck
+ * and dead pixels smeared into their chroma sample as 4:2:0 would.
+ */
+#ifndef SPOTHEAL_TESTS_SUPPORT_PAINT_H
+#define SPOTHEAL_TESTS_SUPPORT_PAINT_H
+
+#include "src/spotheal.h"
+
+enum PaintPixelKind { PAINT_HOT, PAINT_DEAD, PAINT_STUCK };
+
+typedef struct PaintSpot {
+    float x, y;       /* sensor position (frame coordinates with no drift) */
+    float radius;     /* dimming radius: the soft edge reaches about 1.5x */
+    float strength;   /* attenuation at the centre, 0..1 (bright: gain) */
+    int bright;
+} PaintSpot;
+
+typedef struct PaintPixel {
+    int x, y;
+    int kind;         /* enum PaintPixelKind */
+    int level;        /* hot: added to luma; stuck: the luma it shows */
+} PaintPixel;
+
+typedef struct PaintDrift {
+    float amp;        /* largest shift, pixels */
+    float period;     /* frames of one sway */
+    float zoom;       /* largest zoom change (0.015 = 1.5 %) */
+} PaintDrift;
+
+enum PaintScene {
+    PAINT_SCENE_PAN,    /* the texture moves under the camera */
+    PAINT_SCENE_STATIC, /* the texture stands still */
+};
+
+/* Render frame n of a scene into f (8-bit YUV 4:2:0 or GRAY): a texture
+ * of soft shapes, edges and small details (dots and strokes that are not
+ * defects). `variant` picks another texture (a cut). */
+void paint_scene(SpFrame *f, int scene, int variant, int n);
+
+/* Where a sensor position shows in frame n under the drift. */
+void paint_drift_at(const PaintDrift *d, int w, int h, int n, float x, float y,
+                    float *ox, float *oy);
+
+/* Paint the defects on frame n. */
+void paint_defects(SpFrame *f, int n, const PaintDrift *d,
+                   const PaintSpot *spots, int nb_spots,
+                   const PaintPixel *pixels, int nb_pixels);
+
+#endif /* SPOTHEAL_TESTS_SUPPORT_PAINT_H */
