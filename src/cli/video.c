@@ -33,6 +33,7 @@
 #include <libavutil/avutil.h>
 #include <libavutil/common.h>
 #include <libavutil/display.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -67,6 +68,8 @@ typedef struct VideoJob {
 
     SpContext *sp;
     uint8_t *mask;
+    AVBufferPool *pool;     /* writable copies of decoded pictures */
+    int pool_size;
 
     AVPacket *pkt, *opkt;
     AVFrame *frame;
@@ -998,6 +1001,46 @@ static int drain_library(VideoJob *j)
     }
 }
 
+/* Make *pav writable: a copy when the decoder still holds the picture,
+ * into a buffer from a pool, so that the frames the ring holds cost no
+ * allocation (nor page faults) per frame once the pool is warm. */
+static int make_writable(VideoJob *j, AVFrame **pav)
+{
+    AVFrame *src = *pav, *dst;
+    int ret, size;
+
+    if (av_frame_is_writable(src))
+        return 0;
+    size = av_image_get_buffer_size(src->format, src->width, src->height, 64);
+    if (size < 0)
+        return size;
+    if (!j->pool || j->pool_size != size) {
+        av_buffer_pool_uninit(&j->pool);
+        if (!(j->pool = av_buffer_pool_init(size, NULL)))
+            return AVERROR(ENOMEM);
+        j->pool_size = size;
+    }
+    if (!(dst = av_frame_alloc()))
+        return AVERROR(ENOMEM);
+    dst->format = src->format;
+    dst->width = src->width;
+    dst->height = src->height;
+    if (!(dst->buf[0] = av_buffer_pool_get(j->pool))) {
+        av_frame_free(&dst);
+        return AVERROR(ENOMEM);
+    }
+    if ((ret = av_image_fill_arrays(dst->data, dst->linesize, dst->buf[0]->data,
+                                    src->format, src->width, src->height, 64)) < 0 ||
+        (ret = av_frame_copy(dst, src)) < 0 ||
+        (ret = av_frame_copy_props(dst, src)) < 0) {
+        av_frame_free(&dst);
+        return ret;
+    }
+    av_frame_free(pav);
+    *pav = dst;
+    return 0;
+}
+
 /* A decoded frame: open what waits for the first one, wrap it, send it to
  * the library. */
 static int take_frame(VideoJob *j, AVFrame *frame)
@@ -1048,7 +1091,7 @@ static int take_frame(VideoJob *j, AVFrame *frame)
         av_frame_move_ref(av, frame);
         /* the decoder may still read this picture as a reference: the
          * library writes into a copy then */
-        if ((ret = av_frame_make_writable(av)) < 0)
+        if ((ret = make_writable(j, &av)) < 0)
             goto fail;
     } else {
         if (frame->width != j->work_w || frame->height != j->work_h)
@@ -1335,6 +1378,7 @@ int cli_run_video(const CliOptions *o)
     av_packet_free(&j->pkt);
     av_packet_free(&j->opkt);
     av_frame_free(&j->frame);
+    av_buffer_pool_uninit(&j->pool); /* freed once its last buffer is */
     free(j->mask);
 
     if (cli_interrupted) {
