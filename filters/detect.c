@@ -1140,10 +1140,9 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         int li, flat;
         if (t->state == T_FREE)
             continue;
-        /* a confirmed track needs no more evidence; a tentative one is
-         * looked at every other frame (the views two frames apart overlap) */
+        /* a confirmed track needs no more evidence */
         if (!s->can_compare || t->state != T_TENTATIVE || t->last_hit != n ||
-            t->hits < 3 || ((n + t->id) & 1))
+            t->hits < 3)
             goto judge;
         /* the shortest lag that tells: a slow drift shows over more frames */
         flat = 0;
