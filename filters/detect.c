@@ -277,6 +277,23 @@ static inline float band(const DetectContext *s, int x, int y, int inner)
     return box_mean(s, x, y, inner) - box_mean(s, x, y, s->outer);
 }
 
+/* The band-pass and the surround mean where both boxes lie inside the
+ * frame: no clipping, no division by a varying area. */
+static inline void band_inside(const DetectContext *s, int x, int y, float inv_in,
+                               float inv_out, float *band_out, float *surround)
+{
+    size_t W = (size_t)s->w + 1;
+    int ri = s->inner / 2, ro = s->outer / 2;
+    const uint32_t *I = s->integral;
+    uint32_t si = I[(y + ri + 1) * W + x + ri + 1] - I[(y - ri) * W + x + ri + 1] -
+                  I[(y + ri + 1) * W + x - ri] + I[(y - ri) * W + x - ri];
+    uint32_t so = I[(y + ro + 1) * W + x + ro + 1] - I[(y - ro) * W + x + ro + 1] -
+                  I[(y + ro + 1) * W + x - ro] + I[(y - ro) * W + x - ro];
+
+    *surround = so * inv_out;
+    *band_out = si * inv_in - *surround;
+}
+
 static float spawn_threshold(const DetectContext *s, float surround)
 {
     float t = 8.0f + 0.08f * surround;
@@ -382,16 +399,18 @@ static void find_blotches(DetectContext *s, const SpFrame *f)
 
     if (!want_dark && !want_bright)
         return;
-    for (y = m; y < s->h - m; y += 2)
-        for (x = m; x < s->w - m; x += 2) {
-            float r = band(s, x, y, s->inner), sur, t;
+    float inv_in = 1.0f / (s->inner * s->inner), inv_out = 1.0f / (s->outer * s->outer);
+    /* one box inside the frame past the outer box's reach */
+    for (y = m + 2; y < s->h - m - 3; y += 2)
+        for (x = m + 2; x < s->w - m - 3; x += 2) {
+            float r, sur, t;
             int sign, i, j, ext = 1;
-            if (r > -3.0f && r < 3.0f)
-                continue;
+            band_inside(s, x, y, inv_in, inv_out, &r, &sur);
+            if (r > -5.0f && r < 5.0f)
+                continue; /* under any threshold: 8 levels at the least */
             sign = r < 0 ? -1 : 1;
             if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
                 continue;
-            sur = box_mean(s, x, y, s->outer);
             t = spawn_threshold(s, sur);
             if (sign * r < t)
                 continue;
@@ -400,7 +419,8 @@ static void find_blotches(DetectContext *s, const SpFrame *f)
                     float q;
                     if (!i && !j)
                         continue;
-                    q = band(s, x + i, y + j, s->inner);
+                    float qs;
+                    band_inside(s, x + i, y + j, inv_in, inv_out, &q, &qs);
                     if (sign * q > sign * r) {
                         ext = 0;
                         break;
@@ -454,14 +474,28 @@ static void find_dots(DetectContext *s, const SpFrame *f)
 
     if (!want)
         return;
-    for (y = 3; y < s->h - 3; y++)
+    int ti = (int)ceilf(t);
+    for (y = 3; y < s->h - 3; y++) {
+        const uint8_t *row8 = f->data[0] + (ptrdiff_t)y * f->stride[0];
+        const uint16_t *row16 = (const uint16_t *)row8;
         for (x = 3; x < s->w - 3; x++) {
-            int v = luma(f, s->shift, x, y);
-            int a = luma(f, s->shift, x - 2, y), b = luma(f, s->shift, x + 2, y);
-            int hi = a > b ? a : b, lo = a < b ? a : b;
+            int v, a, b, hi, lo;
             float ring, d;
             int i, j, ext = 1;
-            if (v - hi < t && lo - v < t)
+            /* the cheap reject: a dot stands out of both its neighbours two
+             * pixels away along the row */
+            if (f->depth == 8) {
+                v = row8[x];
+                a = row8[x - 2];
+                b = row8[x + 2];
+            } else {
+                v = row16[x] >> s->shift;
+                a = row16[x - 2] >> s->shift;
+                b = row16[x + 2] >> s->shift;
+            }
+            hi = a > b ? a : b;
+            lo = a < b ? a : b;
+            if (v - hi < ti && lo - v < ti)
                 continue;
             ring = ring5(f, s->shift, x, y);
             d = v - ring;
@@ -494,6 +528,7 @@ static void find_dots(DetectContext *s, const SpFrame *f)
             add_cand(s, (float)x, (float)y, d, 0.5f,
                      d > 0 ? SP_KIND_HOT : SP_KIND_DEAD);
         }
+    }
     /* colour dots with little luma change (hot blue, hot red on dark) */
     if (s->chroma) {
         int cw = sp_plane_width(f, 1), chh = sp_plane_height(f, 1), p;
