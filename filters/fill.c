@@ -384,7 +384,8 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
         float *ref = orig ? gain_reference(s, f, r, orig, cover) : NULL;
         if (!ref)
             return -ENOMEM;
-        ret = sp_fill_gain(s, f, r, w->cur->index, orig, ref);
+        ret = sp_fill_gain(s, f, r, w->cur->index, orig, ref,
+                           s->method != SP_FILL_GAIN);
         if (ret < 0)
             return -ENOMEM;
         if (ret == 0) {

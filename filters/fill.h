@@ -141,10 +141,11 @@ double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r)
  * a reference (ref: per luma sample of the region's box, -1 where none)
  * and divides it out where it is mild enough, averaged with the temporal
  * candidates where there are some; orig holds the region's samples as
- * sp_fill_save() saved them. Returns 0 when it wrote, 1 when the spot does
+ * sp_fill_save() saved them; strict: only a fit that agrees with the
+ * track's last ones is used. Returns 0 when it wrote, 1 when the spot does
  * not look like a dimming (nothing written), negative on error. */
 int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
-                 const int32_t *orig, const float *ref);
+                 const int32_t *orig, const float *ref, int strict);
 
 /* Put back what sp_fill_save() saved: samples and hole weights. */
 void sp_fill_restore(FillContext *s, SpFrame *f, const SpRegion *r,

@@ -34,7 +34,9 @@
  *     constant: the division multiplies the noise by 1 / a(p). Samples
  *     darker than that are left to the other fills.
  * A region whose fit finds no real dimming (A small, or the model
- * explaining little of the difference) is left to the other fills.
+ * explaining little of the difference) is left to the other fills, and so
+ * (with strict, as fill=auto asks) is a fit that disagrees with the
+ * track's earlier ones or comes before two of them.
  *
  * Measured on painted H.264 clips, the division multiplies the encoder's
  * error in the dark spot by 1 / a(p) as well, so where the neighbour
@@ -128,8 +130,9 @@ static FillGainTrack *track_state(FillContext *s, int track, int64_t index)
 }
 
 int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
-                 const int32_t *orig, const float *ref)
+                 const int32_t *orig, const float *ref, int strict)
 {
+    int stable = 1;
     static const double qs[] = { 2, 4, 6 };
     int bw0, x, y, x0, y0, x1, y1, n = 0, i, k, p, written = 0;
     float *px, *py, *yv, *rv;
@@ -239,8 +242,15 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
         if (best.A < 0.05 || best.err > 0.5 * e0)
             return 1;
     }
-    /* a track's shape is steady: average it over the last frames */
+    /* a track's shape is steady: average it over the last frames. With
+     * strict, a fit is only used once it agrees with the track's earlier
+     * ones: a misfitted radius would multiply the rim of the spot by as
+     * much as it divides the centre */
     t = track_state(s, r->track, index);
+    if (strict && (!t || index - t->last > GAIN_HISTORY || t->weight < 2 ||
+                   fabs(best.A - t->strength) > 0.06 ||
+                   fabs(best.rho - t->radius) > 0.3))
+        stable = 0;
     if (t) {
         if (index - t->last > GAIN_HISTORY)
             t->weight = 0;
@@ -254,6 +264,8 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
         best.rho = t->radius;
         best.q = t->shape;
     }
+    if (!stable)
+        return 1;
     r->gain = (float)(1 - best.A);
 
 

@@ -752,7 +752,7 @@ double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r)
     range += 12;
     if (match(s, f, r, &self, nring, zero, 1, range, 1))
         return 0;
-    if (self.cost > s->max_cost * 2)
+    if (self.cost > s->max_cost * 0.5)
         return 0;
 
     add_candidates(s, f, r, &self, cand, s->cand_off);
