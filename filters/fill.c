@@ -49,9 +49,11 @@ static const SpOption fill_options[] = {
       OFFSET(method), SP_FILL_NONE, 0, 0, 0, fill_methods },
     { "show", "outline every defect (dashed box) instead of healing it",
       SP_OPT_INT, OFFSET(show), 0, 0, 0, 1, NULL },
-    { "fill_frames", "neighbour frames the temporal fill looks at, each way",
+    { "heal", "1 heals the defects found, 0 only finds and reports them",
+      SP_OPT_INT, OFFSET(heal), 1, 0, 0, 1, NULL },
+    { "fill-frames", "neighbour frames the temporal fill looks at, each way",
       SP_OPT_INT, OFFSET(frames), 6, 0, 0, FILL_MAX_REFS / 2, NULL },
-    { "fill_search", "motion search range of the temporal fill, pixels",
+    { "fill-search", "motion search range of the temporal fill, pixels",
       SP_OPT_INT, OFFSET(search), 16, 0, 2, 64, NULL },
     { NULL },
 };
@@ -75,7 +77,7 @@ static int fill_init(SpFilterContext *fc)
 
 static int uses_neighbours(const FillContext *s)
 {
-    return !s->show && s->frames > 0 &&
+    return !s->show && s->heal && s->frames > 0 &&
            (s->method == SP_FILL_NONE || s->method == SP_FILL_TEMPORAL ||
             s->method == SP_FILL_GAIN);
 }
@@ -471,7 +473,7 @@ static int fill_process(SpFilterContext *fc, SpWindow *w)
     SpFrame *f = slot->frame;
     int i, ret = 0;
 
-    if (!slot->nb_regions)
+    if (!slot->nb_regions || (!s->heal && !s->show))
         return 0;
     if (s->show) {
         for (i = 0; i < slot->nb_regions; i++)

@@ -54,6 +54,7 @@ typedef struct FillContext {
     /* options */
     int method;           /* enum SpFillMethod or SP_FILL_NONE = auto */
     int show;
+    int heal;             /* option: 0 finds and reports only */
     int frames;           /* neighbour frames looked at, each direction */
     int search;           /* motion search range, pixels */
     double max_cost;      /* ring mismatch above which a match is refused */

@@ -306,7 +306,8 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         if (nb_pos > 0)
             return usage_error("analyze writes no video: unexpected '%s' (use "
                                "--report FILE.json for the report)", positional[0]);
-        return CLI_EXIT_OK;
+        /* find and report; healing what is never written is wasted */
+        return add_lib_option(o, "heal", 4, "0");
     }
     if (nb_pos == 0) {
         fprintf(stderr, "spotheal: error: no output: name it last, e.g. "
