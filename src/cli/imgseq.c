@@ -395,6 +395,15 @@ int cli_seq_outputs(const CliOptions *o, const char *out, CliSeq *seq)
             snprintf(dir, sizeof(dir), "%.*s", (int)(slash - out + 1), out);
         else
             snprintf(dir, sizeof(dir), ".");
+        /* a pattern's folder is made as a folder output's is (one level:
+         * a mistyped deeper path still fails, naming the folder) */
+        if (slash && stat(dir, &st) < 0 && mkdir(dir, 0777) < 0 &&
+            errno != EEXIST && errno != ENOENT) {
+            int err = errno;
+            cli_log(o, SP_LOG_ERROR, "cannot create the folder '%s': %s\n",
+                    dir, strerror(err));
+            return -err;
+        }
     }
     if ((ret = check_folder(o, dir)) < 0)
         return ret;
