@@ -53,7 +53,7 @@ LIB_SO  = $(O)/libspotheal.so.$(SOVERSION)
 PC      = $(O)/spotheal.pc
 CLI     = $(O)/spotheal
 
-.PHONY: all deps demo demo-run check check-run asan ubsan bench bench-run install uninstall clean tests
+.PHONY: FORCE all deps demo demo-run check check-run asan ubsan bench bench-run install uninstall clean tests
 
 all: $(LIB_A) $(LIB_SO) $(PC) $(CLI)
 
@@ -72,10 +72,19 @@ $(LIB_SO): $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libspotheal.so.$(SOVERSION) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm -pthread
 	ln -sf libspotheal.so.$(SOVERSION) $(O)/libspotheal.so
 
-$(PC): Makefile
+PC_TEXT = 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: spotheal\nDescription: find and heal sensor defects in video and image sequences\nVersion: %s\nLibs: -L$${libdir} -lspotheal\nLibs.private: -lm -pthread\nCflags: -I$${includedir}\n' \
+	    '$(prefix)' '$(libdir)' '$(includedir)' '$(VERSION)'
+
+# the .pc names the prefix: remade whenever it changes
+$(O)/pc-prefix: FORCE
 	@mkdir -p $(dir $@)
-	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: spotheal\nDescription: find and heal sensor defects in video and image sequences\nVersion: %s\nLibs: -L$${libdir} -lspotheal\nLibs.private: -lm -pthread\nCflags: -I$${includedir}\n' \
-	    '$(prefix)' '$(libdir)' '$(includedir)' '$(VERSION)' > $@
+	@echo '$(prefix) $(libdir) $(includedir)' | cmp -s - $@ || echo '$(prefix) $(libdir) $(includedir)' > $@
+
+$(PC): Makefile $(O)/pc-prefix
+	@mkdir -p $(dir $@)
+	printf $(PC_TEXT) > $@
+
+FORCE:
 
 $(CLI): $(CLI_OBJS) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $(CLI_OBJS) $(LIB_A) $(CLI_LIBS) -lm
