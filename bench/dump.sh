@@ -2,8 +2,9 @@
 # Frame-dump benchmark: the bundled spotty clip dumped to JPEG (-q:v 2, the
 # clip looped to LOOPS x 41 frames), then
 #   ffmpeg   -i in/%05d.jpg -q:v 2 out/%05d.jpg     (a plain decode/encode)
-#   spotheal -i in/%05d.jpg out/%05d.jpg            (identity)
-#   spotheal --mask truth.png -i ... out/%05d.jpg   (the painted defects healed)
+#   spotheal --detect none -i in/%05d.jpg out/%05d.jpg          (identity)
+#   spotheal --detect none --mask truth.png -i ... out/%05d.jpg (the painted defects healed)
+#   spotheal -i in/%05d.jpg out/%05d.jpg            (the defaults: found by themselves)
 # Prints wall time, CPU time and peak memory of each (best of RUNS), the
 # ratio to ffmpeg, and how many 8x8 blocks the masked run re-encoded.
 # Environment: O (build folder), LOOPS (default 5), RUNS (default 3).
@@ -18,7 +19,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/spotheal-bench-dump.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 FF="ffmpeg -nostdin -hide_banner -v error -y"
 
-mkdir -p "$T/in" "$T/ff" "$T/id" "$T/mask"
+mkdir -p "$T/in" "$T/ff" "$T/id" "$T/mask" "$T/auto"
 $FF -stream_loop $((LOOPS - 1)) -i "$CLIP" -q:v 2 "$T/in/%05d.jpg"
 n=$(ls "$T/in" | wc -l)
 
@@ -60,9 +61,10 @@ timeit() {
 }
 
 ff=$(timeit $FF -i "$T/in/%05d.jpg" -q:v 2 "$T/ff/%05d.jpg")
-id=$(timeit "$SPOTHEAL" -y -i "$T/in/%05d.jpg" "$T/id/%05d.jpg")
-mk=$(timeit "$SPOTHEAL" -y -v verbose --mask "$T/mask.png" -i "$T/in/%05d.jpg" "$T/mask/%05d.jpg")
+id=$(timeit "$SPOTHEAL" -y --detect none -i "$T/in/%05d.jpg" "$T/id/%05d.jpg")
+mk=$(timeit "$SPOTHEAL" -y -v verbose --detect none --mask "$T/mask.png" -i "$T/in/%05d.jpg" "$T/mask/%05d.jpg")
 blocks=$(grep 'blocks re-encoded' "$T/log" | sed 's/.*JPEG: //')
+au=$(timeit "$SPOTHEAL" -y -i "$T/in/%05d.jpg" "$T/auto/%05d.jpg")
 
 echo "frame dump: $n JPEG frames, 1280x720 4:2:0, -q:v 2 ($(du -sh "$T/in" | cut -f1))"
 printf '%-34s %8s %8s %10s %7s\n' "job" "wall s" "cpu s" "max RSS" "ratio"
@@ -72,6 +74,7 @@ show() {
         "$(echo "$2 $(echo "$ff" | cut -d' ' -f1)" | awk '{printf "%.2f", $1 / $2}')"
 }
 show "ffmpeg -q:v 2 (decode+encode)" "$ff"
-show "spotheal identity" "$id"
+show "spotheal --detect none (identity)" "$id"
 show "spotheal --mask (truth)" "$mk"
+show "spotheal (defaults: detection)" "$au"
 echo "masked run: $blocks"

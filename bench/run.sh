@@ -91,3 +91,6 @@ echo "bench: spotheal --detect none --mask / ffmpeg: $(summary "$t_mask" "$t_ff"
 echo "bench: spotheal --detect none --mask / ffmpeg -fps_mode passthrough (the same $frames frames out): $(summary "$t_mask" "$t_pt")"
 echo "bench: (ffmpeg's default, a constant frame rate into mp4, duplicates frames of this variable"
 echo "bench: frame rate clip; spotheal keeps every pts: the passthrough row is the like-for-like one)"
+
+# the frame-dump path (JPEG, block-wise writing)
+O=$O SPOTHEAL=$SPOTHEAL RUNS=$RUNS sh bench/dump.sh
