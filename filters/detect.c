@@ -834,6 +834,22 @@ static float against_camera(const DetectContext *s, const Track *t, int64_t a, i
     return sqrtf(tx * tx + ty * ty);
 }
 
+/* Whether the track or the picture moved by 1.5 px or more from frame a
+ * to frame n. */
+static int moved_since(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
+    float dx = t->x - t->px[ka], dy = t->y - t->py[ka];
+
+    if (dx * dx + dy * dy >= 1.5f * 1.5f)
+        return 1;
+    if (s->camf[ka] != a || s->camf[kn] != n || s->camok[kn] < n - a)
+        return 0; /* the camera could not be followed: nothing seen to move */
+    dx = s->camx[kn] - s->camx[ka];
+    dy = s->camy[kn] - s->camy[ka];
+    return dx * dx + dy * dy >= 1.5f * 1.5f;
+}
+
 /*
  * Did the scene move under a track between frame a and frame b? The
  * annulus around the track in b is matched against the annulus around the
@@ -1186,6 +1202,11 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             int ka = (int)(a % POS_HIST), kf = (int)(a % (LAG + 1)), sm;
             if (a < 0 || t->pf[ka] != a || !t->pseen[ka] || s->recent_n[kf] != a)
                 break;
+            /* something must have moved: the thing itself (the drift) or
+             * the camera; a still thing in a still picture with a subject
+             * passing by proves nothing */
+            if (!moved_since(s, t, a, n))
+                continue;
             sm = scene_moved(s, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
                              is_pixel_kind(t->kind) ? 1.0f : t->radius);
             if (sm > 0) {
