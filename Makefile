@@ -86,6 +86,9 @@ $(PC): Makefile $(O)/pc-prefix
 
 FORCE:
 
+# keep intermediate objects (no "rm" lines after the test summary)
+.SECONDARY:
+
 $(CLI): $(CLI_OBJS) $(LIB_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $(CLI_OBJS) $(LIB_A) $(CLI_LIBS) -lm
 
