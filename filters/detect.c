@@ -92,6 +92,7 @@ typedef struct Track {
     int veto;                /* times the scene was seen moving along with it */
     int good_cam;            /* of good: from the camera's motion (flat surround) */
     int64_t last_hit;
+    int64_t placed;          /* the last frame its regions were put on */
     float ring[RING_LAG + 1][RING_N];
     int64_t ring_frame[RING_LAG + 1];
     /* recorded positions, by frame % POS_HIST */
@@ -1274,6 +1275,7 @@ judge:
         t->last_seen = n;
         t->last_hit = n;
         t->vframe = -1;
+        t->placed = -1;
         claim(s, is_pixel_kind(c->kind) ? 1 : 0, cx, cy, n);
         t->hits = 1;
         t->frames = 1;
@@ -1322,21 +1324,45 @@ static int add_disk(SpSlot *slot, int w, int h, float cx, float cy, float rad,
     return 0;
 }
 
+/*
+ * Regions go on the frame leaving the ring and on the frames still in it:
+ * the fill heals the current frame from its neighbours and must know where
+ * they are defective too. Each track places each frame once (placed: the
+ * last frame it did), so a track confirmed late still reaches the frames
+ * the ring holds.
+ */
+static int confirmed_id(const DetectContext *s, int id)
+{
+    int i;
+
+    for (i = 0; i < MAX_TRACKS; i++)
+        if (s->tracks[i].id == id && s->tracks[i].state == T_CONFIRMED)
+            return 1;
+    return 0;
+}
+
 static int detect_process(SpFilterContext *fc, SpWindow *w)
 {
     DetectContext *s = fc->priv;
-    int64_t n = w->cur->index;
-    int k = (int)(n % POS_HIST), i, ret;
+    SpSlot *cur = w->cur;
+    int i, j, ret;
+
+    /* a track put on this frame ahead of time and dropped since (it
+     * travelled: scene, not sensor) takes its region back */
+    for (i = j = 0; i < cur->nb_regions; i++) {
+        const SpRegion *r = &cur->regions[i];
+        if (r->track >= 0 && !(r->kind & (SP_KIND_USER | SP_KIND_MISSING)) &&
+            !confirmed_id(s, r->track))
+            continue;
+        cur->regions[j++] = *r;
+    }
+    cur->nb_regions = j;
 
     for (i = 0; i < MAX_TRACKS; i++) {
-        const Track *t = &s->tracks[i];
-        float x, y, rad;
-        /* a defect unseen for long may have left its prediction: no repair
-         * there on a guess */
-        if (t->state != T_CONFIRMED || t->pf[k] != n || t->pmiss[k] > 12)
+        Track *t = &s->tracks[i];
+        float rad;
+        if (t->state != T_CONFIRMED)
             continue;
-        x = t->px[k];
-        y = t->py[k];
         if (is_pixel_kind(t->kind)) {
             /* the dot, its compression smear and its chroma sample */
             rad = 1.9f;
@@ -1345,8 +1371,20 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
              * its depth; its soft edge reaches about 1.6 times further */
             rad = t->radius * 1.7f + 1.5f;
         }
-        if ((ret = add_disk(w->cur, s->w, s->h, x, y, rad, t->kind, t)) < 0)
-            return ret;
+        for (j = -1; j < w->nb_future; j++) {
+            SpSlot *sl = j < 0 ? w->cur : w->future[j];
+            int64_t m = sl->index;
+            int k = (int)(m % POS_HIST);
+            if (m <= t->placed)
+                continue;
+            t->placed = m;
+            /* a defect unseen for long may have left its prediction: no
+             * repair there on a guess */
+            if (t->pf[k] != m || t->pmiss[k] > 12)
+                continue;
+            if ((ret = add_disk(sl, s->w, s->h, t->px[k], t->py[k], rad, t->kind, t)) < 0)
+                return ret;
+        }
     }
     return 0;
 }
