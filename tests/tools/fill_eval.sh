@@ -3,18 +3,18 @@
 #
 #   tests/tools/fill_eval.sh CASE [filldrv options...]
 #
-# CASE is a folder made by the shared evaluation's degrade.py (degraded.mp4,
+# CASE is a folder made by a ground-truth painter (degraded.mp4,
 # clean.mkv, truth.json). The degraded clip is decoded to raw yuv420p, run
 # through build/tests/tools/filldrv with the truth's masks (discs of radius
 # 1.6 r + 1 around the blotches, 3x3 boxes around the pixel defects: the
 # masks the peers get), written lossless (FFV1) to CASE/fill.mkv and scored
-# with score.py (SCORE, default ../shared/eval/score.py). A measuring tool:
+# with score.py (SCORE: the scorer to use). A measuring tool:
 # make check does not run it.
 set -e
 case=$1
 shift
 O=${O:-build}
-SCORE=${SCORE:-../shared/eval/score.py}
+SCORE=${SCORE:?set SCORE to the scorer (score.py)}
 PY=${PY:-/usr/bin/python3}
 dir=$(dirname "$0")
 set -- $(
