@@ -118,6 +118,10 @@ typedef struct DetectContext {
     int64_t last_frame;
     int inner, outer;        /* box sizes (odd) of the blotch band-pass */
     float excursion;         /* how far a defect may drift from where it was first seen */
+    /* blob_shape's scratch: a disk of radius shape_r */
+    float *shape_d;
+    int *shape_x, *shape_y;
+    int shape_r;
     /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
      * two tracks never hold one blob */
     uint16_t *occ[2];
@@ -212,6 +216,12 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->outer = s->spot_max * 2 + 1;
     if (s->outer < s->inner + 8)
         s->outer = s->inner + 8;
+    s->shape_r = s->spot_max / 2 + 2;
+    s->shape_d = malloc(sizeof(float) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
+    s->shape_x = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
+    s->shape_y = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
+    if (!s->shape_d || !s->shape_x || !s->shape_y)
+        return -ENOMEM;
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
     fc->want_lookahead = 24;
@@ -326,34 +336,33 @@ static void add_cand(DetectContext *s, float x, float y, float resp,
 static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
                         int sign, int rmax, float *cx, float *cy, float *depth)
 {
-    float surround = box_mean(s, x, y, s->outer);
+    float surround = box_mean(s, x, y, s->outer), *d = s->shape_d;
     float peak = 0, sw = 0, sx = 0, sy = 0;
-    int area = 0, i, j;
+    int *px = s->shape_x, *py = s->shape_y, n = 0, area = 0, i, j;
 
+    if (rmax > s->shape_r)
+        rmax = s->shape_r;
+    /* the dimming of every pixel of the disk, once */
     for (j = -rmax; j <= rmax; j++)
         for (i = -rmax; i <= rmax; i++) {
-            int px = x + i, py = y + j;
-            float d;
-            if (px < 0 || py < 0 || px >= s->w || py >= s->h || i * i + j * j > rmax * rmax)
+            int qx = x + i, qy = y + j;
+            if (qx < 0 || qy < 0 || qx >= s->w || qy >= s->h || i * i + j * j > rmax * rmax)
                 continue;
-            d = sign * (luma(f, s->shift, px, py) - surround);
-            if (d > peak)
-                peak = d;
+            d[n] = sign * (luma(f, s->shift, qx, qy) - surround);
+            px[n] = qx;
+            py[n] = qy;
+            if (d[n] > peak)
+                peak = d[n];
+            n++;
         }
-    for (j = -rmax; j <= rmax; j++)
-        for (i = -rmax; i <= rmax; i++) {
-            int px = x + i, py = y + j;
-            float d;
-            if (px < 0 || py < 0 || px >= s->w || py >= s->h || i * i + j * j > rmax * rmax)
-                continue;
-            d = sign * (luma(f, s->shift, px, py) - surround);
-            if (d <= 0.5f * peak)
-                continue;
-            area++;
-            sw += d;
-            sx += d * px;
-            sy += d * py;
-        }
+    for (i = 0; i < n; i++) {
+        if (d[i] <= 0.5f * peak)
+            continue;
+        area++;
+        sw += d[i];
+        sx += d[i] * px[i];
+        sy += d[i] * py[i];
+    }
     *cx = sw > 0 ? sx / sw : (float)x;
     *cy = sw > 0 ? sy / sw : (float)y;
     *depth = peak;
@@ -1408,6 +1417,11 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->tracks);
     free(s->occ[0]);
     free(s->occ[1]);
+    free(s->shape_d);
+    free(s->shape_x);
+    free(s->shape_y);
+    s->shape_d = NULL;
+    s->shape_x = s->shape_y = NULL;
     free(s->quarter[0]);
     free(s->quarter[1]);
     s->quarter[0] = s->quarter[1] = NULL;
