@@ -125,8 +125,12 @@ bench:
 	@sh tools/deps.sh
 	@$(MAKE) --no-print-directory bench-run
 
-bench-run: all $(O)/spscore
+bench-run: all $(O)/spscore $(O)/sppaint
 	@O=$(O) sh bench/run.sh
+
+$(O)/sppaint: bench/sppaint.c tests/support/paint.c tests/support/paint.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ bench/sppaint.c tests/support/paint.c -lm
 
 $(O)/spscore: bench/spscore.c
 	@mkdir -p $(dir $@)

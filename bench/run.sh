@@ -94,3 +94,6 @@ echo "bench: frame rate clip; spotheal keeps every pts: the passthrough row is t
 
 # the frame-dump path (JPEG, block-wise writing)
 O=$O SPOTHEAL=$SPOTHEAL RUNS=$RUNS sh bench/dump.sh
+
+# healing quality against removelogo with the perfect mask
+O=$O SPOTHEAL=$SPOTHEAL sh bench/quality.sh

@@ -844,14 +844,39 @@ static float against_camera(const DetectContext *s, const Track *t, int64_t a, i
     return sqrtf(tx * tx + ty * ty);
 }
 
-/* Whether the track or the picture moved by 1.5 px or more from frame a
- * to frame n. */
+/* Whether, in frame f, a blob like the track's still stands at (x, y), a
+ * place the track has left. */
+static int left_behind(const DetectContext *s, const SpFrame *f, const Track *t,
+                       float x, float y)
+{
+    int ix = (int)lrintf(x), iy = (int)lrintf(y), m = s->outer / 2;
+    int sign = (t->kind & (SP_KIND_DARK | SP_KIND_DEAD)) ? -1 : 1;
+    float here;
+
+    if ((t->x - x) * (t->x - x) + (t->y - y) * (t->y - y) < 2.5f * 2.5f)
+        return 0;
+    if (is_pixel_kind(t->kind)) {
+        if (ix < 3 || iy < 3 || ix >= s->w - 3 || iy >= s->h - 3)
+            return 0;
+        here = sign * (luma(f, s->shift, ix, iy) - ring5(f, s->shift, ix, iy));
+    } else {
+        if (ix < m || iy < m || ix >= s->w - m || iy >= s->h - m)
+            return 0;
+        here = sign * band(s, ix, iy, s->inner);
+    }
+    /* a defect that drifted off leaves at most part of its dimming */
+    return here >= 0.85f * fabsf(t->contrast);
+}
+
+/* Whether the track moved by 2.5 px or more from frame a to frame n, or
+ * the picture by 1.5 px. */
 static int moved_since(const DetectContext *s, const Track *t, int64_t a, int64_t n)
 {
     int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
     float dx = t->x - t->px[ka], dy = t->y - t->py[ka];
 
-    if (dx * dx + dy * dy >= 1.5f * 1.5f)
+    /* past the jitter of a blob's centre from frame to frame */
+    if (dx * dx + dy * dy >= 2.5f * 2.5f)
         return 1;
     if (s->camf[ka] != a || s->camf[kn] != n || s->camok[kn] < n - a)
         return 0; /* the camera could not be followed: nothing seen to move */
@@ -1217,6 +1242,12 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
              * passing by proves nothing */
             if (!moved_since(s, t, a, n))
                 continue;
+            /* moved, but what it was still stands where it was: it hopped
+             * from one still blob to the next, nothing slid */
+            if (left_behind(s, f, t, t->px[ka], t->py[ka])) {
+                t->bad++;
+                break;
+            }
             sm = scene_moved(s, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
                              is_pixel_kind(t->kind) ? 1.0f : t->radius);
             if (sm > 0) {
