@@ -30,6 +30,7 @@ enum SpOptionType {
     SP_OPT_FLAGS, /* int bit mask, "a,b,c" of named constants */
     SP_OPT_ENUM,  /* int, one named constant */
     SP_OPT_RANGE, /* two ints "MIN:MAX" at offset and offset + sizeof(int) */
+    SP_OPT_COLOR, /* int 0xRRGGBB from "rrggbb", "#rrggbb" or "0xrrggbb"; -1 none */
 };
 
 typedef struct SpOptionConst {

@@ -88,6 +88,17 @@ int sp_option_set(void *priv, const SpOption *o, const char *val,
         *(int *)p = acc;
         return 0;
     }
+    case SP_OPT_COLOR: {
+        const char *h = val;
+        if (*h == '#')
+            h++;
+        else if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
+            h += 2;
+        if (strlen(h) != 6 || strspn(h, "0123456789abcdefABCDEF") != 6)
+            goto bad;
+        *(int *)p = (int)strtol(h, NULL, 16);
+        return 0;
+    }
     case SP_OPT_RANGE: {
         char buf[64];
         char *colon;
@@ -132,6 +143,9 @@ void sp_option_range(const SpOption *o, char *buf, size_t size)
     case SP_OPT_RANGE:
         snprintf(buf, size, "MIN:MAX, %g <= MIN <= MAX <= %g", o->min, o->max);
         break;
+    case SP_OPT_COLOR:
+        snprintf(buf, size, "a colour as rrggbb, #rrggbb or 0xrrggbb");
+        break;
     case SP_OPT_FLAGS:
     case SP_OPT_ENUM:
         n = (size_t)snprintf(buf, size, o->type == SP_OPT_FLAGS
@@ -156,6 +170,12 @@ void sp_option_default(const SpOption *o, char *buf, size_t size)
         break;
     case SP_OPT_RANGE:
         snprintf(buf, size, "%g:%g", o->def, o->def2);
+        break;
+    case SP_OPT_COLOR:
+        if (o->def >= 0)
+            snprintf(buf, size, "%06x", (unsigned)o->def);
+        else
+            snprintf(buf, size, "none");
         break;
     case SP_OPT_ENUM:
         for (c = o->consts; c && c->name; c++)

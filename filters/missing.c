@@ -1,0 +1,219 @@
+/*
+ * missing: marks pixels that never arrived (seed 003) as SP_KIND_MISSING
+ * regions for the fill to heal:
+ *   - fully transparent pixels when the frame has alpha; their alpha is
+ *     made opaque (the fill never touches alpha) unless keep-alpha is set;
+ *   - pixels of a marker colour (missing-color): exact for RGB and gray,
+ *     within a tolerance of its BT.601 limited-range value for YUV;
+ *   - whole lost rows or columns: a line entirely black whose neighbours
+ *     are not (lines entirely transparent or of the marker colour are
+ *     already caught pixel by pixel).
+ * The marked pixels are grouped by 64x64 tiles: each tile holding any
+ * becomes one region with the bounding box of its marked pixels, so the
+ * work follows the loss and a region never covers the whole frame.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters/filter.h"
+
+#define TILE 64
+
+typedef struct MissingContext {
+    int color;       /* 0xRRGGBB or -1 */
+    int keep_alpha;
+    int lines;       /* look for whole black rows / columns */
+    int tolerance;   /* YUV match, in 8-bit levels */
+    uint8_t *mask;   /* width * height, 255 missing */
+    int w, h;
+    int target[3];   /* marker in the frame's planes, at its depth */
+} MissingContext;
+
+#define OFF(x) offsetof(MissingContext, x)
+static const SpOption missing_options[] = {
+    { "missing-color", "pixels of this colour are missing (rrggbb)",
+      SP_OPT_COLOR, OFF(color), -1, 0, -1, 0xffffff, NULL },
+    { "keep-alpha", "keep the alpha of healed transparent pixels (0/1)",
+      SP_OPT_INT, OFF(keep_alpha), 0, 0, 0, 1, NULL },
+    { "missing-lines", "recognise whole black rows and columns (0/1)",
+      SP_OPT_INT, OFF(lines), 1, 0, 0, 1, NULL },
+    { "missing-tolerance", "marker colour tolerance for YUV, 8-bit levels",
+      SP_OPT_INT, OFF(tolerance), 6, 0, 0, 64, NULL },
+    { NULL },
+};
+
+static int missing_config(SpFilterContext *fc, const SpFrame *f)
+{
+    MissingContext *s = fc->priv;
+    int r = (s->color >> 16) & 255, g = (s->color >> 8) & 255, b = s->color & 255;
+    int sh = f->depth - 8;
+
+    s->w = f->width;
+    s->h = f->height;
+    s->mask = malloc((size_t)s->w * s->h);
+    if (!s->mask)
+        return -ENOMEM;
+    if (f->color == SP_COLOR_RGB) {
+        s->target[0] = g << sh;
+        s->target[1] = b << sh;
+        s->target[2] = r << sh;
+    } else {
+        /* BT.601, limited range */
+        double y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255;
+        double u = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255;
+        double v = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255;
+        s->target[0] = (int)(y * (1 << sh) + 0.5);
+        s->target[1] = (int)(u * (1 << sh) + 0.5);
+        s->target[2] = (int)(v * (1 << sh) + 0.5);
+    }
+    return 0;
+}
+
+static int is_marker(const MissingContext *s, const SpFrame *f, int x, int y)
+{
+    int tol = s->tolerance << (f->depth - 8), p;
+    int nc = f->nb_planes - f->has_alpha;
+
+    if (f->color == SP_COLOR_RGB) {
+        for (p = 0; p < 3 && p < nc; p++)
+            if (sp_get(f, p, x, y) != s->target[p])
+                return 0;
+        return 1;
+    }
+    if (abs(sp_get(f, 0, x, y) - s->target[0]) > tol)
+        return 0;
+    for (p = 1; p < 3 && p < nc; p++)
+        if (abs(sp_get(f, p, x >> sp_plane_ss_x(f, p), y >> sp_plane_ss_y(f, p)) -
+                s->target[p]) > 2 * tol)
+            return 0;
+    return 1;
+}
+
+/* Black: every colour sample at its format's black (RGB 0, YUV luma <= 16 + 2). */
+static int is_black(const SpFrame *f, int x, int y)
+{
+    int sh = f->depth - 8;
+    int nc = f->nb_planes - f->has_alpha, p;
+
+    if (f->color == SP_COLOR_RGB) {
+        for (p = 0; p < nc; p++)
+            if (sp_get(f, p, x, y) > (2 << sh))
+                return 0;
+        return 1;
+    }
+    return sp_get(f, 0, x, y) <= (18 << sh);
+}
+
+static int row_black(const SpFrame *f, int y)
+{
+    int x;
+    for (x = 0; x < f->width; x++)
+        if (!is_black(f, x, y))
+            return 0;
+    return 1;
+}
+
+static int col_black(const SpFrame *f, int x)
+{
+    int y;
+    for (y = 0; y < f->height; y++)
+        if (!is_black(f, x, y))
+            return 0;
+    return 1;
+}
+
+static int missing_process(SpFilterContext *fc, SpWindow *w)
+{
+    MissingContext *s = fc->priv;
+    SpFrame *f = w->cur->frame;
+    int W = s->w, H = s->h, x, y, tx, ty, any = 0, total = 0;
+    int ap = f->has_alpha ? f->nb_planes - 1 : -1;
+    int amax = (1 << f->depth) - 1;
+
+    if (f->width != W || f->height != H)
+        return -EINVAL;
+    memset(s->mask, 0, (size_t)W * H);
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+            if ((ap >= 0 && sp_get(f, ap, x, y) == 0) ||
+                (s->color >= 0 && is_marker(s, f, x, y))) {
+                s->mask[(size_t)y * W + x] = 255;
+                any = 1;
+            }
+    if (s->lines && H > 2 && W > 2) {
+        /* a black line between lines that are not black: lost */
+        for (y = 0; y < H; y++) {
+            int up = y > 0 ? !row_black(f, y - 1) : 0;
+            int dn = y < H - 1 ? !row_black(f, y + 1) : 0;
+            if ((up || dn) && row_black(f, y)) {
+                memset(s->mask + (size_t)y * W, 255, W);
+                any = 1;
+            }
+        }
+        for (x = 0; x < W; x++) {
+            int lf = x > 0 ? !col_black(f, x - 1) : 0;
+            int rt = x < W - 1 ? !col_black(f, x + 1) : 0;
+            if ((lf || rt) && col_black(f, x)) {
+                for (y = 0; y < H; y++)
+                    s->mask[(size_t)y * W + x] = 255;
+                any = 1;
+            }
+        }
+    }
+    if (!any)
+        return 0;
+    for (ty = 0; ty < H; ty += TILE)
+        for (tx = 0; tx < W; tx += TILE) {
+            int x0 = W, y0 = H, x1 = -1, y1 = -1, ret;
+            int ex = tx + TILE < W ? tx + TILE : W, ey = ty + TILE < H ? ty + TILE : H;
+            uint8_t *m;
+            for (y = ty; y < ey; y++)
+                for (x = tx; x < ex; x++)
+                    if (s->mask[(size_t)y * W + x]) {
+                        if (x < x0) x0 = x;
+                        if (x > x1) x1 = x;
+                        if (y < y0) y0 = y;
+                        if (y > y1) y1 = y;
+                    }
+            if (x1 < 0)
+                continue;
+            ret = sp_slot_add_region(w->cur, x0, y0, x1 - x0 + 1, y1 - y0 + 1,
+                                     SP_KIND_MISSING, &m);
+            if (ret < 0)
+                return ret;
+            w->cur->regions[ret].confidence = 1.0f;
+            for (y = y0; y <= y1; y++)
+                for (x = x0; x <= x1; x++)
+                    if (s->mask[(size_t)y * W + x]) {
+                        m[(size_t)(y - y0) * (x1 - x0 + 1) + x - x0] = 255;
+                        total++;
+                        if (ap >= 0 && !s->keep_alpha)
+                            sp_put(f, ap, x, y, amax);
+                    }
+            if (ap >= 0 && !s->keep_alpha)
+                sp_frame_touch(f, x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+        }
+    sp_log(fc->log, SP_LOG_DEBUG, "frame %lld: %d missing pixels\n",
+           (long long)f->index, total);
+    return 0;
+}
+
+static void missing_uninit(SpFilterContext *fc)
+{
+    MissingContext *s = fc->priv;
+
+    if (s) {
+        free(s->mask);
+        s->mask = NULL;
+    }
+}
+
+const SpFilter sp_filter_missing = {
+    .name      = "missing",
+    .priv_size = sizeof(MissingContext),
+    .options   = missing_options,
+    .config    = missing_config,
+    .process   = missing_process,
+    .uninit    = missing_uninit,
+};
