@@ -309,7 +309,7 @@ static void make_png(const char *path, int w, int h, int type, int depth,
             pal[k].red = (png_byte)(k * 16);
             pal[k].green = (png_byte)(255 - k * 16);
             pal[k].blue = (png_byte)(k * 7);
-            trns[k] = (png_byte)(k == 3 ? 0 : 255);
+            trns[k] = (png_byte)(k == 3 ? 1 : 255); /* 0 would be missing */
         }
         png_set_PLTE(png, info, pal, 16);
         png_set_tRNS(png, info, trns, 16, NULL);
@@ -330,6 +330,8 @@ static void make_png(const char *path, int w, int h, int type, int depth,
                 }
                 if (type == PNG_COLOR_TYPE_PALETTE)
                     v &= 15;
+                else if ((type & PNG_COLOR_MASK_ALPHA) && k == ch - 1 && !(v & 255))
+                    v |= 1; /* fully transparent pixels are healed as missing */
                 if (depth == 16) {
                     uint8_t *p = buf + y * rowbytes + ((size_t)x * ch + k) * 2;
                     v = v * 257 + (unsigned)x; /* low byte matters */
