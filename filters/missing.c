@@ -5,9 +5,9 @@
  *     made opaque (the fill never touches alpha) unless keep-alpha is set;
  *   - pixels of a marker colour (missing-color): exact for RGB and gray,
  *     within a tolerance of its BT.601 limited-range value for YUV;
- *   - whole lost rows or columns: a line entirely black whose neighbours
- *     are not (lines entirely transparent or of the marker colour are
- *     already caught pixel by pixel).
+ *   - whole lost rows or columns: a line entirely black between two
+ *     mostly lit lines (lines entirely transparent or of the marker colour
+ *     are already caught pixel by pixel).
  * The marked pixels are grouped by 64x64 tiles: each tile holding any
  * becomes one region with the bounding box of its marked pixels, so the
  * work follows the loss and a region never covers the whole frame.
@@ -105,22 +105,56 @@ static int is_black(const SpFrame *f, int x, int y)
     return sp_get(f, 0, x, y) <= (18 << sh);
 }
 
-static int row_black(const SpFrame *f, int y)
+/*
+ * Lines are judged by how many of their samples are clearly lit (above
+ * black by 16 levels at 8 bits): a lost line has none, and it counts as
+ * lost only between two lines that are mostly lit, so the dark rows of a
+ * night scene, letterbox bars and their edges are never taken for losses.
+ */
+static int lit(const SpFrame *f, int x, int y)
 {
-    int x;
-    for (x = 0; x < f->width; x++)
-        if (!is_black(f, x, y))
+    int sh = f->depth - 8;
+    int nc = f->nb_planes - f->has_alpha, p;
+
+    if (f->color == SP_COLOR_RGB) {
+        for (p = 0; p < nc; p++)
+            if (sp_get(f, p, x, y) > (16 << sh))
+                return 1;
+        return 0;
+    }
+    return sp_get(f, 0, x, y) > (32 << sh);
+}
+
+/* lit samples of row y (or column x when col), stopping after max */
+static int line_lit(const SpFrame *f, int col, int i, int max)
+{
+    int n = col ? f->height : f->width, k, c = 0;
+
+    for (k = 0; k < n && c < max; k++)
+        c += col ? lit(f, i, k) : lit(f, k, i);
+    return c;
+}
+
+static int line_black(const SpFrame *f, int col, int i)
+{
+    int n = col ? f->height : f->width, k;
+
+    for (k = 0; k < n; k++)
+        if (col ? !is_black(f, i, k) : !is_black(f, k, i))
             return 0;
     return 1;
 }
 
-static int col_black(const SpFrame *f, int x)
+/* a black line between two mostly lit lines */
+static int line_lost(const SpFrame *f, int col, int i)
 {
-    int y;
-    for (y = 0; y < f->height; y++)
-        if (!is_black(f, x, y))
-            return 0;
-    return 1;
+    int n = col ? f->width : f->height;
+    int len = col ? f->height : f->width;
+
+    if (i <= 0 || i >= n - 1 || !line_black(f, col, i))
+        return 0;
+    return line_lit(f, col, i - 1, len / 2) >= len / 2 &&
+           line_lit(f, col, i + 1, len / 2) >= len / 2;
 }
 
 static int missing_process(SpFilterContext *fc, SpWindow *w)
@@ -142,24 +176,17 @@ static int missing_process(SpFilterContext *fc, SpWindow *w)
                 any = 1;
             }
     if (s->lines && H > 2 && W > 2) {
-        /* a black line between lines that are not black: lost */
-        for (y = 0; y < H; y++) {
-            int up = y > 0 ? !row_black(f, y - 1) : 0;
-            int dn = y < H - 1 ? !row_black(f, y + 1) : 0;
-            if ((up || dn) && row_black(f, y)) {
+        for (y = 1; y < H - 1; y++)
+            if (line_lost(f, 0, y)) {
                 memset(s->mask + (size_t)y * W, 255, W);
                 any = 1;
             }
-        }
-        for (x = 0; x < W; x++) {
-            int lf = x > 0 ? !col_black(f, x - 1) : 0;
-            int rt = x < W - 1 ? !col_black(f, x + 1) : 0;
-            if ((lf || rt) && col_black(f, x)) {
+        for (x = 1; x < W - 1; x++)
+            if (line_lost(f, 1, x)) {
                 for (y = 0; y < H; y++)
                     s->mask[(size_t)y * W + x] = 255;
                 any = 1;
             }
-        }
     }
     if (!any)
         return 0;

@@ -224,6 +224,35 @@ static void test_nothing(void **state)
     tframe_free(f);
 }
 
+/* Dark rows of a night scene, letterbox bars and a black row between a
+ * bar and the picture are not lost lines; a lost line inside the
+ * picture still is. */
+static void test_dark_rows(void **state)
+{
+    SpFrame *f = textured(SP_COLOR_YUV, 3);
+    Rig g;
+    int x, y;
+
+    (void)state;
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++) {
+            int v = 60 + (x * 7 + y * 3) % 90;
+            if (y < 10 || y >= H - 10)
+                v = 16;                          /* bars */
+            else if (y >= 40 && y < 70)
+                v = 16 + ((x * 5 + y) % 23 == 0) * 40; /* night: a few lights */
+            sp_put(f, 0, x, y, v);
+        }
+    for (x = 0; x < W; x++)
+        sp_put(f, 0, x, 25, 16);                 /* lost */
+    rig_run(&g, f, NULL);
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+            assert_int_equal(g.got[y * W + x], y == 25);
+    rig_close(&g);
+    tframe_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_color_yuv),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_nothing),
+        cmocka_unit_test(test_dark_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
