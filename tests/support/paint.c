@@ -141,3 +141,59 @@ void paint_defects(SpFrame *f, int n, const PaintDrift *d,
         }
     }
 }
+
+/* one lost pixel: transparent, black, or of the marker colour */
+static void lose(SpFrame *f, int x, int y, int rgb, int black)
+{
+    int sh = f->depth - 8, nc = f->nb_planes - f->has_alpha, p;
+    int r = (rgb >> 16) & 255, g = (rgb >> 8) & 255, b = rgb & 255;
+
+    if (f->has_alpha) {
+        for (p = 0; p < nc; p++)
+            sp_put(f, p, x >> sp_plane_ss_x(f, p), y >> sp_plane_ss_y(f, p),
+                   f->color == SP_COLOR_YUV && p ? 128 << sh : f->color == SP_COLOR_YUV ? 16 << sh : 0);
+        sp_put(f, f->nb_planes - 1, x, y, 0);
+        return;
+    }
+    if (black)
+        r = g = b = 0;
+    if (f->color == SP_COLOR_RGB) {
+        int v[3] = { g, b, r };
+        for (p = 0; p < nc && p < 3; p++)
+            sp_put(f, p, x, y, v[p] << sh);
+        return;
+    }
+    sp_put(f, 0, x, y, (int)lrint((16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255) * (1 << sh)));
+    if (nc >= 3) {
+        sp_put(f, 1, x >> f->ss_x, y >> f->ss_y,
+               (int)lrint((128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255) * (1 << sh)));
+        sp_put(f, 2, x >> f->ss_x, y >> f->ss_y,
+               (int)lrint((128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255) * (1 << sh)));
+    }
+}
+
+int paint_missing(SpFrame *f, const PaintMissing *m, uint8_t *lost)
+{
+    unsigned st = m->seed * 2654435761u + 12345u;
+    int x, y, i, total = 0;
+
+    if (m->row_period > 0)
+        for (y = m->row_phase; y < f->height; y += m->row_period)
+            for (x = 0; x < f->width; x++) {
+                lose(f, x, y, m->marker, 1);
+                lost[(size_t)y * f->width + x] = 255;
+                total++;
+            }
+    for (i = 0; i < m->nb_scattered; i++) {
+        st = st * 1664525u + 1013904223u;
+        x = (int)((st >> 8) % (unsigned)f->width);
+        st = st * 1664525u + 1013904223u;
+        y = (int)((st >> 8) % (unsigned)f->height);
+        if (lost[(size_t)y * f->width + x])
+            continue;
+        lose(f, x, y, m->marker, 0);
+        lost[(size_t)y * f->width + x] = 255;
+        total++;
+    }
+    return total;
+}

@@ -3,7 +3,8 @@
  * (a textured picture that pans, stands still or cuts) and sensor defects
  * painted on them with known ground truth: soft dark and bright blotches
  * that drift together (a stabiliser's shift plus a slow zoom), hot, stuck
- * and dead pixels smeared into their chroma sample as 4:2:0 would.
+ * and dead pixels smeared into their chroma sample as 4:2:0 would, and
+ * pixels that never arrived (lost rows, scattered losses).
  */
 #ifndef SPOTHEAL_TESTS_SUPPORT_PAINT_H
 #define SPOTHEAL_TESTS_SUPPORT_PAINT_H
@@ -49,5 +50,21 @@ void paint_drift_at(const PaintDrift *d, int w, int h, int n, float x, float y,
 void paint_defects(SpFrame *f, int n, const PaintDrift *d,
                    const PaintSpot *spots, int nb_spots,
                    const PaintPixel *pixels, int nb_pixels);
+
+typedef struct PaintMissing {
+    int row_period;   /* every row_period-th row lost (0: none) */
+    int row_phase;    /* the first lost row */
+    int nb_scattered; /* scattered lost pixels */
+    unsigned seed;    /* their positions */
+    int marker;       /* 0xRRGGBB painted where there is no alpha */
+} PaintMissing;
+
+/* Lose pixels of f as a transfer would: transparent (alpha 0, colour
+ * black underneath) when f has alpha, else lost rows black and scattered
+ * pixels of the marker colour (RGB exact; YUV its BT.601 limited-range
+ * value, chroma sample included). Positions are the same on every frame.
+ * lost (width * height, zeroed by the caller) gets 255 where a pixel was
+ * lost. Returns the number of lost pixels. */
+int paint_missing(SpFrame *f, const PaintMissing *m, uint8_t *lost);
 
 #endif /* SPOTHEAL_TESTS_SUPPORT_PAINT_H */

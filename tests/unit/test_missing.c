@@ -16,6 +16,7 @@
 
 #include "src/internal.h"
 #include "tests/support/frames.h"
+#include "tests/support/paint.h"
 
 extern const SpFilter sp_filter_missing;
 
@@ -253,6 +254,33 @@ static void test_dark_rows(void **state)
     tframe_free(f);
 }
 
+/* The project's painter loses every 7th row and scattered pixels of a
+ * painted scene (YUV 4:2:0 with alpha): exactly those are marked. */
+static void test_painted(void **state)
+{
+    static const PaintMissing pm = { 7, 3, 400, 9, 0xff00ff };
+    SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 4, 0, NULL);
+    uint8_t lost[W * H] = { 0 };
+    Rig g;
+    int x, y, n;
+
+    (void)state;
+    assert_non_null(f);
+    f->has_alpha = 1;
+    paint_scene(f, PAINT_SCENE_PAN, 0, 5);
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+            sp_put(f, 3, x, y, 255);
+    n = paint_missing(f, &pm, lost);
+    assert_true(n > (H / 7) * W + 300);
+    rig_run(&g, f, NULL);
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+            assert_int_equal(g.got[y * W + x], lost[y * W + x] ? 1 : 0);
+    rig_close(&g);
+    tframe_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_nothing),
         cmocka_unit_test(test_dark_rows),
+        cmocka_unit_test(test_painted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
