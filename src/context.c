@@ -291,6 +291,7 @@ static int make_defects(SpSlot *s)
                 sw += v;
             }
         d->kind = r->kind;
+        d->mask = m;
         d->track = r->track;
         d->x = r->x;
         d->y = r->y;

@@ -121,6 +121,10 @@ typedef struct SpDefect {
     float contrast;    /* against its surround, in 8-bit levels, signed */
     float confidence;  /* 0 to 1 */
     int fill;          /* enum SpFillMethod used, SP_FILL_NONE if not healed */
+    /* The defect's exact pixels: w x h values, row after row, 0 (healthy)
+     * to 255 (wholly defective; soft edges between), at full resolution.
+     * Valid until the frame is released. */
+    const uint8_t *mask;
 } SpDefect;
 
 typedef struct SpSettings {

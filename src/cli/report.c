@@ -120,6 +120,25 @@ static TrackSum *track_sum(CliReport *r, int id)
     return &r->tracks[r->nb_tracks++];
 }
 
+/* The exact pixels of a defect as runs along rows: [y, x, length] with
+ * the mask at least one half, in full-resolution frame coordinates. */
+static void put_runs(FILE *f, const SpDefect *e)
+{
+    int x, y, n = 0;
+
+    fputs(", \"runs\": [", f);
+    for (y = 0; y < e->h; y++)
+        for (x = 0; x < e->w; x++) {
+            int x0 = x;
+            if (e->mask[(size_t)y * e->w + x] < 128)
+                continue;
+            while (x + 1 < e->w && e->mask[(size_t)y * e->w + x + 1] >= 128)
+                x++;
+            fprintf(f, "%s[%d, %d, %d]", n++ ? ", " : "", e->y + y, e->x + x0, x - x0 + 1);
+        }
+    fputc(']', f);
+}
+
 int cli_report_frame(CliReport *r, SpContext *ctx, const SpFrame *f,
                      double time, const char *name)
 {
@@ -144,9 +163,12 @@ int cli_report_frame(CliReport *r, SpContext *ctx, const SpFrame *f,
         fprintf(r->f, "%s\n      {\"kind\": \"%s\", \"track\": %d, \"x\": %d, "
                 "\"y\": %d, \"w\": %d, \"h\": %d, \"cx\": %.2f, \"cy\": %.2f, "
                 "\"area\": %d, \"contrast\": %.1f, \"confidence\": %.3f, "
-                "\"fill\": \"%s\"}", i ? "," : "", kind_name(e->kind),
+                "\"fill\": \"%s\"", i ? "," : "", kind_name(e->kind),
                 e->track, e->x, e->y, e->w, e->h, e->cx, e->cy, e->area,
                 e->contrast, e->confidence, fill_name(e->fill));
+        if (e->kind == SP_KIND_MISSING && e->mask)
+            put_runs(r->f, e);
+        fputc('}', r->f);
         if (e->track >= 0) {
             TrackSum *t = track_sum(r, e->track);
             if (!t)

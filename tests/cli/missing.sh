@@ -33,6 +33,13 @@ after=$(psnr "$T/healed.png")
 check "transparent holes healed (PSNR $before -> $after dB)" above "$after" 36
 check "output opaque" [ "$(alpha_range "$T/healed.png")" = "255 255 " ]
 
+run "$SPOTHEAL" analyze -i "$T/holes.png" --report "$T/holes.json"
+expect_rc 0 "analyze --report of the transparent holes"
+want=$(awk 'BEGIN { for (y = 0; y < 120; y++) for (x = 0; x < 160; x++)
+    n += (y % 7 == 3) || ((x * 13 + y * 7) % 61 == 0); print n }')
+got=$(grep -o '\[[0-9]*, [0-9]*, [0-9]*\]' "$T/holes.json" | tr -d '[],' | awk '{ n += $3 } END { print n + 0 }')
+check "the report's runs list every lost pixel ($got of $want)" [ "$got" = "$want" ]
+
 run "$SPOTHEAL" --keep-alpha 1 -i "$T/holes.png" "$T/kept.png"
 expect_rc 0 "--keep-alpha 1"
 check "--keep-alpha 1: alpha kept" [ "$(alpha_range "$T/kept.png")" = "0 255 " ]
