@@ -122,7 +122,7 @@ asan:
 ubsan: asan
 
 bench:
-	@sh tools/deps.sh
+	@sh tools/deps.sh bench
 	@$(MAKE) --no-print-directory bench-run
 
 bench-run: all $(O)/spscore $(O)/sppaint

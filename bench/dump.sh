@@ -18,6 +18,8 @@ TRUTH=samples/spotty-phone-720p.truth.json
 T=$(mktemp -d "${TMPDIR:-/tmp}/spotheal-bench-dump.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 FF="ffmpeg -nostdin -hide_banner -v error -y"
+# one row of the summary table that bench/run.sh prints last
+summ() { [ -z "${SUMMARY:-}" ] || echo "| $1 | $2 | $3 |" >>"$SUMMARY"; }
 
 mkdir -p "$T/in" "$T/ff" "$T/id" "$T/mask" "$T/auto"
 $FF -stream_loop $((LOOPS - 1)) -i "$CLIP" -q:v 2 "$T/in/%05d.jpg"
@@ -78,3 +80,6 @@ show "spotheal --detect none (identity)" "$id"
 show "spotheal --mask (truth)" "$mk"
 show "spotheal (defaults: detection)" "$au"
 echo "masked run: $blocks"
+wall_ratio() { echo "$1 $ff" | awk '{ printf "%.2f", $1 / $4 }'; }
+summ "JPEG dump ($n frames 720p) repaired with defaults / ffmpeg -q:v 2 re-encode, wall" "$(wall_ratio "$au")" "< 1"
+summ "JPEG dump identity (--detect none) / ffmpeg -q:v 2, wall" "$(wall_ratio "$id")" "< 1"

@@ -17,6 +17,12 @@ RUNS=${RUNS:-3}
 LOOPS=${LOOPS:-6}
 B=$O/bench
 mkdir -p "$B"
+# each part adds its headline figures to one summary table, printed last
+SUMMARY=$B/summary.md
+export SUMMARY
+: >"$SUMMARY"
+# one row of the summary table that bench/run.sh prints last
+summ() { [ -z "${SUMMARY:-}" ] || echo "| $1 | $2 | $3 |" >>"$SUMMARY"; }
 FF="ffmpeg -nostdin -hide_banner -v error -y"
 
 src=$B/phone-1080p-loop$LOOPS.mp4
@@ -89,6 +95,9 @@ echo "bench: target ratio <= 1.05; on a machine shared with other work the wall 
 echo "bench: varies from run to run, the CPU time (all threads) much less"
 echo "bench: spotheal --detect none --mask / ffmpeg: $(summary "$t_mask" "$t_ff")"
 echo "bench: spotheal --detect none --mask / ffmpeg -fps_mode passthrough (the same $frames frames out): $(summary "$t_mask" "$t_pt")"
+ratio() { echo "$1 $2" | awk '{ printf "%.2f wall, %.2f CPU", $1 / $3, $2 / $4 }'; }
+summ "1080p repair + x264 veryfast, defaults (detection on) / ffmpeg transcode" "$(ratio "$t_det" "$t_pt")" "<= 1.10"
+summ "1080p --detect none --mask (10 spots) / ffmpeg transcode" "$(ratio "$t_mask" "$t_pt")" "<= 1.05"
 echo "bench: (ffmpeg's default, a constant frame rate into mp4, duplicates frames of this variable"
 echo "bench: frame rate clip; spotheal keeps every pts: the passthrough row is the like-for-like one)"
 
@@ -97,3 +106,16 @@ O=$O SPOTHEAL=$SPOTHEAL RUNS=$RUNS sh bench/dump.sh
 
 # healing quality against removelogo with the perfect mask
 O=$O SPOTHEAL=$SPOTHEAL sh bench/quality.sh
+
+# resolution and defect-count scaling, peak memory
+O=$O SPOTHEAL=$SPOTHEAL sh bench/scale.sh
+
+# missing pixels against OpenCV's inpainting
+O=$O SPOTHEAL=$SPOTHEAL sh bench/missing.sh
+
+echo
+echo "Summary (every figure above, from this run; ratios against ffmpeg on the same input):"
+echo
+echo "| figure | measured | target |"
+echo "| --- | ---: | ---: |"
+cat "$SUMMARY"

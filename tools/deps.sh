@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages spotheal needs to build, test and
 # benchmark, when any is missing. Run as root (or with sudo available).
+# With the argument "bench", also what the benchmarks' peers need
+# (OpenCV's inpainting, from python3).
 set -eu
 need=""
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
@@ -18,6 +20,9 @@ have_pc libcjson || need="$need libcjson-dev"
 command -v ffmpeg >/dev/null 2>&1 || need="$need ffmpeg"
 command -v ffprobe >/dev/null 2>&1 || need="$need ffmpeg"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+if [ "${1:-}" = bench ]; then
+    /usr/bin/python3 -c 'import cv2, numpy' 2>/dev/null || need="$need python3-opencv python3-numpy"
+fi
 if [ -z "$need" ]; then
     echo "deps: everything is installed"
     exit 0
