@@ -72,6 +72,12 @@ typedef struct Cand {
     int used;
 } Cand;
 
+/* Responses kept per track to judge how steady its contrast is. */
+#define RESP_HIST 9
+/* the largest median relative change of a defect's response per frame */
+#define STEADY 0.06f
+#define STEADY_BLOTCH 0.15f
+
 typedef struct Track {
     int state;
     int id;
@@ -100,6 +106,9 @@ typedef struct Track {
     int64_t pf[POS_HIST];
     uint8_t pseen[POS_HIST];
     uint8_t pmiss[POS_HIST];
+    float resp[RESP_HIST];   /* the last responses when localised, */
+    float level[RESP_HIST];  /* the surround's level then, */
+    int nresp;               /* how many, by nresp % RESP_HIST */
 } Track;
 
 typedef struct DetectContext {
@@ -609,7 +618,7 @@ static int is_pixel_kind(int kind)
  * the refined position if found. */
 static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
                     float px, float py, float *ox, float *oy, float *resp,
-                    float *radius)
+                    float *radius, float *level)
 {
     int gate = is_pixel_kind(t->kind) ? 2 : 4;
     int x0 = (int)lrintf(px), y0 = (int)lrintf(py), i, j, bx = x0, by = y0;
@@ -641,6 +650,7 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
         *oy = (float)by;
         *resp = sign * best;
         *radius = 0.5f;
+        *level = ring5(f, s->shift, bx, by);
         return 1;
     }
     for (j = -gate; j <= gate; j++)
@@ -667,6 +677,7 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
         *oy = cy;
         *resp = sign * best;
         *radius = rad;
+        *level = box_mean(s, bx, by, s->outer);
     }
     return 1;
 }
@@ -1094,6 +1105,51 @@ static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
     m->valid = 1;
 }
 
+/*
+ * A defect keeps its own character from frame to frame, whatever the
+ * picture does around it: a hot pixel adds the same level (its contrast
+ * holds), a dead or stuck one shows the same value (its level plus
+ * contrast holds), a dust shadow dims by the same fraction (its contrast
+ * against the surround's level holds). A scene detail that passes for one
+ * (a highlight gliding over a glossy surface, a speck of texture the track
+ * hops between) changes in all three ways as the picture moves. Over the
+ * last sightings, the median change per sighting of each quantity,
+ * relative to the contrast, must stay small for at least one of them.
+ */
+static float median_change(const Track *t, int model)
+{
+    float d[RESP_HIST - 1];
+    int n = t->nresp < RESP_HIST ? t->nresp : RESP_HIST, i, j, k = 0;
+
+    for (i = 1; i < n; i++) {
+        int a = (t->nresp - i) % RESP_HIST, b = (t->nresp - i - 1) % RESP_HIST;
+        float ra = t->resp[a], rb = t->resp[b], v;
+        if (model == 0)        /* additive */
+            v = fabsf(ra - rb) / fmaxf(fabsf(rb), 1.0f);
+        else if (model == 1)   /* a fixed value */
+            v = fabsf(t->level[a] + ra - t->level[b] - rb) / fmaxf(fabsf(rb), 1.0f);
+        else {                 /* multiplicative */
+            float ga = ra / fmaxf(t->level[a], 1.0f), gb = rb / fmaxf(t->level[b], 1.0f);
+            v = fabsf(ga - gb) / fmaxf(fabsf(gb), 0.01f);
+        }
+        for (j = k++; j > 0 && d[j - 1] > v; j--) /* insertion sort */
+            d[j] = d[j - 1];
+        d[j] = v;
+    }
+    return k ? d[k / 2] : 0.0f;
+}
+
+static int steady(const Track *t)
+{
+    /* a blotch's response also takes in the texture under it */
+    float lim = is_pixel_kind(t->kind) ? STEADY : STEADY_BLOTCH;
+
+    if (t->nresp < 5)
+        return 1;
+    return median_change(t, 0) <= lim || median_change(t, 1) <= lim ||
+           median_change(t, 2) <= lim;
+}
+
 static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
 {
     DetectContext *s = fc->priv;
@@ -1112,7 +1168,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     for (pass = 0; pass < 2; pass++)
     for (i = 0; i < MAX_TRACKS; i++) {
         Track *t = &s->tracks[i];
-        float ox, oy, resp, rad, px, py;
+        float ox, oy, resp, rad, px, py, level;
         int cls;
         if (t->state == T_FREE || (pass == 0) != (t->state == T_CONFIRMED))
             continue;
@@ -1132,7 +1188,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             py = t->y;
         }
         t->frames++;
-        if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad)) {
+        if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad, &level)) {
             if (!claim(s, cls, ox, oy, n)) {
                 /* another track holds this blob: a duplicate */
                 if (t->state == T_TENTATIVE) {
@@ -1162,6 +1218,9 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 t->state = T_FREE;
                 continue;
             }
+            t->resp[t->nresp % RESP_HIST] = resp;
+            t->level[t->nresp % RESP_HIST] = level;
+            t->nresp++;
             t->hits++;
             t->misses_run = 0;
             t->contrast = t->hits == 1 ? resp : 0.8f * t->contrast + 0.2f * resp;
@@ -1275,7 +1334,8 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
 judge:
         if (t->state == T_TENTATIVE && t->hits >= 6 &&
             t->hits >= 0.75f * t->frames && t->good >= 3 &&
-            t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t)) {
+            t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t) &&
+            steady(t)) {
             t->state = T_CONFIRMED;
             sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d confirmed: "
                    "%s at %.1f,%.1f, radius %.1f, contrast %.1f (evidence %d, "
