@@ -22,6 +22,7 @@ command -v ffprobe >/dev/null 2>&1 || need="$need ffmpeg"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 if [ "${1:-}" = bench ]; then
     /usr/bin/python3 -c 'import cv2, numpy' 2>/dev/null || need="$need python3-opencv python3-numpy"
+    [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need="$need fonts-dejavu-core"
 fi
 if [ -z "$need" ]; then
     echo "deps: everything is installed"
