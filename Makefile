@@ -125,8 +125,11 @@ bench:
 	@sh tools/deps.sh bench
 	@$(MAKE) --no-print-directory bench-run
 
+# the whole output is also kept in $(O)/bench/latest.md, for docs/benchmarks.md
 bench-run: all $(O)/spscore $(O)/sppaint
-	@O=$(O) sh bench/run.sh
+	@mkdir -p $(O)/bench
+	@{ O=$(O) sh bench/run.sh; echo $$? >$(O)/bench/rc; } 2>&1 | tee $(O)/bench/latest.md
+	@exit $$(cat $(O)/bench/rc)
 
 $(O)/sppaint: bench/sppaint.c tests/support/paint.c tests/support/paint.h
 	@mkdir -p $(dir $@)
