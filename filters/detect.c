@@ -61,6 +61,7 @@
 #define RING_LAG       3      /* frames between compared ring snapshots */
 #define LAG            10     /* frames kept to compare views of the scene */
 #define SHIFT          6      /* largest relative motion looked for, px */
+#define CAM_SPAN       40     /* frames a track is held against the camera */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
 
@@ -1309,7 +1310,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             }
             sm = scene_moved(s, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
                              is_pixel_kind(t->kind) ? 1.0f : t->radius);
-            if (sm > 0) {
+            if (sm == 1) {
                 t->moved += 1.0f;
                 t->good++;
                 break;
@@ -1318,14 +1319,21 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 t->veto++;
                 break;
             }
-            flat |= sm == 2;
+            if (sm == 2)
+                flat = lags[li];
         }
         /* flat all round: the picture's own motion, followed on the
          * textured parts of the frame, is the scene's here too; a thing
-         * that keeps still against it is on the sensor */
+         * that keeps still against it is on the sensor. Held against it
+         * since its earliest sighting of the last CAM_SPAN frames (a
+         * slow camera shows over more frames than the lags), by 2.5 px:
+         * a scene detail the track follows stays within a pixel or so */
         if (li == 3 && flat) {
-            float rel = against_camera(s, t, n - LAG, n);
-            if (rel >= 3.5f) {
+            int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
+            float rel = -1;
+            for (; a <= n - flat && rel < 0; a++)
+                rel = against_camera(s, t, a, n);
+            if (rel >= 2.5f) {
                 t->moved += 1.0f;
                 t->good++;
                 t->good_cam++;
