@@ -898,6 +898,104 @@ static int moved_since(const DetectContext *s, const Track *t, int64_t a, int64_
 }
 
 /*
+ * Whether the neighbourhood of (ax, ay) in frame fa reappears at (bx, by)
+ * in frame fb, give or take a pixel: the core (radius rc) within a third
+ * of the blob's contrast, the ring around it (4 px wide) within half its
+ * own texture (or 3 levels). The same thing with the same surround, not
+ * merely another blob.
+ */
+static int same_place(const DetectContext *s, const SpFrame *fa, int ax, int ay,
+                      const SpFrame *fb, int bx, int by, int rc, float contrast)
+{
+    int r1 = rc + 4, qx, qy, i, j;
+    float ring_mean = 0, ring_dev = 0;
+    int nr = 0;
+
+    if (ax - r1 < 0 || ay - r1 < 0 || ax + r1 >= s->w || ay + r1 >= s->h ||
+        bx - r1 - 1 < 0 || by - r1 - 1 < 0 || bx + r1 + 1 >= s->w || by + r1 + 1 >= s->h)
+        return 0;
+    for (qy = -r1; qy <= r1; qy++)
+        for (qx = -r1; qx <= r1; qx++)
+            if (qx * qx + qy * qy > rc * rc && qx * qx + qy * qy <= r1 * r1) {
+                ring_mean += luma(fa, s->shift, ax + qx, ay + qy);
+                nr++;
+            }
+    ring_mean /= nr;
+    for (qy = -r1; qy <= r1; qy++)
+        for (qx = -r1; qx <= r1; qx++)
+            if (qx * qx + qy * qy > rc * rc && qx * qx + qy * qy <= r1 * r1)
+                ring_dev += fabsf(luma(fa, s->shift, ax + qx, ay + qy) - ring_mean);
+    ring_dev /= nr;
+    for (j = -1; j <= 1; j++)
+        for (i = -1; i <= 1; i++) {
+            float core = 0, ring = 0;
+            int nc = 0;
+            for (qy = -r1; qy <= r1; qy++)
+                for (qx = -r1; qx <= r1; qx++) {
+                    int q2 = qx * qx + qy * qy;
+                    float e;
+                    if (q2 > r1 * r1)
+                        continue;
+                    e = fabsf((float)luma(fa, s->shift, ax + qx, ay + qy) -
+                              luma(fb, s->shift, bx + i + qx, by + j + qy));
+                    if (q2 <= rc * rc) {
+                        core += e;
+                        nc++;
+                    } else {
+                        ring += e;
+                    }
+                }
+            if (core / nc <= fabsf(contrast) / 3.0f &&
+                ring / nr <= fmaxf(3.0f, 0.5f * ring_dev))
+                return 1;
+        }
+    return 0;
+}
+
+/*
+ * Did the picture carry off what the track showed in frame a? A defect
+ * stays on the sensor while the scene moves away under it; a scene detail
+ * goes with the picture. So in frame n, where the camera's motion since a
+ * has taken the place the track was at, look for what the track showed
+ * then: the track itself there means it went with the picture; the same
+ * blob with the same surround there means the track stayed behind and took
+ * the next detail that came by (letters of a line of text sliding under a
+ * still track, lights passing). For a defect, that place shows the scene
+ * that was under it, without the defect.
+ * Returns 1 if carried off, 0 if not, -1 when it cannot tell: the camera
+ * was not followed, moved too little, or took the place so close to the
+ * track that the track itself would answer.
+ */
+static int carried_off(const DetectContext *s, const SpFrame *fa, const SpFrame *f,
+                       const Track *t, int64_t a, int64_t n)
+{
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), rc;
+    float gate = is_pixel_kind(t->kind) ? 2.0f : 4.0f, cx, cy, dx, dy, d2;
+    float ox, oy, resp, rad, level;
+
+    if (s->camf[ka] != a || s->camf[kn] != n || s->camok[kn] < n - a ||
+        t->pf[ka] != a || !t->pseen[ka])
+        return -1;
+    dx = s->camx[kn] - s->camx[ka];
+    dy = s->camy[kn] - s->camy[ka];
+    if (dx * dx + dy * dy < 3.0f * 3.0f)
+        return -1;
+    cx = t->px[ka] + dx;
+    cy = t->py[ka] + dy;
+    d2 = (cx - t->x) * (cx - t->x) + (cy - t->y) * (cy - t->y);
+    if (d2 < 1.5f * 1.5f)
+        return 1;
+    if (d2 < (gate + 2.0f) * (gate + 2.0f))
+        return -1;
+    if (!localise(s, f, t, cx, cy, &ox, &oy, &resp, &rad, &level) ||
+        fabsf(resp) < 0.7f * fabsf(t->contrast))
+        return 0;
+    rc = is_pixel_kind(t->kind) ? 1 : (int)ceilf(t->radius) + 1;
+    return same_place(s, fa, (int)lrintf(t->px[ka]), (int)lrintf(t->py[ka]), f,
+                      (int)lrintf(ox), (int)lrintf(oy), rc, t->contrast);
+}
+
+/*
  * Did the scene move under a track between frame a and frame b? The
  * annulus around the track in b is matched against the annulus around the
  * track's earlier position in a, shifted by up to SHIFT pixels. A defect
@@ -1306,6 +1404,11 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
              * from one still blob to the next, nothing slid */
             if (left_behind(s, f, t, t->px[ka], t->py[ka])) {
                 t->bad++;
+                break;
+            }
+            /* what it showed then went on with the picture: scene */
+            if (carried_off(s, s->recent[kf], f, t, a, n) == 1) {
+                t->veto++;
                 break;
             }
             sm = scene_moved(s, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
