@@ -897,6 +897,22 @@ static int moved_since(const DetectContext *s, const Track *t, int64_t a, int64_
     return dx * dx + dy * dy >= 1.5f * 1.5f;
 }
 
+/* Whether the track moved with the picture from frame a to frame n: it
+ * strayed from the picture's motion by under 2 px and under half that
+ * motion. Then whatever slid under it, it was no defect (the picture
+ * carries a scene detail along; a defect moves by its own drift). */
+static int moved_with_picture(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
+    float rel = against_camera(s, t, a, n), dx, dy;
+
+    if (rel < 0)
+        return 0;
+    dx = s->camx[kn] - s->camx[ka];
+    dy = s->camy[kn] - s->camy[ka];
+    return rel < 2.0f && rel < 0.5f * sqrtf(dx * dx + dy * dy);
+}
+
 /*
  * Whether the neighbourhood of (ax, ay) in frame fa reappears at (bx, by)
  * in frame fb, give or take a pixel: the core (radius rc) within a third
@@ -1413,6 +1429,10 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             }
             sm = scene_moved(s, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
                              is_pixel_kind(t->kind) ? 1.0f : t->radius);
+            /* the picture slid under it, but only if it did not go along
+             * with the picture itself (sliding along a stroke of a letter) */
+            if (sm == 1 && moved_with_picture(s, t, a, n))
+                sm = 0;
             if (sm == 1) {
                 t->moved += 1.0f;
                 t->good++;
