@@ -914,55 +914,63 @@ static int moved_with_picture(const DetectContext *s, const Track *t, int64_t a,
 }
 
 /*
- * Whether the neighbourhood of (ax, ay) in frame fa reappears at (bx, by)
- * in frame fb, give or take a pixel: the core (radius rc) within a third
- * of the blob's contrast, the ring around it (4 px wide) within half its
- * own texture (or 3 levels). The same thing with the same surround, not
- * merely another blob.
+ * Whether the blob at (ax, ay) in frame fa, with its surround, reappears
+ * at (bx, by) in frame fb, give or take a pixel: a contrast of the same
+ * sign and at least 0.7 times as strong (the core, radius rc, against the
+ * ring 4 px wide around it), the core within a third of that contrast and
+ * the ring within half its own texture (or 3 levels). The same thing in
+ * the same surround, not merely another blob.
  */
 static int same_place(const DetectContext *s, const SpFrame *fa, int ax, int ay,
-                      const SpFrame *fb, int bx, int by, int rc, float contrast)
+                      const SpFrame *fb, int bx, int by, int rc)
 {
-    int r1 = rc + 4, qx, qy, i, j;
-    float ring_mean = 0, ring_dev = 0;
-    int nr = 0;
+    int r1 = rc + 4, qx, qy, i, j, nc = 0, nr = 0;
+    float core_a = 0, ring_a = 0, ring_dev = 0, ca;
 
     if (ax - r1 < 0 || ay - r1 < 0 || ax + r1 >= s->w || ay + r1 >= s->h ||
         bx - r1 - 1 < 0 || by - r1 - 1 < 0 || bx + r1 + 1 >= s->w || by + r1 + 1 >= s->h)
         return 0;
     for (qy = -r1; qy <= r1; qy++)
-        for (qx = -r1; qx <= r1; qx++)
-            if (qx * qx + qy * qy > rc * rc && qx * qx + qy * qy <= r1 * r1) {
-                ring_mean += luma(fa, s->shift, ax + qx, ay + qy);
+        for (qx = -r1; qx <= r1; qx++) {
+            int q2 = qx * qx + qy * qy;
+            if (q2 <= rc * rc) {
+                core_a += luma(fa, s->shift, ax + qx, ay + qy);
+                nc++;
+            } else if (q2 <= r1 * r1) {
+                ring_a += luma(fa, s->shift, ax + qx, ay + qy);
                 nr++;
             }
-    ring_mean /= nr;
+        }
+    core_a /= nc;
+    ring_a /= nr;
+    ca = core_a - ring_a;
+    if (fabsf(ca) < 3.0f)
+        return 0;
     for (qy = -r1; qy <= r1; qy++)
-        for (qx = -r1; qx <= r1; qx++)
-            if (qx * qx + qy * qy > rc * rc && qx * qx + qy * qy <= r1 * r1)
-                ring_dev += fabsf(luma(fa, s->shift, ax + qx, ay + qy) - ring_mean);
+        for (qx = -r1; qx <= r1; qx++) {
+            int q2 = qx * qx + qy * qy;
+            if (q2 > rc * rc && q2 <= r1 * r1)
+                ring_dev += fabsf(luma(fa, s->shift, ax + qx, ay + qy) - ring_a);
+        }
     ring_dev /= nr;
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++) {
-            float core = 0, ring = 0;
-            int nc = 0;
+            float core = 0, ring = 0, core_b = 0, ring_b = 0;
             for (qy = -r1; qy <= r1; qy++)
                 for (qx = -r1; qx <= r1; qx++) {
                     int q2 = qx * qx + qy * qy;
-                    float e;
-                    if (q2 > r1 * r1)
-                        continue;
-                    e = fabsf((float)luma(fa, s->shift, ax + qx, ay + qy) -
-                              luma(fb, s->shift, bx + i + qx, by + j + qy));
+                    int va = luma(fa, s->shift, ax + qx, ay + qy);
+                    int vb = luma(fb, s->shift, bx + i + qx, by + j + qy);
                     if (q2 <= rc * rc) {
-                        core += e;
-                        nc++;
-                    } else {
-                        ring += e;
+                        core += abs(va - vb);
+                        core_b += vb;
+                    } else if (q2 <= r1 * r1) {
+                        ring += abs(va - vb);
+                        ring_b += vb;
                     }
                 }
-            if (core / nc <= fabsf(contrast) / 3.0f &&
-                ring / nr <= fmaxf(3.0f, 0.5f * ring_dev))
+            if ((core_b / nc - ring_b / nr) * (ca > 0 ? 1 : -1) >= 0.7f * fabsf(ca) &&
+                core / nc <= fabsf(ca) / 3.0f && ring / nr <= fmaxf(3.0f, 0.5f * ring_dev))
                 return 1;
         }
     return 0;
@@ -1003,12 +1011,11 @@ static int carried_off(const DetectContext *s, const SpFrame *fa, const SpFrame 
         return 1;
     if (d2 < (gate + 2.0f) * (gate + 2.0f))
         return -1;
-    if (!localise(s, f, t, cx, cy, &ox, &oy, &resp, &rad, &level) ||
-        fabsf(resp) < 0.7f * fabsf(t->contrast))
+    if (!localise(s, f, t, cx, cy, &ox, &oy, &resp, &rad, &level))
         return 0;
     rc = is_pixel_kind(t->kind) ? 1 : (int)ceilf(t->radius) + 1;
     return same_place(s, fa, (int)lrintf(t->px[ka]), (int)lrintf(t->py[ka]), f,
-                      (int)lrintf(ox), (int)lrintf(oy), rc, t->contrast);
+                      (int)lrintf(ox), (int)lrintf(oy), rc);
 }
 
 /*
@@ -1404,6 +1411,20 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         if (!s->can_compare || t->state != T_TENTATIVE || t->last_hit != n ||
             t->hits < 3)
             goto judge;
+        /* what it showed 2, 5 or 10 frames ago went on with the picture:
+         * scene, whatever the rings say (a track sliding along an edge
+         * keeps near the picture's motion at the shortest lag, too near
+         * to tell, and falls behind at the longer ones) */
+        for (li = 0; li < 3; li++) {
+            int64_t a = n - lags[li];
+            if (a >= 0 && s->recent_n[a % (LAG + 1)] == a &&
+                carried_off(s, s->recent[a % (LAG + 1)], f, t, a, n) == 1)
+                break;
+        }
+        if (li < 3) {
+            t->veto++;
+            goto judge;
+        }
         /* the shortest lag that tells: a slow drift shows over more frames */
         flat = 0;
         for (li = 0; li < 3; li++) {
@@ -1420,11 +1441,6 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
              * from one still blob to the next, nothing slid */
             if (left_behind(s, f, t, t->px[ka], t->py[ka])) {
                 t->bad++;
-                break;
-            }
-            /* what it showed then went on with the picture: scene */
-            if (carried_off(s, s->recent[kf], f, t, a, n) == 1) {
-                t->veto++;
                 break;
             }
             sm = scene_moved(s, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
