@@ -976,6 +976,24 @@ static int same_place(const DetectContext *s, const SpFrame *fa, int ax, int ay,
     return 0;
 }
 
+/* Whether what the track showed in frame a (fa) stands in frame f near
+ * (cx, cy), where the scene's motion took that place: a blob of the
+ * track's kind there, not the track itself, in the same surround as then. */
+static int went_on(const DetectContext *s, const SpFrame *fa, const SpFrame *f,
+                   const Track *t, int64_t a, float cx, float cy)
+{
+    int ka = (int)(a % POS_HIST);
+    int rc = is_pixel_kind(t->kind) ? 1 : (int)ceilf(t->radius) + 1;
+    float ox, oy, resp, rad, level;
+
+    if (t->pf[ka] != a || !t->pseen[ka] ||
+        !localise(s, f, t, cx, cy, &ox, &oy, &resp, &rad, &level) ||
+        (ox - t->x) * (ox - t->x) + (oy - t->y) * (oy - t->y) < 1.5f * 1.5f)
+        return 0;
+    return same_place(s, fa, (int)lrintf(t->px[ka]), (int)lrintf(t->py[ka]), f,
+                      (int)lrintf(ox), (int)lrintf(oy), rc);
+}
+
 /*
  * Did the picture carry off what the track showed in frame a? A defect
  * stays on the sensor while the scene moves away under it; a scene detail
@@ -993,9 +1011,8 @@ static int same_place(const DetectContext *s, const SpFrame *fa, int ax, int ay,
 static int carried_off(const DetectContext *s, const SpFrame *fa, const SpFrame *f,
                        const Track *t, int64_t a, int64_t n)
 {
-    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), rc;
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
     float gate = is_pixel_kind(t->kind) ? 2.0f : 4.0f, cx, cy, dx, dy, d2;
-    float ox, oy, resp, rad, level;
 
     if (s->camf[ka] != a || s->camf[kn] != n || s->camok[kn] < n - a ||
         t->pf[ka] != a || !t->pseen[ka])
@@ -1011,11 +1028,7 @@ static int carried_off(const DetectContext *s, const SpFrame *fa, const SpFrame 
         return 1;
     if (d2 < (gate + 2.0f) * (gate + 2.0f))
         return -1;
-    if (!localise(s, f, t, cx, cy, &ox, &oy, &resp, &rad, &level))
-        return 0;
-    rc = is_pixel_kind(t->kind) ? 1 : (int)ceilf(t->radius) + 1;
-    return same_place(s, fa, (int)lrintf(t->px[ka]), (int)lrintf(t->py[ka]), f,
-                      (int)lrintf(ox), (int)lrintf(oy), rc);
+    return went_on(s, fa, f, t, a, cx, cy);
 }
 
 /*
@@ -1025,9 +1038,12 @@ static int carried_off(const DetectContext *s, const SpFrame *fa, const SpFrame 
  * stays while the picture slides under it: the best match is away from no
  * shift and clearly better than no shift. A scene detail carries its
  * surround along: the best match is no shift. Flat surrounds tell nothing.
+ * slide_x, slide_y receive the best shift: what stood at the earlier
+ * position plus the shift in a stands at the track's position in b.
  */
 static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, int iay,
-                            const SpFrame *fb, int ibx, int iby, int r0, int r1, int step)
+                            const SpFrame *fb, int ibx, int iby, int r0, int r1, int step,
+                            int *slide_x, int *slide_y)
 {
     int moved_itself = (ibx - iax) * (ibx - iax) + (iby - iay) * (iby - iay) >= 4;
     int qx, qy, dx, dy, n = 0, bestd = 0;
@@ -1077,6 +1093,8 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
             if (sad < best) {
                 best = sad;
                 bestd = dx * dx + dy * dy;
+                *slide_x = dx;
+                *slide_y = dy;
                 memcpy(qbest, q, sizeof(qbest));
             }
         }
@@ -1099,18 +1117,22 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
 }
 
 static int scene_moved(const DetectContext *s, const SpFrame *fa, float ax, float ay,
-                       const SpFrame *fb, float bx, float by, float radius)
+                       const SpFrame *fb, float bx, float by, float radius,
+                       int *slide_x, int *slide_y)
 {
     int iax = (int)lrintf(ax), iay = (int)lrintf(ay), ibx = (int)lrintf(bx), iby = (int)lrintf(by);
     int r0 = (int)(radius * 1.5f) + 3, ret;
 
     /* look further out only where it is flat close by: a textured
      * surround that stays still says the thing sits in a still scene */
-    ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0, r0 + 4, 2);
+    *slide_x = *slide_y = 0;
+    ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0, r0 + 4, 2, slide_x, slide_y);
     if (ret == 2)
-        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 8, r0 + 20, 3);
+        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 8, r0 + 20, 3,
+                               slide_x, slide_y);
     if (ret == 2)
-        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 20, r0 + 44, 4);
+        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 20, r0 + 44, 4,
+                               slide_x, slide_y);
     return ret;
 }
 
@@ -1429,7 +1451,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         flat = 0;
         for (li = 0; li < 3; li++) {
             int64_t a = n - lags[li];
-            int ka = (int)(a % POS_HIST), kf = (int)(a % (LAG + 1)), sm;
+            int ka = (int)(a % POS_HIST), kf = (int)(a % (LAG + 1)), sm, slx, sly;
             if (a < 0 || t->pf[ka] != a || !t->pseen[ka] || s->recent_n[kf] != a)
                 break;
             /* something must have moved: the thing itself (the drift) or
@@ -1444,11 +1466,19 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 break;
             }
             sm = scene_moved(s, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
-                             is_pixel_kind(t->kind) ? 1.0f : t->radius);
+                             is_pixel_kind(t->kind) ? 1.0f : t->radius, &slx, &sly);
             /* the picture slid under it, but only if it did not go along
              * with the picture itself (sliding along a stroke of a letter) */
             if (sm == 1 && moved_with_picture(s, t, a, n))
                 sm = 0;
+            /* the surround slid by (slx, sly): a scene detail the track
+             * showed then went on with it, a defect left the scene that
+             * was under it there (a subject moving in a still picture,
+             * where the camera's motion says nothing) */
+            if (sm == 1 && went_on(s, s->recent[kf], f, t, a, t->x - slx, t->y - sly)) {
+                t->veto++;
+                break;
+            }
             if (sm == 1) {
                 t->moved += 1.0f;
                 t->good++;
