@@ -1429,9 +1429,9 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         int li, flat;
         if (t->state == T_FREE)
             continue;
-        /* a confirmed track needs no more evidence */
-        if (!s->can_compare || t->state != T_TENTATIVE || t->last_hit != n ||
-            t->hits < 3)
+        /* a confirmed track keeps being judged: a scene detail that passed
+         * the tests for a while gives itself away later */
+        if (!s->can_compare || t->last_hit != n || t->hits < 3)
             goto judge;
         /* what it showed 2, 5 or 10 frames ago went on with the picture:
          * scene, whatever the rings say (a track sliding along an edge
@@ -1509,6 +1509,13 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             }
         }
 judge:
+        if (t->state == T_CONFIRMED && t->veto * 2 > t->good + 4) {
+            sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d dropped: scene "
+                   "at %.1f,%.1f (evidence %d, %d against)\n", (long long)n, t->id,
+                   t->x, t->y, t->good, t->veto);
+            t->state = T_FREE;
+            continue;
+        }
         if (t->state == T_TENTATIVE && t->hits >= 6 &&
             t->hits >= 0.75f * t->frames && t->good >= 3 &&
             t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t) &&
