@@ -1509,10 +1509,11 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             }
         }
 judge:
-        if (t->state == T_CONFIRMED && t->veto * 2 > t->good + 4) {
+        if (t->state == T_CONFIRMED &&
+            (t->veto * 2 > t->good + 4 || t->bad * 3 > t->good + 6)) {
             sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d dropped: scene "
-                   "at %.1f,%.1f (evidence %d, %d against)\n", (long long)n, t->id,
-                   t->x, t->y, t->good, t->veto);
+                   "at %.1f,%.1f (evidence %d, %d against, %d hops)\n", (long long)n,
+                   t->id, t->x, t->y, t->good, t->veto, t->bad);
             t->state = T_FREE;
             continue;
         }
