@@ -1334,11 +1334,10 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         t->frames++;
         if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad, &level)) {
             if (!claim(s, cls, ox, oy, n)) {
-                /* another track holds this blob: a duplicate */
-                if (t->state == T_TENTATIVE) {
-                    t->state = T_FREE;
-                    continue;
-                }
+                /* another track holds this blob: a duplicate (confirmed
+                 * tracks come first, so a confirmed one holds it) */
+                t->state = T_FREE;
+                continue;
             }
             if (t->last_hit == n - 1) {
                 t->pvx = t->vframe == n - 1 ? t->vx : ox - t->x;
