@@ -28,8 +28,16 @@
  *    track gains evidence. A scene detail that moves drags its ring along
  *    and gains none; a static scene gains none either, so a static camera
  *    over a static scene repairs nothing: when in doubt, do not repair.
+ *    Against it: a defect leaves behind the scene that was under it, a
+ *    scene detail goes on with the picture. Where the camera's motion (or
+ *    the slide seen in the ring) has taken the track's earlier place, the
+ *    blob it showed then, in the same surround, means the track stayed
+ *    behind and took the next detail that came by (letters, lights), and
+ *    a track that moves with the picture is scene (carried_off, went_on,
+ *    moved_with_picture).
  *    A track is confirmed when it has been seen in most frames of its life
- *    and has gained enough such evidence.
+ *    and has gained enough such evidence; confirmed tracks are judged on,
+ *    and dropped when the vetoes or hops outweigh the evidence.
  *
  * 4. Shared drift. The defects sit on one sensor, so their motion in the
  *    picture is one global motion: per frame, the median displacement of
