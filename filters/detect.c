@@ -28,8 +28,16 @@
  *    track gains evidence. A scene detail that moves drags its ring along
  *    and gains none; a static scene gains none either, so a static camera
  *    over a static scene repairs nothing: when in doubt, do not repair.
+ *    Against it: a defect leaves behind the scene that was under it, a
+ *    scene detail goes on with the picture. Where the camera's motion (or
+ *    the slide seen in the ring) has taken the track's earlier place, the
+ *    blob it showed then, in the same surround, means the track stayed
+ *    behind and took the next detail that came by (letters, lights), and
+ *    a track that moves with the picture is scene (carried_off, went_on,
+ *    moved_with_picture).
  *    A track is confirmed when it has been seen in most frames of its life
- *    and has gained enough such evidence.
+ *    and has gained enough such evidence; confirmed tracks are judged on,
+ *    and dropped when the vetoes or hops outweigh the evidence.
  *
  * 4. Shared drift. The defects sit on one sensor, so their motion in the
  *    picture is one global motion: per frame, the median displacement of
@@ -61,6 +69,7 @@
 #define RING_LAG       3      /* frames between compared ring snapshots */
 #define LAG            10     /* frames kept to compare views of the scene */
 #define SHIFT          6      /* largest relative motion looked for, px */
+#define CAM_SPAN       40     /* frames a track is held against the camera */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
 
@@ -896,6 +905,140 @@ static int moved_since(const DetectContext *s, const Track *t, int64_t a, int64_
     return dx * dx + dy * dy >= 1.5f * 1.5f;
 }
 
+/* Whether the track moved with the picture from frame a to frame n: it
+ * strayed from the picture's motion by under 2 px and under half that
+ * motion. Then whatever slid under it, it was no defect (the picture
+ * carries a scene detail along; a defect moves by its own drift). */
+static int moved_with_picture(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
+    float rel = against_camera(s, t, a, n), dx, dy;
+
+    if (rel < 0)
+        return 0;
+    dx = s->camx[kn] - s->camx[ka];
+    dy = s->camy[kn] - s->camy[ka];
+    return rel < 2.0f && rel < 0.5f * sqrtf(dx * dx + dy * dy);
+}
+
+/*
+ * Whether the blob at (ax, ay) in frame fa, with its surround, reappears
+ * at (bx, by) in frame fb, give or take a pixel: a contrast of the same
+ * sign and at least 0.7 times as strong (the core, radius rc, against the
+ * ring 4 px wide around it), the core within a third of that contrast and
+ * the ring within half its own texture (or 3 levels). The same thing in
+ * the same surround, not merely another blob.
+ */
+static int same_place(const DetectContext *s, const SpFrame *fa, int ax, int ay,
+                      const SpFrame *fb, int bx, int by, int rc)
+{
+    int r1 = rc + 4, qx, qy, i, j, nc = 0, nr = 0;
+    float core_a = 0, ring_a = 0, ring_dev = 0, ca;
+
+    if (ax - r1 < 0 || ay - r1 < 0 || ax + r1 >= s->w || ay + r1 >= s->h ||
+        bx - r1 - 1 < 0 || by - r1 - 1 < 0 || bx + r1 + 1 >= s->w || by + r1 + 1 >= s->h)
+        return 0;
+    for (qy = -r1; qy <= r1; qy++)
+        for (qx = -r1; qx <= r1; qx++) {
+            int q2 = qx * qx + qy * qy;
+            if (q2 <= rc * rc) {
+                core_a += luma(fa, s->shift, ax + qx, ay + qy);
+                nc++;
+            } else if (q2 <= r1 * r1) {
+                ring_a += luma(fa, s->shift, ax + qx, ay + qy);
+                nr++;
+            }
+        }
+    core_a /= nc;
+    ring_a /= nr;
+    ca = core_a - ring_a;
+    if (fabsf(ca) < 3.0f)
+        return 0;
+    for (qy = -r1; qy <= r1; qy++)
+        for (qx = -r1; qx <= r1; qx++) {
+            int q2 = qx * qx + qy * qy;
+            if (q2 > rc * rc && q2 <= r1 * r1)
+                ring_dev += fabsf(luma(fa, s->shift, ax + qx, ay + qy) - ring_a);
+        }
+    ring_dev /= nr;
+    for (j = -1; j <= 1; j++)
+        for (i = -1; i <= 1; i++) {
+            float core = 0, ring = 0, core_b = 0, ring_b = 0;
+            for (qy = -r1; qy <= r1; qy++)
+                for (qx = -r1; qx <= r1; qx++) {
+                    int q2 = qx * qx + qy * qy;
+                    int va = luma(fa, s->shift, ax + qx, ay + qy);
+                    int vb = luma(fb, s->shift, bx + i + qx, by + j + qy);
+                    if (q2 <= rc * rc) {
+                        core += abs(va - vb);
+                        core_b += vb;
+                    } else if (q2 <= r1 * r1) {
+                        ring += abs(va - vb);
+                        ring_b += vb;
+                    }
+                }
+            if ((core_b / nc - ring_b / nr) * (ca > 0 ? 1 : -1) >= 0.7f * fabsf(ca) &&
+                core / nc <= fabsf(ca) / 3.0f && ring / nr <= fmaxf(3.0f, 0.5f * ring_dev))
+                return 1;
+        }
+    return 0;
+}
+
+/* Whether what the track showed in frame a (fa) stands in frame f near
+ * (cx, cy), where the scene's motion took that place: a blob of the
+ * track's kind there, not the track itself, in the same surround as then. */
+static int went_on(const DetectContext *s, const SpFrame *fa, const SpFrame *f,
+                   const Track *t, int64_t a, float cx, float cy)
+{
+    int ka = (int)(a % POS_HIST);
+    int rc = is_pixel_kind(t->kind) ? 1 : (int)ceilf(t->radius) + 1;
+    float ox, oy, resp, rad, level;
+
+    if (t->pf[ka] != a || !t->pseen[ka] ||
+        !localise(s, f, t, cx, cy, &ox, &oy, &resp, &rad, &level) ||
+        (ox - t->x) * (ox - t->x) + (oy - t->y) * (oy - t->y) < 1.5f * 1.5f)
+        return 0;
+    return same_place(s, fa, (int)lrintf(t->px[ka]), (int)lrintf(t->py[ka]), f,
+                      (int)lrintf(ox), (int)lrintf(oy), rc);
+}
+
+/*
+ * Did the picture carry off what the track showed in frame a? A defect
+ * stays on the sensor while the scene moves away under it; a scene detail
+ * goes with the picture. So in frame n, where the camera's motion since a
+ * has taken the place the track was at, look for what the track showed
+ * then: the track itself there means it went with the picture; the same
+ * blob with the same surround there means the track stayed behind and took
+ * the next detail that came by (letters of a line of text sliding under a
+ * still track, lights passing). For a defect, that place shows the scene
+ * that was under it, without the defect.
+ * Returns 1 if carried off, 0 if not, -1 when it cannot tell: the camera
+ * was not followed, moved too little, or took the place so close to the
+ * track that the track itself would answer.
+ */
+static int carried_off(const DetectContext *s, const SpFrame *fa, const SpFrame *f,
+                       const Track *t, int64_t a, int64_t n)
+{
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
+    float gate = is_pixel_kind(t->kind) ? 2.0f : 4.0f, cx, cy, dx, dy, d2;
+
+    if (s->camf[ka] != a || s->camf[kn] != n || s->camok[kn] < n - a ||
+        t->pf[ka] != a || !t->pseen[ka])
+        return -1;
+    dx = s->camx[kn] - s->camx[ka];
+    dy = s->camy[kn] - s->camy[ka];
+    if (dx * dx + dy * dy < 3.0f * 3.0f)
+        return -1;
+    cx = t->px[ka] + dx;
+    cy = t->py[ka] + dy;
+    d2 = (cx - t->x) * (cx - t->x) + (cy - t->y) * (cy - t->y);
+    if (d2 < 1.5f * 1.5f)
+        return 1;
+    if (d2 < (gate + 2.0f) * (gate + 2.0f))
+        return -1;
+    return went_on(s, fa, f, t, a, cx, cy);
+}
+
 /*
  * Did the scene move under a track between frame a and frame b? The
  * annulus around the track in b is matched against the annulus around the
@@ -903,9 +1046,12 @@ static int moved_since(const DetectContext *s, const Track *t, int64_t a, int64_
  * stays while the picture slides under it: the best match is away from no
  * shift and clearly better than no shift. A scene detail carries its
  * surround along: the best match is no shift. Flat surrounds tell nothing.
+ * slide_x, slide_y receive the best shift: what stood at the earlier
+ * position plus the shift in a stands at the track's position in b.
  */
 static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, int iay,
-                            const SpFrame *fb, int ibx, int iby, int r0, int r1, int step)
+                            const SpFrame *fb, int ibx, int iby, int r0, int r1, int step,
+                            int *slide_x, int *slide_y)
 {
     int moved_itself = (ibx - iax) * (ibx - iax) + (iby - iay) * (iby - iay) >= 4;
     int qx, qy, dx, dy, n = 0, bestd = 0;
@@ -955,6 +1101,8 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
             if (sad < best) {
                 best = sad;
                 bestd = dx * dx + dy * dy;
+                *slide_x = dx;
+                *slide_y = dy;
                 memcpy(qbest, q, sizeof(qbest));
             }
         }
@@ -977,18 +1125,22 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
 }
 
 static int scene_moved(const DetectContext *s, const SpFrame *fa, float ax, float ay,
-                       const SpFrame *fb, float bx, float by, float radius)
+                       const SpFrame *fb, float bx, float by, float radius,
+                       int *slide_x, int *slide_y)
 {
     int iax = (int)lrintf(ax), iay = (int)lrintf(ay), ibx = (int)lrintf(bx), iby = (int)lrintf(by);
     int r0 = (int)(radius * 1.5f) + 3, ret;
 
     /* look further out only where it is flat close by: a textured
      * surround that stays still says the thing sits in a still scene */
-    ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0, r0 + 4, 2);
+    *slide_x = *slide_y = 0;
+    ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0, r0 + 4, 2, slide_x, slide_y);
     if (ret == 2)
-        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 8, r0 + 20, 3);
+        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 8, r0 + 20, 3,
+                               slide_x, slide_y);
     if (ret == 2)
-        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 20, r0 + 44, 4);
+        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 20, r0 + 44, 4,
+                               slide_x, slide_y);
     return ret;
 }
 
@@ -1190,11 +1342,10 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         t->frames++;
         if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad, &level)) {
             if (!claim(s, cls, ox, oy, n)) {
-                /* another track holds this blob: a duplicate */
-                if (t->state == T_TENTATIVE) {
-                    t->state = T_FREE;
-                    continue;
-                }
+                /* another track holds this blob: a duplicate (confirmed
+                 * tracks come first, so a confirmed one holds it) */
+                t->state = T_FREE;
+                continue;
             }
             if (t->last_hit == n - 1) {
                 t->pvx = t->vframe == n - 1 ? t->vx : ox - t->x;
@@ -1285,15 +1436,29 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         int li, flat;
         if (t->state == T_FREE)
             continue;
-        /* a confirmed track needs no more evidence */
-        if (!s->can_compare || t->state != T_TENTATIVE || t->last_hit != n ||
-            t->hits < 3)
+        /* a confirmed track keeps being judged: a scene detail that passed
+         * the tests for a while gives itself away later */
+        if (!s->can_compare || t->last_hit != n || t->hits < 3)
             goto judge;
+        /* what it showed 2, 5 or 10 frames ago went on with the picture:
+         * scene, whatever the rings say (a track sliding along an edge
+         * keeps near the picture's motion at the shortest lag, too near
+         * to tell, and falls behind at the longer ones) */
+        for (li = 0; li < 3; li++) {
+            int64_t a = n - lags[li];
+            if (a >= 0 && s->recent_n[a % (LAG + 1)] == a &&
+                carried_off(s, s->recent[a % (LAG + 1)], f, t, a, n) == 1)
+                break;
+        }
+        if (li < 3) {
+            t->veto++;
+            goto judge;
+        }
         /* the shortest lag that tells: a slow drift shows over more frames */
         flat = 0;
         for (li = 0; li < 3; li++) {
             int64_t a = n - lags[li];
-            int ka = (int)(a % POS_HIST), kf = (int)(a % (LAG + 1)), sm;
+            int ka = (int)(a % POS_HIST), kf = (int)(a % (LAG + 1)), sm, slx, sly;
             if (a < 0 || t->pf[ka] != a || !t->pseen[ka] || s->recent_n[kf] != a)
                 break;
             /* something must have moved: the thing itself (the drift) or
@@ -1308,8 +1473,20 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 break;
             }
             sm = scene_moved(s, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
-                             is_pixel_kind(t->kind) ? 1.0f : t->radius);
-            if (sm > 0) {
+                             is_pixel_kind(t->kind) ? 1.0f : t->radius, &slx, &sly);
+            /* the picture slid under it, but only if it did not go along
+             * with the picture itself (sliding along a stroke of a letter) */
+            if (sm == 1 && moved_with_picture(s, t, a, n))
+                sm = 0;
+            /* the surround slid by (slx, sly): a scene detail the track
+             * showed then went on with it, a defect left the scene that
+             * was under it there (a subject moving in a still picture,
+             * where the camera's motion says nothing) */
+            if (sm == 1 && went_on(s, s->recent[kf], f, t, a, t->x - slx, t->y - sly)) {
+                t->veto++;
+                break;
+            }
+            if (sm == 1) {
                 t->moved += 1.0f;
                 t->good++;
                 break;
@@ -1318,20 +1495,35 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 t->veto++;
                 break;
             }
-            flat |= sm == 2;
+            if (sm == 2)
+                flat = lags[li];
         }
         /* flat all round: the picture's own motion, followed on the
          * textured parts of the frame, is the scene's here too; a thing
-         * that keeps still against it is on the sensor */
+         * that keeps still against it is on the sensor. Held against it
+         * since its earliest sighting of the last CAM_SPAN frames (a
+         * slow camera shows over more frames than the lags), by 2.5 px:
+         * a scene detail the track follows stays within a pixel or so */
         if (li == 3 && flat) {
-            float rel = against_camera(s, t, n - LAG, n);
-            if (rel >= 3.5f) {
+            int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
+            float rel = -1;
+            for (; a <= n - flat && rel < 0; a++)
+                rel = against_camera(s, t, a, n);
+            if (rel >= 2.5f) {
                 t->moved += 1.0f;
                 t->good++;
                 t->good_cam++;
             }
         }
 judge:
+        if (t->state == T_CONFIRMED &&
+            (t->veto * 2 > t->good + 4 || t->bad * 3 > t->good + 6)) {
+            sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d dropped: scene "
+                   "at %.1f,%.1f (evidence %d, %d against, %d hops)\n", (long long)n,
+                   t->id, t->x, t->y, t->good, t->veto, t->bad);
+            t->state = T_FREE;
+            continue;
+        }
         if (t->state == T_TENTATIVE && t->hits >= 6 &&
             t->hits >= 0.75f * t->frames && t->good >= 3 &&
             t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t) &&

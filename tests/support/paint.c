@@ -49,6 +49,36 @@ static float texture(float x, float y, int variant, float *cb, float *cr)
     return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
+/* The night scene at (x, y): a dark town of dim walls with hard edges
+ * (variant 0) or a nearly flat sky (variant 1), and lights: at most one
+ * in each 24 px cell, at a random place in it, 1-5 px across, of any
+ * brightness from a faint window to a street lamp. */
+static float night(float x, float y, int variant, float *cb, float *cr)
+{
+    float v = variant ? 10 + 3 * noise(x / 30.0f, y / 30.0f, 7)
+                      : 12 + 8 * noise(x / 9.0f, y / 9.0f, 8) +
+                        (noise(x / 60.0f, y / 60.0f, 9) > 0.55f ? 22 : 0);
+    int cx = (int)floorf(x / 24.0f), cy = (int)floorf(y / 24.0f), i, j;
+
+    *cb = *cr = 128;
+    for (j = -1; j <= 1; j++)
+        for (i = -1; i <= 1; i++) {
+            int gx = cx + i, gy = cy + j;
+            float lx, ly, r, lv, d2, a;
+            if (lattice(gx, gy, 31 + variant) > 0.35f)
+                continue;
+            lx = (gx + 0.15f + 0.7f * lattice(gx, gy, 32)) * 24.0f;
+            ly = (gy + 0.15f + 0.7f * lattice(gx, gy, 33)) * 24.0f;
+            r = 0.6f + 2.0f * lattice(gx, gy, 34);
+            lv = 50 + 200 * lattice(gx, gy, 35);
+            d2 = ((x - lx) * (x - lx) + (y - ly) * (y - ly)) / (r * r);
+            a = expf(-d2 * d2);
+            if (v < lv * a + v * (1 - a))
+                v = lv * a + v * (1 - a);
+        }
+    return v > 255 ? 255 : v;
+}
+
 void paint_scene(SpFrame *f, int scene, int variant, int n)
 {
     float ox = 0, oy = 0, cb, cr;
@@ -58,6 +88,21 @@ void paint_scene(SpFrame *f, int scene, int variant, int n)
         /* a handheld pan: steady plus a wobble */
         ox = 1.7f * n + 2.0f * sinf(n * 0.4f);
         oy = 0.6f * n + 1.5f * cosf(n * 0.3f);
+    } else if (scene == PAINT_SCENE_NIGHT) {
+        /* a sway over a slow pan, up to 7.6 px a frame */
+        ox = 4.0f * n + 18.0f * sinf(n / 5.0f);
+        oy = 10.0f * sinf(n / 7.0f);
+    }
+    if (scene == PAINT_SCENE_NIGHT) {
+        for (y = 0; y < f->height; y++)
+            for (x = 0; x < f->width; x++)
+                sp_put(f, 0, x, y, (int)lrintf(night(x + ox, y + oy, variant, &cb, &cr)));
+        for (y = 0; f->color == SP_COLOR_YUV && f->nb_planes >= 3 && y < sp_plane_height(f, 1); y++)
+            for (x = 0; x < sp_plane_width(f, 1); x++) {
+                sp_put(f, 1, x, y, 128);
+                sp_put(f, 2, x, y, 128);
+            }
+        return;
     }
     for (y = 0; y < f->height; y++)
         for (x = 0; x < f->width; x++)

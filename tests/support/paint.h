@@ -35,6 +35,8 @@ typedef struct PaintDrift {
 enum PaintScene {
     PAINT_SCENE_PAN,    /* the texture moves under the camera */
     PAINT_SCENE_STATIC, /* the texture stands still */
+    PAINT_SCENE_NIGHT,  /* small lights on a dark town (variant 0) or sky
+                           (variant 1), through a swaying, panning camera */
 };
 
 /* Render frame n of a scene into f (8-bit YUV 4:2:0 or GRAY): a texture
