@@ -1378,6 +1378,10 @@ int cli_profile_create(const CliOptions *o)
     cli_dark_free(&d);
     if (cli_profile_write(o, path, &m, &facts, source) < 0)
         goto end;
+    if ((int64_t)(m.nb_hot + m.nb_stuck + m.nb_dead) * 1000 > (int64_t)m.width * m.height)
+        cli_log(o, SP_LOG_WARNING, "%d pixels of %dx%d marked: the input does not "
+                "look lens-capped (dark and even); check it, or raise --threshold\n",
+                m.nb_hot + m.nb_stuck + m.nb_dead, m.width, m.height);
     cli_log(o, SP_LOG_INFO, "profile '%s': %dx%d from %lld dark frames: %d hot, "
             "%d stuck, %d dead pixels (noise %.2f levels)\n", path, m.width,
             m.height, (long long)m.frames, m.nb_hot, m.nb_stuck, m.nb_dead, m.noise);

@@ -11,8 +11,6 @@ set -eu
 
 HOTPIX=${O:-build}/tests/tools/hotpix
 S=1280x720
-XDG_DATA_HOME=$T/xdg
-export XDG_DATA_HOME
 
 "$HOTPIX" make -s $S -n 90 -r 11 >"$T/hot.txt"
 # the dark clip: black level, temporal noise, the hot pixels, H.264
@@ -69,6 +67,26 @@ expect_err "same camera Acme P1" "the choice says why"
 frame_hashes "$T/lib.mkv" "$T/h1"
 frame_hashes "$T/rep.mkv" "$T/h2"
 check "the chosen profile repairs as --profile does" same_file "$T/h1" "$T/h2"
+
+# dark stills with EXIF: the facts are read, the library chooses by them
+mkdir -p "$T/stills" "$T/lib2"
+$FF -f lavfi -i "color=c=0x121212:s=320x240:r=10:d=1,format=yuv420p,noise=alls=6:allf=t" -q:v 2 "$T/stills/raw%02d.jpg"
+for f in "$T"/stills/raw*.jpg; do
+    python3 tests/tools/exif_insert.py "$f" "${f%/raw*}/dark-${f##*/raw}" Acme P1 1600 1 60 315
+    rm "$f"
+done
+run "$SPOTHEAL" profile create -i "$T/stills" -o "$T/lib2/iso1600.png"
+expect_rc 0 "profile create from JPEG stills"
+run "$SPOTHEAL" profile create -i "$T/stills" --iso 100 --temperature 20 -o "$T/lib2/iso100.png"
+expect_rc 0 "profile create with --iso and --temperature"
+run "$SPOTHEAL" profile list --profile-dir "$T/lib2"
+check "EXIF facts read: make, model, ISO, exposure, temperature, date" grep -q \
+    "iso1600.png	320x240	make=Acme	model=P1	iso=1600	exposure=0.0166667	temperature=31.5	date=2026:12:01 10:00:00" "$T/out"
+check "given facts override EXIF" grep -q "iso100.png	320x240	make=Acme	model=P1	iso=100	exposure=0.0166667	temperature=20" "$T/out"
+run "$SPOTHEAL" --profile-dir "$T/lib2" --detect none -i "$T/stills" "$T/healed-stills/"
+expect_rc 0 "--profile-dir on stills"
+expect_err "iso1600.png' chosen" "the nearest ISO and temperature are chosen"
+expect_err "ISO 1600 (clip 1600)" "the choice names the ISO"
 
 # the default library (XDG_DATA_HOME) and profile create -o NAME into it
 run "$SPOTHEAL" profile create -i "$T/dark.mp4" -o acme
