@@ -160,6 +160,7 @@ int main(int argc, char **argv)
                 return 1;
         }
         free(buf);
+        free(hot);
         return 0;
     }
 
