@@ -883,7 +883,7 @@ int cli_profile_pick(const CliFacts *clip, const CliFacts *cand, int nb,
                     cand[best].temperature, clip->temperature > -274,
                     cand[best].temperature > -274);
     snprintf(why, why_size, "%dx%d, %s%s%s%s%s%s, nearest of %d of this size",
-             clip->width, clip->height, best_cam ? "same camera " : "camera not known",
+             clip->width, clip->height, best_cam ? "same camera " : "camera not named by both",
              best_cam ? cand[best].make : "", best_cam ? " " : "",
              best_cam ? cand[best].model : "", a, b, nb_size);
     /* the settings last: they may be long */
