@@ -4,6 +4,7 @@
  * Format: docs/report.md.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,6 @@ typedef struct TrackSum {
     int64_t first, last, frames;
     double sx, sy, contrast, confidence;
     int min_w, max_w;
-    /* pixel defects (--save-profile): where the track was first healed */
-    int mx, my, mw, mh;
-    uint8_t *mask;
 } TrackSum;
 
 struct CliReport {
@@ -236,14 +234,6 @@ int cli_report_frame(CliReport *r, SpContext *ctx, const SpFrame *f,
                 t->first = f->index;
                 t->kind = e->kind;
                 t->min_w = e->w;
-                if (r->pmap && is_pixel(e->kind) && e->mask &&
-                    (t->mask = malloc((size_t)e->w * e->h))) {
-                    memcpy(t->mask, e->mask, (size_t)e->w * e->h);
-                    t->mx = e->x;
-                    t->my = e->y;
-                    t->mw = e->w;
-                    t->mh = e->h;
-                }
             }
             t->last = f->index;
             t->frames++;
@@ -273,13 +263,17 @@ int cli_report_close(CliReport **pr, int ok)
         return 0;
     *pr = NULL;
     if (r->pmap) {
-        /* --save-profile: the pixel tracks seen on a few frames at least */
+        /* --save-profile: the pixel tracks seen on a few frames at least,
+         * each as the one pixel at its mean centre (the healed disk
+         * around it is the fill's margin, not the defect) */
         int64_t need = r->nb_frames < 3 ? r->nb_frames : 3;
+        static const uint8_t one = 255;
         for (i = 0; i < r->nb_tracks; i++) {
             const TrackSum *t = &r->tracks[i];
-            if (t->mask && t->frames >= need)
-                map_defect(r, t->kind, (float)(t->contrast / t->frames), t->mx,
-                           t->my, t->mw, t->mh, t->mask);
+            if (is_pixel(t->kind) && t->frames >= need && t->frames > 0)
+                map_defect(r, t->kind, (float)(t->contrast / t->frames),
+                           (int)lrint(t->sx / t->frames), (int)lrint(t->sy / t->frames),
+                           1, 1, &one);
         }
         if (ok && cli_profile_save_found(r->o, r->o->save_profile, r->input, r->pmap,
                                          r->pstrength, r->width, r->height,
@@ -321,8 +315,6 @@ int cli_report_close(CliReport **pr, int ok)
         fflush(stdout);
     }
 done:
-    for (i = 0; i < r->nb_tracks; i++)
-        free(r->tracks[i].mask);
     free(r->tracks);
     free(r->pmap);
     free(r->pstrength);
