@@ -13,8 +13,13 @@
  * itself and against a neighbouring one), and the residuals' robust
  * spread over the whole plane (1.4826 times their median absolute
  * deviation) sets the threshold, so the same rule holds for a clean
- * sensor and a noisy one. Every plane is searched, so a pixel hot in one
- * colour only is found in its chroma sample. A stuck pixel is an outlier
+ * sensor and a noisy one. Two tests keep what the encoder left in the
+ * mean of the noise out: a defect stands on the same side of its
+ * neighbours in most frames, and an outlier 2 to 4 samples away from a
+ * much stronger one, in its plane or (chroma) in luma, is that one's
+ * ringing: the error of its transform block.
+ * Every plane is searched, so a pixel hot in one colour only is found in
+ * its chroma sample. A stuck pixel is an outlier
  * whose value does not move from frame to frame (its temporal standard
  * deviation, from Welford's running variance, well under the plane's
  * typical one); a dead pixel is an outlier below its neighbours, which a
@@ -49,6 +54,8 @@
 #define HIST_BINS 4096   /* residual histograms: 1/64 level a bin */
 #define HIST_SCALE 64.0
 #define CONSISTENT 0.6  /* share of frames a defect stands out in */
+#define RING_RATIO 4.0  /* a neighbour this many times stronger rings */
+#define RING_REACH 4    /* samples: half an 8x8 transform block */
 
 /* ---- facts -------------------------------------------------------------- */
 
@@ -468,6 +475,40 @@ static void residuals(const CliDark *d, int p, float *res)
         }
 }
 
+/* Whether the outlier r at (x, y) is the compression ringing of a much
+ * stronger one 2 to RING_REACH samples away: an encoder spreads a bright
+ * pixel's error over its transform block, and the mean over the frames
+ * keeps it. Adjacent samples are its smear and stay. */
+static int ringing(const float *res, int W, int H, int x, int y, float r)
+{
+    int u, v;
+
+    for (v = y - RING_REACH; v <= y + RING_REACH; v++)
+        for (u = x - RING_REACH; u <= x + RING_REACH; u++)
+            if ((abs(u - x) >= 2 || abs(v - y) >= 2) && u >= 0 && v >= 0 &&
+                u < W && v < H && fabsf(res[(size_t)v * W + u]) >= RING_RATIO * fabsf(r))
+                return 1;
+    return 0;
+}
+
+/* The same for a chroma sample near a much stronger luma outlier: the
+ * encoder's chroma follows its luma decisions, and rings with them. */
+static int ringing_luma(const CliDark *d, const float *res0, int p, int x, int y,
+                        float r)
+{
+    int u, v;
+
+    for (v = (y - RING_REACH) << d->sy[p]; v < (y + RING_REACH + 1) << d->sy[p]; v++)
+        for (u = (x - RING_REACH) << d->sx[p]; u < (x + RING_REACH + 1) << d->sx[p]; u++) {
+            int cu = u >> d->sx[p], cv = v >> d->sy[p];
+            if ((abs(cu - x) >= 2 || abs(cv - y) >= 2) && u >= 0 && v >= 0 &&
+                u < d->pw[0] && v < d->ph[0] &&
+                fabsf(res0[(size_t)v * d->pw[0] + u]) >= RING_RATIO * fabsf(r))
+                return 1;
+        }
+    return 0;
+}
+
 int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m)
 {
     int p, x, y, ret = -ENOMEM;
@@ -505,10 +546,7 @@ int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m)
     }
     m->noise = sigma[0];
     for (p = 0; p < d->nb_planes; p++) {
-        /* chroma carries the coarser compression artefacts: a stricter
-         * rule there (measured on H.264 dark clips, docs/profile.md) */
-        int chroma = d->color == SP_COLOR_YUV && p > 0;
-        double thr = fmax((chroma ? k + 2 : k) * sigma[p], min_level);
+        double thr = fmax(k * sigma[p], min_level);
         /* stuck pixels can be told only on a noisy input seen long enough */
         int tell_stuck = d->n >= 4 && tstd[p] >= 0.25;
         for (y = 0; y < d->ph[p]; y++)
@@ -523,6 +561,9 @@ int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m)
                  * left in the average of noise does not */
                 share = d->above[p][i] / (double)(d->n < UINT16_MAX ? d->n : UINT16_MAX);
                 if (r > 0 ? share < CONSISTENT : share > 1 - CONSISTENT)
+                    continue;
+                if (ringing(res[p], d->pw[p], d->ph[p], x, y, r) ||
+                    (p > 0 && (d->sx[p] || d->sy[p]) && ringing_luma(d, res[0], p, x, y, r)))
                     continue;
                 sd = d->n > 1 ? sqrt(d->m2[p][i] / (d->n - 1)) : 0;
                 if (tell_stuck && sd < 0.25 * tstd[p])

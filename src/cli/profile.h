@@ -72,7 +72,9 @@ void cli_defect_map_free(CliDefectMap *m);
  * plane against the median of its 5x5 neighbourhood, outliers beyond
  * k times the plane's robust spread (1.4826 MAD) of those residuals and
  * beyond min_level levels, on the same side of their neighbours in at
- * least six frames out of ten. Returns 0 or a negative error. */
+ * least six frames out of ten, and not the ringing of an outlier four
+ * times stronger 2 to 4 samples away (in the plane, or for chroma in
+ * luma). Returns 0 or a negative error. */
 int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m);
 
 /* Write / read a profile PNG (docs/profile.md). Both log an error naming
