@@ -10,6 +10,11 @@
  * hundred small regions a frame. With profile-grow, each piece's mask is
  * widened by that many pixels, for footage whose compression smears a
  * hot pixel into its neighbours more than the dark frames showed.
+ *
+ * A second stage, after detection (sp_filter_profile_known), drops the
+ * pixel tracks detection placed on a pixel the profile already heals:
+ * detection heals a dot as a disk (its smear and chroma sample), which
+ * rebuilds the pixel from farther away than the profile's own region.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -31,6 +36,7 @@ typedef struct ProfileContext {
     ProfilePiece *pieces;
     int nb_pieces;
     uint8_t *mask;    /* every piece's w * h mask, 0 or 255, one after another */
+    int64_t marked;   /* the newest frame index that has the regions */
 } ProfileContext;
 
 #define OFF(x) offsetof(ProfileContext, x)
@@ -151,6 +157,7 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
     }
     sp_log(fc->log, SP_LOG_VERBOSE, "profile: %d pieces, %zu pixels of boxes\n",
            s->nb_pieces, total);
+    s->marked = -1;
     ret = 0;
 end:
     free(label);
@@ -158,20 +165,37 @@ end:
     return ret;
 }
 
-static int profile_process(SpFilterContext *fc, SpWindow *w)
+static int mark_slot(ProfileContext *s, SpSlot *slot)
 {
-    ProfileContext *s = fc->priv;
     int i;
 
     for (i = 0; i < s->nb_pieces; i++) {
         const ProfilePiece *p = &s->pieces[i];
         uint8_t *m;
-        int ret = sp_slot_add_region(w->cur, p->x, p->y, p->w, p->h, p->kind, &m);
+        int ret = sp_slot_add_region(slot, p->x, p->y, p->w, p->h, p->kind, &m);
         if (ret < 0)
             return ret;
         memcpy(m, s->mask + p->off, (size_t)p->w * p->h);
-        w->cur->regions[ret].confidence = 1.0f;
+        slot->regions[ret].confidence = 1.0f;
     }
+    s->marked = slot->index;
+    return 0;
+}
+
+/* The regions go on the leaving frame and on every frame still in the
+ * ring, once each: the temporal fill reads a neighbour's own regions as
+ * where that neighbour is defective, and a profile's pixels are
+ * defective in every frame. */
+static int profile_process(SpFilterContext *fc, SpWindow *w)
+{
+    ProfileContext *s = fc->priv;
+    int i, ret;
+
+    if (w->cur->index > s->marked && (ret = mark_slot(s, w->cur)) < 0)
+        return ret;
+    for (i = 0; i < w->nb_future; i++)
+        if (w->future[i]->index > s->marked && (ret = mark_slot(s, w->future[i])) < 0)
+            return ret;
     return 0;
 }
 
@@ -186,6 +210,59 @@ static void profile_uninit(SpFilterContext *fc)
         s->pieces = NULL;
     }
 }
+
+static int known_init(SpFilterContext *fc)
+{
+    fc->enabled = fc->settings->profile != NULL;
+    return 0;
+}
+
+static int known_config(SpFilterContext *fc, const SpFrame *f)
+{
+    const SpSettings *st = fc->settings;
+
+    /* the profile stage refuses a profile of another size */
+    if (st->profile_width != f->width || st->profile_height != f->height)
+        fc->enabled = 0;
+    return 0;
+}
+
+/* Whether the profile marks a pixel within one of (x, y). */
+static int known_at(const SpSettings *st, int x, int y)
+{
+    int u, v;
+
+    for (v = y - 1; v <= y + 1; v++)
+        for (u = x - 1; u <= x + 1; u++)
+            if (u >= 0 && v >= 0 && u < st->profile_width && v < st->profile_height &&
+                st->profile[v * st->profile_stride + u])
+                return 1;
+    return 0;
+}
+
+static int known_process(SpFilterContext *fc, SpWindow *w)
+{
+    SpSlot *cur = w->cur;
+    int i, j;
+
+    for (i = j = 0; i < cur->nb_regions; i++) {
+        const SpRegion *r = &cur->regions[i];
+        if (r->track >= 0 &&
+            (r->kind == SP_KIND_HOT || r->kind == SP_KIND_STUCK || r->kind == SP_KIND_DEAD) &&
+            known_at(fc->settings, r->x + r->w / 2, r->y + r->h / 2))
+            continue;
+        cur->regions[j++] = *r;
+    }
+    cur->nb_regions = j;
+    return 0;
+}
+
+const SpFilter sp_filter_profile_known = {
+    .name      = "profile-known",
+    .init      = known_init,
+    .config    = known_config,
+    .process   = known_process,
+};
 
 const SpFilter sp_filter_profile = {
     .name      = "profile",
