@@ -1,10 +1,11 @@
 /*
  * Unit tests of camera profiles: the dark-frame finder on synthetic
  * frames (hot pixels strong and faint, one coloured in a chroma plane
- * only, a stuck one; nothing else marked, noisy or noiseless), the choice
- * of a profile among candidates, the profile PNG written and read back,
- * and the library healing a profile's pixels (kind kept, track -1) and
- * refusing a profile of another size.
+ * only, a stuck one; nothing else marked, noisy or noiseless; the
+ * compression ringing of a strong one left out), the choice of a profile
+ * among candidates, the profile PNG written and read back, and the
+ * library healing a profile's pixels in every frame, once each (kind
+ * kept, track -1), and refusing a profile of another size.
  */
 #include <errno.h>
 #include <math.h>
@@ -269,7 +270,8 @@ static void test_png_round_trip(void **state)
     unlink(png);
 }
 
-/* The library heals a profile's pixels: kind kept, no track. */
+/* The library heals a profile's pixels in every frame, each once: kind
+ * kept, no track. */
 static void test_library_heals(void **state)
 {
     SpSettings s;
@@ -278,7 +280,7 @@ static void test_library_heals(void **state)
     const SpDefect *d;
     uint8_t map[W * H];
     const char *opts[] = { "detect=none", NULL };
-    int nb, ret;
+    int nb, ret, i, got = 0;
 
     (void)state;
     memset(map, 0, sizeof(map));
@@ -291,24 +293,69 @@ static void test_library_heals(void **state)
     s.profile_height = H;
     s.profile_stride = W;
     assert_int_equal(sp_open(&ctx, &s), 0);
-    f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 50, NULL);
-    assert_non_null(f);
-    f->data[0][20 * f->stride[0] + 30] = 250;
-    f->data[0][40 * f->stride[0] + 60] = 200;
-    assert_int_equal(sp_send_frame(ctx, f), 0);
-    assert_int_equal(sp_send_frame(ctx, NULL), 0);
-    assert_int_equal(sp_receive_frame(ctx, &out), 0);
-    assert_int_equal(out->data[0][20 * out->stride[0] + 30], 50);
-    assert_int_equal(out->data[0][40 * out->stride[0] + 60], 50);
-    assert_int_equal(sp_frame_defects(ctx, out, &d, &nb), 0);
-    assert_int_equal(nb, 2);
-    assert_true((d[0].kind == SP_KIND_HOT && d[1].kind == SP_KIND_STUCK) ||
-                (d[0].kind == SP_KIND_STUCK && d[1].kind == SP_KIND_HOT));
-    assert_int_equal(d[0].track, -1);
-    while ((ret = sp_receive_frame(ctx, &out)) == 0)
-        ;
-    assert_int_equal(ret, SP_EOF);
+    for (i = 0; i <= 8; i++) {
+        if (i < 8) {
+            f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 50, NULL);
+            assert_non_null(f);
+            f->data[0][20 * f->stride[0] + 30] = 250;
+            f->data[0][40 * f->stride[0] + 60] = 200;
+            while ((ret = sp_send_frame(ctx, f)) == -EAGAIN)
+                fail_msg("the ring is full");
+        } else {
+            ret = sp_send_frame(ctx, NULL);
+        }
+        assert_int_equal(ret, 0);
+        while ((ret = sp_receive_frame(ctx, &out)) == 0) {
+            assert_int_equal(out->data[0][20 * out->stride[0] + 30], 50);
+            assert_int_equal(out->data[0][40 * out->stride[0] + 60], 50);
+            assert_int_equal(sp_frame_defects(ctx, out, &d, &nb), 0);
+            assert_int_equal(nb, 2); /* once each, ahead or not */
+            assert_true((d[0].kind == SP_KIND_HOT && d[1].kind == SP_KIND_STUCK) ||
+                        (d[0].kind == SP_KIND_STUCK && d[1].kind == SP_KIND_HOT));
+            assert_int_equal(d[0].track, -1);
+            got++;
+        }
+        assert_true(ret == -EAGAIN || ret == SP_EOF);
+    }
+    assert_int_equal(got, 8);
     sp_close(&ctx);
+}
+
+/* A faint outlier near a much stronger one is its ringing, in its plane
+ * or in the luma it covers; the same outlier alone is a defect. */
+static void test_find_ringing(void **state)
+{
+    CliDark d;
+    CliDefectMap m;
+    int i;
+
+    (void)state;
+    memset(&d, 0, sizeof(d));
+    for (i = 0; i < 3; i++) {
+        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 20, NULL);
+        assert_non_null(f);
+        f->data[0][30 * f->stride[0] + 30] = 120; /* strong */
+        f->data[0][30 * f->stride[0] + 33] = 25;  /* its ring, 3 px away */
+        f->data[0][40 * f->stride[0] + 70] = 25;  /* alone: a faint hot pixel */
+        f->data[0][10 * f->stride[0] + 44] = 120; /* strong in luma ... */
+        f->data[1][5 * f->stride[1] + 20] = 25;   /* ... rings in Cb 2 samples away */
+        f->data[1][25 * f->stride[1] + 40] = 25;  /* a faint coloured one alone */
+        assert_int_equal(cli_dark_add(&d, f), 0);
+        tframe_free(f);
+    }
+    assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
+    assert_int_equal(cli_dark_find(&d, 6.0, 1.0, &m), 0);
+    assert_int_equal(m.kind[30 * W + 30], SP_KIND_HOT);
+    assert_int_equal(m.kind[30 * W + 33], 0);
+    assert_int_equal(m.kind[40 * W + 70], SP_KIND_HOT);
+    assert_int_equal(m.kind[10 * W + 44], SP_KIND_HOT);
+    assert_int_equal(m.kind[10 * W + 40] | m.kind[10 * W + 41] | m.kind[11 * W + 40] |
+                     m.kind[11 * W + 41], 0);
+    assert_int_equal(m.kind[50 * W + 80] | m.kind[50 * W + 81] | m.kind[51 * W + 80] |
+                     m.kind[51 * W + 81], SP_KIND_HOT);
+    assert_int_equal(m.nb_hot, 4);
+    cli_defect_map_free(&m);
+    cli_dark_free(&d);
 }
 
 static void test_library_wrong_size(void **state)
@@ -342,6 +389,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find_noisy),
         cmocka_unit_test(test_find_noiseless),
+        cmocka_unit_test(test_find_ringing),
         cmocka_unit_test(test_dark_layout_change),
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_png_round_trip),
