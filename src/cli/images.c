@@ -501,8 +501,9 @@ int cli_run_images(const CliOptions *o)
                 goto end;
             if (i == 0) {
                 first = img->frame;
-                if ((o->report || o->save_profile) && cli_report_open(&report, o, o->report,
-                        o->inputs[0], first.width, first.height) < 0) {
+                if ((o->report || o->save_profile) &&
+                    cli_report_open(&report, o, o->report, o->inputs[0],
+                                    first.width, first.height) < 0) {
                     release_frame(&img->frame);
                     goto end;
                 }

@@ -1062,8 +1062,9 @@ static int take_frame(VideoJob *j, AVFrame *frame)
                     av_get_pix_fmt_name(j->work_fmt));
         if (!j->analyze && (ret = open_encoder(j, frame)) != 0)
             return ret;
-        if ((j->o->report || j->o->save_profile) && (ret = cli_report_open(&j->report, j->o, j->o->report,
-                             j->in_name, j->work_w, j->work_h)) < 0)
+        if ((j->o->report || j->o->save_profile) &&
+            (ret = cli_report_open(&j->report, j->o, j->o->report,
+                                   j->in_name, j->work_w, j->work_h)) < 0)
             return ret;
         j->first_pts = pts != AV_NOPTS_VALUE ? pts : 0;
     }

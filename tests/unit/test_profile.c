@@ -107,11 +107,13 @@ static void check_found(const CliDefectMap *m, int with_stuck)
     for (y = 0; y < H; y++)
         for (x = 0; x < W; x++)
             marked += m->kind[y * W + x] != 0;
-    if (marked != NB_TRUTH)
+    if (marked != NB_TRUTH) /* say which, before failing */
         for (y = 0; y < H; y++)
             for (x = 0; x < W; x++)
                 if (m->kind[y * W + x])
-                    fprintf(stderr, "%d,%d k%d s%d p%d\n", x, y, m->kind[y * W + x], m->strength[y * W + x], m->planes[y * W + x]);
+                    fprintf(stderr, "marked %d,%d: kind %d strength %d planes %d\n",
+                            x, y, m->kind[y * W + x], m->strength[y * W + x],
+                            m->planes[y * W + x]);
     assert_int_equal(marked, NB_TRUTH); /* and nothing else */
 }
 
