@@ -566,12 +566,14 @@ int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m)
                     (p > 0 && (d->sx[p] || d->sy[p]) && ringing_luma(d, res[0], p, x, y, r)))
                     continue;
                 sd = d->n > 1 ? sqrt(d->m2[p][i] / (d->n - 1)) : 0;
-                if (tell_stuck && sd < 0.25 * tstd[p])
-                    kind = SP_KIND_STUCK;
-                else if (r > 0 || (d->color == SP_COLOR_YUV && p > 0))
-                    kind = SP_KIND_HOT; /* too bright, or coloured */
+                if (d->color == SP_COLOR_YUV && p > 0)
+                    kind = SP_KIND_HOT; /* coloured */
+                else if (r < 0)
+                    kind = SP_KIND_DEAD; /* darker than its neighbours, still or not */
+                else if (tell_stuck && sd < 0.25 * tstd[p])
+                    kind = SP_KIND_STUCK; /* brighter, and it does not move */
                 else
-                    kind = SP_KIND_DEAD;
+                    kind = SP_KIND_HOT;
                 /* the full-resolution pixel: for a subsampled plane, the
                  * covered pixel that stands out most in the first plane */
                 fx = x << d->sx[p];
@@ -591,7 +593,8 @@ int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m)
                     at = (size_t)fy * d->width + fx;
                 }
                 s = fabs(r);
-                if (!m->kind[at] || (m->kind[at] == SP_KIND_HOT && kind == SP_KIND_STUCK))
+                /* a luma verdict over a chroma one */
+                if (!m->kind[at] || (p == 0 && kind != SP_KIND_HOT))
                     m->kind[at] = (uint8_t)kind;
                 if (s > m->strength[at])
                     m->strength[at] = (uint8_t)(s < 1 ? 1 : s > 255 ? 255 : lrint(s));

@@ -1,7 +1,8 @@
 /*
  * Unit tests of camera profiles: the dark-frame finder on synthetic
  * frames (hot pixels strong and faint, one coloured in a chroma plane
- * only, a stuck one; nothing else marked, noisy or noiseless; the
+ * only, a stuck one; nothing else marked, noisy or noiseless; dead and
+ * stuck pixels on a lit flat field; the
  * compression ringing of a strong one left out), the choice of a profile
  * among candidates, the profile PNG written and read back, and the
  * library healing a profile's pixels in every frame, once each (kind
@@ -147,6 +148,39 @@ static void test_find_noiseless(void **state)
     assert_int_equal(cli_dark_find(&d, 6.0, 1.0, &m), 0);
     /* without noise a stuck pixel cannot be told from a hot one */
     check_found(&m, 0);
+    cli_defect_map_free(&m);
+    cli_dark_free(&d);
+}
+
+/* A lit, even, noisy surface shows a dead pixel (black) and a stuck one
+ * (a fixed bright value); dark frames cannot. */
+static void test_find_flat_field(void **state)
+{
+    CliDark d;
+    CliDefectMap m;
+    uint32_t seed = 777;
+    int i, x, y;
+
+    (void)state;
+    memset(&d, 0, sizeof(d));
+    for (i = 0; i < 30; i++) {
+        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 128, NULL);
+        assert_non_null(f);
+        for (y = 0; y < H; y++)
+            for (x = 0; x < W; x++)
+                f->data[0][y * f->stride[0] + x] = (uint8_t)lrint(160 + noise(&seed, 2.0));
+        f->data[0][12 * f->stride[0] + 34] = 16;  /* dead */
+        f->data[0][44 * f->stride[0] + 70] = 235; /* stuck */
+        assert_int_equal(cli_dark_add(&d, f), 0);
+        tframe_free(f);
+    }
+    assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
+    assert_int_equal(cli_dark_find(&d, 6.0, 1.0, &m), 0);
+    assert_int_equal(m.kind[12 * W + 34], SP_KIND_DEAD);
+    assert_int_equal(m.kind[44 * W + 70], SP_KIND_STUCK);
+    assert_int_equal(m.nb_dead, 1);
+    assert_int_equal(m.nb_stuck, 1);
+    assert_int_equal(m.nb_hot, 0);
     cli_defect_map_free(&m);
     cli_dark_free(&d);
 }
@@ -392,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_find_noisy),
         cmocka_unit_test(test_find_noiseless),
         cmocka_unit_test(test_find_ringing),
+        cmocka_unit_test(test_find_flat_field),
         cmocka_unit_test(test_dark_layout_change),
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_png_round_trip),
