@@ -372,7 +372,8 @@ int cli_dark_add(CliDark *d, const SpFrame *f)
                 if (x + 1 < W) { sum += sample_at(f, p, x + 1, y); nb++; }
                 if (y > 0) { sum += sample_at(f, p, x, y - 1); nb++; }
                 if (y + 1 < H) { sum += sample_at(f, p, x, y + 1); nb++; }
-                if (raw * nb > sum && above[x] < UINT16_MAX)
+                /* counted over the first 65535 frames (share: of those) */
+                if (raw * nb > sum && d->n <= UINT16_MAX)
                     above[x]++;
             }
         }

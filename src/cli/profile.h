@@ -44,7 +44,8 @@ typedef struct CliDark {
     int pw[3], ph[3], sx[3], sy[3];
     float *mean[3], *m2[3];
     uint16_t *above[3];  /* frames in which the sample stood above the
-                            mean of its four neighbours (saturating) */
+                            mean of its four neighbours, of the first
+                            65535 */
     int64_t n;
 } CliDark;
 
