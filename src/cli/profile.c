@@ -1018,6 +1018,7 @@ int cli_profile_output_path(const CliOptions *o, const char *name, char *buf,
 typedef struct Library {
     char **paths;
     CliFacts *facts;
+    int (*counts)[3];  /* hot, stuck, dead */
     int nb;
 } Library;
 
@@ -1029,6 +1030,7 @@ static void library_free(Library *l)
         free(l->paths[i]);
     free(l->paths);
     free(l->facts);
+    free(l->counts);
     memset(l, 0, sizeof(*l));
 }
 
@@ -1076,7 +1078,8 @@ static int library_load(const CliOptions *o, const char *dir, Library *l)
     qsort(names, nb, sizeof(*names), cmp_str);
     l->paths = calloc(nb ? nb : 1, sizeof(*l->paths));
     l->facts = calloc(nb ? nb : 1, sizeof(*l->facts));
-    if (!l->paths || !l->facts) {
+    l->counts = calloc(nb ? nb : 1, sizeof(*l->counts));
+    if (!l->paths || !l->facts || !l->counts) {
         ret = -ENOMEM;
         goto fail;
     }
@@ -1089,6 +1092,9 @@ static int library_load(const CliOptions *o, const char *dir, Library *l)
             free(names[i]);
             continue;
         }
+        l->counts[l->nb][0] = m.nb_hot;
+        l->counts[l->nb][1] = m.nb_stuck;
+        l->counts[l->nb][2] = m.nb_dead;
         cli_defect_map_free(&m);
         l->paths[l->nb++] = names[i];
     }
@@ -1470,7 +1476,8 @@ int cli_profile_list(const CliOptions *o)
         if (f->exposure > 0) printf("\texposure=%g", f->exposure); else printf("\texposure=-");
         if (f->temperature > -274) printf("\ttemperature=%g", f->temperature);
         else printf("\ttemperature=-");
-        printf("\tdate=%s\n", f->date[0] ? f->date : "-");
+        printf("\tdate=%s\thot=%d\tstuck=%d\tdead=%d\n", f->date[0] ? f->date : "-",
+               lib.counts[i][0], lib.counts[i][1], lib.counts[i][2]);
     }
     if (!lib.nb)
         cli_log(o, SP_LOG_INFO, "no profile in '%s'\n", dir);

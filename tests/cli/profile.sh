@@ -60,6 +60,7 @@ run "$SPOTHEAL" profile list --profile-dir "$T/lib"
 expect_rc 0 "profile list"
 check "profile list shows the three" [ "$(grep -c png "$T/out")" -eq 3 ]
 check "profile list shows the facts" grep -q "acme-p1.png	1280x720	make=Acme	model=P1" "$T/out"
+check "profile list shows the counts" grep -q "acme-p1.png	.*	hot=[1-9][0-9]*	stuck=0	dead=0" "$T/out"
 run "$SPOTHEAL" --profile-dir "$T/lib" --detect none -i "$T/deg.mkv" -c:v ffv1 "$T/lib.mkv"
 expect_rc 0 "--profile-dir"
 expect_err "acme-p1.png' chosen" "the profile of this camera and size is chosen"
