@@ -995,8 +995,18 @@ int cli_profile_output_path(const CliOptions *o, const char *name, char *buf,
     int ret;
 
     if (strchr(name, '/')) {
-        if ((size_t)snprintf(buf, size, "%s%s", name, ext) >= size)
+        struct stat st;
+        size_t dl = (size_t)(strrchr(name, '/') - name);
+        if ((size_t)snprintf(buf, size, "%s%s", name, ext) >= size || dl >= sizeof(dir))
             return -ENAMETOOLONG;
+        memcpy(dir, name, dl);
+        dir[dl] = 0;
+        if (dl && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+            cli_log(o, SP_LOG_ERROR, "cannot write the profile '%s': the folder '%s' "
+                    "does not exist; create it, or give a name without a folder "
+                    "to save into the profile library\n", buf, dir);
+            return -ENOENT;
+        }
         return 0;
     }
     if ((ret = library_dir(o, dir, sizeof(dir))) < 0) {

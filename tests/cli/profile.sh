@@ -107,6 +107,15 @@ run "$SPOTHEAL" analyze --profile "$T/acme.png" -i "$T/deg.mkv" --save-profile "
 expect_rc 0 "analyze --save-profile"
 run "$SPOTHEAL" --profile "$T/learned.png" --detect none -i "$T/deg.mkv" -c:v ffv1 "$T/learned.mkv"
 expect_rc 0 "a saved profile is a profile"
+mkdir -p "$T/lib3"
+run "$SPOTHEAL" analyze -i "$T/deg.mkv" --save-profile "$T/lib3/detected.png"
+expect_rc 0 "analyze --save-profile from detection alone"
+run "$SPOTHEAL" profile list --profile-dir "$T/lib3"
+check "the learned profile has the clip's camera and the hot pixels detection confirmed" \
+    grep -q "detected.png	1280x720	make=Acme	model=P1	.*	hot=[1-9][0-9]	stuck=0" "$T/out"
+run "$SPOTHEAL" analyze -i "$T/deg.mkv" --save-profile "$T/nofolder/x.png"
+expect_rc 1 "--save-profile into a missing folder"
+expect_err "does not exist" "the missing folder is named before the analysis"
 
 # refusals
 head -c 300 "$T/acme.png" >"$T/corrupt.png"
