@@ -36,7 +36,6 @@ typedef struct ProfileContext {
     ProfilePiece *pieces;
     int nb_pieces;
     uint8_t *mask;    /* every piece's w * h mask, 0 or 255, one after another */
-    int64_t marked;   /* the newest frame index that has the regions */
 } ProfileContext;
 
 #define OFF(x) offsetof(ProfileContext, x)
@@ -157,7 +156,6 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
     }
     sp_log(fc->log, SP_LOG_VERBOSE, "profile: %d pieces, %zu pixels of boxes\n",
            s->nb_pieces, total);
-    s->marked = -1;
     ret = 0;
 end:
     free(label);
@@ -178,23 +176,40 @@ static int mark_slot(ProfileContext *s, SpSlot *slot)
         memcpy(m, s->mask + p->off, (size_t)p->w * p->h);
         slot->regions[ret].confidence = 1.0f;
     }
-    s->marked = slot->index;
     return 0;
 }
 
-/* The regions go on the leaving frame and on every frame still in the
- * ring, once each: the temporal fill reads a neighbour's own regions as
- * where that neighbour is defective, and a profile's pixels are
- * defective in every frame. */
+/* Whether a slot has this filter's regions: the first piece, as only
+ * this filter places it (no track, its box and kind). */
+static int has_profile(const ProfileContext *s, const SpSlot *slot)
+{
+    const ProfilePiece *p = &s->pieces[0];
+    int i;
+
+    for (i = 0; i < slot->nb_regions; i++) {
+        const SpRegion *r = &slot->regions[i];
+        if (r->track < 0 && r->kind == p->kind && r->x == p->x && r->y == p->y &&
+            r->w == p->w && r->h == p->h)
+            return 1;
+    }
+    return 0;
+}
+
+/* The regions go on the leaving frame, and ahead on a frame still in the
+ * ring that another filter (detection) has put regions on: the temporal
+ * fill takes a neighbour's own regions, when it has any, as all that is
+ * defective there, and a profile's pixels are defective in every frame.
+ * A neighbour without regions gets the leaving frame's. */
 static int profile_process(SpFilterContext *fc, SpWindow *w)
 {
     ProfileContext *s = fc->priv;
     int i, ret;
 
-    if (w->cur->index > s->marked && (ret = mark_slot(s, w->cur)) < 0)
+    if (!has_profile(s, w->cur) && (ret = mark_slot(s, w->cur)) < 0)
         return ret;
     for (i = 0; i < w->nb_future; i++)
-        if (w->future[i]->index > s->marked && (ret = mark_slot(s, w->future[i])) < 0)
+        if (w->future[i]->nb_regions && !has_profile(s, w->future[i]) &&
+            (ret = mark_slot(s, w->future[i])) < 0)
             return ret;
     return 0;
 }
