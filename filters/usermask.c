@@ -120,21 +120,50 @@ end:
     return ret;
 }
 
-static int usermask_process(SpFilterContext *fc, SpWindow *w)
+static int mark_slot(UserMaskContext *s, SpSlot *slot)
 {
-    UserMaskContext *s = fc->priv;
     int i;
 
     for (i = 0; i < s->nb_pieces; i++) {
         const UserPiece *p = &s->pieces[i];
         uint8_t *m;
-        int ret = sp_slot_add_region(w->cur, p->x, p->y, p->w, p->h,
+        int ret = sp_slot_add_region(slot, p->x, p->y, p->w, p->h,
                                      SP_KIND_USER, &m);
         if (ret < 0)
             return ret;
         memcpy(m, s->mask + p->off, (size_t)p->w * p->h);
-        w->cur->regions[ret].confidence = 1.0f;
+        slot->regions[ret].confidence = 1.0f;
     }
+    return 0;
+}
+
+/* Only this filter makes user regions. */
+static int has_mask(const SpSlot *slot)
+{
+    int i;
+
+    for (i = 0; i < slot->nb_regions; i++)
+        if (slot->regions[i].kind == SP_KIND_USER)
+            return 1;
+    return 0;
+}
+
+/* The regions go on the leaving frame, and ahead on a frame still in the
+ * ring that another filter (detection) has put regions on: the temporal
+ * fill takes a neighbour's own regions, when it has any, as all that is
+ * defective there, and the mask holds in every frame. A neighbour
+ * without regions gets the leaving frame's, as before. */
+static int usermask_process(SpFilterContext *fc, SpWindow *w)
+{
+    UserMaskContext *s = fc->priv;
+    int i, ret;
+
+    if (!has_mask(w->cur) && (ret = mark_slot(s, w->cur)) < 0)
+        return ret;
+    for (i = 0; i < w->nb_future; i++)
+        if (w->future[i]->nb_regions && !has_mask(w->future[i]) &&
+            (ret = mark_slot(s, w->future[i])) < 0)
+            return ret;
     return 0;
 }
 

@@ -25,6 +25,7 @@
 struct SpContext {
     SpSettings settings;
     uint8_t *mask;          /* the settings' user mask, copied */
+    uint8_t *profile;       /* the settings' profile map, copied */
     SpLogger log;
 
     SpFilterContext fc[SP_MAX_FILTERS];
@@ -157,6 +158,22 @@ int sp_open(SpContext **out, const SpSettings *s)
                    s->mask + y * s->mask_stride, s->mask_width);
         ctx->settings.mask = ctx->mask;
         ctx->settings.mask_stride = s->mask_width;
+    }
+    if (s->profile) {
+        int y;
+        ret = -EINVAL;
+        if (s->profile_width <= 0 || s->profile_height <= 0 ||
+            s->profile_stride < s->profile_width)
+            goto fail;
+        ret = -ENOMEM;
+        ctx->profile = malloc((size_t)s->profile_width * s->profile_height);
+        if (!ctx->profile)
+            goto fail;
+        for (y = 0; y < s->profile_height; y++)
+            memcpy(ctx->profile + (size_t)y * s->profile_width,
+                   s->profile + y * s->profile_stride, s->profile_width);
+        ctx->settings.profile = ctx->profile;
+        ctx->settings.profile_stride = s->profile_width;
     }
 
     for (i = 0; sp_filters[i]; i++) {
@@ -434,6 +451,7 @@ void sp_close(SpContext **pctx)
     free(ctx->past);
     free(ctx->future);
     free(ctx->mask);
+    free(ctx->profile);
     free(ctx);
     *pctx = NULL;
 }

@@ -139,6 +139,15 @@ typedef struct SpSettings {
     int mask_width, mask_height;
     ptrdiff_t mask_stride;
 
+    /** A camera profile's defect map, or NULL: profile_width x
+     * profile_height bytes, 0 for a healthy pixel, else the defect's
+     * enum SpDefectKind (SP_KIND_HOT, SP_KIND_STUCK or SP_KIND_DEAD).
+     * Its pixels are healed in every frame, reported with that kind and
+     * track -1, besides what detection finds. The library copies it. */
+    const uint8_t *profile;
+    int profile_width, profile_height;
+    ptrdiff_t profile_stride;
+
     /** NULL-terminated list of "name=value" strings for the filters'
      * options (see sp_list_options()), or NULL. */
     const char *const *options;

@@ -49,6 +49,12 @@ typedef struct CliOptions {
     int stats;               /* one-line progress on a terminal */
     const char *mask;        /* --mask FILE.png */
     const char *report;      /* --report FILE.json */
+    const char *profile;     /* --profile FILE.png, or "none" */
+    const char *profile_dir; /* --profile-dir DIR: the profile library */
+    const char *save_profile;/* analyze --save-profile NAME.png */
+    /* profile create: capture facts given by hand, and the threshold */
+    const char *set_make, *set_model, *set_iso, *set_exposure, *set_temperature;
+    double threshold;        /* in robust standard deviations, 0 = default */
     int show;                /* --show: outline defects instead of healing */
     int reencode;            /* --reencode: JPEGs re-encoded whole, not
                                 only the blocks the repair changed */
@@ -122,6 +128,33 @@ int cli_report_frame(CliReport *r, SpContext *ctx, const SpFrame *f,
 /* Finish the report (tracks summary), move it into place. With ok == 0
  * the temporary file is removed instead. Accepts NULL. */
 int cli_report_close(CliReport **r, int ok);
+
+/* --- profile.c: camera profiles (profile.h) --------------------------- */
+
+/* The subcommands 'profile create' and 'profile list'. Return an exit code. */
+int cli_profile_create(const CliOptions *o);
+int cli_profile_list(const CliOptions *o);
+
+/* Where a profile NAME goes: NAME itself if it holds a slash, else the
+ * library folder (--profile-dir or the default, created), ".png" added
+ * if missing. Returns 0 or a negative error after a message. */
+int cli_profile_output_path(const CliOptions *o, const char *name, char *buf,
+                            size_t size);
+
+/* Set s->profile from --profile, --profile-dir or the default library,
+ * for the clip input (its size and camera are probed). *map receives the
+ * storage to free after sp_close(). Returns CLI_EXIT_OK or an exit code
+ * after a message. */
+int cli_profile_setup(const CliOptions *o, const char *input, SpSettings *s,
+                      uint8_t **map);
+
+/* analyze --save-profile: write the pixel defects confirmed on a clip
+ * (map: width * height kind bytes, strength: their contrast) as a
+ * profile, with the facts probed from input. Returns 0 or a negative
+ * error after a message. */
+int cli_profile_save_found(const CliOptions *o, const char *path, const char *input,
+                           const uint8_t *map, const uint8_t *strength,
+                           int width, int height, int64_t frames);
 
 /* --- video.c ---------------------------------------------------------- */
 

@@ -388,7 +388,7 @@ int cli_run_images(const CliOptions *o)
     CliProgress prog;
     CliReport *report = NULL;
     const char *opts[CLI_MAX_LIB_OPTIONS + 1];
-    uint8_t *mask = NULL;
+    uint8_t *mask = NULL, *profile = NULL;
     SpFrame first;
     int ret = CLI_EXIT_ERROR, i, k, err, mw = 0, mh = 0, nb_opts = 0;
     int prog_open = 0, sync_ok = 0, threads_started = 0;
@@ -444,6 +444,10 @@ int cli_run_images(const CliOptions *o)
     s.mask_width = mw;
     s.mask_height = mh;
     s.mask_stride = mw;
+    if ((err = cli_profile_setup(o, o->inputs[0], &s, &profile)) != CLI_EXIT_OK) {
+        ret = err;
+        goto end;
+    }
     for (k = 0; k < o->nb_lib_options && k < CLI_MAX_LIB_OPTIONS; k++)
         opts[nb_opts++] = o->lib_options[k];
     opts[nb_opts] = NULL;
@@ -497,8 +501,9 @@ int cli_run_images(const CliOptions *o)
                 goto end;
             if (i == 0) {
                 first = img->frame;
-                if (o->report && cli_report_open(&report, o, o->report,
-                        o->inputs[0], first.width, first.height) < 0) {
+                if ((o->report || o->save_profile) &&
+                    cli_report_open(&report, o, o->report, o->inputs[0],
+                                    first.width, first.height) < 0) {
                     release_frame(&img->frame);
                     goto end;
                 }
@@ -596,6 +601,7 @@ end:
     free(job.ready_err);
     free(job.wq);
     free(mask);
+    free(profile);
     cli_seq_free(&job.seq);
     return ret;
 }

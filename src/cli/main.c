@@ -44,11 +44,16 @@ static void print_help(void)
     printf("spotheal %s: find and heal sensor defects (dust blotches, hot, stuck,\n"
            "dead and missing pixels) in video and image sequences.\n\n"
            "usage: spotheal [options] -i INPUT OUTPUT\n"
-           "       spotheal analyze [options] -i INPUT [--report FILE.json]\n\n"
+           "       spotheal analyze [options] -i INPUT [--report FILE.json]\n"
+           "                        [--save-profile NAME.png]\n"
+           "       spotheal profile create -i DARK [-i DARK ...] -o NAME.png\n"
+           "       spotheal profile list [--profile-dir DIR]\n\n"
            "INPUT is a video file, - for standard input (y4m, nut, matroska),\n"
            "an image, a %%05d pattern, a glob or a folder of images; OUTPUT a\n"
            "video file, - for standard output (with -f), an image pattern or a\n"
-           "folder. analyze finds the defects and writes no video.\n\n"
+           "folder. analyze finds the defects and writes no video. profile\n"
+           "create finds a camera's hot, stuck and dead pixels in lens-capped\n"
+           "video or stills; profile list shows the profile library.\n\n"
            "Input and output:\n"
            "  -i INPUT            the input\n"
            "  -f FMT              output container (default: from OUTPUT's extension)\n"
@@ -74,6 +79,23 @@ static void print_help(void)
            "  --lookahead N       frames held for evidence before one is written\n"
            "  --reencode          JPEG output: re-encode every block, not only the\n"
            "                      repaired ones (default: untouched blocks kept exactly)\n"
+           "\nCamera profiles (docs/profile.md):\n"
+           "  --profile FILE.png  heal a camera profile's pixels in every frame, besides\n"
+           "                      what detection finds (none: no profile at all)\n"
+           "  --profile-dir DIR   the profile library: choose the profile of the clip's\n"
+           "                      size and camera, nearest ISO, exposure, temperature\n"
+           "                      (default: $XDG_DATA_HOME/spotheal/profiles, else\n"
+           "                      ~/.local/share/spotheal/profiles, used only for clips\n"
+           "                      that name their camera)\n"
+           "  --save-profile NAME.png  analyze: save the hot, stuck and dead pixels\n"
+           "                      detection confirmed as a profile for the next clips\n"
+           "  profile create:\n"
+           "  -o NAME.png         the profile (a NAME without a folder goes into the\n"
+           "                      library)\n"
+           "  --make M, --model M camera facts when the input does not carry them\n"
+           "  --iso N, --exposure S, --temperature C  ISO, exposure (seconds, 1/30),\n"
+           "                      sensor temperature (Celsius)\n"
+           "  --threshold K       outliers beyond K robust deviations (default 6)\n"
            "\nFilter options (--NAME VALUE):\n", sp_version());
     for (i = 0; sp_list_options(i, &name, &help, def, sizeof(def), range,
                                 sizeof(range)) == 0; i++) {
@@ -183,6 +205,26 @@ static const char **string_field(CliOptions *o, const char *a)
         return &o->mask;
     if (!strcmp(a, "--report"))
         return &o->report;
+    if (!strcmp(a, "--profile"))
+        return &o->profile;
+    if (!strcmp(a, "--profile-dir"))
+        return &o->profile_dir;
+    if (!strcmp(a, "--save-profile"))
+        return &o->save_profile;
+    if (o->command == CLI_PROFILE_CREATE) {
+        if (!strcmp(a, "-o"))
+            return &o->output;
+        if (!strcmp(a, "--make"))
+            return &o->set_make;
+        if (!strcmp(a, "--model"))
+            return &o->set_model;
+        if (!strcmp(a, "--iso"))
+            return &o->set_iso;
+        if (!strcmp(a, "--exposure"))
+            return &o->set_exposure;
+        if (!strcmp(a, "--temperature"))
+            return &o->set_temperature;
+    }
     return NULL;
 }
 
@@ -204,9 +246,14 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         o->command = CLI_ANALYZE;
         i = 2;
     } else if (argc > 1 && !strcmp(argv[1], "profile")) {
-        fputs("spotheal: error: 'spotheal profile' is not available in this "
-              "version\n", stderr);
-        return CLI_EXIT_USAGE;
+        if (argc > 2 && !strcmp(argv[2], "create"))
+            o->command = CLI_PROFILE_CREATE;
+        else if (argc > 2 && !strcmp(argv[2], "list"))
+            o->command = CLI_PROFILE_LIST;
+        else
+            return usage_error("'spotheal profile' takes 'create' or 'list'%s",
+                               argc > 2 ? ", not that" : "");
+        i = 3;
     }
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -260,6 +307,7 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         if (!field && strcmp(a, "-i") && strcmp(a, "-crf") && strcmp(a, "-q:v") &&
             strcmp(a, "-qscale:v") && strcmp(a, "-threads") && strcmp(a, "-v") &&
             strcmp(a, "-loglevel") && strcmp(a, "--lookahead") &&
+            !(o->command == CLI_PROFILE_CREATE && !strcmp(a, "--threshold")) &&
             !(a[1] == '-' && is_lib_option(a + 2, strlen(a + 2))))
             return usage_error("unknown option '%s'", a);
         if (!next)
@@ -287,12 +335,41 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         } else if (!strcmp(a, "--lookahead")) {
             if ((ret = parse_int_arg(a, next, 0, 1000, &o->lookahead)))
                 return ret;
+        } else if (!strcmp(a, "--threshold")) {
+            char *end;
+            o->threshold = strtod(next, &end);
+            if (end == next || *end || !(o->threshold >= 2 && o->threshold <= 50))
+                return usage_error("--threshold expects a number from 2 to 50 "
+                                   "(robust standard deviations), not '%s'", next);
         } else {
             if ((ret = add_lib_option(o, a + 2, strlen(a + 2), next)))
                 return ret;
         }
     }
 
+    if (o->command == CLI_PROFILE_LIST) {
+        if (nb_pos > 0 || o->nb_inputs)
+            return usage_error("'profile list' takes only --profile-dir DIR: "
+                               "unexpected '%s'", nb_pos ? positional[0] : "-i");
+        return CLI_EXIT_OK;
+    }
+    if (o->command == CLI_PROFILE_CREATE) {
+        if (nb_pos > 0)
+            return usage_error("unexpected '%s': name the profile with -o "
+                               "NAME.png", positional[0]);
+        if (!o->nb_inputs)
+            return usage_error("no dark input: 'spotheal profile create -i "
+                               "DARK.mp4 -o NAME.png'%s", "");
+        if (!o->output || !o->output[0])
+            return usage_error("no profile named: add -o NAME.png (a name "
+                               "without a folder goes into the profile "
+                               "library)%s", "");
+        if (o->profile || o->save_profile)
+            return usage_error("'profile create' makes a profile: --profile "
+                               "and --save-profile belong to a repair or an "
+                               "analysis%s", "");
+        return CLI_EXIT_OK;
+    }
     if (o->nb_inputs == 0) {
         fprintf(stderr, "spotheal: error: no input: give one with -i, e.g. "
                 "'spotheal -i in.mp4 out.mp4'\n");
@@ -337,6 +414,7 @@ static void free_options(CliOptions *o)
 int main(int argc, char **argv)
 {
     CliOptions o;
+    char save_path[4096];
     int ret;
 
     ret = parse_args(&o, argc, argv);
@@ -349,10 +427,24 @@ int main(int argc, char **argv)
         return ret;
     }
     cli_setup_signals();
-    if (cli_is_image_spec(o.inputs[0]) || (o.output && cli_is_image_spec(o.output)))
-        ret = cli_run_images(&o);
-    else
-        ret = cli_run_video(&o);
+    if (o.command == CLI_PROFILE_CREATE) {
+        ret = cli_profile_create(&o);
+    } else if (o.command == CLI_PROFILE_LIST) {
+        ret = cli_profile_list(&o);
+    } else if (o.save_profile &&
+               cli_profile_output_path(&o, o.save_profile, save_path, sizeof(save_path)) < 0) {
+        ret = CLI_EXIT_ERROR;
+    } else if (o.save_profile &&
+               (ret = cli_check_output(&o, o.inputs[0], save_path)) != CLI_EXIT_OK) {
+        ; /* named */
+    } else {
+        if (o.save_profile)
+            o.save_profile = save_path;
+        if (cli_is_image_spec(o.inputs[0]) || (o.output && cli_is_image_spec(o.output)))
+            ret = cli_run_images(&o);
+        else
+            ret = cli_run_video(&o);
+    }
     free_options(&o);
     return ret;
 }

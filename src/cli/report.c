@@ -4,6 +4,7 @@
  * Format: docs/report.md.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,35 @@ struct CliReport {
     int64_t nb_frames, nb_defects;
     TrackSum *tracks;
     int nb_tracks, tracks_cap;
+    /* --save-profile: the pixel defects found, as a profile's map */
+    const char *input;
+    int width, height;
+    uint8_t *pmap, *pstrength;
 };
+
+static int is_pixel(int kind)
+{
+    return kind == SP_KIND_HOT || kind == SP_KIND_STUCK || kind == SP_KIND_DEAD;
+}
+
+/* Put a defect's pixels (mask at least one half) into the profile map. */
+static void map_defect(CliReport *r, int kind, float contrast, int x0, int y0,
+                       int w, int h, const uint8_t *mask)
+{
+    int x, y, c = (int)(contrast < 0 ? -contrast : contrast);
+
+    for (y = 0; y < h; y++)
+        for (x = 0; x < w; x++) {
+            size_t i;
+            if (mask[(size_t)y * w + x] < 128 || x0 + x < 0 || y0 + y < 0 ||
+                x0 + x >= r->width || y0 + y >= r->height)
+                continue;
+            i = (size_t)(y0 + y) * r->width + x0 + x;
+            r->pmap[i] = (uint8_t)kind;
+            if (c > r->pstrength[i])
+                r->pstrength[i] = (uint8_t)(c < 1 ? 1 : c > 255 ? 255 : c);
+        }
+}
 
 static const char *kind_name(int kind)
 {
@@ -78,6 +107,24 @@ int cli_report_open(CliReport **out, const CliOptions *o, const char *path,
     if (!r)
         return -ENOMEM;
     r->o = o;
+    r->input = input;
+    r->width = width;
+    r->height = height;
+    if (o->save_profile) {
+        r->pmap = calloc((size_t)width * height, 1);
+        r->pstrength = calloc((size_t)width * height, 1);
+        if (!r->pmap || !r->pstrength) {
+            cli_log(o, SP_LOG_ERROR, "out of memory\n");
+            free(r->pmap);
+            free(r->pstrength);
+            free(r);
+            return -ENOMEM;
+        }
+    }
+    if (!path) { /* --save-profile alone: no JSON */
+        *out = r;
+        return 0;
+    }
     snprintf(r->path, sizeof(r->path), "%s", path);
     if (!strcmp(path, "-")) {
         r->f = stdout;
@@ -87,6 +134,8 @@ int cli_report_open(CliReport **out, const CliOptions *o, const char *path,
             ret = ret < 0 ? ret : -errno;
             cli_log(o, SP_LOG_ERROR, "cannot write the report '%s': %s\n",
                     path, strerror(-ret));
+            free(r->pmap);
+            free(r->pstrength);
             free(r);
             return ret;
         }
@@ -149,26 +198,34 @@ int cli_report_frame(CliReport *r, SpContext *ctx, const SpFrame *f,
         return 0;
     if (sp_frame_defects(ctx, f, &d, &nb) < 0)
         nb = 0;
-    fprintf(r->f, "%s\n    {\"frame\": %lld", r->nb_frames ? "," : "",
-            (long long)f->index);
-    if (time >= 0)
-        fprintf(r->f, ", \"time\": %.6f", time);
-    if (name) {
-        fputs(", \"file\": ", r->f);
-        put_string(r->f, name);
+    if (r->f) {
+        fprintf(r->f, "%s\n    {\"frame\": %lld", r->nb_frames ? "," : "",
+                (long long)f->index);
+        if (time >= 0)
+            fprintf(r->f, ", \"time\": %.6f", time);
+        if (name) {
+            fputs(", \"file\": ", r->f);
+            put_string(r->f, name);
+        }
+        fputs(", \"defects\": [", r->f);
     }
-    fputs(", \"defects\": [", r->f);
     for (i = 0; i < nb; i++) {
         const SpDefect *e = &d[i];
-        fprintf(r->f, "%s\n      {\"kind\": \"%s\", \"track\": %d, \"x\": %d, "
-                "\"y\": %d, \"w\": %d, \"h\": %d, \"cx\": %.2f, \"cy\": %.2f, "
-                "\"area\": %d, \"contrast\": %.1f, \"confidence\": %.3f, "
-                "\"fill\": \"%s\"", i ? "," : "", kind_name(e->kind),
-                e->track, e->x, e->y, e->w, e->h, e->cx, e->cy, e->area,
-                e->contrast, e->confidence, fill_name(e->fill));
-        if (e->kind == SP_KIND_MISSING && e->mask)
-            put_runs(r->f, e);
-        fputc('}', r->f);
+        if (r->f) {
+            fprintf(r->f, "%s\n      {\"kind\": \"%s\", \"track\": %d, \"x\": %d, "
+                    "\"y\": %d, \"w\": %d, \"h\": %d, \"cx\": %.2f, \"cy\": %.2f, "
+                    "\"area\": %d, \"contrast\": %.1f, \"confidence\": %.3f, "
+                    "\"fill\": \"%s\"", i ? "," : "", kind_name(e->kind),
+                    e->track, e->x, e->y, e->w, e->h, e->cx, e->cy, e->area,
+                    e->contrast, e->confidence, fill_name(e->fill));
+            if (e->kind == SP_KIND_MISSING && e->mask)
+                put_runs(r->f, e);
+            fputc('}', r->f);
+        }
+        /* a profile's own pixels (no track) go into a saved profile as
+         * they are */
+        if (r->pmap && e->track < 0 && is_pixel(e->kind) && e->mask)
+            map_defect(r, e->kind, e->contrast, e->x, e->y, e->w, e->h, e->mask);
         if (e->track >= 0) {
             TrackSum *t = track_sum(r, e->track);
             if (!t)
@@ -189,9 +246,11 @@ int cli_report_frame(CliReport *r, SpContext *ctx, const SpFrame *f,
             if (e->w > t->max_w) t->max_w = e->w;
         }
     }
-    fputs(nb ? "\n    ]}" : "]}", r->f);
     r->nb_frames++;
     r->nb_defects += nb;
+    if (!r->f)
+        return 0;
+    fputs(nb ? "\n    ]}" : "]}", r->f);
     return ferror(r->f) ? -EIO : 0;
 }
 
@@ -203,6 +262,28 @@ int cli_report_close(CliReport **pr, int ok)
     if (!r)
         return 0;
     *pr = NULL;
+    if (r->pmap) {
+        /* --save-profile: the pixel tracks seen on a few frames at least,
+         * each as the one pixel at its mean centre (the healed disk
+         * around it is the fill's margin, not the defect) */
+        int64_t need = r->nb_frames < 3 ? r->nb_frames : 3;
+        static const uint8_t one = 255;
+        for (i = 0; i < r->nb_tracks; i++) {
+            const TrackSum *t = &r->tracks[i];
+            if (is_pixel(t->kind) && t->frames >= need && t->frames > 0)
+                map_defect(r, t->kind, (float)(t->contrast / t->frames),
+                           (int)lrint(t->sx / t->frames), (int)lrint(t->sy / t->frames),
+                           1, 1, &one);
+        }
+        if (ok && cli_profile_save_found(r->o, r->o->save_profile, r->input, r->pmap,
+                                         r->pstrength, r->width, r->height,
+                                         r->nb_frames) < 0) {
+            ret = -EIO;
+            ok = 0;
+        }
+    }
+    if (!r->f)
+        goto done;
     fputs(r->nb_frames ? "\n  ],\n  \"tracks\": [" : "],\n  \"tracks\": [", r->f);
     for (i = 0; i < r->nb_tracks; i++) {
         const TrackSum *t = &r->tracks[i];
@@ -233,7 +314,10 @@ int cli_report_close(CliReport **pr, int ok)
     } else {
         fflush(stdout);
     }
+done:
     free(r->tracks);
+    free(r->pmap);
+    free(r->pstrength);
     free(r);
     return ret;
 }

@@ -68,6 +68,7 @@ typedef struct VideoJob {
 
     SpContext *sp;
     uint8_t *mask;
+    uint8_t *profile;        /* the profile's defect map (--profile) */
     AVBufferPool *pool;     /* writable copies of decoded pictures */
     int pool_size;
 
@@ -1061,8 +1062,9 @@ static int take_frame(VideoJob *j, AVFrame *frame)
                     av_get_pix_fmt_name(j->work_fmt));
         if (!j->analyze && (ret = open_encoder(j, frame)) != 0)
             return ret;
-        if (j->o->report && (ret = cli_report_open(&j->report, j->o, j->o->report,
-                             j->in_name, j->work_w, j->work_h)) < 0)
+        if ((j->o->report || j->o->save_profile) &&
+            (ret = cli_report_open(&j->report, j->o, j->o->report,
+                                   j->in_name, j->work_w, j->work_h)) < 0)
             return ret;
         j->first_pts = pts != AV_NOPTS_VALUE ? pts : 0;
     }
@@ -1194,6 +1196,8 @@ static int setup_library(VideoJob *j)
         s.mask_height = h;
         s.mask_stride = w;
     }
+    if ((ret = cli_profile_setup(o, o->inputs[0], &s, &j->profile)) != CLI_EXIT_OK)
+        return ret;
     ret = sp_open(&j->sp, &s);
     if (ret == -EINVAL)
         return CLI_EXIT_USAGE; /* a bad filter option, already named */
@@ -1380,6 +1384,7 @@ int cli_run_video(const CliOptions *o)
     av_frame_free(&j->frame);
     av_buffer_pool_uninit(&j->pool); /* freed once its last buffer is */
     free(j->mask);
+    free(j->profile);
 
     if (cli_interrupted) {
         cli_log(o, SP_LOG_ERROR, "interrupted: %s\n", j->analyze

@@ -17,6 +17,9 @@ LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp:print_suppressi
 export LSAN_OPTIONS
 T=$(mktemp -d "${TMPDIR:-/tmp}/spotheal-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# no profile library of the machine's user is ever chosen
+XDG_DATA_HOME=$T/xdg
+export XDG_DATA_HOME
 FF="ffmpeg -nostdin -hide_banner -v error -y"
 failures=0
 rc=0

@@ -1,0 +1,290 @@
+/*
+ * profile: marks the pixels of a camera profile (SpSettings.profile, the
+ * defect map the program reads from a profile PNG, docs/profile.md) as
+ * defects in every frame, for the fills to heal, with the kind the
+ * profile gives them (hot, stuck, dead) and no track.
+ *
+ * As usermask does for a mask, the map is split once into pieces (pixels
+ * within MERGE of each other) and each piece becomes one region with its
+ * own bounding box: a profile of a few hundred hot pixels costs a few
+ * hundred small regions a frame. With profile-grow, each piece's mask is
+ * widened by that many pixels, for footage whose compression smears a
+ * hot pixel into its neighbours more than the dark frames showed.
+ *
+ * A second stage, after detection (sp_filter_profile_known), drops the
+ * pixel tracks detection placed on a pixel the profile already heals:
+ * detection heals a dot as a disk (its smear and chroma sample), which
+ * rebuilds the pixel from farther away than the profile's own region.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters/filter.h"
+
+#define MERGE 1 /* pixels this close (Chebyshev) join one piece */
+
+typedef struct ProfilePiece {
+    int x, y, w, h;
+    int kind;
+    size_t off;       /* into mask */
+} ProfilePiece;
+
+typedef struct ProfileContext {
+    int grow;         /* option: pixels added around each piece */
+    ProfilePiece *pieces;
+    int nb_pieces;
+    uint8_t *mask;    /* every piece's w * h mask, 0 or 255, one after another */
+} ProfileContext;
+
+#define OFF(x) offsetof(ProfileContext, x)
+static const SpOption profile_options[] = {
+    { "profile-grow", "pixels healed around each pixel of a profile",
+      SP_OPT_INT, OFF(grow), 0, 0, 0, 4, NULL },
+    { NULL },
+};
+
+static int profile_init(SpFilterContext *fc)
+{
+    fc->enabled = fc->settings->profile != NULL;
+    return 0;
+}
+
+/* The kind a piece is reported as: the most frequent among its pixels. */
+static int piece_kind(const int counts[3])
+{
+    if (counts[1] > counts[0] && counts[1] >= counts[2])
+        return SP_KIND_STUCK;
+    if (counts[2] > counts[0] && counts[2] > counts[1])
+        return SP_KIND_DEAD;
+    return SP_KIND_HOT;
+}
+
+static int profile_config(SpFilterContext *fc, const SpFrame *f)
+{
+    ProfileContext *s = fc->priv;
+    const SpSettings *st = fc->settings;
+    int W = st->profile_width, H = st->profile_height, g = s->grow;
+    int x, y, i, cap = 0, ret = -ENOMEM;
+    int32_t *label = NULL, *queue = NULL;
+    size_t total = 0;
+
+    if (W != f->width || H != f->height) {
+        sp_log(fc->log, SP_LOG_ERROR, "the profile is %dx%d but the frames are "
+               "%dx%d: use a profile made from dark frames at the frames' "
+               "size\n", W, H, f->width, f->height);
+        return -EINVAL;
+    }
+    label = malloc((size_t)W * H * sizeof(*label));
+    queue = malloc((size_t)W * H * sizeof(*queue));
+    if (!label || !queue)
+        goto end;
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+            label[(size_t)y * W + x] = st->profile[y * st->profile_stride + x] ? 0 : -1;
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++) {
+            int head = 0, tail = 0, x0 = x, y0 = y, x1 = x, y1 = y;
+            int counts[3] = { 0, 0, 0 };
+            ProfilePiece *p;
+            if (label[(size_t)y * W + x])
+                continue;
+            if (s->nb_pieces == cap) {
+                ProfilePiece *n;
+                cap = cap ? cap * 2 : 64;
+                n = realloc(s->pieces, cap * sizeof(*n));
+                if (!n)
+                    goto end;
+                s->pieces = n;
+            }
+            p = &s->pieces[s->nb_pieces++];
+            label[(size_t)y * W + x] = s->nb_pieces;
+            queue[tail++] = y * W + x;
+            while (head < tail) {
+                int q = queue[head++], qx = q % W, qy = q / W, u, v;
+                int k = st->profile[qy * st->profile_stride + qx];
+                counts[k == SP_KIND_STUCK ? 1 : k == SP_KIND_DEAD ? 2 : 0]++;
+                if (qx < x0) x0 = qx;
+                if (qx > x1) x1 = qx;
+                if (qy < y0) y0 = qy;
+                if (qy > y1) y1 = qy;
+                for (v = qy - MERGE; v <= qy + MERGE; v++)
+                    for (u = qx - MERGE; u <= qx + MERGE; u++)
+                        if (u >= 0 && v >= 0 && u < W && v < H &&
+                            !label[(size_t)v * W + u]) {
+                            label[(size_t)v * W + u] = s->nb_pieces;
+                            queue[tail++] = v * W + u;
+                        }
+            }
+            x0 = x0 - g < 0 ? 0 : x0 - g;
+            y0 = y0 - g < 0 ? 0 : y0 - g;
+            x1 = x1 + g >= W ? W - 1 : x1 + g;
+            y1 = y1 + g >= H ? H - 1 : y1 + g;
+            p->x = x0;
+            p->y = y0;
+            p->w = x1 - x0 + 1;
+            p->h = y1 - y0 + 1;
+            p->kind = piece_kind(counts);
+            p->off = total;
+            total += (size_t)p->w * p->h;
+        }
+    if (!s->nb_pieces) {
+        sp_log(fc->log, SP_LOG_VERBOSE, "the profile marks no pixel\n");
+        fc->enabled = 0;
+        ret = 0;
+        goto end;
+    }
+    s->mask = calloc(total, 1);
+    if (!s->mask)
+        goto end;
+    /* each piece's own pixels, widened by grow (a square around each) */
+    for (i = 0; i < s->nb_pieces; i++) {
+        const ProfilePiece *p = &s->pieces[i];
+        uint8_t *m = s->mask + p->off;
+        for (y = p->y; y < p->y + p->h; y++)
+            for (x = p->x; x < p->x + p->w; x++) {
+                int u, v;
+                if (label[(size_t)y * W + x] != i + 1)
+                    continue;
+                for (v = y - g; v <= y + g; v++)
+                    for (u = x - g; u <= x + g; u++)
+                        if (u >= p->x && v >= p->y && u < p->x + p->w &&
+                            v < p->y + p->h)
+                            m[(size_t)(v - p->y) * p->w + u - p->x] = 255;
+            }
+    }
+    sp_log(fc->log, SP_LOG_VERBOSE, "profile: %d pieces, %zu pixels of boxes\n",
+           s->nb_pieces, total);
+    ret = 0;
+end:
+    free(label);
+    free(queue);
+    return ret;
+}
+
+static int mark_slot(ProfileContext *s, SpSlot *slot)
+{
+    int i;
+
+    for (i = 0; i < s->nb_pieces; i++) {
+        const ProfilePiece *p = &s->pieces[i];
+        uint8_t *m;
+        int ret = sp_slot_add_region(slot, p->x, p->y, p->w, p->h, p->kind, &m);
+        if (ret < 0)
+            return ret;
+        memcpy(m, s->mask + p->off, (size_t)p->w * p->h);
+        slot->regions[ret].confidence = 1.0f;
+    }
+    return 0;
+}
+
+/* Whether a slot has this filter's regions: the first piece, as only
+ * this filter places it (no track, its box and kind). */
+static int has_profile(const ProfileContext *s, const SpSlot *slot)
+{
+    const ProfilePiece *p = &s->pieces[0];
+    int i;
+
+    for (i = 0; i < slot->nb_regions; i++) {
+        const SpRegion *r = &slot->regions[i];
+        if (r->track < 0 && r->kind == p->kind && r->x == p->x && r->y == p->y &&
+            r->w == p->w && r->h == p->h)
+            return 1;
+    }
+    return 0;
+}
+
+/* The regions go on the leaving frame, and ahead on a frame still in the
+ * ring that another filter (detection) has put regions on: the temporal
+ * fill takes a neighbour's own regions, when it has any, as all that is
+ * defective there, and a profile's pixels are defective in every frame.
+ * A neighbour without regions gets the leaving frame's. */
+static int profile_process(SpFilterContext *fc, SpWindow *w)
+{
+    ProfileContext *s = fc->priv;
+    int i, ret;
+
+    if (!has_profile(s, w->cur) && (ret = mark_slot(s, w->cur)) < 0)
+        return ret;
+    for (i = 0; i < w->nb_future; i++)
+        if (w->future[i]->nb_regions && !has_profile(s, w->future[i]) &&
+            (ret = mark_slot(s, w->future[i])) < 0)
+            return ret;
+    return 0;
+}
+
+static void profile_uninit(SpFilterContext *fc)
+{
+    ProfileContext *s = fc->priv;
+
+    if (s) {
+        free(s->mask);
+        s->mask = NULL;
+        free(s->pieces);
+        s->pieces = NULL;
+    }
+}
+
+static int known_init(SpFilterContext *fc)
+{
+    fc->enabled = fc->settings->profile != NULL;
+    return 0;
+}
+
+static int known_config(SpFilterContext *fc, const SpFrame *f)
+{
+    const SpSettings *st = fc->settings;
+
+    /* the profile stage refuses a profile of another size */
+    if (st->profile_width != f->width || st->profile_height != f->height)
+        fc->enabled = 0;
+    return 0;
+}
+
+/* Whether the profile marks a pixel within one of (x, y). */
+static int known_at(const SpSettings *st, int x, int y)
+{
+    int u, v;
+
+    for (v = y - 1; v <= y + 1; v++)
+        for (u = x - 1; u <= x + 1; u++)
+            if (u >= 0 && v >= 0 && u < st->profile_width && v < st->profile_height &&
+                st->profile[v * st->profile_stride + u])
+                return 1;
+    return 0;
+}
+
+static int known_process(SpFilterContext *fc, SpWindow *w)
+{
+    SpSlot *cur = w->cur;
+    int i, j;
+
+    for (i = j = 0; i < cur->nb_regions; i++) {
+        const SpRegion *r = &cur->regions[i];
+        if (r->track >= 0 &&
+            (r->kind == SP_KIND_HOT || r->kind == SP_KIND_STUCK || r->kind == SP_KIND_DEAD) &&
+            known_at(fc->settings, r->x + r->w / 2, r->y + r->h / 2))
+            continue;
+        cur->regions[j++] = *r;
+    }
+    cur->nb_regions = j;
+    return 0;
+}
+
+const SpFilter sp_filter_profile_known = {
+    .name      = "profile-known",
+    .init      = known_init,
+    .config    = known_config,
+    .process   = known_process,
+};
+
+const SpFilter sp_filter_profile = {
+    .name      = "profile",
+    .priv_size = sizeof(ProfileContext),
+    .options   = profile_options,
+    .init      = profile_init,
+    .config    = profile_config,
+    .process   = profile_process,
+    .uninit    = profile_uninit,
+};
