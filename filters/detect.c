@@ -149,6 +149,9 @@ typedef struct DetectContext {
     const SpFrame *recent[LAG + 1]; /* the last frames analysed, by n % (LAG + 1) */
     int64_t recent_n[LAG + 1];
     int can_compare;         /* the ring keeps LAG frames back */
+    /* scene_moved_ring's scratch: the ring's samples and their places */
+    int *ring_v, *ring_off;
+    int ring_cap;
 } DetectContext;
 
 static const SpOptionConst detect_kinds[] = {
@@ -231,6 +234,15 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->shape_y = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     if (!s->shape_d || !s->shape_x || !s->shape_y)
         return -ENOMEM;
+    {
+        /* the widest ring scene_moved looks at, on its finest grid */
+        int r1 = (int)((s->shape_r + 1) * 1.5f) + 3 + 44;
+        s->ring_cap = (r1 + 1) * (r1 + 1);
+        s->ring_v = malloc(sizeof(int) * s->ring_cap);
+        s->ring_off = malloc(sizeof(int) * s->ring_cap);
+        if (!s->ring_v || !s->ring_off)
+            return -ENOMEM;
+    }
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
     fc->want_lookahead = 24;
@@ -908,62 +920,91 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
                             const SpFrame *fb, int ibx, int iby, int r0, int r1, int step)
 {
     int moved_itself = (ibx - iax) * (ibx - iax) + (iby - iay) * (iby - iay) >= 4;
-    int qx, qy, dx, dy, n = 0, bestd = 0;
-    float best = 1e30f, sad0 = 0, mean = 0, tex = 0, q0[4] = { 0 }, qbest[4] = { 0 };
+    int qx, qy, dx, dy, n = 0, k, quad, bestdx = 0, bestdy = 0, bestd;
+    int *vb = s->ring_v, *offa = s->ring_off, nq[5] = { 0 };
+    ptrdiff_t sa = fa->depth > 8 ? fa->stride[0] / 2 : fa->stride[0];
+    long sad, best = -1, sad0 = 0, sum = 0;
+    float mean, tex = 0, q0[4], qbest[4];
 #define INSIDE(x, y) ((x) >= SHIFT && (y) >= SHIFT && (x) < s->w - SHIFT && (y) < s->h - SHIFT)
-    /* texture of the surround: with none, no telling */
-    for (qy = -r1; qy <= r1; qy += step)
-        for (qx = -r1; qx <= r1; qx += step) {
-            int q2 = qx * qx + qy * qy;
-            if (q2 < r0 * r0 || q2 > r1 * r1 || !INSIDE(ibx + qx, iby + qy) ||
-                !INSIDE(iax + qx, iay + qy))
-                continue;
-            mean += luma(fb, s->shift, ibx + qx, iby + qy);
-            n++;
-        }
+    /* the ring's points, once, grouped by quadrant (nq[quad] onwards): the
+     * sample in b, and the place of the sample under it in a, which every
+     * shift then only offsets */
+    for (quad = 0; quad < 4; quad++) {
+        nq[quad] = n;
+        for (qy = -r1; qy <= r1; qy += step)
+            for (qx = -r1; qx <= r1; qx += step) {
+                int q2 = qx * qx + qy * qy;
+                if ((qx >= 0) + 2 * (qy >= 0) != quad || q2 < r0 * r0 || q2 > r1 * r1 ||
+                    !INSIDE(ibx + qx, iby + qy) || !INSIDE(iax + qx, iay + qy) ||
+                    n >= s->ring_cap)
+                    continue;
+                vb[n] = luma(fb, s->shift, ibx + qx, iby + qy);
+                offa[n] = (int)((iay + qy) * sa + iax + qx);
+                sum += vb[n];
+                n++;
+            }
+    }
+    nq[4] = n;
     if (!n)
         return 0;
-    mean /= n;
-    for (qy = -r1; qy <= r1; qy += step)
-        for (qx = -r1; qx <= r1; qx += step) {
-            int q2 = qx * qx + qy * qy;
-            if (q2 < r0 * r0 || q2 > r1 * r1 || !INSIDE(ibx + qx, iby + qy) ||
-                !INSIDE(iax + qx, iay + qy))
-                continue;
-            tex += fabsf(luma(fb, s->shift, ibx + qx, iby + qy) - mean);
-        }
+    /* texture of the surround: with none, no telling */
+    mean = (float)sum / n;
+    for (k = 0; k < n; k++)
+        tex += fabsf(vb[k] - mean);
     if (n < 8 || tex < 4.0f * n)
         return 2;          /* flat: no telling here */
+    /* the shifts in order, the first strictly best kept; a sum already
+     * past the best need not be finished, but the one at no shift is */
     for (dy = -SHIFT; dy <= SHIFT; dy++)
         for (dx = -SHIFT; dx <= SHIFT; dx++) {
-            float sad = 0, q[4] = { 0 };
-            for (qy = -r1; qy <= r1; qy += step)
-                for (qx = -r1; qx <= r1; qx += step) {
-                    int q2 = qx * qx + qy * qy, e;
-                    if (q2 < r0 * r0 || q2 > r1 * r1 || !INSIDE(ibx + qx, iby + qy) ||
-                        !INSIDE(iax + qx, iay + qy))
-                        continue;
-                    e = abs(luma(fb, s->shift, ibx + qx, iby + qy) -
-                            luma(fa, s->shift, iax + qx + dx, iay + qy + dy));
-                    sad += e;
-                    q[(qx >= 0) + 2 * (qy >= 0)] += e;
+            ptrdiff_t d = dy * sa + dx;
+            long stop = (dx || dy) && best >= 0 ? best : -1;
+            sad = 0;
+            if (fa->depth > 8) {
+                const uint16_t *pa = (const uint16_t *)fa->data[0] + d;
+                for (k = 0; k < n; k++) {
+                    sad += abs(vb[k] - (pa[offa[k]] >> s->shift));
+                    if (stop >= 0 && sad >= stop && (k & 15) == 15)
+                        break;
                 }
-            if (!dx && !dy) {
-                sad0 = sad;
-                memcpy(q0, q, sizeof(q0));
+            } else {
+                const uint8_t *pa = fa->data[0] + d;
+                for (k = 0; k < n; k++) {
+                    sad += abs(vb[k] - pa[offa[k]]);
+                    if (stop >= 0 && sad >= stop && (k & 15) == 15)
+                        break;
+                }
             }
-            if (sad < best) {
+            if (!dx && !dy)
+                sad0 = sad;
+            if (best < 0 || sad < best) {
                 best = sad;
-                bestd = dx * dx + dy * dy;
-                memcpy(qbest, q, sizeof(qbest));
+                bestdx = dx;
+                bestdy = dy;
             }
         }
+    /* the quadrants' sums at no shift and at the best */
+    for (quad = 0; quad < 4; quad++) {
+        long e0 = 0, eb = 0;
+        ptrdiff_t d = bestdy * sa + bestdx;
+        for (k = nq[quad]; k < nq[quad + 1]; k++) {
+            int v0 = fa->depth > 8 ? ((const uint16_t *)fa->data[0])[offa[k]] >> s->shift
+                                   : fa->data[0][offa[k]];
+            int vd = fa->depth > 8 ? ((const uint16_t *)fa->data[0])[offa[k] + d] >> s->shift
+                                   : fa->data[0][offa[k] + d];
+            e0 += abs(vb[k] - v0);
+            eb += abs(vb[k] - vd);
+        }
+        q0[quad] = (float)e0;
+        qbest[quad] = (float)eb;
+    }
+    bestd = bestdx * bestdx + bestdy * bestdy;
     /* slid past: the earlier surround reappears, shifted, nearly as it was
      * (content that changed rather than moved matches nowhere well), and
      * all round it: in at least three quarters of the ring, not only where
      * something passed by a still thing */
     if (bestd >= 4 && best < 0.6f * sad0 && best < 0.5f * tex) {
-        int agree = 0, k;
+        int agree = 0;
         for (k = 0; k < 4; k++)
             agree += qbest[k] < 0.7f * q0[k];
         if (agree >= 3)
@@ -1509,6 +1550,9 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->occ[0]);
     free(s->occ[1]);
     free(s->shape_d);
+    free(s->ring_v);
+    free(s->ring_off);
+    s->ring_v = s->ring_off = NULL;
     free(s->shape_x);
     free(s->shape_y);
     s->shape_d = NULL;
