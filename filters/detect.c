@@ -8,12 +8,17 @@
  *
  * 1. Candidates (analyze, every frame as it enters the ring). A box-filter
  *    band-pass on luma, R = mean(inner box) - mean(outer box), read from an
- *    integral image, marks compact blobs darker or brighter than their
- *    surround; its local extrema, sampled on a 2-pixel grid, are blotch
- *    candidates. A centre-minus-ring test at full resolution (with a cheap
- *    reject first) marks one- to three-pixel dots in luma, and a
- *    centre-minus-neighbours test marks colour dots in each chroma plane:
- *    hot, stuck and dead pixels smeared by 4:2:0 and compression.
+ *    integral image of the frame at half resolution (one response per
+ *    2x2 pixels, computed a row at a time in vector blocks), marks compact
+ *    blobs darker or brighter than their surround; each of its local
+ *    extrema is measured again with the full-resolution boxes on the
+ *    2-pixel grid about it, from an integral patch of that place alone,
+ *    and the strongest point there is a blotch candidate. Places the
+ *    tracks already hold are not looked at. A centre-minus-ring test at
+ *    full resolution (after a cheap reject of 32 samples at once) marks
+ *    one- to three-pixel dots in luma, and a centre-minus-neighbours test
+ *    marks colour dots in each chroma plane: hot, stuck and dead pixels
+ *    smeared by 4:2:0 and compression.
  *
  * 2. Tracks. Each candidate either feeds the track whose predicted
  *    position it falls near (a window of a few pixels: defects move slowly
@@ -44,8 +49,9 @@
  *    first sighting, so once it is confirmed the frames before are repaired
  *    too: the lookahead makes the first frame as good as the hundredth.
  *
- * Memory: one integral image and a few full-size planes, allocated at
- * config, plus a bounded track table: flat in clip length.
+ * Memory: a half-resolution integral image, two quarter-resolution
+ * planes, a few rows and small patches of scratch, allocated at config,
+ * plus a bounded track table: flat in clip length.
  */
 #include <errno.h>
 #include <math.h>
@@ -61,6 +67,7 @@
 #define RING_LAG       3      /* frames between compared ring snapshots */
 #define LAG            10     /* frames kept to compare views of the scene */
 #define SHIFT          6      /* largest relative motion looked for, px */
+#define BAND_BLOCK     8      /* band-pass responses computed at once */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
 
@@ -68,6 +75,7 @@ typedef struct Cand {
     float x, y;
     float resp;     /* band-pass response, signed, 8-bit levels */
     float radius;   /* blob radius estimate */
+    float level;    /* the surround's mean (blotches) */
     int kind;       /* SP_KIND_DARK, _BRIGHT, _HOT, _DEAD */
     int used;
 } Cand;
@@ -119,7 +127,16 @@ typedef struct DetectContext {
     int lookahead;
 
     int w, h, depth, shift, color, ss_x, ss_y, chroma;
-    uint32_t *integral;      /* (w + 1) * (h + 1) */
+    /* the half-resolution integral, (hw + 1) * (hh + 1), and its scratch:
+     * one row pair's sums, three rows of responses and surrounds */
+    uint32_t *hint;
+    int hw, hh, hin, hout;   /* its size, the band-pass's boxes in its pixels */
+    uint16_t *pair;
+    float *hband[3], *hsur[3];
+    uint8_t *hflag[3];
+    /* a full-resolution integral patch, patch_side pixels square at most */
+    uint32_t *patch;
+    int patch_side;
     Cand *cands;
     int nb_cands;
     Track *tracks;
@@ -131,6 +148,7 @@ typedef struct DetectContext {
     float *shape_d;
     int *shape_x, *shape_y;
     int shape_r;
+    int *shape_span;         /* the disk's half-width in each of its rows */
     /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
      * two tracks never hold one blob */
     uint16_t *occ[2];
@@ -202,7 +220,17 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
         fc->enabled = 0;
         return 0;
     }
-    s->integral = calloc((size_t)(s->w + 1) * (s->h + 1), sizeof(*s->integral));
+    s->hw = s->w / 2;
+    s->hh = s->h / 2;
+    s->hint = calloc((size_t)(s->hw + 1) * (s->hh + 1), sizeof(*s->hint));
+    s->pair = malloc(sizeof(*s->pair) * 2 * s->hw);
+    for (int i = 0; i < 3; i++) {
+        s->hband[i] = malloc(sizeof(float) * s->hw);
+        s->hsur[i] = malloc(sizeof(float) * s->hw);
+        s->hflag[i] = malloc(s->hw / BAND_BLOCK + 1);
+        if (!s->hband[i] || !s->hsur[i] || !s->hflag[i])
+            return -ENOMEM;
+    }
     s->cands = calloc(MAX_CANDS, sizeof(*s->cands));
     s->tracks = calloc(MAX_TRACKS, sizeof(*s->tracks));
     s->qw = s->w / 4;
@@ -217,7 +245,7 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->oh = (s->h + 3) / 4;
     s->occ[0] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
     s->occ[1] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
-    if (!s->integral || !s->cands || !s->tracks || !s->occ[0] || !s->occ[1])
+    if (!s->hint || !s->pair || !s->cands || !s->tracks || !s->occ[0] || !s->occ[1])
         return -ENOMEM;
     /* inner box about a blotch's core, outer box past its soft edge */
     s->inner = (s->spot_min + s->spot_max) / 4 * 2 + 1;
@@ -228,12 +256,27 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->outer = s->spot_max * 2 + 1;
     if (s->outer < s->inner + 8)
         s->outer = s->inner + 8;
+    /* the same boxes at half resolution: odd sides, about half as many */
+    s->hin = (s->inner / 2) | 1;
+    s->hout = (s->outer / 2) | 1;
+    /* a track's window (4 px each way) with the outer box round it */
+    s->patch_side = 2 * 4 + s->outer + 2;
+    s->patch = malloc(sizeof(*s->patch) * (s->patch_side + 1) * (s->patch_side + 1));
+    if (!s->patch)
+        return -ENOMEM;
     s->shape_r = s->spot_max / 2 + 2;
     s->shape_d = malloc(sizeof(float) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     s->shape_x = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     s->shape_y = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
-    if (!s->shape_d || !s->shape_x || !s->shape_y)
+    s->shape_span = malloc(sizeof(int) * (2 * s->shape_r + 1));
+    if (!s->shape_d || !s->shape_x || !s->shape_y || !s->shape_span)
         return -ENOMEM;
+    for (int j = -s->shape_r; j <= s->shape_r; j++) {
+        int i = 0;
+        while ((i + 1) * (i + 1) + j * j <= s->shape_r * s->shape_r)
+            i++;
+        s->shape_span[j + s->shape_r] = i;
+    }
     {
         /* the widest ring scene_moved looks at, on its finest grid */
         int r1 = (int)((s->shape_r + 1) * 1.5f) + 3 + 44;
@@ -262,24 +305,103 @@ static inline int luma(const SpFrame *f, int shift, int x, int y)
     return sp_get(f, 0, x, y) >> shift;
 }
 
-static void build_integral(DetectContext *s, const SpFrame *f)
-{
-    size_t W = (size_t)s->w + 1;
-    int x, y;
+/*
+ * Box sums. The blotch search runs over the whole frame at half resolution:
+ * an integral image of the 2x2 sums of luma (a quarter of the pixels, so a
+ * quarter of the serial prefix sums), built row pair by row pair from the
+ * two rows' vertical sums. Everything that looks at one place at full
+ * resolution (a track's window, a blob's surround) builds a small integral
+ * patch over that place alone from the pixels, in any frame still held.
+ */
+typedef struct Patch {
+    const uint32_t *I;   /* (x1 - x0 + 1) columns, (y1 - y0 + 1) rows */
+    int x0, y0, x1, y1;  /* the frame rectangle it covers */
+} Patch;
 
-    for (y = 0; y < s->h; y++) {
-        uint32_t *row = s->integral + (y + 1) * W;
-        const uint32_t *up = s->integral + y * W;
+#define SUM_BLOCK 16
+
+/* Vertical sums of two rows, SUM_BLOCK at once (vectorised). */
+static void pair_block(uint16_t *restrict o, const uint8_t *restrict a,
+                       const uint8_t *restrict b)
+{
+    for (int k = 0; k < SUM_BLOCK; k++)
+        o[k] = (uint16_t)(a[k] + b[k]);
+}
+
+static void build_half_integral(DetectContext *s, const SpFrame *f)
+{
+    size_t W = (size_t)s->hw + 1;
+    uint16_t *pair = s->pair;
+    int x, j, n2 = 2 * s->hw;
+
+    memset(s->hint, 0, W * sizeof(*s->hint));
+    for (j = 0; j < s->hh; j++) {
+        uint32_t *row = s->hint + (j + 1) * W;
+        const uint32_t *up = s->hint + j * W;
         uint32_t acc = 0;
+        int i;
         if (f->depth == 8) {
-            const uint8_t *src = f->data[0] + (ptrdiff_t)y * f->stride[0];
-            for (x = 0; x < s->w; x++) {
+            const uint8_t *r0 = f->data[0] + (ptrdiff_t)(2 * j) * f->stride[0];
+            const uint8_t *r1 = r0 + f->stride[0];
+            for (x = 0; x + SUM_BLOCK <= n2; x += SUM_BLOCK)
+                pair_block(pair + x, r0 + x, r1 + x);
+            for (; x < n2; x++)
+                pair[x] = (uint16_t)(r0[x] + r1[x]);
+        } else {
+            const uint16_t *r0 = (const uint16_t *)(f->data[0] + (ptrdiff_t)(2 * j) * f->stride[0]);
+            const uint16_t *r1 = (const uint16_t *)((const uint8_t *)r0 + f->stride[0]);
+            for (x = 0; x < n2; x++)
+                pair[x] = (uint16_t)((r0[x] >> s->shift) + (r1[x] >> s->shift));
+        }
+        row[0] = 0;
+        for (i = 0; i < s->hw; i++) {
+            acc += pair[2 * i] + pair[2 * i + 1];
+            row[i + 1] = up[i + 1] + acc;
+        }
+    }
+}
+
+/* An integral patch over the frame rectangle [x0, x1) x [y0, y1), clipped
+ * to the frame and to the scratch the context holds for it. */
+static void patch_build(const DetectContext *s, const SpFrame *f, Patch *p,
+                        int x0, int y0, int x1, int y1)
+{
+    uint32_t *I = s->patch;
+    int x, y, W;
+
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > s->w ? s->w : x1;
+    y1 = y1 > s->h ? s->h : y1;
+    if (x1 - x0 > s->patch_side)
+        x1 = x0 + s->patch_side;
+    if (y1 - y0 > s->patch_side)
+        y1 = y0 + s->patch_side;
+    if (x1 < x0)
+        x1 = x0;
+    if (y1 < y0)
+        y1 = y0;
+    W = x1 - x0 + 1;
+    p->I = I;
+    p->x0 = x0;
+    p->y0 = y0;
+    p->x1 = x1;
+    p->y1 = y1;
+    memset(I, 0, sizeof(*I) * W);
+    for (y = y0; y < y1; y++) {
+        uint32_t *row = I + (size_t)(y - y0 + 1) * W;
+        const uint32_t *up = row - W;
+        uint32_t acc = 0;
+        row[0] = 0;
+        if (f->depth == 8) {
+            const uint8_t *src = f->data[0] + (ptrdiff_t)y * f->stride[0] + x0;
+            for (x = 0; x < x1 - x0; x++) {
                 acc += src[x];
                 row[x + 1] = up[x + 1] + acc;
             }
         } else {
-            const uint16_t *src = (const uint16_t *)(f->data[0] + (ptrdiff_t)y * f->stride[0]);
-            for (x = 0; x < s->w; x++) {
+            const uint16_t *src = (const uint16_t *)(f->data[0] + (ptrdiff_t)y * f->stride[0]) + x0;
+            for (x = 0; x < x1 - x0; x++) {
                 acc += src[x] >> s->shift;
                 row[x + 1] = up[x + 1] + acc;
             }
@@ -287,43 +409,33 @@ static void build_integral(DetectContext *s, const SpFrame *f)
     }
 }
 
-/* Mean of the box of side `size` centred on (x, y), clipped to the frame. */
-static inline float box_mean(const DetectContext *s, int x, int y, int size)
+/* Mean of the box of side `size` centred on (x, y), clipped to the frame
+ * (and to the patch, which callers make cover it). */
+static inline float box_mean(const Patch *p, int x, int y, int size)
 {
-    size_t W = (size_t)s->w + 1;
+    size_t W = (size_t)(p->x1 - p->x0) + 1;
     int r = size / 2;
     int x0 = x - r, y0 = y - r, x1 = x + r + 1, y1 = y + r + 1;
 
-    if (x0 < 0) x0 = 0;
-    if (y0 < 0) y0 = 0;
-    if (x1 > s->w) x1 = s->w;
-    if (y1 > s->h) y1 = s->h;
-    return (float)(s->integral[y1 * W + x1] - s->integral[y0 * W + x1] -
-                   s->integral[y1 * W + x0] + s->integral[y0 * W + x0]) /
+    if (x0 < p->x0) x0 = p->x0;
+    if (y0 < p->y0) y0 = p->y0;
+    if (x1 > p->x1) x1 = p->x1;
+    if (y1 > p->y1) y1 = p->y1;
+    if (x1 <= x0 || y1 <= y0)
+        return 0;
+    x0 -= p->x0;
+    x1 -= p->x0;
+    y0 -= p->y0;
+    y1 -= p->y0;
+    return (float)(p->I[y1 * W + x1] - p->I[y0 * W + x1] -
+                   p->I[y1 * W + x0] + p->I[y0 * W + x0]) /
            (float)((x1 - x0) * (y1 - y0));
 }
 
 /* Band-pass response at (x, y): the core against its surround. */
-static inline float band(const DetectContext *s, int x, int y, int inner)
+static inline float band(const DetectContext *s, const Patch *p, int x, int y, int inner)
 {
-    return box_mean(s, x, y, inner) - box_mean(s, x, y, s->outer);
-}
-
-/* The band-pass and the surround mean where both boxes lie inside the
- * frame: no clipping, no division by a varying area. */
-static inline void band_inside(const DetectContext *s, int x, int y, float inv_in,
-                               float inv_out, float *band_out, float *surround)
-{
-    size_t W = (size_t)s->w + 1;
-    int ri = s->inner / 2, ro = s->outer / 2;
-    const uint32_t *I = s->integral;
-    uint32_t si = I[(y + ri + 1) * W + x + ri + 1] - I[(y - ri) * W + x + ri + 1] -
-                  I[(y + ri + 1) * W + x - ri] + I[(y - ri) * W + x - ri];
-    uint32_t so = I[(y + ro + 1) * W + x + ro + 1] - I[(y - ro) * W + x + ro + 1] -
-                  I[(y + ro + 1) * W + x - ro] + I[(y - ro) * W + x - ro];
-
-    *surround = so * inv_out;
-    *band_out = si * inv_in - *surround;
+    return box_mean(p, x, y, inner) - box_mean(p, x, y, s->outer);
 }
 
 static float spawn_threshold(const DetectContext *s, float surround)
@@ -333,7 +445,7 @@ static float spawn_threshold(const DetectContext *s, float surround)
 }
 
 static void add_cand(DetectContext *s, float x, float y, float resp,
-                     float radius, int kind)
+                     float radius, float level, int kind)
 {
     Cand *c;
 
@@ -344,6 +456,7 @@ static void add_cand(DetectContext *s, float x, float y, float resp,
     c->y = y;
     c->resp = resp;
     c->radius = radius;
+    c->level = level;
     c->kind = kind;
     c->used = 0;
 }
@@ -355,15 +468,32 @@ static void add_cand(DetectContext *s, float x, float y, float resp,
  * peak depth.
  */
 static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
-                        int sign, int rmax, float *cx, float *cy, float *depth)
+                        int sign, int rmax, float surround, float *cx, float *cy,
+                        float *depth)
 {
-    float surround = box_mean(s, x, y, s->outer), *d = s->shape_d;
+    float *d = s->shape_d;
     float peak = 0, sw = 0, sx = 0, sy = 0;
     int *px = s->shape_x, *py = s->shape_y, n = 0, area = 0, i, j;
 
     if (rmax > s->shape_r)
         rmax = s->shape_r;
-    /* the dimming of every pixel of the disk, once */
+    /* the dimming of every pixel of the disk, once; row by row over the
+     * disk's spans where it lies inside an 8-bit frame, in the same order */
+    if (rmax == s->shape_r && f->depth == 8 && x >= rmax && y >= rmax &&
+        x < s->w - rmax && y < s->h - rmax) {
+        for (j = -rmax; j <= rmax; j++) {
+            const uint8_t *row = f->data[0] + (ptrdiff_t)(y + j) * f->stride[0] + x;
+            int span = s->shape_span[j + rmax];
+            for (i = -span; i <= span; i++) {
+                float v = sign * (row[i] - surround);
+                d[n] = v;
+                px[n] = x + i;
+                py[n] = y + j;
+                peak = v > peak ? v : peak;
+                n++;
+            }
+        }
+    } else
     for (j = -rmax; j <= rmax; j++)
         for (i = -rmax; i <= rmax; i++) {
             int qx = x + i, qy = y + j;
@@ -422,44 +552,177 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
     return 1;
 }
 
-/* Blotch candidates: local extrema of the band-pass on a 2-pixel grid. */
-static void find_blotches(DetectContext *s, const SpFrame *f)
+/*
+ * One row of the half-resolution band-pass: for every half-resolution
+ * column x in [xs, xe), the surround mean and the core mean minus it, in
+ * 8-bit levels; flags[b] says whether block b of BAND_BLOCK columns from
+ * xs holds a response of 5 levels or more, which any threshold asks for.
+ * Fixed-length blocks without branches, which the compiler vectorises.
+ */
+static inline float band_one(const uint32_t *i0, const uint32_t *i1, const uint32_t *i2,
+                             const uint32_t *i3, const uint32_t *o0, const uint32_t *o1,
+                             const uint32_t *o2, const uint32_t *o3, int k, float inv_in,
+                             float inv_out, float *sur)
+{
+    /* a box sum wraps round in 32 bits with the integral, not in itself */
+    int32_t si = (int32_t)(i1[k] - i2[k] - i3[k] + i0[k]);
+    int32_t so = (int32_t)(o1[k] - o2[k] - o3[k] + o0[k]);
+
+    *sur = (float)so * inv_out;
+    return (float)si * inv_in - *sur;
+}
+
+static int band_block(const uint32_t *restrict i0, const uint32_t *restrict i1,
+                      const uint32_t *restrict i2, const uint32_t *restrict i3,
+                      const uint32_t *restrict o0, const uint32_t *restrict o1,
+                      const uint32_t *restrict o2, const uint32_t *restrict o3,
+                      float inv_in, float inv_out, float *restrict band_out,
+                      float *restrict sur_out)
+{
+    int any = 0;
+
+    /* as band_one, written out so that it vectorises */
+    for (int k = 0; k < BAND_BLOCK; k++) {
+        int32_t si = (int32_t)(i1[k] - i2[k] - i3[k] + i0[k]);
+        int32_t so = (int32_t)(o1[k] - o2[k] - o3[k] + o0[k]);
+        float sur = (float)so * inv_out, r = (float)si * inv_in - sur;
+        sur_out[k] = sur;
+        band_out[k] = r;
+        any |= (r >= 5.0f) | (r <= -5.0f);
+    }
+    return any;
+}
+
+static void band_row(const DetectContext *s, int y, int xs, int xe, float *band_out,
+                     float *sur_out, uint8_t *flags)
+{
+    size_t W = (size_t)s->hw + 1;
+    int ri = s->hin / 2, ro = s->hout / 2, x, nb = 0;
+    const uint32_t *i0 = s->hint + (size_t)(y - ri) * W - ri;
+    const uint32_t *i1 = s->hint + (size_t)(y + ri + 1) * W + ri + 1;
+    const uint32_t *i2 = s->hint + (size_t)(y - ri) * W + ri + 1;
+    const uint32_t *i3 = s->hint + (size_t)(y + ri + 1) * W - ri;
+    const uint32_t *o0 = s->hint + (size_t)(y - ro) * W - ro;
+    const uint32_t *o1 = s->hint + (size_t)(y + ro + 1) * W + ro + 1;
+    const uint32_t *o2 = s->hint + (size_t)(y - ro) * W + ro + 1;
+    const uint32_t *o3 = s->hint + (size_t)(y + ro + 1) * W - ro;
+    float inv_in = 1.0f / (4 * s->hin * s->hin), inv_out = 1.0f / (4 * s->hout * s->hout);
+
+    for (x = xs; x < xe; x += BAND_BLOCK, nb++) {
+        int any = 0, k;
+        if (xe - x >= BAND_BLOCK) {
+            any = band_block(i0 + x, i1 + x, i2 + x, i3 + x, o0 + x, o1 + x, o2 + x, o3 + x,
+                             inv_in, inv_out, band_out + x, sur_out + x);
+        } else {
+            for (k = x; k < xe; k++) {
+                float r = band_one(i0, i1, i2, i3, o0, o1, o2, o3, k, inv_in, inv_out,
+                                   &sur_out[k]);
+                band_out[k] = r;
+                any |= (r >= 5.0f) | (r <= -5.0f);
+            }
+        }
+        flags[nb] = (uint8_t)any;
+    }
+}
+
+static int held(const DetectContext *s, int cls, float x, float y, int64_t n);
+
+/*
+ * A half-resolution extremum, measured at full resolution: the band-pass
+ * with the full-resolution boxes on the 2-pixel grid about it (the 3x3
+ * points from (x - 2, y - 2) to (x + 2, y + 2)), from an integral patch of
+ * that place alone; the strongest point is the candidate if it passes the
+ * spawn threshold and no point of the grid there beats it.
+ */
+static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int sign,
+                          int64_t n)
+{
+    int m = s->outer / 2, i, j, bx = -1, by = -1;
+    float best = 0, r[5][5];
+    Patch pt;
+
+    if (held(s, 0, (float)x, (float)y, n))
+        return; /* a track has it: no new one would start here */
+    if (x - 4 < m || y - 4 < m || x + 4 >= s->w - m || y + 4 >= s->h - m)
+        return;
+    patch_build(s, f, &pt, x - 4 - m, y - 4 - m, x + 5 + m, y + 5 + m);
+    for (j = 0; j < 5; j++)
+        for (i = 0; i < 5; i++) {
+            r[j][i] = sign * band(s, &pt, x - 4 + 2 * i, y - 4 + 2 * j, s->inner);
+            if (i >= 1 && i <= 3 && j >= 1 && j <= 3 && r[j][i] > best) {
+                best = r[j][i];
+                bx = i;
+                by = j;
+            }
+        }
+    if (bx < 0)
+        return;
+    {
+        int cx = x - 4 + 2 * bx, cy = y - 4 + 2 * by;
+        float sur = box_mean(&pt, cx, cy, s->outer);
+        if (best < spawn_threshold(s, sur))
+            return;
+        for (j = -1; j <= 1; j++)
+            for (i = -1; i <= 1; i++)
+                if ((i || j) && r[by + j][bx + i] > best)
+                    return;
+        add_cand(s, (float)cx, (float)cy, sign * best, 0, sur,
+                 sign < 0 ? SP_KIND_DARK : SP_KIND_BRIGHT);
+    }
+}
+
+/*
+ * Blotch candidates: local extrema of the band-pass at half resolution
+ * (every other pixel, as a 2-pixel grid at full resolution), the boxes
+ * being hin and hout half-resolution pixels (2 * hin, 2 * hout pixels)
+ * across. Rows are computed one ahead, three kept, so each response is
+ * compared with its eight neighbours.
+ */
+static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
 {
     int want_dark = s->detect & SP_KIND_DARK, want_bright = s->detect & SP_KIND_BRIGHT;
-    int m = s->outer / 2, x, y;
+    int ro = s->hout / 2, xs = ro, xe = s->hw - ro, x, y, b;
 
     if (!want_dark && !want_bright)
         return;
-    float inv_in = 1.0f / (s->inner * s->inner), inv_out = 1.0f / (s->outer * s->outer);
-    /* one box inside the frame past the outer box's reach */
-    for (y = m + 2; y < s->h - m - 3; y += 2)
-        for (x = m + 2; x < s->w - m - 3; x += 2) {
-            float r, sur, t;
-            int sign, i, j, ext = 1;
-            band_inside(s, x, y, inv_in, inv_out, &r, &sur);
-            if (r > -5.0f && r < 5.0f)
-                continue; /* under any threshold: 8 levels at the least */
-            sign = r < 0 ? -1 : 1;
-            if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
+    if (xe - xs < 3 || s->hh - 2 * ro < 3)
+        return;
+    band_row(s, ro, xs, xe, s->hband[ro % 3], s->hsur[ro % 3], s->hflag[ro % 3]);
+    band_row(s, ro + 1, xs, xe, s->hband[(ro + 1) % 3], s->hsur[(ro + 1) % 3],
+             s->hflag[(ro + 1) % 3]);
+    for (y = ro + 1; y < s->hh - ro - 1; y++) {
+        const float *rm = s->hband[(y + 2) % 3], *rc = s->hband[y % 3], *rp;
+        const float *sc = s->hsur[y % 3];
+        const uint8_t *fl = s->hflag[y % 3];
+        band_row(s, y + 1, xs, xe, s->hband[(y + 1) % 3], s->hsur[(y + 1) % 3],
+                 s->hflag[(y + 1) % 3]);
+        rp = s->hband[(y + 1) % 3];
+        for (b = 0, x = xs; x < xe; b++, x += BAND_BLOCK) {
+            int xb = x, xbe = x + BAND_BLOCK < xe ? x + BAND_BLOCK : xe;
+            if (!fl[b])
                 continue;
-            t = spawn_threshold(s, sur);
-            if (sign * r < t)
-                continue;
-            for (j = -2; j <= 2 && ext; j += 2)
-                for (i = -2; i <= 2; i += 2) {
-                    float q;
-                    if (!i && !j)
-                        continue;
-                    float qs;
-                    band_inside(s, x + i, y + j, inv_in, inv_out, &q, &qs);
-                    if (sign * q > sign * r) {
+            for (xb = x < xs + 1 ? xs + 1 : x; xb < xbe && xb < xe - 1; xb++) {
+                float r = rc[xb], t, q[8];
+                int sign, k, ext = 1;
+                if (r > -5.0f && r < 5.0f)
+                    continue; /* under any threshold: 8 levels at the least */
+                sign = r < 0 ? -1 : 1;
+                if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
+                    continue;
+                t = spawn_threshold(s, sc[xb]);
+                if (sign * r < t)
+                    continue;
+                q[0] = rm[xb - 1]; q[1] = rm[xb]; q[2] = rm[xb + 1];
+                q[3] = rc[xb - 1]; q[4] = rc[xb + 1];
+                q[5] = rp[xb - 1]; q[6] = rp[xb]; q[7] = rp[xb + 1];
+                for (k = 0; k < 8; k++)
+                    if (sign * q[k] > sign * r)
                         ext = 0;
-                        break;
-                    }
-                }
-            if (ext)
-                add_cand(s, (float)x, (float)y, r, 0, sign < 0 ? SP_KIND_DARK : SP_KIND_BRIGHT);
+                if (ext)
+                    refine_blotch(s, f, 2 * xb, 2 * y, sign, n);
+            }
         }
+    }
 }
 
 /* Mean of the 16 pixels on the border of the 5x5 box around (x, y). */
@@ -503,7 +766,7 @@ static float chroma_dev(const DetectContext *s, const SpFrame *f, int x, int y)
  * four of its neighbours by th. Fixed-length loops without branches, which
  * the compiler turns into vector code.
  */
-#define DOT_BLOCK 16
+#define DOT_BLOCK 32
 
 static inline uint8_t sub_sat(uint8_t a, uint8_t b)
 {
@@ -612,7 +875,7 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                 if (fail)
                     continue;
             }
-            add_cand(s, (float)x, (float)y, d, 0.5f,
+            add_cand(s, (float)x, (float)y, d, 0.5f, 0,
                      d > 0 ? SP_KIND_HOT : SP_KIND_DEAD);
         }
         }
@@ -652,7 +915,7 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                                 by = ly;
                             }
                         }
-                    add_cand(s, (float)bx, (float)by, fabsf(c - n), 0.5f, SP_KIND_HOT);
+                    add_cand(s, (float)bx, (float)by, fabsf(c - n), 0.5f, 0, SP_KIND_HOT);
                 }
                 }
     }
@@ -696,13 +959,14 @@ static int is_pixel_kind(int kind)
  * the refined position if found. */
 static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
                     float px, float py, float *ox, float *oy, float *resp,
-                    float *radius, float *level)
+                    float *radius, float *olevel)
 {
     int gate = is_pixel_kind(t->kind) ? 2 : 4;
     int x0 = (int)lrintf(px), y0 = (int)lrintf(py), i, j, bx = x0, by = y0;
     int sign = (t->kind & (SP_KIND_DARK | SP_KIND_DEAD)) ? -1 : 1;
     int m = s->outer / 2;
-    float best = 0;
+    float best = 0, level;
+    Patch pt;
 
     if (x0 < 3 || y0 < 3 || x0 >= s->w - 3 || y0 >= s->h - 3)
         return 0;
@@ -728,34 +992,36 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
         *oy = (float)by;
         *resp = sign * best;
         *radius = 0.5f;
-        *level = ring5(f, s->shift, bx, by);
+        *olevel = ring5(f, s->shift, bx, by);
         return 1;
     }
+    patch_build(s, f, &pt, x0 - gate - m, y0 - gate - m, x0 + gate + m + 1, y0 + gate + m + 1);
     for (j = -gate; j <= gate; j++)
         for (i = -gate; i <= gate; i++) {
             int x = x0 + i, y = y0 + j;
             float r;
             if (x < m || y < m || x >= s->w - m || y >= s->h - m)
                 continue;
-            r = sign * band(s, x, y, s->inner);
+            r = sign * band(s, &pt, x, y, s->inner);
             if (r > best) {
                 best = r;
                 bx = x;
                 by = y;
             }
         }
-    if (best < 0.6f * spawn_threshold(s, box_mean(s, bx, by, s->outer)))
+    level = box_mean(&pt, bx, by, s->outer);
+    if (best < 0.6f * spawn_threshold(s, level))
         return 0;
     {
         float cx, cy, depth;
-        float rad = blob_shape(s, f, bx, by, sign, s->spot_max / 2 + 2, &cx, &cy, &depth);
+        float rad = blob_shape(s, f, bx, by, sign, s->spot_max / 2 + 2, level, &cx, &cy, &depth);
         if (!roundish(s, f, cx, cy, sign, rad, depth))
             return 0;
         *ox = cx;
         *oy = cy;
         *resp = sign * best;
         *radius = rad;
-        *level = box_mean(s, bx, by, s->outer);
+        *olevel = level;
     }
     return 1;
 }
@@ -848,9 +1114,13 @@ static void track_camera(DetectContext *s, int64_t n)
     float vx[GX * GY], vy[GX * GY];
     int nb = 0, gx, gy, x, y, i, j;
 
-    for (y = 0; y < s->qh; y++)
+    /* 4x4 means, from the half-resolution integral */
+    for (y = 0; y < s->qh; y++) {
+        const uint32_t *a = s->hint + (size_t)(2 * y) * (s->hw + 1);
+        const uint32_t *b = a + (size_t)2 * (s->hw + 1);
         for (x = 0; x < s->qw; x++)
-            cur[y * s->qw + x] = (uint8_t)lrintf(box_mean(s, x * 4 + 2, y * 4 + 2, 4));
+            cur[y * s->qw + x] = (uint8_t)((b[2 * x + 2] - b[2 * x] - a[2 * x + 2] + a[2 * x] + 8) >> 4);
+    }
     s->camf[k] = n;
     s->camok[k] = 0;
     s->camx[k] = s->camy[k] = 0;
@@ -949,9 +1219,11 @@ static int left_behind(const DetectContext *s, const SpFrame *f, const Track *t,
             return 0;
         here = sign * (luma(f, s->shift, ix, iy) - ring5(f, s->shift, ix, iy));
     } else {
+        Patch pt;
         if (ix < m || iy < m || ix >= s->w - m || iy >= s->h - m)
             return 0;
-        here = sign * band(s, ix, iy, s->inner);
+        patch_build(s, f, &pt, ix - m, iy - m, ix + m + 1, iy + m + 1);
+        here = sign * band(s, &pt, ix, iy, s->inner);
     }
     /* a defect that drifted off leaves at most part of its dimming */
     return here >= 0.85f * fabsf(t->contrast);
@@ -1264,11 +1536,8 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     int64_t n = slot->index;
     int i, k, pass;
 
-    build_integral(s, f);
+    build_half_integral(s, f);
     track_camera(s, n);
-    s->nb_cands = 0;
-    find_blotches(s, f);
-    find_dots(s, f);
 
     /* 1. every live track, at its prediction: confirmed tracks first, so
      * that a blob goes to the oldest track that claims it */
@@ -1453,7 +1722,11 @@ judge:
         }
     }
 
-    /* 4. unexplained candidates start tentative tracks */
+    /* 4. unexplained candidates start tentative tracks: searched for now,
+     * so that the places the tracks hold are not looked at again */
+    s->nb_cands = 0;
+    find_blotches(s, f, n);
+    find_dots(s, f);
     for (k = 0; k < s->nb_cands; k++) {
         Cand *c = &s->cands[k];
         Track *t;
@@ -1463,7 +1736,7 @@ judge:
             continue;
         if (!is_pixel_kind(c->kind)) {
             rad = blob_shape(s, f, (int)c->x, (int)c->y, c->kind == SP_KIND_DARK ? -1 : 1,
-                             s->spot_max / 2 + 2, &cx, &cy, &depth);
+                             s->spot_max / 2 + 2, c->level, &cx, &cy, &depth);
             if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
                 !roundish(s, f, cx, cy, c->kind == SP_KIND_DARK ? -1 : 1, rad, depth))
                 continue;
@@ -1610,12 +1883,26 @@ static void detect_uninit(SpFilterContext *fc)
                    t->state == T_CONFIRMED ? "confirmed" : "tentative", t->x, t->y,
                    t->kind, t->hits, t->frames, t->good, t->bad, t->veto, t->radius, t->contrast);
     }
-    free(s->integral);
+    free(s->hint);
+    free(s->pair);
+    free(s->patch);
+    s->hint = NULL;
+    s->pair = NULL;
+    s->patch = NULL;
+    for (int i = 0; i < 3; i++) {
+        free(s->hband[i]);
+        free(s->hsur[i]);
+        free(s->hflag[i]);
+        s->hband[i] = s->hsur[i] = NULL;
+        s->hflag[i] = NULL;
+    }
     free(s->cands);
     free(s->tracks);
     free(s->occ[0]);
     free(s->occ[1]);
     free(s->shape_d);
+    free(s->shape_span);
+    s->shape_span = NULL;
     free(s->ring_v);
     free(s->ring_off);
     s->ring_v = s->ring_off = NULL;
@@ -1627,7 +1914,6 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->quarter[1]);
     s->quarter[0] = s->quarter[1] = NULL;
     s->occ[0] = s->occ[1] = NULL;
-    s->integral = NULL;
     s->cands = NULL;
     s->tracks = NULL;
 }
