@@ -66,6 +66,7 @@
 #define RING_N         16     /* ring samples per track */
 #define RING_LAG       3      /* frames between compared ring snapshots */
 #define LAG            10     /* frames kept to compare views of the scene */
+#define RECENT         32     /* frames whose pictures are kept at hand */
 #define SHIFT          6      /* largest relative motion looked for, px */
 #define BAND_BLOCK     8      /* band-pass responses computed at once */
 
@@ -93,6 +94,7 @@ typedef struct Track {
     float x, y;              /* last position */
     int64_t last_seen;       /* frame of the last sighting */
     int64_t born;
+    int64_t first;           /* its earliest sighting, followed back */
     int hits, misses_run, frames;
     float radius;            /* smoothed blob radius (blotches) */
     float contrast;          /* smoothed response */
@@ -161,11 +163,13 @@ typedef struct DetectContext {
      * last), the picture's cumulative shift per frame, by frame % POS_HIST */
     uint8_t *quarter[2];
     int qw, qh;
+    uint16_t *qrow;          /* four rows' sums */
     float camx[POS_HIST], camy[POS_HIST];
     int64_t camf[POS_HIST];
     uint8_t camok[POS_HIST];
-    const SpFrame *recent[LAG + 1]; /* the last frames analysed, by n % (LAG + 1) */
-    int64_t recent_n[LAG + 1];
+    const SpFrame *recent[RECENT]; /* the last frames analysed, by n % RECENT */
+    int64_t recent_n[RECENT];
+    int back;                /* how many of them are surely still unprocessed */
     int can_compare;         /* the ring keeps LAG frames back */
     /* scene_moved_ring's scratch: the ring's samples and their places */
     int *ring_v, *ring_off;
@@ -235,9 +239,11 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->tracks = calloc(MAX_TRACKS, sizeof(*s->tracks));
     s->qw = s->w / 4;
     s->qh = s->h / 4;
-    s->quarter[0] = malloc((size_t)s->qw * s->qh + 1);
-    s->quarter[1] = malloc((size_t)s->qw * s->qh + 1);
-    if (!s->quarter[0] || !s->quarter[1])
+    /* padded for the masked reads past a block's last row */
+    s->quarter[0] = calloc((size_t)s->qw * s->qh + 16, 1);
+    s->quarter[1] = calloc((size_t)s->qw * s->qh + 16, 1);
+    s->qrow = malloc(sizeof(*s->qrow) * (4 * s->qw + 1));
+    if (!s->quarter[0] || !s->quarter[1] || !s->qrow)
         return -ENOMEM;
     for (int i = 0; i < POS_HIST; i++)
         s->camf[i] = -1;
@@ -289,10 +295,15 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
     fc->want_lookahead = 24;
-    for (int i = 0; i <= LAG; i++)
+    for (int i = 0; i < RECENT; i++)
         s->recent_n[i] = -1;
     /* frames stay in the ring until lookahead newer ones have come */
     s->can_compare = !fc->settings->lookahead || fc->settings->lookahead >= LAG;
+    /* frames stay unprocessed, so alive, for the ring's lookahead: ours
+     * (the ring takes the largest asked for) or the one set */
+    s->back = fc->settings->lookahead ? fc->settings->lookahead : fc->want_lookahead;
+    if (s->back > RECENT - 1)
+        s->back = RECENT - 1;
     if (!s->can_compare)
         sp_log(fc->log, SP_LOG_WARNING, "a lookahead under %d frames leaves "
                "the detector no evidence: nothing will be found\n", LAG);
@@ -319,6 +330,15 @@ typedef struct Patch {
 } Patch;
 
 #define SUM_BLOCK 16
+
+/* Vertical sums of four rows, SUM_BLOCK at once (vectorised). */
+static void quad_block(uint16_t *restrict o, const uint8_t *restrict a,
+                       const uint8_t *restrict b, const uint8_t *restrict c,
+                       const uint8_t *restrict d)
+{
+    for (int k = 0; k < SUM_BLOCK; k++)
+        o[k] = (uint16_t)(a[k] + b[k] + c[k] + d[k]);
+}
 
 /* Vertical sums of two rows, SUM_BLOCK at once (vectorised). */
 static void pair_block(uint16_t *restrict o, const uint8_t *restrict a,
@@ -1097,6 +1117,54 @@ static Track *new_track(DetectContext *s)
 }
 
 
+/* The 4x4 means of the frame over the quarter-resolution rectangle
+ * [x0, x1) x [y0, y1) (clipped): four rows summed in vector blocks, then
+ * by fours. */
+static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
+                         int x0, int y0, int x1, int y1)
+{
+    uint16_t *q = s->qrow;
+    int x, y;
+
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > s->qw ? s->qw : x1;
+    y1 = y1 > s->qh ? s->qh : y1;
+    for (y = y0; y < y1; y++) {
+        int n4 = 4 * (x1 - x0);
+        if (f->depth == 8) {
+            const uint8_t *r0 = f->data[0] + (ptrdiff_t)(4 * y) * f->stride[0] + 4 * x0;
+            ptrdiff_t st = f->stride[0];
+            for (x = 0; x + SUM_BLOCK <= n4; x += SUM_BLOCK)
+                quad_block(q + x, r0 + x, r0 + st + x, r0 + 2 * st + x, r0 + 3 * st + x);
+            for (; x < n4; x++)
+                q[x] = (uint16_t)(r0[x] + r0[st + x] + r0[2 * st + x] + r0[3 * st + x]);
+        } else {
+            for (x = 0; x < n4; x++) {
+                int X = 4 * x0 + x, Y = 4 * y;
+                q[x] = (uint16_t)(luma(f, s->shift, X, Y) + luma(f, s->shift, X, Y + 1) +
+                                  luma(f, s->shift, X, Y + 2) + luma(f, s->shift, X, Y + 3));
+            }
+        }
+        for (x = 0; x < x1 - x0; x++)
+            cur[y * s->qw + x0 + x] =
+                (uint8_t)((q[4 * x] + q[4 * x + 1] + q[4 * x + 2] + q[4 * x + 3] + 8) >> 4);
+    }
+}
+
+/* Sum of absolute differences of 12 samples, as a masked 16-sample loop
+ * that vectorises (the 4 samples past them are read and ignored). */
+static int sad_row12(const uint8_t *restrict c, const uint8_t *restrict p)
+{
+    int acc = 0;
+
+    for (int k = 0; k < 16; k++) {
+        uint8_t d = abs_diff(c[k], p[k]);
+        acc += k < 12 ? d : 0;
+    }
+    return acc;
+}
+
 /*
  * The camera: how the picture moved since the last frame, as the median of
  * the motions of textured blocks on a 6x4 grid, each found by block
@@ -1106,28 +1174,33 @@ static Track *new_track(DetectContext *s)
  * the estimate. Accumulated into the picture's position per frame; camok
  * says whether enough blocks had texture to tell.
  */
-static void track_camera(DetectContext *s, int64_t n)
+static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
 {
     enum { S = 6, B = 12, GX = 6, GY = 4 };
     uint8_t *cur = s->quarter[n & 1], *prev = s->quarter[(n + 1) & 1];
     int k = (int)(n % POS_HIST), kp = (int)((n + POS_HIST - 1) % POS_HIST);
     float vx[GX * GY], vy[GX * GY];
-    int nb = 0, gx, gy, x, y, i, j;
+    int nb = 0, gx, gy, i, j;
 
-    /* 4x4 means, from the half-resolution integral */
-    for (y = 0; y < s->qh; y++) {
-        const uint32_t *a = s->hint + (size_t)(2 * y) * (s->hw + 1);
-        const uint32_t *b = a + (size_t)2 * (s->hw + 1);
-        for (x = 0; x < s->qw; x++)
-            cur[y * s->qw + x] = (uint8_t)((b[2 * x + 2] - b[2 * x] - a[2 * x + 2] + a[2 * x] + 8) >> 4);
-    }
     s->camf[k] = n;
     s->camok[k] = 0;
-    s->camx[k] = s->camy[k] = 0;
-    if (n == 0 || s->camf[kp] != n - 1 || s->qw < GX * (B + 2 * S) / 2 || s->qh < GY * (B + 2 * S) / 2)
-        return;
     s->camx[k] = s->camx[kp];
     s->camy[k] = s->camy[kp];
+    if (s->qw < GX * (B + 2 * S) / 2 || s->qh < GY * (B + 2 * S) / 2) {
+        s->camx[k] = s->camy[k] = 0;
+        return; /* too small a picture to follow */
+    }
+    /* the picture at quarter resolution where the blocks and their
+     * searches look (and the masked tail of the last row's reads) */
+    for (gy = 0; gy < GY; gy++)
+        for (gx = 0; gx < GX; gx++) {
+            int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
+            quarter_rect(s, f, cur, x0 - S, y0 - S, x0 + B + S + 4, y0 + B + S);
+        }
+    if (n == 0 || s->camf[kp] != n - 1) {
+        s->camx[k] = s->camy[k] = 0;
+        return;
+    }
     for (gy = 0; gy < GY; gy++)
         for (gx = 0; gx < GX; gx++) {
             int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
@@ -1144,13 +1217,10 @@ static void track_camera(DetectContext *s, int64_t n)
                 continue; /* flat: tells nothing */
             for (dy = -S; dy <= S; dy++)
                 for (dx = -S; dx <= S; dx++) {
-                    float acc = 0;
-                    for (j = 0; j < B; j++) {
-                        const uint8_t *c = cur + (y0 + j) * s->qw + x0;
-                        const uint8_t *p = prev + (y0 + j - dy) * s->qw + x0 - dx;
-                        for (i = 0; i < B; i++)
-                            acc += abs(c[i] - p[i]);
-                    }
+                    int acc = 0;
+                    for (j = 0; j < B; j++)
+                        acc += sad_row12(cur + (y0 + j) * s->qw + x0,
+                                         prev + (y0 + j - dy) * s->qw + x0 - dx);
                     sad[dy + S][dx + S] = acc;
                     if (acc < best) {
                         best = acc;
@@ -1529,6 +1599,40 @@ static int steady(const Track *t)
            median_change(t, 2) <= lim;
 }
 
+/*
+ * Follow a track just confirmed backwards: from its earliest sighting,
+ * looked for in each earlier frame down to frame lo (frames the ring still
+ * holds unprocessed), near where it was found in the next one and as
+ * strong, until it is not found: a defect found late, or found again after
+ * its first track died, is repaired in the frames before too.
+ */
+static void backfill(DetectContext *s, Track *t, int64_t lo)
+{
+    int k = (int)(t->first % POS_HIST);
+    float x = t->px[k], y = t->py[k];
+    float lim = 1.5f + sqrtf(t->vx * t->vx + t->vy * t->vy);
+    int64_t a;
+
+    if (!s->can_compare || t->pf[k] != t->first)
+        return; /* the ring may not hold them */
+    for (a = t->first - 1; a >= lo && a >= 0; a--) {
+        int kf = (int)(a % RECENT);
+        float ox, oy, resp, rad, level;
+        if (s->recent_n[kf] != a ||
+            !localise(s, s->recent[kf], t, x, y, &ox, &oy, &resp, &rad, &level))
+            break;
+        /* it, not a neighbour: where it was a frame later, give or take
+         * its drift, and as strong (a defect keeps its character) */
+        if ((ox - x) * (ox - x) + (oy - y) * (oy - y) > lim * lim ||
+            fabsf(resp - t->contrast) > 0.35f * fabsf(t->contrast))
+            break;
+        record(t, a, ox, oy, 0);
+        t->first = a;
+        x = ox;
+        y = oy;
+    }
+}
+
 static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
 {
     DetectContext *s = fc->priv;
@@ -1536,8 +1640,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     int64_t n = slot->index;
     int i, k, pass;
 
-    build_half_integral(s, f);
-    track_camera(s, n);
+    track_camera(s, f, n);
 
     /* 1. every live track, at its prediction: confirmed tracks first, so
      * that a blob goes to the oldest track that claims it */
@@ -1653,8 +1756,8 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     }
 
     /* 3. evidence that the scene moves under each track */
-    s->recent[n % (LAG + 1)] = f;
-    s->recent_n[n % (LAG + 1)] = n;
+    s->recent[n % RECENT] = f;
+    s->recent_n[n % RECENT] = n;
     for (i = 0; i < MAX_TRACKS; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
@@ -1669,7 +1772,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         flat = 0;
         for (li = 0; li < 3; li++) {
             int64_t a = n - lags[li];
-            int ka = (int)(a % POS_HIST), kf = (int)(a % (LAG + 1)), sm;
+            int ka = (int)(a % POS_HIST), kf = (int)(a % RECENT), sm;
             if (a < 0 || t->pf[ka] != a || !t->pseen[ka] || s->recent_n[kf] != a)
                 break;
             /* something must have moved: the thing itself (the drift) or
@@ -1713,6 +1816,10 @@ judge:
             t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t) &&
             steady(t)) {
             t->state = T_CONFIRMED;
+            /* back to the frames LAG frames before the first to be
+             * processed, which leaves a confirmation that goes wrong (the
+             * thing travels) that long to take its regions back */
+            backfill(s, t, n - s->back + LAG);
             sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d confirmed: "
                    "%s at %.1f,%.1f, radius %.1f, contrast %.1f (evidence %d, "
                    "%d from the camera, %d against)\n",
@@ -1725,6 +1832,7 @@ judge:
     /* 4. unexplained candidates start tentative tracks: searched for now,
      * so that the places the tracks hold are not looked at again */
     s->nb_cands = 0;
+    build_half_integral(s, f);
     find_blotches(s, f, n);
     find_dots(s, f);
     for (k = 0; k < s->nb_cands; k++) {
@@ -1769,6 +1877,7 @@ judge:
         sample_ring(s, f, cx, cy, is_pixel_kind(t->kind) ? 1.0f : rad,
                     t->ring[n % (RING_LAG + 1)]);
         t->ring_frame[n % (RING_LAG + 1)] = n;
+        t->first = n;
     }
     s->last_frame = n;
     return 0;
@@ -1910,6 +2019,8 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->shape_y);
     s->shape_d = NULL;
     s->shape_x = s->shape_y = NULL;
+    free(s->qrow);
+    s->qrow = NULL;
     free(s->quarter[0]);
     free(s->quarter[1]);
     s->quarter[0] = s->quarter[1] = NULL;
