@@ -654,6 +654,29 @@ static int held(const DetectContext *s, int cls, float x, float y, int64_t n);
  * that place alone; the strongest point is the candidate if it passes the
  * spawn threshold and no point of the grid there beats it.
  */
+static inline float half_box_mean(const DetectContext *s, int x, int y, int size)
+{
+    size_t W = (size_t)s->hw + 1;
+    int r = size / 2, hx = x >> 1, hy = y >> 1;
+    int x0 = hx - r, y0 = hy - r, x1 = hx + r + 1, y1 = hy + r + 1;
+
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 > s->hw) x1 = s->hw;
+    if (y1 > s->hh) y1 = s->hh;
+    if (x1 <= x0 || y1 <= y0)
+        return 0;
+    return (float)(s->hint[y1 * W + x1] - s->hint[y0 * W + x1] -
+                   s->hint[y1 * W + x0] + s->hint[y0 * W + x0]) /
+           (float)(4 * (x1 - x0) * (y1 - y0));
+}
+
+static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
+                        int sign, int rmax, float surround, float *cx, float *cy,
+                        float *depth);
+static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy,
+                    int sign, float radius, float depth);
+
 static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int sign,
                           int64_t n)
 {
@@ -665,6 +688,16 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
         return; /* a track has it: no new one would start here */
     if (x - 4 < m || y - 4 < m || x + 4 >= s->w - m || y + 4 >= s->h - m)
         return;
+    /* the cheap part of the spawn test first: a blob of a size looked for,
+     * roundish (edges and lines are most extrema) */
+    {
+        float cx, cy, depth, rad;
+        rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2,
+                         half_box_mean(s, x, y, s->hout), &cx, &cy, &depth);
+        if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
+            !roundish(s, f, cx, cy, sign, rad, depth))
+            return;
+    }
     patch_build(s, f, &pt, x - 4 - m, y - 4 - m, x + 5 + m, y + 5 + m);
     for (j = 0; j < 5; j++)
         for (i = 0; i < 5; i++) {
