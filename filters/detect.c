@@ -68,7 +68,7 @@
 #define LAG            10     /* frames kept to compare views of the scene */
 #define RECENT         32     /* frames whose pictures are kept at hand */
 #define SHIFT          6      /* largest relative motion looked for, px */
-#define BAND_BLOCK     8      /* band-pass responses computed at once */
+#define BAND_BLOCK     16     /* band-pass responses computed at once */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
 
@@ -374,7 +374,17 @@ static void build_half_integral(DetectContext *s, const SpFrame *f)
                 pair[x] = (uint16_t)((r0[x] >> s->shift) + (r1[x] >> s->shift));
         }
         row[0] = 0;
-        for (i = 0; i < s->hw; i++) {
+        for (i = 0; i + 4 <= s->hw; i += 4) {
+            uint32_t a0 = acc + pair[2 * i] + pair[2 * i + 1];
+            uint32_t a1 = a0 + pair[2 * i + 2] + pair[2 * i + 3];
+            uint32_t a2 = a1 + pair[2 * i + 4] + pair[2 * i + 5];
+            acc = a2 + pair[2 * i + 6] + pair[2 * i + 7];
+            row[i + 1] = up[i + 1] + a0;
+            row[i + 2] = up[i + 2] + a1;
+            row[i + 3] = up[i + 3] + a2;
+            row[i + 4] = up[i + 4] + acc;
+        }
+        for (; i < s->hw; i++) {
             acc += pair[2 * i] + pair[2 * i + 1];
             row[i + 1] = up[i + 1] + acc;
         }
@@ -821,14 +831,16 @@ static float chroma_dev(const DetectContext *s, const SpFrame *f, int x, int y)
  */
 #define DOT_BLOCK 32
 
+/* a - b clipped at 0, and |a - b|, written as max and min (which vector
+ * units have for bytes) so that the compiler needs no masks */
 static inline uint8_t sub_sat(uint8_t a, uint8_t b)
 {
-    return a > b ? a - b : 0;
+    return (uint8_t)((a > b ? a : b) - b);
 }
 
 static inline uint8_t abs_diff(uint8_t a, uint8_t b)
 {
-    return a > b ? a - b : b - a;
+    return (uint8_t)((a > b ? a : b) - (a < b ? a : b));
 }
 
 /* The largest of min(v - max(a, b), min(a, b) - v), clipped at 0, over the
