@@ -516,13 +516,23 @@ static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
             int span = s->shape_span[j + rmax];
             for (i = -span; i <= span; i++) {
                 float v = sign * (row[i] - surround);
-                d[n] = v;
-                px[n] = x + i;
-                py[n] = y + j;
+                d[n++] = v;
                 peak = v > peak ? v : peak;
-                n++;
             }
         }
+        /* the pixels past half the peak, in the same order */
+        for (n = 0, j = -rmax; j <= rmax; j++) {
+            int span = s->shape_span[j + rmax];
+            for (i = -span; i <= span; i++, n++) {
+                if (d[n] <= 0.5f * peak)
+                    continue;
+                area++;
+                sw += d[n];
+                sx += d[n] * (x + i);
+                sy += d[n] * (y + j);
+            }
+        }
+        n = 0;
     } else
     for (j = -rmax; j <= rmax; j++)
         for (i = -rmax; i <= rmax; i++) {
@@ -1422,9 +1432,12 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
                 }
             } else {
                 const uint8_t *pa = fa->data[0] + d;
-                for (k = 0; k < n; k++) {
-                    sad += abs(vb[k] - pa[offa[k]]);
-                    if (stop >= 0 && sad >= stop && (k & 15) == 15)
+                /* 16 points between looks at the best */
+                for (k = 0; k < n; ) {
+                    int ke = k + 16 < n ? k + 16 : n;
+                    for (; k < ke; k++)
+                        sad += abs(vb[k] - pa[offa[k]]);
+                    if (stop >= 0 && sad >= stop)
                         break;
                 }
             }
