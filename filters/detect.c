@@ -628,7 +628,7 @@ static int band_block(const uint32_t *restrict i0, const uint32_t *restrict i1,
         float sur = (float)so * inv_out, r = (float)si * inv_in - sur;
         sur_out[k] = sur;
         band_out[k] = r;
-        any |= (r >= 5.0f) | (r <= -5.0f);
+        any |= fabsf(r) >= 5.0f;
     }
     return any;
 }
