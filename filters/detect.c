@@ -132,6 +132,7 @@ typedef struct DetectContext {
     /* the half-resolution integral, (hw + 1) * (hh + 1), and its scratch:
      * one row pair's sums, three rows of responses and surrounds */
     uint32_t *hint;
+    int hring, hbuilt;       /* rows in the ring, rows built this frame */
     int hw, hh, hin, hout;   /* its size, the band-pass's boxes in its pixels */
     uint16_t *pair;
     float *hband[3], *hsur[3];
@@ -226,7 +227,6 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     }
     s->hw = s->w / 2;
     s->hh = s->h / 2;
-    s->hint = calloc((size_t)(s->hw + 1) * (s->hh + 1), sizeof(*s->hint));
     s->pair = malloc(sizeof(*s->pair) * 2 * s->hw);
     for (int i = 0; i < 3; i++) {
         s->hband[i] = malloc(sizeof(float) * s->hw);
@@ -251,7 +251,7 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->oh = (s->h + 3) / 4;
     s->occ[0] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
     s->occ[1] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
-    if (!s->hint || !s->pair || !s->cands || !s->tracks || !s->occ[0] || !s->occ[1])
+    if (!s->pair || !s->cands || !s->tracks || !s->occ[0] || !s->occ[1])
         return -ENOMEM;
     /* inner box about a blotch's core, outer box past its soft edge */
     s->inner = (s->spot_min + s->spot_max) / 4 * 2 + 1;
@@ -265,6 +265,11 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     /* the same boxes at half resolution: odd sides, about half as many */
     s->hin = (s->inner / 2) | 1;
     s->hout = (s->outer / 2) | 1;
+    /* rows y - hout / 2 to y + hout / 2 + 2 are read at band-pass row y */
+    s->hring = 2 * (s->hout / 2) + 4;
+    s->hint = calloc((size_t)(s->hw + 1) * s->hring, sizeof(*s->hint));
+    if (!s->hint)
+        return -ENOMEM;
     /* a track's window (4 px each way) with the outer box round it */
     s->patch_side = 2 * 4 + s->outer + 2;
     s->patch = malloc(sizeof(*s->patch) * (s->patch_side + 1) * (s->patch_side + 1));
@@ -348,18 +353,25 @@ static void pair_block(uint16_t *restrict o, const uint8_t *restrict a,
         o[k] = (uint16_t)(a[k] + b[k]);
 }
 
-static void build_half_integral(DetectContext *s, const SpFrame *f)
+/* Row r of the half-resolution integral, in its ring. */
+static inline uint32_t *half_row(const DetectContext *s, int r)
 {
-    size_t W = (size_t)s->hw + 1;
-    uint16_t *pair = s->pair;
-    int x, j, n2 = 2 * s->hw;
+    return s->hint + (size_t)(r % s->hring) * (s->hw + 1);
+}
 
-    memset(s->hint, 0, W * sizeof(*s->hint));
-    for (j = 0; j < s->hh; j++) {
-        uint32_t *row = s->hint + (j + 1) * W;
-        const uint32_t *up = s->hint + j * W;
+/* The half-resolution integral, rows 1 to r, built on from the last row
+ * made; the ring keeps the last hring rows, all a band-pass row and the
+ * row ahead of it read. */
+static void half_integral_upto(DetectContext *s, const SpFrame *f, int r)
+{
+    uint16_t *pair = s->pair;
+    int x, n2 = 2 * s->hw;
+
+    for (; s->hbuilt < r && s->hbuilt < s->hh; s->hbuilt++) {
+        int j = s->hbuilt, i;
+        uint32_t *row = half_row(s, j + 1);
+        const uint32_t *up = half_row(s, j);
         uint32_t acc = 0;
-        int i;
         if (f->depth == 8) {
             const uint8_t *r0 = f->data[0] + (ptrdiff_t)(2 * j) * f->stride[0];
             const uint8_t *r1 = r0 + f->stride[0];
@@ -389,6 +401,12 @@ static void build_half_integral(DetectContext *s, const SpFrame *f)
             row[i + 1] = up[i + 1] + acc;
         }
     }
+}
+
+static void half_integral_begin(DetectContext *s)
+{
+    memset(half_row(s, 0), 0, sizeof(*s->hint) * (s->hw + 1));
+    s->hbuilt = 0;
 }
 
 /* An integral patch over the frame rectangle [x0, x1) x [y0, y1), clipped
@@ -633,19 +651,21 @@ static int band_block(const uint32_t *restrict i0, const uint32_t *restrict i1,
     return any;
 }
 
-static void band_row(const DetectContext *s, int y, int xs, int xe, float *band_out,
-                     float *sur_out, uint8_t *flags)
+static void band_row(DetectContext *s, const SpFrame *f, int y, int xs, int xe,
+                     float *band_out, float *sur_out, uint8_t *flags)
 {
-    size_t W = (size_t)s->hw + 1;
     int ri = s->hin / 2, ro = s->hout / 2, x, nb = 0;
-    const uint32_t *i0 = s->hint + (size_t)(y - ri) * W - ri;
-    const uint32_t *i1 = s->hint + (size_t)(y + ri + 1) * W + ri + 1;
-    const uint32_t *i2 = s->hint + (size_t)(y - ri) * W + ri + 1;
-    const uint32_t *i3 = s->hint + (size_t)(y + ri + 1) * W - ri;
-    const uint32_t *o0 = s->hint + (size_t)(y - ro) * W - ro;
-    const uint32_t *o1 = s->hint + (size_t)(y + ro + 1) * W + ro + 1;
-    const uint32_t *o2 = s->hint + (size_t)(y - ro) * W + ro + 1;
-    const uint32_t *o3 = s->hint + (size_t)(y + ro + 1) * W - ro;
+    const uint32_t *i0, *i1, *i2, *i3, *o0, *o1, *o2, *o3;
+
+    half_integral_upto(s, f, y + ro + 1);
+    i0 = half_row(s, y - ri) - ri;
+    i1 = half_row(s, y + ri + 1) + ri + 1;
+    i2 = half_row(s, y - ri) + ri + 1;
+    i3 = half_row(s, y + ri + 1) - ri;
+    o0 = half_row(s, y - ro) - ro;
+    o1 = half_row(s, y + ro + 1) + ro + 1;
+    o2 = half_row(s, y - ro) + ro + 1;
+    o3 = half_row(s, y + ro + 1) - ro;
     float inv_in = 1.0f / (4 * s->hin * s->hin), inv_out = 1.0f / (4 * s->hout * s->hout);
 
     for (x = xs; x < xe; x += BAND_BLOCK, nb++) {
@@ -676,7 +696,6 @@ static int held(const DetectContext *s, int cls, float x, float y, int64_t n);
  */
 static inline float half_box_mean(const DetectContext *s, int x, int y, int size)
 {
-    size_t W = (size_t)s->hw + 1;
     int r = size / 2, hx = x >> 1, hy = y >> 1;
     int x0 = hx - r, y0 = hy - r, x1 = hx + r + 1, y1 = hy + r + 1;
 
@@ -686,9 +705,10 @@ static inline float half_box_mean(const DetectContext *s, int x, int y, int size
     if (y1 > s->hh) y1 = s->hh;
     if (x1 <= x0 || y1 <= y0)
         return 0;
-    return (float)(s->hint[y1 * W + x1] - s->hint[y0 * W + x1] -
-                   s->hint[y1 * W + x0] + s->hint[y0 * W + x0]) /
-           (float)(4 * (x1 - x0) * (y1 - y0));
+    {
+        const uint32_t *a = half_row(s, y0), *b = half_row(s, y1);
+        return (float)(b[x1] - a[x1] - b[x0] + a[x0]) / (float)(4 * (x1 - x0) * (y1 - y0));
+    }
 }
 
 static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
@@ -760,14 +780,14 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
         return;
     if (xe - xs < 3 || s->hh - 2 * ro < 3)
         return;
-    band_row(s, ro, xs, xe, s->hband[ro % 3], s->hsur[ro % 3], s->hflag[ro % 3]);
-    band_row(s, ro + 1, xs, xe, s->hband[(ro + 1) % 3], s->hsur[(ro + 1) % 3],
+    band_row(s, f, ro, xs, xe, s->hband[ro % 3], s->hsur[ro % 3], s->hflag[ro % 3]);
+    band_row(s, f, ro + 1, xs, xe, s->hband[(ro + 1) % 3], s->hsur[(ro + 1) % 3],
              s->hflag[(ro + 1) % 3]);
     for (y = ro + 1; y < s->hh - ro - 1; y++) {
         const float *rm = s->hband[(y + 2) % 3], *rc = s->hband[y % 3], *rp;
         const float *sc = s->hsur[y % 3];
         const uint8_t *fl = s->hflag[y % 3];
-        band_row(s, y + 1, xs, xe, s->hband[(y + 1) % 3], s->hsur[(y + 1) % 3],
+        band_row(s, f, y + 1, xs, xe, s->hband[(y + 1) % 3], s->hsur[(y + 1) % 3],
                  s->hflag[(y + 1) % 3]);
         rp = s->hband[(y + 1) % 3];
         for (b = 0, x = xs; x < xe; b++, x += BAND_BLOCK) {
@@ -1890,7 +1910,7 @@ judge:
     /* 4. unexplained candidates start tentative tracks: searched for now,
      * so that the places the tracks hold are not looked at again */
     s->nb_cands = 0;
-    build_half_integral(s, f);
+    half_integral_begin(s);
     find_blotches(s, f, n);
     find_dots(s, f);
     for (k = 0; k < s->nb_cands; k++) {
