@@ -142,6 +142,8 @@ typedef struct DetectContext {
     int patch_side;
     Cand *cands;
     int nb_cands;
+    Cand *dcands;            /* the luma dots, found row by row */
+    int nb_dcands, dots_next;
     Track *tracks;
     int next_id;
     int64_t last_frame;
@@ -236,6 +238,7 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
             return -ENOMEM;
     }
     s->cands = calloc(MAX_CANDS, sizeof(*s->cands));
+    s->dcands = calloc(MAX_CANDS, sizeof(*s->dcands));
     s->tracks = calloc(MAX_TRACKS, sizeof(*s->tracks));
     s->qw = s->w / 4;
     s->qh = s->h / 4;
@@ -251,7 +254,7 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->oh = (s->h + 3) / 4;
     s->occ[0] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
     s->occ[1] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
-    if (!s->pair || !s->cands || !s->tracks || !s->occ[0] || !s->occ[1])
+    if (!s->pair || !s->cands || !s->dcands || !s->tracks || !s->occ[0] || !s->occ[1])
         return -ENOMEM;
     /* inner box about a blotch's core, outer box past its soft edge */
     s->inner = (s->spot_min + s->spot_max) / 4 * 2 + 1;
@@ -359,6 +362,8 @@ static inline uint32_t *half_row(const DetectContext *s, int r)
     return s->hint + (size_t)(r % s->hring) * (s->hw + 1);
 }
 
+static void dots_luma_row(DetectContext *s, const SpFrame *f, int y);
+
 /* The half-resolution integral, rows 1 to r, built on from the last row
  * made; the ring keeps the last hring rows, all a band-pass row and the
  * row ahead of it read. */
@@ -400,6 +405,9 @@ static void half_integral_upto(DetectContext *s, const SpFrame *f, int r)
             acc += pair[2 * i] + pair[2 * i + 1];
             row[i + 1] = up[i + 1] + acc;
         }
+        /* the two rows are at hand: their pixel-defect scan too */
+        dots_luma_row(s, f, 2 * j);
+        dots_luma_row(s, f, 2 * j + 1);
     }
 }
 
@@ -407,6 +415,8 @@ static void half_integral_begin(DetectContext *s)
 {
     memset(half_row(s, 0), 0, sizeof(*s->hint) * (s->hw + 1));
     s->hbuilt = 0;
+    s->dots_next = 0;
+    s->nb_dcands = 0;
 }
 
 /* An integral patch over the frame rectangle [x0, x1) x [y0, y1), clipped
@@ -492,14 +502,14 @@ static float spawn_threshold(const DetectContext *s, float surround)
     return t / (float)s->sensitivity;
 }
 
-static void add_cand(DetectContext *s, float x, float y, float resp,
-                     float radius, float level, int kind)
+static void add_cand_to(Cand *list, int *nb, float x, float y, float resp,
+                        float radius, float level, int kind)
 {
     Cand *c;
 
-    if (s->nb_cands >= MAX_CANDS)
+    if (*nb >= MAX_CANDS)
         return;
-    c = &s->cands[s->nb_cands++];
+    c = &list[(*nb)++];
     c->x = x;
     c->y = y;
     c->resp = resp;
@@ -507,6 +517,12 @@ static void add_cand(DetectContext *s, float x, float y, float resp,
     c->level = level;
     c->kind = kind;
     c->used = 0;
+}
+
+static void add_cand(DetectContext *s, float x, float y, float resp,
+                     float radius, float level, int kind)
+{
+    add_cand_to(s->cands, &s->nb_cands, x, y, resp, radius, level, kind);
 }
 
 /*
@@ -907,16 +923,19 @@ static int dot_block_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *
 }
 
 /* Pixel-defect candidates: 1-3 px dots against the ring around them. */
-static void find_dots(DetectContext *s, const SpFrame *f)
+/* The luma dots of row y, into the dots' own list (they follow the
+ * blotches among the candidates). The rows go in order: each while the
+ * half-resolution integral reads it, else from find_dots. */
+static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
 {
-    int want = s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
     float t = 14.0f / (float)s->sensitivity;
-    int x, y;
+    int ti = (int)ceilf(t), x;
 
-    if (!want)
+    if (!(s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD)) || y < s->dots_next ||
+        y < 3 || y >= s->h - 3)
         return;
-    int ti = (int)ceilf(t);
-    for (y = 3; y < s->h - 3; y++) {
+    s->dots_next = y + 1;
+    {
         const uint8_t *row8 = f->data[0] + (ptrdiff_t)y * f->stride[0];
         const uint16_t *row16 = (const uint16_t *)row8;
         for (int x16 = 3; x16 < s->w - 3; x16 += DOT_BLOCK) {
@@ -970,11 +989,24 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                 if (fail)
                     continue;
             }
-            add_cand(s, (float)x, (float)y, d, 0.5f, 0,
-                     d > 0 ? SP_KIND_HOT : SP_KIND_DEAD);
+            add_cand_to(s->dcands, &s->nb_dcands, (float)x, (float)y, d, 0.5f, 0,
+                        d > 0 ? SP_KIND_HOT : SP_KIND_DEAD);
         }
         }
     }
+}
+
+static void find_dots(DetectContext *s, const SpFrame *f)
+{
+    int want = s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
+    int x, y, k;
+
+    if (!want)
+        return;
+    for (y = s->dots_next; y < s->h - 3; y++)
+        dots_luma_row(s, f, y);
+    for (k = 0; k < s->nb_dcands && s->nb_cands < MAX_CANDS; k++)
+        s->cands[s->nb_cands++] = s->dcands[k];
     /* colour dots with little luma change (hot blue, hot red on dark) */
     if (s->chroma) {
         int cw = sp_plane_width(f, 1), chh = sp_plane_height(f, 1), p;
@@ -2084,6 +2116,8 @@ static void detect_uninit(SpFilterContext *fc)
         s->hflag[i] = NULL;
     }
     free(s->cands);
+    free(s->dcands);
+    s->dcands = NULL;
     free(s->tracks);
     free(s->occ[0]);
     free(s->occ[1]);
