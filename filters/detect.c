@@ -8,12 +8,17 @@
  *
  * 1. Candidates (analyze, every frame as it enters the ring). A box-filter
  *    band-pass on luma, R = mean(inner box) - mean(outer box), read from an
- *    integral image, marks compact blobs darker or brighter than their
- *    surround; its local extrema, sampled on a 2-pixel grid, are blotch
- *    candidates. A centre-minus-ring test at full resolution (with a cheap
- *    reject first) marks one- to three-pixel dots in luma, and a
- *    centre-minus-neighbours test marks colour dots in each chroma plane:
- *    hot, stuck and dead pixels smeared by 4:2:0 and compression.
+ *    integral image of the frame at half resolution (one response per
+ *    2x2 pixels, computed a row at a time in vector blocks), marks compact
+ *    blobs darker or brighter than their surround; each of its local
+ *    extrema is measured again with the full-resolution boxes on the
+ *    2-pixel grid about it, from an integral patch of that place alone,
+ *    and the strongest point there is a blotch candidate. Places the
+ *    tracks already hold are not looked at. A centre-minus-ring test at
+ *    full resolution (after a cheap reject of 32 samples at once) marks
+ *    one- to three-pixel dots in luma, and a centre-minus-neighbours test
+ *    marks colour dots in each chroma plane: hot, stuck and dead pixels
+ *    smeared by 4:2:0 and compression.
  *
  * 2. Tracks. Each candidate either feeds the track whose predicted
  *    position it falls near (a window of a few pixels: defects move slowly
@@ -52,8 +57,9 @@
  *    first sighting, so once it is confirmed the frames before are repaired
  *    too: the lookahead makes the first frame as good as the hundredth.
  *
- * Memory: one integral image and a few full-size planes, allocated at
- * config, plus a bounded track table: flat in clip length.
+ * Memory: a half-resolution integral image, two quarter-resolution
+ * planes, a few rows and small patches of scratch, allocated at config,
+ * plus a bounded track table: flat in clip length.
  */
 #include <errno.h>
 #include <math.h>
@@ -68,8 +74,10 @@
 #define RING_N         16     /* ring samples per track */
 #define RING_LAG       3      /* frames between compared ring snapshots */
 #define LAG            10     /* frames kept to compare views of the scene */
+#define RECENT         32     /* frames whose pictures are kept at hand */
 #define SHIFT          6      /* largest relative motion looked for, px */
 #define CAM_SPAN       40     /* frames a track is held against the camera */
+#define BAND_BLOCK     16     /* band-pass responses computed at once */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
 
@@ -77,6 +85,7 @@ typedef struct Cand {
     float x, y;
     float resp;     /* band-pass response, signed, 8-bit levels */
     float radius;   /* blob radius estimate */
+    float level;    /* the surround's mean (blotches) */
     int kind;       /* SP_KIND_DARK, _BRIGHT, _HOT, _DEAD */
     int used;
 } Cand;
@@ -94,6 +103,7 @@ typedef struct Track {
     float x, y;              /* last position */
     int64_t last_seen;       /* frame of the last sighting */
     int64_t born;
+    int64_t first;           /* its earliest sighting, followed back */
     int hits, misses_run, frames;
     float radius;            /* smoothed blob radius (blotches) */
     float contrast;          /* smoothed response */
@@ -128,9 +138,21 @@ typedef struct DetectContext {
     int lookahead;
 
     int w, h, depth, shift, color, ss_x, ss_y, chroma;
-    uint32_t *integral;      /* (w + 1) * (h + 1) */
+    /* the half-resolution integral, (hw + 1) * (hh + 1), and its scratch:
+     * one row pair's sums, three rows of responses and surrounds */
+    uint32_t *hint;
+    int hring, hbuilt;       /* rows in the ring, rows built this frame */
+    int hw, hh, hin, hout;   /* its size, the band-pass's boxes in its pixels */
+    uint16_t *pair;
+    float *hband[3], *hsur[3];
+    uint8_t *hflag[3];
+    /* a full-resolution integral patch, patch_side pixels square at most */
+    uint32_t *patch;
+    int patch_side;
     Cand *cands;
     int nb_cands;
+    Cand *dcands;            /* the luma dots, found row by row */
+    int nb_dcands, dots_next;
     Track *tracks;
     int next_id;
     int64_t last_frame;
@@ -140,6 +162,7 @@ typedef struct DetectContext {
     float *shape_d;
     int *shape_x, *shape_y;
     int shape_r;
+    int *shape_span;         /* the disk's half-width in each of its rows */
     /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
      * two tracks never hold one blob */
     uint16_t *occ[2];
@@ -152,12 +175,17 @@ typedef struct DetectContext {
      * last), the picture's cumulative shift per frame, by frame % POS_HIST */
     uint8_t *quarter[2];
     int qw, qh;
+    uint16_t *qrow;          /* four rows' sums */
     float camx[POS_HIST], camy[POS_HIST];
     int64_t camf[POS_HIST];
     uint8_t camok[POS_HIST];
-    const SpFrame *recent[LAG + 1]; /* the last frames analysed, by n % (LAG + 1) */
-    int64_t recent_n[LAG + 1];
+    const SpFrame *recent[RECENT]; /* the last frames analysed, by n % RECENT */
+    int64_t recent_n[RECENT];
+    int back;                /* how many of them are surely still unprocessed */
     int can_compare;         /* the ring keeps LAG frames back */
+    /* scene_moved_ring's scratch: the ring's samples and their places */
+    int *ring_v, *ring_off;
+    int ring_cap;
 } DetectContext;
 
 static const SpOptionConst detect_kinds[] = {
@@ -208,14 +236,26 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
         fc->enabled = 0;
         return 0;
     }
-    s->integral = calloc((size_t)(s->w + 1) * (s->h + 1), sizeof(*s->integral));
+    s->hw = s->w / 2;
+    s->hh = s->h / 2;
+    s->pair = malloc(sizeof(*s->pair) * 2 * s->hw);
+    for (int i = 0; i < 3; i++) {
+        s->hband[i] = malloc(sizeof(float) * s->hw);
+        s->hsur[i] = malloc(sizeof(float) * s->hw);
+        s->hflag[i] = malloc(s->hw / BAND_BLOCK + 1);
+        if (!s->hband[i] || !s->hsur[i] || !s->hflag[i])
+            return -ENOMEM;
+    }
     s->cands = calloc(MAX_CANDS, sizeof(*s->cands));
+    s->dcands = calloc(MAX_CANDS, sizeof(*s->dcands));
     s->tracks = calloc(MAX_TRACKS, sizeof(*s->tracks));
     s->qw = s->w / 4;
     s->qh = s->h / 4;
-    s->quarter[0] = malloc((size_t)s->qw * s->qh + 1);
-    s->quarter[1] = malloc((size_t)s->qw * s->qh + 1);
-    if (!s->quarter[0] || !s->quarter[1])
+    /* padded for the masked reads past a block's last row */
+    s->quarter[0] = calloc((size_t)s->qw * s->qh + 16, 1);
+    s->quarter[1] = calloc((size_t)s->qw * s->qh + 16, 1);
+    s->qrow = malloc(sizeof(*s->qrow) * (4 * s->qw + 1));
+    if (!s->quarter[0] || !s->quarter[1] || !s->qrow)
         return -ENOMEM;
     for (int i = 0; i < POS_HIST; i++)
         s->camf[i] = -1;
@@ -223,7 +263,7 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->oh = (s->h + 3) / 4;
     s->occ[0] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
     s->occ[1] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
-    if (!s->integral || !s->cands || !s->tracks || !s->occ[0] || !s->occ[1])
+    if (!s->pair || !s->cands || !s->dcands || !s->tracks || !s->occ[0] || !s->occ[1])
         return -ENOMEM;
     /* inner box about a blotch's core, outer box past its soft edge */
     s->inner = (s->spot_min + s->spot_max) / 4 * 2 + 1;
@@ -234,19 +274,53 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->outer = s->spot_max * 2 + 1;
     if (s->outer < s->inner + 8)
         s->outer = s->inner + 8;
+    /* the same boxes at half resolution: odd sides, about half as many */
+    s->hin = (s->inner / 2) | 1;
+    s->hout = (s->outer / 2) | 1;
+    /* rows y - hout / 2 to y + hout / 2 + 2 are read at band-pass row y */
+    s->hring = 2 * (s->hout / 2) + 4;
+    s->hint = calloc((size_t)(s->hw + 1) * s->hring, sizeof(*s->hint));
+    if (!s->hint)
+        return -ENOMEM;
+    /* a track's window (4 px each way) with the outer box round it */
+    s->patch_side = 2 * 4 + s->outer + 2;
+    s->patch = malloc(sizeof(*s->patch) * (s->patch_side + 1) * (s->patch_side + 1));
+    if (!s->patch)
+        return -ENOMEM;
     s->shape_r = s->spot_max / 2 + 2;
     s->shape_d = malloc(sizeof(float) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     s->shape_x = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     s->shape_y = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
-    if (!s->shape_d || !s->shape_x || !s->shape_y)
+    s->shape_span = malloc(sizeof(int) * (2 * s->shape_r + 1));
+    if (!s->shape_d || !s->shape_x || !s->shape_y || !s->shape_span)
         return -ENOMEM;
+    for (int j = -s->shape_r; j <= s->shape_r; j++) {
+        int i = 0;
+        while ((i + 1) * (i + 1) + j * j <= s->shape_r * s->shape_r)
+            i++;
+        s->shape_span[j + s->shape_r] = i;
+    }
+    {
+        /* the widest ring scene_moved looks at, on its finest grid */
+        int r1 = (int)((s->shape_r + 1) * 1.5f) + 3 + 44;
+        s->ring_cap = (r1 + 1) * (r1 + 1);
+        s->ring_v = malloc(sizeof(int) * s->ring_cap);
+        s->ring_off = malloc(sizeof(int) * s->ring_cap);
+        if (!s->ring_v || !s->ring_off)
+            return -ENOMEM;
+    }
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
     fc->want_lookahead = 24;
-    for (int i = 0; i <= LAG; i++)
+    for (int i = 0; i < RECENT; i++)
         s->recent_n[i] = -1;
     /* frames stay in the ring until lookahead newer ones have come */
     s->can_compare = !fc->settings->lookahead || fc->settings->lookahead >= LAG;
+    /* frames stay unprocessed, so alive, for the ring's lookahead: ours
+     * (the ring takes the largest asked for) or the one set */
+    s->back = fc->settings->lookahead ? fc->settings->lookahead : fc->want_lookahead;
+    if (s->back > RECENT - 1)
+        s->back = RECENT - 1;
     if (!s->can_compare)
         sp_log(fc->log, SP_LOG_WARNING, "a lookahead under %d frames leaves "
                "the detector no evidence: nothing will be found\n", LAG);
@@ -259,24 +333,142 @@ static inline int luma(const SpFrame *f, int shift, int x, int y)
     return sp_get(f, 0, x, y) >> shift;
 }
 
-static void build_integral(DetectContext *s, const SpFrame *f)
-{
-    size_t W = (size_t)s->w + 1;
-    int x, y;
+/*
+ * Box sums. The blotch search runs over the whole frame at half resolution:
+ * an integral image of the 2x2 sums of luma (a quarter of the pixels, so a
+ * quarter of the serial prefix sums), built row pair by row pair from the
+ * two rows' vertical sums. Everything that looks at one place at full
+ * resolution (a track's window, a blob's surround) builds a small integral
+ * patch over that place alone from the pixels, in any frame still held.
+ */
+typedef struct Patch {
+    const uint32_t *I;   /* (x1 - x0 + 1) columns, (y1 - y0 + 1) rows */
+    int x0, y0, x1, y1;  /* the frame rectangle it covers */
+} Patch;
 
-    for (y = 0; y < s->h; y++) {
-        uint32_t *row = s->integral + (y + 1) * W;
-        const uint32_t *up = s->integral + y * W;
+#define SUM_BLOCK 16
+
+/* Vertical sums of four rows, SUM_BLOCK at once (vectorised). */
+static void quad_block(uint16_t *restrict o, const uint8_t *restrict a,
+                       const uint8_t *restrict b, const uint8_t *restrict c,
+                       const uint8_t *restrict d)
+{
+    for (int k = 0; k < SUM_BLOCK; k++)
+        o[k] = (uint16_t)(a[k] + b[k] + c[k] + d[k]);
+}
+
+/* Vertical sums of two rows, SUM_BLOCK at once (vectorised). */
+static void pair_block(uint16_t *restrict o, const uint8_t *restrict a,
+                       const uint8_t *restrict b)
+{
+    for (int k = 0; k < SUM_BLOCK; k++)
+        o[k] = (uint16_t)(a[k] + b[k]);
+}
+
+/* Row r of the half-resolution integral, in its ring. */
+static inline uint32_t *half_row(const DetectContext *s, int r)
+{
+    return s->hint + (size_t)(r % s->hring) * (s->hw + 1);
+}
+
+static void dots_luma_row(DetectContext *s, const SpFrame *f, int y);
+
+/* The half-resolution integral, rows 1 to r, built on from the last row
+ * made; the ring keeps the last hring rows, all a band-pass row and the
+ * row ahead of it read. */
+static void half_integral_upto(DetectContext *s, const SpFrame *f, int r)
+{
+    uint16_t *pair = s->pair;
+    int x, n2 = 2 * s->hw;
+
+    for (; s->hbuilt < r && s->hbuilt < s->hh; s->hbuilt++) {
+        int j = s->hbuilt, i;
+        uint32_t *row = half_row(s, j + 1);
+        const uint32_t *up = half_row(s, j);
         uint32_t acc = 0;
         if (f->depth == 8) {
-            const uint8_t *src = f->data[0] + (ptrdiff_t)y * f->stride[0];
-            for (x = 0; x < s->w; x++) {
+            const uint8_t *r0 = f->data[0] + (ptrdiff_t)(2 * j) * f->stride[0];
+            const uint8_t *r1 = r0 + f->stride[0];
+            for (x = 0; x + SUM_BLOCK <= n2; x += SUM_BLOCK)
+                pair_block(pair + x, r0 + x, r1 + x);
+            for (; x < n2; x++)
+                pair[x] = (uint16_t)(r0[x] + r1[x]);
+        } else {
+            const uint16_t *r0 = (const uint16_t *)(f->data[0] + (ptrdiff_t)(2 * j) * f->stride[0]);
+            const uint16_t *r1 = (const uint16_t *)((const uint8_t *)r0 + f->stride[0]);
+            for (x = 0; x < n2; x++)
+                pair[x] = (uint16_t)((r0[x] >> s->shift) + (r1[x] >> s->shift));
+        }
+        row[0] = 0;
+        for (i = 0; i + 4 <= s->hw; i += 4) {
+            uint32_t a0 = acc + pair[2 * i] + pair[2 * i + 1];
+            uint32_t a1 = a0 + pair[2 * i + 2] + pair[2 * i + 3];
+            uint32_t a2 = a1 + pair[2 * i + 4] + pair[2 * i + 5];
+            acc = a2 + pair[2 * i + 6] + pair[2 * i + 7];
+            row[i + 1] = up[i + 1] + a0;
+            row[i + 2] = up[i + 2] + a1;
+            row[i + 3] = up[i + 3] + a2;
+            row[i + 4] = up[i + 4] + acc;
+        }
+        for (; i < s->hw; i++) {
+            acc += pair[2 * i] + pair[2 * i + 1];
+            row[i + 1] = up[i + 1] + acc;
+        }
+        /* the two rows are at hand: their pixel-defect scan too */
+        dots_luma_row(s, f, 2 * j);
+        dots_luma_row(s, f, 2 * j + 1);
+    }
+}
+
+static void half_integral_begin(DetectContext *s)
+{
+    memset(half_row(s, 0), 0, sizeof(*s->hint) * (s->hw + 1));
+    s->hbuilt = 0;
+    s->dots_next = 0;
+    s->nb_dcands = 0;
+}
+
+/* An integral patch over the frame rectangle [x0, x1) x [y0, y1), clipped
+ * to the frame and to the scratch the context holds for it. */
+static void patch_build(const DetectContext *s, const SpFrame *f, Patch *p,
+                        int x0, int y0, int x1, int y1)
+{
+    uint32_t *I = s->patch;
+    int x, y, W;
+
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > s->w ? s->w : x1;
+    y1 = y1 > s->h ? s->h : y1;
+    if (x1 - x0 > s->patch_side)
+        x1 = x0 + s->patch_side;
+    if (y1 - y0 > s->patch_side)
+        y1 = y0 + s->patch_side;
+    if (x1 < x0)
+        x1 = x0;
+    if (y1 < y0)
+        y1 = y0;
+    W = x1 - x0 + 1;
+    p->I = I;
+    p->x0 = x0;
+    p->y0 = y0;
+    p->x1 = x1;
+    p->y1 = y1;
+    memset(I, 0, sizeof(*I) * W);
+    for (y = y0; y < y1; y++) {
+        uint32_t *row = I + (size_t)(y - y0 + 1) * W;
+        const uint32_t *up = row - W;
+        uint32_t acc = 0;
+        row[0] = 0;
+        if (f->depth == 8) {
+            const uint8_t *src = f->data[0] + (ptrdiff_t)y * f->stride[0] + x0;
+            for (x = 0; x < x1 - x0; x++) {
                 acc += src[x];
                 row[x + 1] = up[x + 1] + acc;
             }
         } else {
-            const uint16_t *src = (const uint16_t *)(f->data[0] + (ptrdiff_t)y * f->stride[0]);
-            for (x = 0; x < s->w; x++) {
+            const uint16_t *src = (const uint16_t *)(f->data[0] + (ptrdiff_t)y * f->stride[0]) + x0;
+            for (x = 0; x < x1 - x0; x++) {
                 acc += src[x] >> s->shift;
                 row[x + 1] = up[x + 1] + acc;
             }
@@ -284,43 +476,33 @@ static void build_integral(DetectContext *s, const SpFrame *f)
     }
 }
 
-/* Mean of the box of side `size` centred on (x, y), clipped to the frame. */
-static inline float box_mean(const DetectContext *s, int x, int y, int size)
+/* Mean of the box of side `size` centred on (x, y), clipped to the frame
+ * (and to the patch, which callers make cover it). */
+static inline float box_mean(const Patch *p, int x, int y, int size)
 {
-    size_t W = (size_t)s->w + 1;
+    size_t W = (size_t)(p->x1 - p->x0) + 1;
     int r = size / 2;
     int x0 = x - r, y0 = y - r, x1 = x + r + 1, y1 = y + r + 1;
 
-    if (x0 < 0) x0 = 0;
-    if (y0 < 0) y0 = 0;
-    if (x1 > s->w) x1 = s->w;
-    if (y1 > s->h) y1 = s->h;
-    return (float)(s->integral[y1 * W + x1] - s->integral[y0 * W + x1] -
-                   s->integral[y1 * W + x0] + s->integral[y0 * W + x0]) /
+    if (x0 < p->x0) x0 = p->x0;
+    if (y0 < p->y0) y0 = p->y0;
+    if (x1 > p->x1) x1 = p->x1;
+    if (y1 > p->y1) y1 = p->y1;
+    if (x1 <= x0 || y1 <= y0)
+        return 0;
+    x0 -= p->x0;
+    x1 -= p->x0;
+    y0 -= p->y0;
+    y1 -= p->y0;
+    return (float)(p->I[y1 * W + x1] - p->I[y0 * W + x1] -
+                   p->I[y1 * W + x0] + p->I[y0 * W + x0]) /
            (float)((x1 - x0) * (y1 - y0));
 }
 
 /* Band-pass response at (x, y): the core against its surround. */
-static inline float band(const DetectContext *s, int x, int y, int inner)
+static inline float band(const DetectContext *s, const Patch *p, int x, int y, int inner)
 {
-    return box_mean(s, x, y, inner) - box_mean(s, x, y, s->outer);
-}
-
-/* The band-pass and the surround mean where both boxes lie inside the
- * frame: no clipping, no division by a varying area. */
-static inline void band_inside(const DetectContext *s, int x, int y, float inv_in,
-                               float inv_out, float *band_out, float *surround)
-{
-    size_t W = (size_t)s->w + 1;
-    int ri = s->inner / 2, ro = s->outer / 2;
-    const uint32_t *I = s->integral;
-    uint32_t si = I[(y + ri + 1) * W + x + ri + 1] - I[(y - ri) * W + x + ri + 1] -
-                  I[(y + ri + 1) * W + x - ri] + I[(y - ri) * W + x - ri];
-    uint32_t so = I[(y + ro + 1) * W + x + ro + 1] - I[(y - ro) * W + x + ro + 1] -
-                  I[(y + ro + 1) * W + x - ro] + I[(y - ro) * W + x - ro];
-
-    *surround = so * inv_out;
-    *band_out = si * inv_in - *surround;
+    return box_mean(p, x, y, inner) - box_mean(p, x, y, s->outer);
 }
 
 static float spawn_threshold(const DetectContext *s, float surround)
@@ -329,20 +511,27 @@ static float spawn_threshold(const DetectContext *s, float surround)
     return t / (float)s->sensitivity;
 }
 
-static void add_cand(DetectContext *s, float x, float y, float resp,
-                     float radius, int kind)
+static void add_cand_to(Cand *list, int *nb, float x, float y, float resp,
+                        float radius, float level, int kind)
 {
     Cand *c;
 
-    if (s->nb_cands >= MAX_CANDS)
+    if (*nb >= MAX_CANDS)
         return;
-    c = &s->cands[s->nb_cands++];
+    c = &list[(*nb)++];
     c->x = x;
     c->y = y;
     c->resp = resp;
     c->radius = radius;
+    c->level = level;
     c->kind = kind;
     c->used = 0;
+}
+
+static void add_cand(DetectContext *s, float x, float y, float resp,
+                     float radius, float level, int kind)
+{
+    add_cand_to(s->cands, &s->nb_cands, x, y, resp, radius, level, kind);
 }
 
 /*
@@ -352,15 +541,42 @@ static void add_cand(DetectContext *s, float x, float y, float resp,
  * peak depth.
  */
 static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
-                        int sign, int rmax, float *cx, float *cy, float *depth)
+                        int sign, int rmax, float surround, float *cx, float *cy,
+                        float *depth)
 {
-    float surround = box_mean(s, x, y, s->outer), *d = s->shape_d;
+    float *d = s->shape_d;
     float peak = 0, sw = 0, sx = 0, sy = 0;
     int *px = s->shape_x, *py = s->shape_y, n = 0, area = 0, i, j;
 
     if (rmax > s->shape_r)
         rmax = s->shape_r;
-    /* the dimming of every pixel of the disk, once */
+    /* the dimming of every pixel of the disk, once; row by row over the
+     * disk's spans where it lies inside an 8-bit frame, in the same order */
+    if (rmax == s->shape_r && f->depth == 8 && x >= rmax && y >= rmax &&
+        x < s->w - rmax && y < s->h - rmax) {
+        for (j = -rmax; j <= rmax; j++) {
+            const uint8_t *row = f->data[0] + (ptrdiff_t)(y + j) * f->stride[0] + x;
+            int span = s->shape_span[j + rmax];
+            for (i = -span; i <= span; i++) {
+                float v = sign * (row[i] - surround);
+                d[n++] = v;
+                peak = v > peak ? v : peak;
+            }
+        }
+        /* the pixels past half the peak, in the same order */
+        for (n = 0, j = -rmax; j <= rmax; j++) {
+            int span = s->shape_span[j + rmax];
+            for (i = -span; i <= span; i++, n++) {
+                if (d[n] <= 0.5f * peak)
+                    continue;
+                area++;
+                sw += d[n];
+                sx += d[n] * (x + i);
+                sy += d[n] * (y + j);
+            }
+        }
+        n = 0;
+    } else
     for (j = -rmax; j <= rmax; j++)
         for (i = -rmax; i <= rmax; i++) {
             int qx = x + i, qy = y + j;
@@ -419,44 +635,212 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
     return 1;
 }
 
-/* Blotch candidates: local extrema of the band-pass on a 2-pixel grid. */
-static void find_blotches(DetectContext *s, const SpFrame *f)
+/*
+ * One row of the half-resolution band-pass: for every half-resolution
+ * column x in [xs, xe), the surround mean and the core mean minus it, in
+ * 8-bit levels; flags[b] says whether block b of BAND_BLOCK columns from
+ * xs holds a response of 5 levels or more, which any threshold asks for.
+ * Fixed-length blocks without branches, which the compiler vectorises.
+ */
+static inline float band_one(const uint32_t *i0, const uint32_t *i1, const uint32_t *i2,
+                             const uint32_t *i3, const uint32_t *o0, const uint32_t *o1,
+                             const uint32_t *o2, const uint32_t *o3, int k, float inv_in,
+                             float inv_out, float *sur)
+{
+    /* a box sum wraps round in 32 bits with the integral, not in itself */
+    int32_t si = (int32_t)(i1[k] - i2[k] - i3[k] + i0[k]);
+    int32_t so = (int32_t)(o1[k] - o2[k] - o3[k] + o0[k]);
+
+    *sur = (float)so * inv_out;
+    return (float)si * inv_in - *sur;
+}
+
+static int band_block(const uint32_t *restrict i0, const uint32_t *restrict i1,
+                      const uint32_t *restrict i2, const uint32_t *restrict i3,
+                      const uint32_t *restrict o0, const uint32_t *restrict o1,
+                      const uint32_t *restrict o2, const uint32_t *restrict o3,
+                      float inv_in, float inv_out, float *restrict band_out,
+                      float *restrict sur_out)
+{
+    int any = 0;
+
+    /* as band_one, written out so that it vectorises */
+    for (int k = 0; k < BAND_BLOCK; k++) {
+        int32_t si = (int32_t)(i1[k] - i2[k] - i3[k] + i0[k]);
+        int32_t so = (int32_t)(o1[k] - o2[k] - o3[k] + o0[k]);
+        float sur = (float)so * inv_out, r = (float)si * inv_in - sur;
+        sur_out[k] = sur;
+        band_out[k] = r;
+        any |= fabsf(r) >= 5.0f;
+    }
+    return any;
+}
+
+static void band_row(DetectContext *s, const SpFrame *f, int y, int xs, int xe,
+                     float *band_out, float *sur_out, uint8_t *flags)
+{
+    int ri = s->hin / 2, ro = s->hout / 2, x, nb = 0;
+    const uint32_t *i0, *i1, *i2, *i3, *o0, *o1, *o2, *o3;
+
+    half_integral_upto(s, f, y + ro + 1);
+    i0 = half_row(s, y - ri) - ri;
+    i1 = half_row(s, y + ri + 1) + ri + 1;
+    i2 = half_row(s, y - ri) + ri + 1;
+    i3 = half_row(s, y + ri + 1) - ri;
+    o0 = half_row(s, y - ro) - ro;
+    o1 = half_row(s, y + ro + 1) + ro + 1;
+    o2 = half_row(s, y - ro) + ro + 1;
+    o3 = half_row(s, y + ro + 1) - ro;
+    float inv_in = 1.0f / (4 * s->hin * s->hin), inv_out = 1.0f / (4 * s->hout * s->hout);
+
+    for (x = xs; x < xe; x += BAND_BLOCK, nb++) {
+        int any = 0, k;
+        if (xe - x >= BAND_BLOCK) {
+            any = band_block(i0 + x, i1 + x, i2 + x, i3 + x, o0 + x, o1 + x, o2 + x, o3 + x,
+                             inv_in, inv_out, band_out + x, sur_out + x);
+        } else {
+            for (k = x; k < xe; k++) {
+                float r = band_one(i0, i1, i2, i3, o0, o1, o2, o3, k, inv_in, inv_out,
+                                   &sur_out[k]);
+                band_out[k] = r;
+                any |= (r >= 5.0f) | (r <= -5.0f);
+            }
+        }
+        flags[nb] = (uint8_t)any;
+    }
+}
+
+static int held(const DetectContext *s, int cls, float x, float y, int64_t n);
+
+/*
+ * A half-resolution extremum, measured at full resolution: the band-pass
+ * with the full-resolution boxes on the 2-pixel grid about it (the 3x3
+ * points from (x - 2, y - 2) to (x + 2, y + 2)), from an integral patch of
+ * that place alone; the strongest point is the candidate if it passes the
+ * spawn threshold and no point of the grid there beats it.
+ */
+static inline float half_box_mean(const DetectContext *s, int x, int y, int size)
+{
+    int r = size / 2, hx = x >> 1, hy = y >> 1;
+    int x0 = hx - r, y0 = hy - r, x1 = hx + r + 1, y1 = hy + r + 1;
+
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 > s->hw) x1 = s->hw;
+    if (y1 > s->hh) y1 = s->hh;
+    if (x1 <= x0 || y1 <= y0)
+        return 0;
+    {
+        const uint32_t *a = half_row(s, y0), *b = half_row(s, y1);
+        return (float)(b[x1] - a[x1] - b[x0] + a[x0]) / (float)(4 * (x1 - x0) * (y1 - y0));
+    }
+}
+
+static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
+                        int sign, int rmax, float surround, float *cx, float *cy,
+                        float *depth);
+static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy,
+                    int sign, float radius, float depth);
+
+static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int sign,
+                          int64_t n)
+{
+    int m = s->outer / 2, i, j, bx = -1, by = -1;
+    float best = 0, r[5][5];
+    Patch pt;
+
+    if (held(s, 0, (float)x, (float)y, n))
+        return; /* a track has it: no new one would start here */
+    if (x - 4 < m || y - 4 < m || x + 4 >= s->w - m || y + 4 >= s->h - m)
+        return;
+    /* the cheap part of the spawn test first: a blob of a size looked for,
+     * roundish (edges and lines are most extrema) */
+    {
+        float cx, cy, depth, rad;
+        rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2,
+                         half_box_mean(s, x, y, s->hout), &cx, &cy, &depth);
+        if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
+            !roundish(s, f, cx, cy, sign, rad, depth))
+            return;
+    }
+    patch_build(s, f, &pt, x - 4 - m, y - 4 - m, x + 5 + m, y + 5 + m);
+    for (j = 0; j < 5; j++)
+        for (i = 0; i < 5; i++) {
+            r[j][i] = sign * band(s, &pt, x - 4 + 2 * i, y - 4 + 2 * j, s->inner);
+            if (i >= 1 && i <= 3 && j >= 1 && j <= 3 && r[j][i] > best) {
+                best = r[j][i];
+                bx = i;
+                by = j;
+            }
+        }
+    if (bx < 0)
+        return;
+    {
+        int cx = x - 4 + 2 * bx, cy = y - 4 + 2 * by;
+        float sur = box_mean(&pt, cx, cy, s->outer);
+        if (best < spawn_threshold(s, sur))
+            return;
+        for (j = -1; j <= 1; j++)
+            for (i = -1; i <= 1; i++)
+                if ((i || j) && r[by + j][bx + i] > best)
+                    return;
+        add_cand(s, (float)cx, (float)cy, sign * best, 0, sur,
+                 sign < 0 ? SP_KIND_DARK : SP_KIND_BRIGHT);
+    }
+}
+
+/*
+ * Blotch candidates: local extrema of the band-pass at half resolution
+ * (every other pixel, as a 2-pixel grid at full resolution), the boxes
+ * being hin and hout half-resolution pixels (2 * hin, 2 * hout pixels)
+ * across. Rows are computed one ahead, three kept, so each response is
+ * compared with its eight neighbours.
+ */
+static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
 {
     int want_dark = s->detect & SP_KIND_DARK, want_bright = s->detect & SP_KIND_BRIGHT;
-    int m = s->outer / 2, x, y;
+    int ro = s->hout / 2, xs = ro, xe = s->hw - ro, x, y, b;
 
     if (!want_dark && !want_bright)
         return;
-    float inv_in = 1.0f / (s->inner * s->inner), inv_out = 1.0f / (s->outer * s->outer);
-    /* one box inside the frame past the outer box's reach */
-    for (y = m + 2; y < s->h - m - 3; y += 2)
-        for (x = m + 2; x < s->w - m - 3; x += 2) {
-            float r, sur, t;
-            int sign, i, j, ext = 1;
-            band_inside(s, x, y, inv_in, inv_out, &r, &sur);
-            if (r > -5.0f && r < 5.0f)
-                continue; /* under any threshold: 8 levels at the least */
-            sign = r < 0 ? -1 : 1;
-            if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
+    if (xe - xs < 3 || s->hh - 2 * ro < 3)
+        return;
+    band_row(s, f, ro, xs, xe, s->hband[ro % 3], s->hsur[ro % 3], s->hflag[ro % 3]);
+    band_row(s, f, ro + 1, xs, xe, s->hband[(ro + 1) % 3], s->hsur[(ro + 1) % 3],
+             s->hflag[(ro + 1) % 3]);
+    for (y = ro + 1; y < s->hh - ro - 1; y++) {
+        const float *rm = s->hband[(y + 2) % 3], *rc = s->hband[y % 3], *rp;
+        const float *sc = s->hsur[y % 3];
+        const uint8_t *fl = s->hflag[y % 3];
+        band_row(s, f, y + 1, xs, xe, s->hband[(y + 1) % 3], s->hsur[(y + 1) % 3],
+                 s->hflag[(y + 1) % 3]);
+        rp = s->hband[(y + 1) % 3];
+        for (b = 0, x = xs; x < xe; b++, x += BAND_BLOCK) {
+            int xb = x, xbe = x + BAND_BLOCK < xe ? x + BAND_BLOCK : xe;
+            if (!fl[b])
                 continue;
-            t = spawn_threshold(s, sur);
-            if (sign * r < t)
-                continue;
-            for (j = -2; j <= 2 && ext; j += 2)
-                for (i = -2; i <= 2; i += 2) {
-                    float q;
-                    if (!i && !j)
-                        continue;
-                    float qs;
-                    band_inside(s, x + i, y + j, inv_in, inv_out, &q, &qs);
-                    if (sign * q > sign * r) {
+            for (xb = x < xs + 1 ? xs + 1 : x; xb < xbe && xb < xe - 1; xb++) {
+                float r = rc[xb], t, q[8];
+                int sign, k, ext = 1;
+                if (r > -5.0f && r < 5.0f)
+                    continue; /* under any threshold: 8 levels at the least */
+                sign = r < 0 ? -1 : 1;
+                if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
+                    continue;
+                t = spawn_threshold(s, sc[xb]);
+                if (sign * r < t)
+                    continue;
+                q[0] = rm[xb - 1]; q[1] = rm[xb]; q[2] = rm[xb + 1];
+                q[3] = rc[xb - 1]; q[4] = rc[xb + 1];
+                q[5] = rp[xb - 1]; q[6] = rp[xb]; q[7] = rp[xb + 1];
+                for (k = 0; k < 8; k++)
+                    if (sign * q[k] > sign * r)
                         ext = 0;
-                        break;
-                    }
-                }
-            if (ext)
-                add_cand(s, (float)x, (float)y, r, 0, sign < 0 ? SP_KIND_DARK : SP_KIND_BRIGHT);
+                if (ext)
+                    refine_blotch(s, f, 2 * xb, 2 * y, sign, n);
+            }
         }
+    }
 }
 
 /* Mean of the 16 pixels on the border of the 5x5 box around (x, y). */
@@ -493,20 +877,81 @@ static float chroma_dev(const DetectContext *s, const SpFrame *f, int x, int y)
     return best;
 }
 
-/* Pixel-defect candidates: 1-3 px dots against the ring around them. */
-static void find_dots(DetectContext *s, const SpFrame *f)
-{
-    int want = s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
-    float t = 14.0f / (float)s->sensitivity;
-    int x, y;
+/*
+ * The cheap rejects of find_dots over 16 samples at once (8-bit planes):
+ * whether any luma sample stands out of both its neighbours two pixels
+ * away along the row by ti, and whether any chroma sample differs from all
+ * four of its neighbours by th. Fixed-length loops without branches, which
+ * the compiler turns into vector code.
+ */
+#define DOT_BLOCK 32
 
-    if (!want)
+/* a - b clipped at 0, and |a - b|, written as max and min (which vector
+ * units have for bytes) so that the compiler needs no masks */
+static inline uint8_t sub_sat(uint8_t a, uint8_t b)
+{
+    return (uint8_t)((a > b ? a : b) - b);
+}
+
+static inline uint8_t abs_diff(uint8_t a, uint8_t b)
+{
+    return (uint8_t)((a > b ? a : b) - (a < b ? a : b));
+}
+
+/* The largest of min(v - max(a, b), min(a, b) - v), clipped at 0, over the
+ * block: how far the sample that stands out most clears both neighbours. */
+static int dot_block_luma(const uint8_t *r)
+{
+    uint8_t m = 0;
+    int k;
+
+    for (k = 0; k < DOT_BLOCK; k++) {
+        uint8_t v = r[k], a = r[k - 2], b = r[k + 2];
+        uint8_t hi = a > b ? a : b, lo = a < b ? a : b;
+        uint8_t d1 = sub_sat(v, hi), d2 = sub_sat(lo, v), d = d1 > d2 ? d1 : d2;
+        m = m > d ? m : d;
+    }
+    return m;
+}
+
+/* The largest, over the block, of a sample's smallest difference from its
+ * four neighbours (up, left, right, down). */
+static int dot_block_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn)
+{
+    uint8_t m = 0;
+    int k;
+
+    for (k = 0; k < DOT_BLOCK; k++) {
+        uint8_t c = r[k];
+        uint8_t a = abs_diff(c, r[k - 1]), b = abs_diff(c, r[k + 1]);
+        uint8_t u = abs_diff(c, up[k]), d = abs_diff(c, dn[k]);
+        uint8_t x = a < b ? a : b, y = u < d ? u : d, z = x < y ? x : y;
+        m = m > z ? m : z;
+    }
+    return m;
+}
+
+/* Pixel-defect candidates: 1-3 px dots against the ring around them. */
+/* The luma dots of row y, into the dots' own list (they follow the
+ * blotches among the candidates). The rows go in order: each while the
+ * half-resolution integral reads it, else from find_dots. */
+static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
+{
+    float t = 14.0f / (float)s->sensitivity;
+    int ti = (int)ceilf(t), x;
+
+    if (!(s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD)) || y < s->dots_next ||
+        y < 3 || y >= s->h - 3)
         return;
-    int ti = (int)ceilf(t);
-    for (y = 3; y < s->h - 3; y++) {
+    s->dots_next = y + 1;
+    {
         const uint8_t *row8 = f->data[0] + (ptrdiff_t)y * f->stride[0];
         const uint16_t *row16 = (const uint16_t *)row8;
-        for (x = 3; x < s->w - 3; x++) {
+        for (int x16 = 3; x16 < s->w - 3; x16 += DOT_BLOCK) {
+        int xe = x16 + DOT_BLOCK < s->w - 3 ? x16 + DOT_BLOCK : s->w - 3;
+        if (f->depth == 8 && xe - x16 == DOT_BLOCK && dot_block_luma(row8 + x16) < ti)
+            continue;
+        for (x = x16; x < xe; x++) {
             int v, a, b, hi, lo;
             float ring, d;
             int i, j, ext = 1;
@@ -553,17 +998,39 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                 if (fail)
                     continue;
             }
-            add_cand(s, (float)x, (float)y, d, 0.5f,
-                     d > 0 ? SP_KIND_HOT : SP_KIND_DEAD);
+            add_cand_to(s->dcands, &s->nb_dcands, (float)x, (float)y, d, 0.5f, 0,
+                        d > 0 ? SP_KIND_HOT : SP_KIND_DEAD);
+        }
         }
     }
+}
+
+static void find_dots(DetectContext *s, const SpFrame *f)
+{
+    int want = s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
+    int x, y, k;
+
+    if (!want)
+        return;
+    for (y = s->dots_next; y < s->h - 3; y++)
+        dots_luma_row(s, f, y);
+    for (k = 0; k < s->nb_dcands && s->nb_cands < MAX_CANDS; k++)
+        s->cands[s->nb_cands++] = s->dcands[k];
     /* colour dots with little luma change (hot blue, hot red on dark) */
     if (s->chroma) {
         int cw = sp_plane_width(f, 1), chh = sp_plane_height(f, 1), p;
         float tc = 24.0f / (float)s->sensitivity;
+        int th = (int)ceilf(tc / 2);
         for (p = 1; p <= 2; p++)
             for (y = 2; y < chh - 2; y++)
-                for (x = 2; x < cw - 2; x++) {
+                for (int x16 = 2; x16 < cw - 2; x16 += DOT_BLOCK) {
+                int xe = x16 + DOT_BLOCK < cw - 2 ? x16 + DOT_BLOCK : cw - 2;
+                if (f->depth == 8 && xe - x16 == DOT_BLOCK) {
+                    const uint8_t *r = f->data[p] + (ptrdiff_t)y * f->stride[p] + x16;
+                    if (dot_block_chroma(r - f->stride[p], r, r + f->stride[p]) < th)
+                        continue;
+                }
+                for (x = x16; x < xe; x++) {
                     int c = sp_get(f, p, x, y) >> s->shift;
                     int l = sp_get(f, p, x - 1, y) >> s->shift, r = sp_get(f, p, x + 1, y) >> s->shift;
                     int u = sp_get(f, p, x, y - 1) >> s->shift, dn = sp_get(f, p, x, y + 1) >> s->shift;
@@ -584,7 +1051,8 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                                 by = ly;
                             }
                         }
-                    add_cand(s, (float)bx, (float)by, fabsf(c - n), 0.5f, SP_KIND_HOT);
+                    add_cand(s, (float)bx, (float)by, fabsf(c - n), 0.5f, 0, SP_KIND_HOT);
+                }
                 }
     }
 }
@@ -627,13 +1095,14 @@ static int is_pixel_kind(int kind)
  * the refined position if found. */
 static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
                     float px, float py, float *ox, float *oy, float *resp,
-                    float *radius, float *level)
+                    float *radius, float *olevel)
 {
     int gate = is_pixel_kind(t->kind) ? 2 : 4;
     int x0 = (int)lrintf(px), y0 = (int)lrintf(py), i, j, bx = x0, by = y0;
     int sign = (t->kind & (SP_KIND_DARK | SP_KIND_DEAD)) ? -1 : 1;
     int m = s->outer / 2;
-    float best = 0;
+    float best = 0, level;
+    Patch pt;
 
     if (x0 < 3 || y0 < 3 || x0 >= s->w - 3 || y0 >= s->h - 3)
         return 0;
@@ -659,34 +1128,36 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
         *oy = (float)by;
         *resp = sign * best;
         *radius = 0.5f;
-        *level = ring5(f, s->shift, bx, by);
+        *olevel = ring5(f, s->shift, bx, by);
         return 1;
     }
+    patch_build(s, f, &pt, x0 - gate - m, y0 - gate - m, x0 + gate + m + 1, y0 + gate + m + 1);
     for (j = -gate; j <= gate; j++)
         for (i = -gate; i <= gate; i++) {
             int x = x0 + i, y = y0 + j;
             float r;
             if (x < m || y < m || x >= s->w - m || y >= s->h - m)
                 continue;
-            r = sign * band(s, x, y, s->inner);
+            r = sign * band(s, &pt, x, y, s->inner);
             if (r > best) {
                 best = r;
                 bx = x;
                 by = y;
             }
         }
-    if (best < 0.6f * spawn_threshold(s, box_mean(s, bx, by, s->outer)))
+    level = box_mean(&pt, bx, by, s->outer);
+    if (best < 0.6f * spawn_threshold(s, level))
         return 0;
     {
         float cx, cy, depth;
-        float rad = blob_shape(s, f, bx, by, sign, s->spot_max / 2 + 2, &cx, &cy, &depth);
+        float rad = blob_shape(s, f, bx, by, sign, s->spot_max / 2 + 2, level, &cx, &cy, &depth);
         if (!roundish(s, f, cx, cy, sign, rad, depth))
             return 0;
         *ox = cx;
         *oy = cy;
         *resp = sign * best;
         *radius = rad;
-        *level = box_mean(s, bx, by, s->outer);
+        *olevel = level;
     }
     return 1;
 }
@@ -762,6 +1233,54 @@ static Track *new_track(DetectContext *s)
 }
 
 
+/* The 4x4 means of the frame over the quarter-resolution rectangle
+ * [x0, x1) x [y0, y1) (clipped): four rows summed in vector blocks, then
+ * by fours. */
+static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
+                         int x0, int y0, int x1, int y1)
+{
+    uint16_t *q = s->qrow;
+    int x, y;
+
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > s->qw ? s->qw : x1;
+    y1 = y1 > s->qh ? s->qh : y1;
+    for (y = y0; y < y1; y++) {
+        int n4 = 4 * (x1 - x0);
+        if (f->depth == 8) {
+            const uint8_t *r0 = f->data[0] + (ptrdiff_t)(4 * y) * f->stride[0] + 4 * x0;
+            ptrdiff_t st = f->stride[0];
+            for (x = 0; x + SUM_BLOCK <= n4; x += SUM_BLOCK)
+                quad_block(q + x, r0 + x, r0 + st + x, r0 + 2 * st + x, r0 + 3 * st + x);
+            for (; x < n4; x++)
+                q[x] = (uint16_t)(r0[x] + r0[st + x] + r0[2 * st + x] + r0[3 * st + x]);
+        } else {
+            for (x = 0; x < n4; x++) {
+                int X = 4 * x0 + x, Y = 4 * y;
+                q[x] = (uint16_t)(luma(f, s->shift, X, Y) + luma(f, s->shift, X, Y + 1) +
+                                  luma(f, s->shift, X, Y + 2) + luma(f, s->shift, X, Y + 3));
+            }
+        }
+        for (x = 0; x < x1 - x0; x++)
+            cur[y * s->qw + x0 + x] =
+                (uint8_t)((q[4 * x] + q[4 * x + 1] + q[4 * x + 2] + q[4 * x + 3] + 8) >> 4);
+    }
+}
+
+/* Sum of absolute differences of 12 samples, as a masked 16-sample loop
+ * that vectorises (the 4 samples past them are read and ignored). */
+static int sad_row12(const uint8_t *restrict c, const uint8_t *restrict p)
+{
+    int acc = 0;
+
+    for (int k = 0; k < 16; k++) {
+        uint8_t d = abs_diff(c[k], p[k]);
+        acc += k < 12 ? d : 0;
+    }
+    return acc;
+}
+
 /*
  * The camera: how the picture moved since the last frame, as the median of
  * the motions of textured blocks on a 6x4 grid, each found by block
@@ -771,24 +1290,33 @@ static Track *new_track(DetectContext *s)
  * the estimate. Accumulated into the picture's position per frame; camok
  * says whether enough blocks had texture to tell.
  */
-static void track_camera(DetectContext *s, int64_t n)
+static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
 {
     enum { S = 6, B = 12, GX = 6, GY = 4 };
     uint8_t *cur = s->quarter[n & 1], *prev = s->quarter[(n + 1) & 1];
     int k = (int)(n % POS_HIST), kp = (int)((n + POS_HIST - 1) % POS_HIST);
     float vx[GX * GY], vy[GX * GY];
-    int nb = 0, gx, gy, x, y, i, j;
+    int nb = 0, gx, gy, i, j;
 
-    for (y = 0; y < s->qh; y++)
-        for (x = 0; x < s->qw; x++)
-            cur[y * s->qw + x] = (uint8_t)lrintf(box_mean(s, x * 4 + 2, y * 4 + 2, 4));
     s->camf[k] = n;
     s->camok[k] = 0;
-    s->camx[k] = s->camy[k] = 0;
-    if (n == 0 || s->camf[kp] != n - 1 || s->qw < GX * (B + 2 * S) / 2 || s->qh < GY * (B + 2 * S) / 2)
-        return;
     s->camx[k] = s->camx[kp];
     s->camy[k] = s->camy[kp];
+    if (s->qw < GX * (B + 2 * S) / 2 || s->qh < GY * (B + 2 * S) / 2) {
+        s->camx[k] = s->camy[k] = 0;
+        return; /* too small a picture to follow */
+    }
+    /* the picture at quarter resolution where the blocks and their
+     * searches look (and the masked tail of the last row's reads) */
+    for (gy = 0; gy < GY; gy++)
+        for (gx = 0; gx < GX; gx++) {
+            int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
+            quarter_rect(s, f, cur, x0 - S, y0 - S, x0 + B + S + 4, y0 + B + S);
+        }
+    if (n == 0 || s->camf[kp] != n - 1) {
+        s->camx[k] = s->camy[k] = 0;
+        return;
+    }
     for (gy = 0; gy < GY; gy++)
         for (gx = 0; gx < GX; gx++) {
             int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
@@ -805,13 +1333,10 @@ static void track_camera(DetectContext *s, int64_t n)
                 continue; /* flat: tells nothing */
             for (dy = -S; dy <= S; dy++)
                 for (dx = -S; dx <= S; dx++) {
-                    float acc = 0;
-                    for (j = 0; j < B; j++) {
-                        const uint8_t *c = cur + (y0 + j) * s->qw + x0;
-                        const uint8_t *p = prev + (y0 + j - dy) * s->qw + x0 - dx;
-                        for (i = 0; i < B; i++)
-                            acc += abs(c[i] - p[i]);
-                    }
+                    int acc = 0;
+                    for (j = 0; j < B; j++)
+                        acc += sad_row12(cur + (y0 + j) * s->qw + x0,
+                                         prev + (y0 + j - dy) * s->qw + x0 - dx);
                     sad[dy + S][dx + S] = acc;
                     if (acc < best) {
                         best = acc;
@@ -880,9 +1405,11 @@ static int left_behind(const DetectContext *s, const SpFrame *f, const Track *t,
             return 0;
         here = sign * (luma(f, s->shift, ix, iy) - ring5(f, s->shift, ix, iy));
     } else {
+        Patch pt;
         if (ix < m || iy < m || ix >= s->w - m || iy >= s->h - m)
             return 0;
-        here = sign * band(s, ix, iy, s->inner);
+        patch_build(s, f, &pt, ix - m, iy - m, ix + m + 1, iy + m + 1);
+        here = sign * band(s, &pt, ix, iy, s->inner);
     }
     /* a defect that drifted off leaves at most part of its dimming */
     return here >= 0.85f * fabsf(t->contrast);
@@ -1054,64 +1581,96 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
                             int *slide_x, int *slide_y)
 {
     int moved_itself = (ibx - iax) * (ibx - iax) + (iby - iay) * (iby - iay) >= 4;
-    int qx, qy, dx, dy, n = 0, bestd = 0;
-    float best = 1e30f, sad0 = 0, mean = 0, tex = 0, q0[4] = { 0 }, qbest[4] = { 0 };
+    int qx, qy, dx, dy, n = 0, k, quad, bestdx = 0, bestdy = 0, bestd;
+    int *vb = s->ring_v, *offa = s->ring_off, nq[5] = { 0 };
+    ptrdiff_t sa = fa->depth > 8 ? fa->stride[0] / 2 : fa->stride[0];
+    long sad, best = -1, sad0 = 0, sum = 0;
+    float mean, tex = 0, q0[4], qbest[4];
 #define INSIDE(x, y) ((x) >= SHIFT && (y) >= SHIFT && (x) < s->w - SHIFT && (y) < s->h - SHIFT)
-    /* texture of the surround: with none, no telling */
-    for (qy = -r1; qy <= r1; qy += step)
-        for (qx = -r1; qx <= r1; qx += step) {
-            int q2 = qx * qx + qy * qy;
-            if (q2 < r0 * r0 || q2 > r1 * r1 || !INSIDE(ibx + qx, iby + qy) ||
-                !INSIDE(iax + qx, iay + qy))
-                continue;
-            mean += luma(fb, s->shift, ibx + qx, iby + qy);
-            n++;
-        }
+    /* the ring's points, once, grouped by quadrant (nq[quad] onwards): the
+     * sample in b, and the place of the sample under it in a, which every
+     * shift then only offsets */
+    for (quad = 0; quad < 4; quad++) {
+        nq[quad] = n;
+        for (qy = -r1; qy <= r1; qy += step)
+            for (qx = -r1; qx <= r1; qx += step) {
+                int q2 = qx * qx + qy * qy;
+                if ((qx >= 0) + 2 * (qy >= 0) != quad || q2 < r0 * r0 || q2 > r1 * r1 ||
+                    !INSIDE(ibx + qx, iby + qy) || !INSIDE(iax + qx, iay + qy) ||
+                    n >= s->ring_cap)
+                    continue;
+                vb[n] = luma(fb, s->shift, ibx + qx, iby + qy);
+                offa[n] = (int)((iay + qy) * sa + iax + qx);
+                sum += vb[n];
+                n++;
+            }
+    }
+    nq[4] = n;
     if (!n)
         return 0;
-    mean /= n;
-    for (qy = -r1; qy <= r1; qy += step)
-        for (qx = -r1; qx <= r1; qx += step) {
-            int q2 = qx * qx + qy * qy;
-            if (q2 < r0 * r0 || q2 > r1 * r1 || !INSIDE(ibx + qx, iby + qy) ||
-                !INSIDE(iax + qx, iay + qy))
-                continue;
-            tex += fabsf(luma(fb, s->shift, ibx + qx, iby + qy) - mean);
-        }
+    /* texture of the surround: with none, no telling */
+    mean = (float)sum / n;
+    for (k = 0; k < n; k++)
+        tex += fabsf(vb[k] - mean);
     if (n < 8 || tex < 4.0f * n)
         return 2;          /* flat: no telling here */
+    /* the shifts in order, the first strictly best kept; a sum already
+     * past the best need not be finished, but the one at no shift is */
     for (dy = -SHIFT; dy <= SHIFT; dy++)
         for (dx = -SHIFT; dx <= SHIFT; dx++) {
-            float sad = 0, q[4] = { 0 };
-            for (qy = -r1; qy <= r1; qy += step)
-                for (qx = -r1; qx <= r1; qx += step) {
-                    int q2 = qx * qx + qy * qy, e;
-                    if (q2 < r0 * r0 || q2 > r1 * r1 || !INSIDE(ibx + qx, iby + qy) ||
-                        !INSIDE(iax + qx, iay + qy))
-                        continue;
-                    e = abs(luma(fb, s->shift, ibx + qx, iby + qy) -
-                            luma(fa, s->shift, iax + qx + dx, iay + qy + dy));
-                    sad += e;
-                    q[(qx >= 0) + 2 * (qy >= 0)] += e;
+            ptrdiff_t d = dy * sa + dx;
+            long stop = (dx || dy) && best >= 0 ? best : -1;
+            sad = 0;
+            if (fa->depth > 8) {
+                const uint16_t *pa = (const uint16_t *)fa->data[0] + d;
+                for (k = 0; k < n; k++) {
+                    sad += abs(vb[k] - (pa[offa[k]] >> s->shift));
+                    if (stop >= 0 && sad >= stop && (k & 15) == 15)
+                        break;
                 }
-            if (!dx && !dy) {
-                sad0 = sad;
-                memcpy(q0, q, sizeof(q0));
+            } else {
+                const uint8_t *pa = fa->data[0] + d;
+                /* 16 points between looks at the best */
+                for (k = 0; k < n; ) {
+                    int ke = k + 16 < n ? k + 16 : n;
+                    for (; k < ke; k++)
+                        sad += abs(vb[k] - pa[offa[k]]);
+                    if (stop >= 0 && sad >= stop)
+                        break;
+                }
             }
-            if (sad < best) {
+            if (!dx && !dy)
+                sad0 = sad;
+            if (best < 0 || sad < best) {
                 best = sad;
-                bestd = dx * dx + dy * dy;
+                bestdx = dx;
+                bestdy = dy;
                 *slide_x = dx;
                 *slide_y = dy;
-                memcpy(qbest, q, sizeof(qbest));
             }
         }
+    /* the quadrants' sums at no shift and at the best */
+    for (quad = 0; quad < 4; quad++) {
+        long e0 = 0, eb = 0;
+        ptrdiff_t d = bestdy * sa + bestdx;
+        for (k = nq[quad]; k < nq[quad + 1]; k++) {
+            int v0 = fa->depth > 8 ? ((const uint16_t *)fa->data[0])[offa[k]] >> s->shift
+                                   : fa->data[0][offa[k]];
+            int vd = fa->depth > 8 ? ((const uint16_t *)fa->data[0])[offa[k] + d] >> s->shift
+                                   : fa->data[0][offa[k] + d];
+            e0 += abs(vb[k] - v0);
+            eb += abs(vb[k] - vd);
+        }
+        q0[quad] = (float)e0;
+        qbest[quad] = (float)eb;
+    }
+    bestd = bestdx * bestdx + bestdy * bestdy;
     /* slid past: the earlier surround reappears, shifted, nearly as it was
      * (content that changed rather than moved matches nowhere well), and
      * all round it: in at least three quarters of the ring, not only where
      * something passed by a still thing */
     if (bestd >= 4 && best < 0.6f * sad0 && best < 0.5f * tex) {
-        int agree = 0, k;
+        int agree = 0;
         for (k = 0; k < 4; k++)
             agree += qbest[k] < 0.7f * q0[k];
         if (agree >= 3)
@@ -1302,6 +1861,40 @@ static int steady(const Track *t)
            median_change(t, 2) <= lim;
 }
 
+/*
+ * Follow a track just confirmed backwards: from its earliest sighting,
+ * looked for in each earlier frame down to frame lo (frames the ring still
+ * holds unprocessed), near where it was found in the next one and as
+ * strong, until it is not found: a defect found late, or found again after
+ * its first track died, is repaired in the frames before too.
+ */
+static void backfill(DetectContext *s, Track *t, int64_t lo)
+{
+    int k = (int)(t->first % POS_HIST);
+    float x = t->px[k], y = t->py[k];
+    float lim = 1.5f + sqrtf(t->vx * t->vx + t->vy * t->vy);
+    int64_t a;
+
+    if (!s->can_compare || t->pf[k] != t->first)
+        return; /* the ring may not hold them */
+    for (a = t->first - 1; a >= lo && a >= 0; a--) {
+        int kf = (int)(a % RECENT);
+        float ox, oy, resp, rad, level;
+        if (s->recent_n[kf] != a ||
+            !localise(s, s->recent[kf], t, x, y, &ox, &oy, &resp, &rad, &level))
+            break;
+        /* it, not a neighbour: where it was a frame later, give or take
+         * its drift, and as strong (a defect keeps its character) */
+        if ((ox - x) * (ox - x) + (oy - y) * (oy - y) > lim * lim ||
+            fabsf(resp - t->contrast) > 0.35f * fabsf(t->contrast))
+            break;
+        record(t, a, ox, oy, 0);
+        t->first = a;
+        x = ox;
+        y = oy;
+    }
+}
+
 static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
 {
     DetectContext *s = fc->priv;
@@ -1309,11 +1902,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     int64_t n = slot->index;
     int i, k, pass;
 
-    build_integral(s, f);
-    track_camera(s, n);
-    s->nb_cands = 0;
-    find_blotches(s, f);
-    find_dots(s, f);
+    track_camera(s, f, n);
 
     /* 1. every live track, at its prediction: confirmed tracks first, so
      * that a blob goes to the oldest track that claims it */
@@ -1428,8 +2017,8 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     }
 
     /* 3. evidence that the scene moves under each track */
-    s->recent[n % (LAG + 1)] = f;
-    s->recent_n[n % (LAG + 1)] = n;
+    s->recent[n % RECENT] = f;
+    s->recent_n[n % RECENT] = n;
     for (i = 0; i < MAX_TRACKS; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
@@ -1446,8 +2035,8 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
          * to tell, and falls behind at the longer ones) */
         for (li = 0; li < 3; li++) {
             int64_t a = n - lags[li];
-            if (a >= 0 && s->recent_n[a % (LAG + 1)] == a &&
-                carried_off(s, s->recent[a % (LAG + 1)], f, t, a, n) == 1)
+            if (a >= 0 && s->recent_n[a % RECENT] == a &&
+                carried_off(s, s->recent[a % RECENT], f, t, a, n) == 1)
                 break;
         }
         if (li < 3) {
@@ -1458,7 +2047,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         flat = 0;
         for (li = 0; li < 3; li++) {
             int64_t a = n - lags[li];
-            int ka = (int)(a % POS_HIST), kf = (int)(a % (LAG + 1)), sm, slx, sly;
+            int ka = (int)(a % POS_HIST), kf = (int)(a % RECENT), sm, slx, sly;
             if (a < 0 || t->pf[ka] != a || !t->pseen[ka] || s->recent_n[kf] != a)
                 break;
             /* something must have moved: the thing itself (the drift) or
@@ -1529,6 +2118,10 @@ judge:
             t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t) &&
             steady(t)) {
             t->state = T_CONFIRMED;
+            /* back to the frames LAG frames before the first to be
+             * processed, which leaves a confirmation that goes wrong (the
+             * thing travels) that long to take its regions back */
+            backfill(s, t, n - s->back + LAG);
             sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d confirmed: "
                    "%s at %.1f,%.1f, radius %.1f, contrast %.1f (evidence %d, "
                    "%d from the camera, %d against)\n",
@@ -1538,7 +2131,12 @@ judge:
         }
     }
 
-    /* 4. unexplained candidates start tentative tracks */
+    /* 4. unexplained candidates start tentative tracks: searched for now,
+     * so that the places the tracks hold are not looked at again */
+    s->nb_cands = 0;
+    half_integral_begin(s);
+    find_blotches(s, f, n);
+    find_dots(s, f);
     for (k = 0; k < s->nb_cands; k++) {
         Cand *c = &s->cands[k];
         Track *t;
@@ -1548,7 +2146,7 @@ judge:
             continue;
         if (!is_pixel_kind(c->kind)) {
             rad = blob_shape(s, f, (int)c->x, (int)c->y, c->kind == SP_KIND_DARK ? -1 : 1,
-                             s->spot_max / 2 + 2, &cx, &cy, &depth);
+                             s->spot_max / 2 + 2, c->level, &cx, &cy, &depth);
             if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
                 !roundish(s, f, cx, cy, c->kind == SP_KIND_DARK ? -1 : 1, rad, depth))
                 continue;
@@ -1581,6 +2179,7 @@ judge:
         sample_ring(s, f, cx, cy, is_pixel_kind(t->kind) ? 1.0f : rad,
                     t->ring[n % (RING_LAG + 1)]);
         t->ring_frame[n % (RING_LAG + 1)] = n;
+        t->first = n;
     }
     s->last_frame = n;
     return 0;
@@ -1695,21 +2294,41 @@ static void detect_uninit(SpFilterContext *fc)
                    t->state == T_CONFIRMED ? "confirmed" : "tentative", t->x, t->y,
                    t->kind, t->hits, t->frames, t->good, t->bad, t->veto, t->radius, t->contrast);
     }
-    free(s->integral);
+    free(s->hint);
+    free(s->pair);
+    free(s->patch);
+    s->hint = NULL;
+    s->pair = NULL;
+    s->patch = NULL;
+    for (int i = 0; i < 3; i++) {
+        free(s->hband[i]);
+        free(s->hsur[i]);
+        free(s->hflag[i]);
+        s->hband[i] = s->hsur[i] = NULL;
+        s->hflag[i] = NULL;
+    }
     free(s->cands);
+    free(s->dcands);
+    s->dcands = NULL;
     free(s->tracks);
     free(s->occ[0]);
     free(s->occ[1]);
     free(s->shape_d);
+    free(s->shape_span);
+    s->shape_span = NULL;
+    free(s->ring_v);
+    free(s->ring_off);
+    s->ring_v = s->ring_off = NULL;
     free(s->shape_x);
     free(s->shape_y);
     s->shape_d = NULL;
     s->shape_x = s->shape_y = NULL;
+    free(s->qrow);
+    s->qrow = NULL;
     free(s->quarter[0]);
     free(s->quarter[1]);
     s->quarter[0] = s->quarter[1] = NULL;
     s->occ[0] = s->occ[1] = NULL;
-    s->integral = NULL;
     s->cands = NULL;
     s->tracks = NULL;
 }

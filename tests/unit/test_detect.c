@@ -136,15 +136,16 @@ static void run_clip(int scene, int cut_at, const PaintDrift *drift,
 }
 
 /* A handheld pan with a stabiliser's drift: nearly every painted defect
- * found in every frame, from the first, and no record elsewhere. */
+ * found in every frame, from the first, and no record elsewhere.
+ * (Measured: all of them.) */
 static void test_pan_with_drift(void **state)
 {
     const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
     Score sc;
 
     run_clip(PAINT_SCENE_PAN, -1, &drift, 1, &sc);
-    assert_true(sc.spots_hit >= 0.95 * sc.spots_total);
-    assert_true(sc.pixels_hit >= 0.95 * sc.pixels_total);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.pixels_hit >= 0.98 * sc.pixels_total);
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
@@ -163,7 +164,7 @@ static void test_static_scene_drifting_defects(void **state)
 }
 
 /* A cut halfway: the defects stay on the sensor and are still found.
- * (Measured: 74 % of blotch instances, tracks that hop to a scene blob at
+ * (Measured: 77 % of blotch instances, tracks that hop to a scene blob at
  * the cut are dropped and found again later; the target is 98 %.) */
 static void test_scene_cut(void **state)
 {
@@ -171,7 +172,7 @@ static void test_scene_cut(void **state)
     Score sc;
 
     run_clip(PAINT_SCENE_PAN, FRAMES / 2, &drift, 1, &sc);
-    assert_true(sc.spots_hit >= 0.7 * sc.spots_total);
+    assert_true(sc.spots_hit >= 0.75 * sc.spots_total);
     assert_true(sc.pixels_hit >= 0.9 * sc.pixels_total);
     assert_true(sc.false_records <= FRAMES / 50);
 }
