@@ -26,6 +26,7 @@ typedef struct MissingContext {
     int lines;       /* look for whole black rows / columns */
     int tolerance;   /* YUV match, in 8-bit levels */
     uint8_t *mask;   /* width * height, 255 missing */
+    int dirty;       /* the mask holds marks from the last frame */
     int w, h;
     int target[3];   /* marker in the frame's planes, at its depth */
 } MissingContext;
@@ -51,7 +52,7 @@ static int missing_config(SpFilterContext *fc, const SpFrame *f)
 
     s->w = f->width;
     s->h = f->height;
-    s->mask = malloc((size_t)s->w * s->h);
+    s->mask = calloc((size_t)s->w * s->h, 1);
     if (!s->mask)
         return -ENOMEM;
     if (f->color == SP_COLOR_RGB) {
@@ -167,14 +168,20 @@ static int missing_process(SpFilterContext *fc, SpWindow *w)
 
     if (f->width != W || f->height != H)
         return -EINVAL;
-    memset(s->mask, 0, (size_t)W * H);
-    for (y = 0; y < H; y++)
-        for (x = 0; x < W; x++)
-            if ((ap >= 0 && sp_get(f, ap, x, y) == 0) ||
-                (s->color >= 0 && is_marker(s, f, x, y))) {
-                s->mask[(size_t)y * W + x] = 255;
-                any = 1;
-            }
+    /* the mask is clear unless the last frame marked something: most
+     * frames lose nothing, and the per-pixel scan only runs when there is
+     * an alpha plane or a marker colour to look for */
+    if (s->dirty)
+        memset(s->mask, 0, (size_t)W * H);
+    s->dirty = 0;
+    if (ap >= 0 || s->color >= 0)
+        for (y = 0; y < H; y++)
+            for (x = 0; x < W; x++)
+                if ((ap >= 0 && sp_get(f, ap, x, y) == 0) ||
+                    (s->color >= 0 && is_marker(s, f, x, y))) {
+                    s->mask[(size_t)y * W + x] = 255;
+                    any = 1;
+                }
     if (s->lines && H > 2 && W > 2) {
         for (y = 1; y < H - 1; y++)
             if (line_lost(f, 0, y)) {
@@ -190,6 +197,7 @@ static int missing_process(SpFilterContext *fc, SpWindow *w)
     }
     if (!any)
         return 0;
+    s->dirty = 1;
     for (ty = 0; ty < H; ty += TILE)
         for (tx = 0; tx < W; tx += TILE) {
             int x0 = W, y0 = H, x1 = -1, y1 = -1, ret;
