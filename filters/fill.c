@@ -517,6 +517,7 @@ static void fill_uninit(SpFilterContext *fc)
     }
     if (s) {
         sp_fill_buf_free(&s->ring);
+        sp_fill_buf_free(&s->ring_soa);
         sp_fill_buf_free(&s->cand);
         sp_fill_buf_free(&s->est);
         sp_fill_buf_free(&s->tmp);

@@ -71,7 +71,15 @@ typedef struct FillContext {
     FillRef refs[FILL_MAX_REFS];
     int nb_refs;
 
-    FillBuf ring;         /* luma ring positions of the region, (x, y) pairs */
+    FillBuf ring;         /* luma ring samples of the region, (x, y, value) */
+    int ring_box[4];      /* the box they lie in: x0, y0, x1, y1 */
+    /* the same samples as offsets for the motion search's inner loop:
+     * [0] every sample, [1] every other one; luma map offset y * W + x,
+     * plane offset y * ring_pitch + x (in samples), value */
+    FillBuf ring_soa;
+    int ring_n[2];
+    int32_t *ring_moff[2], *ring_poff[2], *ring_val[2];
+    ptrdiff_t ring_stride; /* the frame's luma stride they were made for */
     FillBuf cand;         /* candidates: FILL_MAX_CAND values + weights per sample */
     size_t cand_off[4];   /* each plane's first candidate */
     double cand_cost;     /* best match cost among the frames that gave some */
@@ -156,5 +164,18 @@ void sp_fill_restore(FillContext *s, SpFrame *f, const SpRegion *r,
  * region last collected, or -1 when there are none. */
 double sp_fill_temporal_value(FillContext *s, const SpFrame *f,
                               const SpRegion *r, int p, int x, int y);
+
+/* The temporal fill's inner kernels, for the tests to check the fast
+ * ones against their plain versions (plain = 1): the ring cost of r (its
+ * ring built from s->hole[0]) against ref at the integer displacement
+ * (dx, dy), every step-th ring sample, given up above bound; and the
+ * sample of plane p of f at (x, y) displaced by (dx, dy), interpolated,
+ * -1 where the support leaves the plane or touches `bad`. */
+double sp_fill_test_ring_cost(FillContext *s, const SpFrame *cur,
+                              const SpRegion *r, const FillRef *ref, int dx,
+                              int dy, int step, double bound, int plain);
+double sp_fill_test_fetch(const FillContext *s, const SpFrame *f,
+                          const uint8_t *bad, int p, int x, int y, double dx,
+                          double dy, int plain);
 
 #endif /* SPOTHEAL_FILTERS_FILL_H */

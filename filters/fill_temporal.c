@@ -43,6 +43,7 @@
  * copies the best-matching exemplar into the hole.
  */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,9 +139,9 @@ static void kernel_init(Kernel *k, double dx, double dy)
 /* Sample of plane p of frame f at (x, y) displaced by the kernel's
  * displacement (Catmull-Rom interpolation, Keys 1981, a = -1/2); returns
  * -1 when the support leaves the plane or touches a defect of the frame
- * (map `bad`). */
-static double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
-                    int p, int x, int y, const Kernel *k)
+ * (map `bad`). The plain version, kept for the tests. */
+static double fetch_ref(const FillContext *s, const SpFrame *f, const uint8_t *bad,
+                        int p, int x, int y, const Kernel *k)
 {
     int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p);
     int bx = x + k->ox, by = y + k->oy, i, j;
@@ -160,6 +161,98 @@ static double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
     return v < 0 ? 0 : v;
 }
 
+/* The same as fetch_ref(), sum for sum: the defect map is looked at once,
+ * over the luma pixels that the whole support covers (the union of what
+ * is_bad() looks at tap by tap), then the taps are read straight from the
+ * plane. sx, sy: plane p's subsampling. */
+static inline double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
+                           int p, int sx, int sy, int x, int y, const Kernel *k)
+{
+    int bx = x + k->ox, by = y + k->oy, i, j;
+    ptrdiff_t stride = f->stride[p];
+    double v = 0;
+
+    if (bx < 0 || by < 0 || bx + k->nx > s->pw[p] || by + k->ny > s->ph[p])
+        return -1;
+    if (bad) {
+        int W = s->pw[0], H = s->ph[0];
+        int lx0 = bx << sx, ly0 = by << sy;
+        int lx1 = (bx + k->nx) << sx, ly1 = (by + k->ny) << sy;
+        uint64_t acc = 0;
+        if (lx1 > W) lx1 = W;
+        if (ly1 > H) ly1 = H;
+        if (lx1 - lx0 == 4 || lx1 - lx0 == 8) {
+            /* a luma or a 4:2:0 chroma support: one load a row */
+            for (j = ly0; j < ly1; j++) {
+                const uint8_t *row = bad + (size_t)j * W + lx0;
+                uint64_t w8 = 0;
+                uint32_t w4 = 0;
+                if (lx1 - lx0 == 8)
+                    memcpy(&w8, row, 8);
+                else
+                    memcpy(&w4, row, 4);
+                acc |= w8 | w4;
+            }
+        } else {
+            for (j = ly0; j < ly1; j++) {
+                const uint8_t *row = bad + (size_t)j * W;
+                for (i = lx0; i < lx1; i++)
+                    acc |= row[i];
+            }
+        }
+        if (acc)
+            return -1;
+    }
+    if (f->depth > 8) {
+        const uint16_t *src = (const uint16_t *)(f->data[p] + (ptrdiff_t)by * stride) + bx;
+        for (j = 0; j < k->ny; j++, src += stride / 2) {
+            double row = 0;
+            for (i = 0; i < k->nx; i++)
+                row += k->wx[i] * src[i];
+            v += k->wy[j] * row;
+        }
+    } else {
+        const uint8_t *src = f->data[p] + (ptrdiff_t)by * stride + bx;
+        for (j = 0; j < k->ny; j++, src += stride) {
+            double row = 0;
+            for (i = 0; i < k->nx; i++)
+                row += k->wx[i] * src[i];
+            v += k->wy[j] * row;
+        }
+    }
+    return v < 0 ? 0 : v;
+}
+
+/* The ring's offsets for int_cost(): every sample, and every other one. */
+static int build_ring_soa(FillContext *s, const SpFrame *f, int n)
+{
+    const int32_t *pos = s->ring.p;
+    ptrdiff_t pitch = f->stride[0] / (f->depth > 8 ? 2 : 1);
+    int W = s->pw[0], k, i, m;
+    int32_t *a;
+
+    if (sp_fill_buf_reserve(&s->ring_soa, (size_t)(n + n / 2 + 2) * 3 *
+                            sizeof(int32_t)) < 0)
+        return -1;
+    a = s->ring_soa.p;
+    s->ring_stride = f->stride[0];
+    for (k = 0; k < 2; k++) {
+        m = k ? (n + 1) / 2 : n;
+        s->ring_n[k] = m;
+        s->ring_moff[k] = a;
+        s->ring_poff[k] = a + m;
+        s->ring_val[k] = a + 2 * m;
+        for (i = 0; i < m; i++) {
+            const int32_t *q = pos + 3 * (k ? 2 * i : i);
+            s->ring_moff[k][i] = q[1] * W + q[0];
+            s->ring_poff[k][i] = (int32_t)(q[1] * pitch + q[0]);
+            s->ring_val[k][i] = q[2];
+        }
+        a += 3 * m;
+    }
+    return 0;
+}
+
 /* The ring: healthy luma pixels of the current frame within `width` of the
  * region's box. Returns how many, stored as (x, y, value) in s->ring. */
 static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int width)
@@ -175,6 +268,10 @@ static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int w
     if (y1 >= H) y1 = H - 1;
     if (x1 < x0 || y1 < y0)
         return 0;
+    s->ring_box[0] = x0;
+    s->ring_box[1] = y0;
+    s->ring_box[2] = x1;
+    s->ring_box[3] = y1;
     if (sp_fill_buf_reserve(&s->ring, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
                             3 * sizeof(int32_t)) < 0)
         return -1;
@@ -187,14 +284,22 @@ static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int w
                 pos[3 * n + 2] = sp_get(f, 0, x, y);
                 n++;
             }
-    return n;
+    return build_ring_soa(s, f, n) < 0 ? -1 : n;
 }
 
 /* Integer-displacement ring cost, 8-bit levels; step > 1 subsamples the
- * ring. Gives up (returns DBL_MAX) once the cost must exceed `bound`. */
-static double int_cost(const FillContext *s, const SpFrame *cur,
-                       const FillRef *ref, int nring, int dx, int dy,
-                       int step, double bound)
+ * ring. Gives up (returns DBL_MAX) once the cost must exceed `bound`.
+ *
+ * This is the motion search's inner loop. When the displaced ring lies
+ * inside the frame (nearly always) the bounds checks go, and the running
+ * sum is compared with the bound once per group of samples rather than
+ * once per sample: the sum only grows, so the answer is the same as
+ * int_cost_ref()'s, the plain version kept for the tests. */
+#define COST_GROUP 32
+
+static double int_cost_ref(const FillContext *s, const SpFrame *cur,
+                           const FillRef *ref, int nring, int dx, int dy,
+                           int step, double bound)
 {
     const int32_t *pos = s->ring.p;
     const SpFrame *rf = ref->f;
@@ -225,6 +330,67 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
     return sum * shift / n;
 }
 
+static double int_cost(const FillContext *s, const SpFrame *cur,
+                       const FillRef *ref, int nring, int dx, int dy,
+                       int step, double bound)
+{
+    const SpFrame *rf = ref->f;
+    const uint8_t *bad = ref->bad;
+    static const uint8_t none[1] = { 0 };
+    int W = s->pw[0], H = s->ph[0], k = step == 2, i, n = 0, m, total;
+    const int32_t *moff, *poff, *val;
+    double shift = 1.0 / (1 << (cur->depth - 8));
+    ptrdiff_t mo, po;
+    long sum = 0, limit;
+    size_t mmask = bad ? ~(size_t)0 : 0;
+
+    if ((step != 1 && step != 2) || nring != s->ring_n[0] ||
+        rf->stride[0] != s->ring_stride ||
+        s->ring_box[0] + dx < 0 || s->ring_box[1] + dy < 0 ||
+        s->ring_box[2] + dx >= W || s->ring_box[3] + dy >= H)
+        return int_cost_ref(s, cur, ref, nring, dx, dy, step, bound);
+    m = total = s->ring_n[k];
+    moff = s->ring_moff[k];
+    poff = s->ring_poff[k];
+    val = s->ring_val[k];
+    limit = bound >= DBL_MAX / 4 ? LONG_MAX : (long)(bound / shift * total) + 1;
+    /* no map: every lookup reads the one healthy entry of `none` */
+    if (!bad)
+        bad = none;
+    mo = (ptrdiff_t)dy * W + dx;
+    po = (ptrdiff_t)dy * (rf->stride[0] / (cur->depth > 8 ? 2 : 1)) + dx;
+    if (cur->depth > 8) {
+        const uint16_t *pix = (const uint16_t *)rf->data[0];
+        for (i = 0; i < m; ) {
+            int end = i + COST_GROUP < m ? i + COST_GROUP : m;
+            for (; i < end; i++) {
+                int ok = !bad[(size_t)(mo + moff[i]) & mmask];
+                int d = val[i] - pix[po + poff[i]];
+                sum += ok * (d < 0 ? -d : d);
+                n += ok;
+            }
+            if (sum > limit)
+                return DBL_MAX;
+        }
+    } else {
+        const uint8_t *pix = rf->data[0];
+        for (i = 0; i < m; ) {
+            int end = i + COST_GROUP < m ? i + COST_GROUP : m;
+            for (; i < end; i++) {
+                int ok = !bad[(size_t)(mo + moff[i]) & mmask];
+                int d = val[i] - pix[po + poff[i]];
+                sum += ok * (d < 0 ? -d : d);
+                n += ok;
+            }
+            if (sum > limit)
+                return DBL_MAX;
+        }
+    }
+    if (n < 8 || n * 2 < total)
+        return DBL_MAX;
+    return sum * shift / n;
+}
+
 /* Sub-pixel ring cost. */
 static double frac_cost(const FillContext *s, const SpFrame *cur,
                         const FillRef *ref, int nring, double dx, double dy)
@@ -236,7 +402,7 @@ static double frac_cost(const FillContext *s, const SpFrame *cur,
 
     kernel_init(&k, dx, dy);
     for (i = 0; i < nring; i++) {
-        double v = fetch(s, ref->f, ref->bad, 0, pos[3 * i], pos[3 * i + 1], &k);
+        double v = fetch(s, ref->f, ref->bad, 0, 0, 0, pos[3 * i], pos[3 * i + 1], &k);
         if (v < 0)
             continue;
         sum += fabs(pos[3 * i + 2] - v);
@@ -439,7 +605,7 @@ static int add_candidates(FillContext *s, const SpFrame *f, const SpRegion *r,
                 double v;
                 if (!hole[(size_t)y * s->pw[p] + x] || c->n >= FILL_MAX_CAND)
                     continue;
-                v = fetch(s, ref->f, ref->bad, p, x, y, &k);
+                v = fetch(s, ref->f, ref->bad, p, sx, sy, x, y, &k);
                 if (v < 0)
                     continue;
                 c->v[c->n] = (float)v;
@@ -757,4 +923,28 @@ double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r)
 
     add_candidates(s, f, r, &self, cand, s->cand_off);
     return write_candidates(s, f, r, NULL, 0);
+}
+
+double sp_fill_test_ring_cost(FillContext *s, const SpFrame *cur,
+                              const SpRegion *r, const FillRef *ref, int dx,
+                              int dy, int step, double bound, int plain)
+{
+    int nring = build_ring(s, cur, r, 6);
+
+    if (nring < 8)
+        return -1;
+    return plain ? int_cost_ref(s, cur, ref, nring, dx, dy, step, bound)
+                 : int_cost(s, cur, ref, nring, dx, dy, step, bound);
+}
+
+double sp_fill_test_fetch(const FillContext *s, const SpFrame *f,
+                          const uint8_t *bad, int p, int x, int y, double dx,
+                          double dy, int plain)
+{
+    Kernel k;
+
+    kernel_init(&k, dx, dy);
+    return plain ? fetch_ref(s, f, bad, p, x, y, &k)
+                 : fetch(s, f, bad, p, sp_plane_ss_x(f, p), sp_plane_ss_y(f, p),
+                         x, y, &k);
 }
