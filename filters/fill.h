@@ -73,13 +73,12 @@ typedef struct FillContext {
 
     FillBuf ring;         /* luma ring samples of the region, (x, y, value) */
     int ring_box[4];      /* the box they lie in: x0, y0, x1, y1 */
-    /* the same samples as offsets for the motion search's inner loop:
-     * [0] every sample, [1] every other one; luma map offset y * W + x,
-     * plane offset y * ring_pitch + x (in samples), value */
-    FillBuf ring_soa;
-    int ring_n[2];
-    int32_t *ring_moff[2], *ring_poff[2], *ring_val[2];
-    ptrdiff_t ring_stride; /* the frame's luma stride they were made for */
+    /* the same samples as runs along the rows, for the motion search's
+     * inner loop: (first sample, length) pairs, and at 8 bits the values
+     * side by side */
+    FillBuf ring_runs;
+    FillBuf ring_val8;
+    int ring_nruns, ring_count;
     FillBuf cand;         /* candidates: FILL_MAX_CAND values + weights per sample */
     size_t cand_off[4];   /* each plane's first candidate */
     double cand_cost;     /* best match cost among the frames that gave some */
@@ -177,5 +176,10 @@ double sp_fill_test_ring_cost(FillContext *s, const SpFrame *cur,
 double sp_fill_test_fetch(const FillContext *s, const SpFrame *f,
                           const uint8_t *bad, int p, int x, int y, double dx,
                           double dy, int plain);
+
+/* The spatial fill's walk from every sample of a hole map, in every
+ * direction and at several reaches, against its plain version: the number
+ * of differences. For the tests. */
+int sp_fill_test_walks(const uint8_t *hole, int pw, int ph);
 
 #endif /* SPOTHEAL_FILTERS_FILL_H */

@@ -36,9 +36,38 @@ static const int dirs[8][2] = {
 };
 
 /* Nearest healthy sample from (x, y) stepping by (dx, dy); returns the
- * number of steps, 0 if none within reach. */
-static int walk(const uint8_t *hole, int pw, int ph, int x, int y,
-                int dx, int dy, int reach)
+ * number of steps, 0 if none within reach (or the plane ends first). The
+ * steps that stay on the plane are counted beforehand, so each step is
+ * one pointer increment and one test. */
+static inline int walk(const uint8_t *hole, int pw, int ph, int x, int y,
+                       int dx, int dy, int reach)
+{
+    const uint8_t *h = hole + (size_t)y * pw + x;
+    ptrdiff_t st = (ptrdiff_t)dy * pw + dx;
+    int k, n = reach, m;
+
+    /* |dx|, |dy| are 0, 1 or 2 */
+    if (dx) {
+        m = dx > 0 ? pw - 1 - x : x;
+        m = dx == 2 || dx == -2 ? m >> 1 : m;
+        n = m < n ? m : n;
+    }
+    if (dy) {
+        m = dy > 0 ? ph - 1 - y : y;
+        m = dy == 2 || dy == -2 ? m >> 1 : m;
+        n = m < n ? m : n;
+    }
+    for (k = 1; k <= n; k++) {
+        h += st;
+        if (!*h)
+            return k;
+    }
+    return 0;
+}
+
+/* The same, step by step (the plain version, for the tests). */
+static int walk_ref(const uint8_t *hole, int pw, int ph, int x, int y,
+                    int dx, int dy, int reach)
 {
     int k;
 
@@ -222,4 +251,18 @@ double sp_fill_spatial_check(FillContext *s, const SpFrame *f, const SpRegion *r
     for (i = 0; i < n; i++)
         hole[(size_t)band[2 * i + 1] * W + band[2 * i]] = 0;
     return n ? err / n / (1 << (f->depth - 8)) : -1;
+}
+
+int sp_fill_test_walks(const uint8_t *hole, int pw, int ph)
+{
+    int x, y, d, sg, reach, bad = 0;
+
+    for (y = 0; y < ph; y++)
+        for (x = 0; x < pw; x++)
+            for (d = 0; d < 8; d++)
+                for (sg = -1; sg <= 1; sg += 2)
+                    for (reach = 1; reach <= MAX_REACH; reach += 7)
+                        bad += walk(hole, pw, ph, x, y, sg * dirs[d][0], sg * dirs[d][1], reach) !=
+                               walk_ref(hole, pw, ph, x, y, sg * dirs[d][0], sg * dirs[d][1], reach);
+    return bad;
 }

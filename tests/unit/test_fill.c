@@ -596,10 +596,10 @@ static uint32_t rnd(uint32_t *st)
     return *st >> 8;
 }
 
-/* The temporal fill's fast ring cost and interpolation give exactly what
- * their plain versions give, on random pictures and defect maps, at every
- * depth and subsampling, near the borders and with bounds that stop the
- * sum early. */
+/* The temporal fill's fast ring cost and interpolation, and the spatial
+ * fill's walks, give exactly what their plain versions give, on random
+ * pictures and defect maps, at every depth and subsampling, near the
+ * borders and with bounds that stop the sum early. */
 static void test_kernels_match_reference(void **state)
 {
     static const int layouts[3][3] = { /* depth, color, subsampled */
@@ -672,8 +672,14 @@ static void test_kernels_match_reference(void **state)
                     assert_true(a == c);
                 }
         }
+        /* the spatial fill's walks over a random hole map */
+        assert_int_equal(sp_fill_test_walks(hole, W, H), 0);
+        for (i = 0; i < W * H; i++)
+            bad[i] = rnd(&st) % 3 ? 255 : 0;
+        assert_int_equal(sp_fill_test_walks(bad, W, H), 0);
         sp_fill_buf_free(&s.ring);
-        sp_fill_buf_free(&s.ring_soa);
+        sp_fill_buf_free(&s.ring_runs);
+        sp_fill_buf_free(&s.ring_val8);
         free(bad);
         free(hole);
         tframe_free(cur);
