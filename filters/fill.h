@@ -79,6 +79,7 @@ typedef struct FillContext {
     FillBuf ring_runs;
     FillBuf ring_val8;
     int ring_nruns, ring_count;
+    FillBuf win;          /* the sub-pixel ring cost's interpolated rows */
     FillBuf cand;         /* candidates: FILL_MAX_CAND values + weights per sample */
     size_t cand_off[4];   /* each plane's first candidate */
     double cand_cost;     /* best match cost among the frames that gave some */
@@ -167,12 +168,16 @@ double sp_fill_temporal_value(FillContext *s, const SpFrame *f,
 /* The temporal fill's inner kernels, for the tests to check the fast
  * ones against their plain versions (plain = 1): the ring cost of r (its
  * ring built from s->hole[0]) against ref at the integer displacement
- * (dx, dy), every step-th ring sample, given up above bound; and the
+ * (dx, dy), every step-th ring sample, given up above bound; the same at
+ * a sub-pixel displacement; and the
  * sample of plane p of f at (x, y) displaced by (dx, dy), interpolated,
  * -1 where the support leaves the plane or touches `bad`. */
 double sp_fill_test_ring_cost(FillContext *s, const SpFrame *cur,
                               const SpRegion *r, const FillRef *ref, int dx,
                               int dy, int step, double bound, int plain);
+double sp_fill_test_frac_cost(FillContext *s, const SpFrame *cur,
+                              const SpRegion *r, const FillRef *ref, double dx,
+                              double dy, int plain);
 double sp_fill_test_fetch(const FillContext *s, const SpFrame *f,
                           const uint8_t *bad, int p, int x, int y, double dx,
                           double dy, int plain);

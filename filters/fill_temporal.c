@@ -430,9 +430,9 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
     return sum * shift / n;
 }
 
-/* Sub-pixel ring cost. */
-static double frac_cost(const FillContext *s, const SpFrame *cur,
-                        const FillRef *ref, int nring, double dx, double dy)
+/* Sub-pixel ring cost, sample by sample (the plain version). */
+static double frac_cost_ref(const FillContext *s, const SpFrame *cur,
+                            const FillRef *ref, int nring, double dx, double dy)
 {
     const int32_t *pos = s->ring.p;
     double shift = 1.0 / (1 << (cur->depth - 8)), sum = 0;
@@ -444,6 +444,82 @@ static double frac_cost(const FillContext *s, const SpFrame *cur,
         double v = fetch(s, ref->f, ref->bad, 0, 0, 0, pos[3 * i], pos[3 * i + 1], &k);
         if (v < 0)
             continue;
+        sum += fabs(pos[3 * i + 2] - v);
+        n++;
+    }
+    if (n < 8 || n * 2 < nring)
+        return DBL_MAX;
+    return sum * shift / n;
+}
+
+/* Sub-pixel ring cost. Neighbouring ring samples share most of their
+ * interpolation supports: over the box the displaced ring covers, every
+ * row of the frame is interpolated horizontally once (and the defect map
+ * or-ed over the support's width), then each ring sample takes the
+ * vertical sum of its rows. The products and sums are fetch()'s, in its
+ * order, so the cost is frac_cost_ref()'s to the last bit. */
+static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
+                        int nring, double dx, double dy)
+{
+    const int32_t *pos = s->ring.p;
+    const SpFrame *rf = ref->f;
+    double shift = 1.0 / (1 << (cur->depth - 8)), sum = 0, *hw;
+    int W = s->pw[0], H = s->ph[0], i, j, c, r, n = 0, bw, rows, bx0, by0;
+    uint8_t *bwin;
+    Kernel k;
+
+    kernel_init(&k, dx, dy);
+    bx0 = s->ring_box[0] + k.ox;
+    by0 = s->ring_box[1] + k.oy;
+    bw = s->ring_box[2] - s->ring_box[0] + 1;
+    rows = s->ring_box[3] - s->ring_box[1] + k.ny;
+    if (nring != s->ring_count || bx0 < 0 || by0 < 0 || bx0 + bw - 1 + k.nx > W ||
+        by0 + rows > H ||
+        sp_fill_buf_reserve(&s->win, (size_t)rows * bw * (sizeof(double) + 1)) < 0)
+        return frac_cost_ref(s, cur, ref, nring, dx, dy);
+    hw = s->win.p;
+    bwin = (uint8_t *)(hw + (size_t)rows * bw);
+    for (r = 0; r < rows; r++) {
+        const uint8_t *row = rf->data[0] + (ptrdiff_t)(by0 + r) * rf->stride[0];
+        const uint8_t *b = ref->bad ? ref->bad + (size_t)(by0 + r) * W + bx0 : NULL;
+        double *h = hw + (size_t)r * bw;
+        uint8_t *hb = bwin + (size_t)r * bw;
+        if (cur->depth > 8) {
+            const uint16_t *src = (const uint16_t *)row + bx0;
+            for (c = 0; c < bw; c++) {
+                double v = 0;
+                for (i = 0; i < k.nx; i++)
+                    v += k.wx[i] * src[c + i];
+                h[c] = v;
+            }
+        } else {
+            const uint8_t *src = row + bx0;
+            for (c = 0; c < bw; c++) {
+                double v = 0;
+                for (i = 0; i < k.nx; i++)
+                    v += k.wx[i] * src[c + i];
+                h[c] = v;
+            }
+        }
+        for (c = 0; c < bw; c++) {
+            uint8_t o = 0;
+            for (i = 0; b && i < k.nx; i++)
+                o |= b[c + i];
+            hb[c] = o;
+        }
+    }
+    for (i = 0; i < nring; i++) {
+        size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * bw +
+                   (pos[3 * i] - s->ring_box[0]);
+        uint8_t bad = 0;
+        double v = 0;
+        for (j = 0; j < k.ny; j++)
+            bad |= bwin[o + (size_t)j * bw];
+        if (bad)
+            continue;
+        for (j = 0; j < k.ny; j++)
+            v += k.wy[j] * hw[o + (size_t)j * bw];
+        v = v < 0 ? 0 : v;
         sum += fabs(pos[3 * i + 2] - v);
         n++;
     }
@@ -974,6 +1050,18 @@ double sp_fill_test_ring_cost(FillContext *s, const SpFrame *cur,
         return -1;
     return plain ? int_cost_ref(s, cur, ref, nring, dx, dy, step, bound)
                  : int_cost(s, cur, ref, nring, dx, dy, step, bound);
+}
+
+double sp_fill_test_frac_cost(FillContext *s, const SpFrame *cur,
+                              const SpRegion *r, const FillRef *ref, double dx,
+                              double dy, int plain)
+{
+    int nring = build_ring(s, cur, r, 6);
+
+    if (nring < 8)
+        return -1;
+    return plain ? frac_cost_ref(s, cur, ref, nring, dx, dy)
+                 : frac_cost(s, cur, ref, nring, dx, dy);
 }
 
 double sp_fill_test_fetch(const FillContext *s, const SpFrame *f,

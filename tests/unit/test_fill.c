@@ -662,6 +662,15 @@ static void test_kernels_match_reference(void **state)
                                                               step, bounds[b], 0);
                             assert_true(a == c);
                         }
+            for (dy = -40; dy <= 40; dy += 5)
+                for (dx = -50; dx <= 50; dx += 5)
+                    for (i = 0; i < 6; i++) {
+                        double fx = dx + (i & 1 ? 0.25 * (i + 1) : 0);
+                        double fy = dy + (i > 2 ? 0.5 : 0);
+                        double a = sp_fill_test_frac_cost(&s, cur, &r, &ref, fx, fy, 1);
+                        double c = sp_fill_test_frac_cost(&s, cur, &r, &ref, fx, fy, 0);
+                        assert_true(a == c);
+                    }
             for (p = 0; p < 3; p++)
                 for (i = 0; i < 3000; i++) {
                     int px = (int)(rnd(&st) % s.pw[p]), py = (int)(rnd(&st) % s.ph[p]);
@@ -680,6 +689,7 @@ static void test_kernels_match_reference(void **state)
         sp_fill_buf_free(&s.ring);
         sp_fill_buf_free(&s.ring_runs);
         sp_fill_buf_free(&s.ring_val8);
+        sp_fill_buf_free(&s.win);
         free(bad);
         free(hole);
         tframe_free(cur);
