@@ -220,27 +220,38 @@ double sp_fill_spatial_check(FillContext *s, const SpFrame *f, const SpRegion *r
     if (y1 >= H) y1 = H - 1;
     if (x0 > x1 || y0 > y1 ||
         sp_fill_buf_reserve(&s->tmp, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
-                            2 * sizeof(int32_t)) < 0)
+                            (2 * sizeof(int32_t) + 1)) < 0)
         return -1;
     band = s->tmp.p;
-    for (y = y0; y <= y1; y++)
-        for (x = x0; x <= x1; x++) {
-            int near = 0;
-            if (hole[(size_t)y * W + x])
-                continue;
-            for (j = -BAND; j <= BAND && !near; j++)
-                for (i = -BAND; i <= BAND && !near; i++) {
-                    int u = x + i, v = y + j;
-                    near = u >= r->x && v >= r->y && u < r->x + r->w &&
-                           v < r->y + r->h && u < W && v < H && u >= 0 && v >= 0 &&
-                           hole[(size_t)v * W + u];
-                }
-            if (near) {
-                band[2 * n] = x;
-                band[2 * n + 1] = y;
-                n++;
+    {
+        /* the healthy samples within BAND of a defective one of the
+         * region's box: the box's defective samples spread over the band
+         * box, then the healthy ones it reaches, in raster order */
+        int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+        int rx0 = r->x < 0 ? 0 : r->x, ry0 = r->y < 0 ? 0 : r->y;
+        int rx1 = r->x + r->w - 1 < W - 1 ? r->x + r->w - 1 : W - 1;
+        int ry1 = r->y + r->h - 1 < H - 1 ? r->y + r->h - 1 : H - 1;
+        uint8_t *near = (uint8_t *)(band + (size_t)bw * bh * 2);
+        memset(near, 0, (size_t)bw * bh);
+        for (y = ry0; y <= ry1; y++)
+            for (x = rx0; x <= rx1; x++) {
+                int u0, u1;
+                if (!hole[(size_t)y * W + x])
+                    continue;
+                u0 = x - BAND < x0 ? x0 : x - BAND;
+                u1 = x + BAND > x1 ? x1 : x + BAND;
+                for (j = y - BAND; j <= y + BAND; j++)
+                    if (j >= y0 && j <= y1)
+                        memset(near + (size_t)(j - y0) * bw + (u0 - x0), 1, u1 - u0 + 1);
             }
-        }
+        for (y = y0; y <= y1; y++)
+            for (x = x0; x <= x1; x++)
+                if (near[(size_t)(y - y0) * bw + (x - x0)] && !hole[(size_t)y * W + x]) {
+                    band[2 * n] = x;
+                    band[2 * n + 1] = y;
+                    n++;
+                }
+    }
     for (i = 0; i < n; i++)
         hole[(size_t)band[2 * i + 1] * W + band[2 * i]] = 254;
     for (i = 0; i < n; i++) {
