@@ -561,7 +561,7 @@ static void descend(const FillContext *s, const SpFrame *cur, const SpRegion *r,
                     int exclude, Search *S)
 {
     Search L = { DBL_MAX, cx, cy };
-    int step, moved = 1;
+    int step, moved = 1, px = cx, py = cy;
 
     if (!(exclude && abs(cx) <= r->w && abs(cy) <= r->h))
         L.best = int_cost(s, cur, ref, nring, cx, cy, sub, DBL_MAX);
@@ -572,7 +572,9 @@ static void descend(const FillContext *s, const SpFrame *cur, const SpRegion *r,
             for (dx = -1; dx <= 1; dx++) {
                 double c;
                 if ((!dx == !dy) || /* the 4 neighbours: a cross */
-                    (exclude && abs(bx + dx) <= r->w && abs(by + dy) <= r->h))
+                    (exclude && abs(bx + dx) <= r->w && abs(by + dy) <= r->h) ||
+                    /* where the last step came from: dearer than the best */
+                    (step && bx + dx == px && by + dy == py))
                     continue;
                 c = int_cost(s, cur, ref, nring, bx + dx, by + dy, sub, L.best);
                 if (c < L.best) {
@@ -582,6 +584,8 @@ static void descend(const FillContext *s, const SpFrame *cur, const SpRegion *r,
                     moved = 1;
                 }
             }
+        px = bx;
+        py = by;
     }
     if (L.best < S->best)
         *S = L;
@@ -618,12 +622,15 @@ static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
         int step;
         if (c0 == DBL_MAX)
             return 1;
+        int back = -1; /* the side the last step came from, and its cost */
+        double cback = 0;
         for (step = 0; step < 4; step++) {
             static const int ax[4][2] = { { -1, 0 }, { 1, 0 }, { 0, -1 }, { 0, 1 } };
             int m = -1;
             for (k = 0; k < 4; k++) {
                 int X = S.bx + ax[k][0], Y = S.by + ax[k][1];
-                side[k] = exclude && abs(X) <= r->w && abs(Y) <= r->h ? DBL_MAX :
+                side[k] = k == back ? cback :
+                          exclude && abs(X) <= r->w && abs(Y) <= r->h ? DBL_MAX :
                           int_cost(s, cur, ref, nring, X, Y, 1, DBL_MAX);
                 if (side[k] < c0 && (m < 0 || side[k] < side[m]))
                     m = k;
@@ -632,6 +639,8 @@ static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
                 break;
             S.bx += ax[m][0];
             S.by += ax[m][1];
+            back = m ^ 1;
+            cback = c0;
             c0 = side[m];
         }
         S.best = c0;
