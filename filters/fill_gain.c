@@ -81,16 +81,19 @@ typedef struct GainFit {
 } GainFit;
 
 /* Least-squares depth and error for one shape; y, ref are (Y - o), (R - o)
- * at positions (px, py), n samples. */
+ * at positions (px, py), n samples; prof: room for n profile values, so
+ * that the error pass does not evaluate them (exp()) again. */
 static void fit_depth(const float *px, const float *py, const float *y,
-                      const float *ref, int n, GainFit *g)
+                      const float *ref, int n, double *prof, GainFit *g)
 {
     double num = 0, den = 0, err = 0;
     int i;
 
     for (i = 0; i < n; i++) {
         double d2 = (px[i] - g->cx) * (px[i] - g->cx) + (py[i] - g->cy) * (py[i] - g->cy);
-        double b = profile(d2, g->rho, g->q) * ref[i];
+        double b;
+        prof[i] = profile(d2, g->rho, g->q);
+        b = prof[i] * ref[i];
         num += (ref[i] - y[i]) * b;
         den += b * b;
     }
@@ -98,8 +101,7 @@ static void fit_depth(const float *px, const float *py, const float *y,
     if (g->A < 0) g->A = 0;
     if (g->A > 0.97) g->A = 0.97;
     for (i = 0; i < n; i++) {
-        double d2 = (px[i] - g->cx) * (px[i] - g->cx) + (py[i] - g->cy) * (py[i] - g->cy);
-        double e = y[i] - ref[i] * (1 - g->A * profile(d2, g->rho, g->q));
+        double e = y[i] - ref[i] * (1 - g->A * prof[i]);
         err += e * e;
     }
     g->err = err;
@@ -137,6 +139,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     int bw0, x, y, x0, y0, x1, y1, n = 0, i, k, p, written = 0;
     float *px, *py, *yv, *rv;
     float *att;
+    double *prof;
     double o0 = black(f, 0), scale = 1.0 / (1 << (f->depth - 8));
     double sy = 0, sr = 0, rmin, rmax;
     GainFit best = { 0, 0, 0, 0, 0, DBL_MAX }, g;
@@ -145,9 +148,11 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1))
         return 1;
     bw0 = x1 - x0 + 1;
-    if (sp_fill_buf_reserve(&s->gbuf, (size_t)bw0 * (y1 - y0 + 1) * 5 * sizeof(float)) < 0)
+    if (sp_fill_buf_reserve(&s->gbuf, (size_t)bw0 * (y1 - y0 + 1) *
+                            (5 * sizeof(float) + sizeof(double))) < 0)
         return -1;
-    px = s->gbuf.p;
+    prof = s->gbuf.p; /* first: aligned for doubles */
+    px = (float *)(prof + (size_t)bw0 * (y1 - y0 + 1));
     py = px + (size_t)bw0 * (y1 - y0 + 1);
     yv = py + (size_t)bw0 * (y1 - y0 + 1);
     rv = yv + (size_t)bw0 * (y1 - y0 + 1);
@@ -204,7 +209,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                         g.cy = c0.cy + 0.5 * b;
                         g.rho = rho;
                         g.q = qs[k];
-                        fit_depth(px, py, yv, rv, n, &g);
+                        fit_depth(px, py, yv, rv, n, prof, &g);
                         if (g.err < best.err)
                             best = g;
                     }
@@ -226,7 +231,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                             g.q = c0.q;
                             if (g.rho < 0.5)
                                 continue;
-                            fit_depth(px, py, yv, rv, n, &g);
+                            fit_depth(px, py, yv, rv, n, prof, &g);
                             if (g.err < best.err)
                                 best = g;
                         }
