@@ -82,8 +82,29 @@ static int walk_ref(const uint8_t *hole, int pw, int ph, int x, int y,
     return 0;
 }
 
+/* Reciprocals, so that an estimate divides once instead of twice per
+ * direction: inv_n[k] = 1 / (k + 1) (spans of up to 2 MAX_REACH steps),
+ * inv_d2[k] = 1 / (k + 2)^2 (an 8-bit difference of k, plus 2, squared),
+ * inv_len[d] = 1 / the length of a step along direction d. */
+#define RN4(n) 1.0 / (n), 1.0 / ((n) + 1), 1.0 / ((n) + 2), 1.0 / ((n) + 3)
+#define RN16(n) RN4(n), RN4((n) + 4), RN4((n) + 8), RN4((n) + 12)
+static const double inv_n[2 * MAX_REACH + 16] = {
+    RN16(1), RN16(17), RN16(33), RN16(49), RN16(65), RN16(81), RN16(97),
+};
+#define RQ(n) 1.0 / (((n) + 2.0) * ((n) + 2.0))
+#define RQ4(n) RQ(n), RQ((n) + 1), RQ((n) + 2), RQ((n) + 3)
+#define RQ16(n) RQ4(n), RQ4((n) + 4), RQ4((n) + 8), RQ4((n) + 12)
+#define RQ64(n) RQ16(n), RQ16((n) + 16), RQ16((n) + 32), RQ16((n) + 48)
+static const double inv_d2[256] = { RQ64(0), RQ64(64), RQ64(128), RQ64(192) };
+static const double inv_len[8] = {
+    1.0, 1.0, 1.0 / 1.414, 1.0 / 1.414, 1.0 / 2.236, 1.0 / 2.236, 1.0 / 2.236, 1.0 / 2.236,
+};
+
 /* Edge-directed estimate of sample (x, y) of plane p; returns -1 when no
- * healthy sample is within reach. */
+ * healthy sample is within reach. Along each direction with healthy ends
+ * a and b at ka and kb steps, the estimate (a kb + b ka) / (ka + kb) is
+ * weighted by 1 / ((|a - b| + 2)^2 (ka + kb) len); with one end only, a
+ * at k steps weighs 1 / (k len), and counts only if no direction has two. */
 static int estimate(const uint8_t *hole, int pw, int ph, const SpFrame *f,
                     int p, int x, int y, int reach)
 {
@@ -95,19 +116,23 @@ static int estimate(const uint8_t *hole, int pw, int ph, const SpFrame *f,
         int dx = dirs[d][0], dy = dirs[d][1];
         int ka = walk(hole, pw, ph, x, y, dx, dy, reach);
         int kb = walk(hole, pw, ph, x, y, -dx, -dy, reach);
-        double len = d < 4 ? (d < 2 ? 1.0 : 1.414) : 2.236;
         if (ka && kb) {
             int a = sp_get(f, p, x + ka * dx, y + ka * dy);
-            int b = sp_get(f, p, x - kb * dx, y - kb * dy);
-            double v = (a * (double)kb + b * (double)ka) / (ka + kb);
-            double diff = (a > b ? a - b : b - a) / scale + 2.0;
-            double w = 1.0 / (diff * diff * (ka + kb) * len);
-            num += v * w;
+            int b = sp_get(f, p, x - kb * dx, y - kb * dy), ad = a > b ? a - b : b - a;
+            double is = inv_n[ka + kb - 1], w;
+            if (f->depth == 8) {
+                w = inv_d2[ad];
+            } else {
+                double diff = ad / scale + 2.0;
+                w = 1.0 / (diff * diff);
+            }
+            w *= is * inv_len[d];
+            num += (a * (double)kb + b * (double)ka) * is * w;
             den += w;
         } else if (ka || kb) {
             int k = ka ? ka : kb, sgn = ka ? 1 : -1;
             int a = sp_get(f, p, x + sgn * k * dx, y + sgn * k * dy);
-            double w = 1.0 / (k * len);
+            double w = inv_n[k - 1] * inv_len[d];
             num1 += a * w;
             den1 += w;
         }
