@@ -100,48 +100,100 @@ static const double inv_len[8] = {
     1.0, 1.0, 1.0 / 1.414, 1.0 / 1.414, 1.0 / 2.236, 1.0 / 2.236, 1.0 / 2.236, 1.0 / 2.236,
 };
 
-/* Edge-directed estimate of sample (x, y) of plane p; returns -1 when no
- * healthy sample is within reach. Along each direction with healthy ends
- * a and b at ka and kb steps, the estimate (a kb + b ka) / (ka + kb) is
- * weighted by 1 / ((|a - b| + 2)^2 (ka + kb) len); with one end only, a
- * at k steps weighs 1 / (k len), and counts only if no direction has two. */
+/* The 16 walks from (x, y): along each direction d, forwards (ka[d]) and
+ * backwards (kb[d]). */
+static inline void walks(const uint8_t *hole, int pw, int ph, int x, int y,
+                         int reach, int *ka, int *kb)
+{
+    int d;
+
+    if (x >= 2 * reach && y >= 2 * reach && x < pw - 2 * reach && y < ph - 2 * reach) {
+        /* no walk can leave the plane (steps are 2 at most): no bounds */
+        const uint8_t *h0 = hole + (size_t)y * pw + x;
+        for (d = 0; d < 8; d++) {
+            ptrdiff_t st = (ptrdiff_t)dirs[d][1] * pw + dirs[d][0];
+            const uint8_t *h = h0;
+            int k;
+            for (k = 1, ka[d] = 0; k <= reach; k++)
+                if (!*(h += st)) {
+                    ka[d] = k;
+                    break;
+                }
+            for (k = 1, kb[d] = 0, h = h0; k <= reach; k++)
+                if (!*(h -= st)) {
+                    kb[d] = k;
+                    break;
+                }
+        }
+    } else {
+        for (d = 0; d < 8; d++) {
+            ka[d] = walk(hole, pw, ph, x, y, dirs[d][0], dirs[d][1], reach);
+            kb[d] = walk(hole, pw, ph, x, y, -dirs[d][0], -dirs[d][1], reach);
+        }
+    }
+}
+
+/* Edge-directed estimates of sample (x, y) in the nq planes pl[] that
+ * share the hole map (the walks are the same for all of them), into
+ * out[]; returns 0 when no healthy sample is within reach (out[] unset).
+ * Along each direction with healthy ends a and b at ka and kb steps, the
+ * estimate (a kb + b ka) / (ka + kb) is weighted by
+ * 1 / ((|a - b| + 2)^2 (ka + kb) len); with one end only, a at k steps
+ * weighs 1 / (k len), and counts only if no direction has two. */
+static int estimate_planes(const uint8_t *hole, int pw, int ph, const SpFrame *f,
+                           const int *pl, int nq, int x, int y, int reach,
+                           int *out)
+{
+    double scale = (double)(1 << (f->depth - 8));
+    int ka[8], kb[8], d, q, two = 0, one = 0;
+
+    walks(hole, pw, ph, x, y, reach, ka, kb);
+    for (d = 0; d < 8; d++) {
+        two |= ka[d] && kb[d];
+        one |= ka[d] || kb[d];
+    }
+    if (!one)
+        return 0;
+    for (q = 0; q < nq; q++) {
+        int p = pl[q];
+        double num = 0, den = 0;
+        for (d = 0; d < 8; d++) {
+            int dx = dirs[d][0], dy = dirs[d][1];
+            if (two && ka[d] && kb[d]) {
+                int a = sp_get(f, p, x + ka[d] * dx, y + ka[d] * dy);
+                int b = sp_get(f, p, x - kb[d] * dx, y - kb[d] * dy);
+                int ad = a > b ? a - b : b - a;
+                double is = inv_n[ka[d] + kb[d] - 1], w;
+                if (f->depth == 8) {
+                    w = inv_d2[ad];
+                } else {
+                    double diff = ad / scale + 2.0;
+                    w = 1.0 / (diff * diff);
+                }
+                w *= is * inv_len[d];
+                num += (a * (double)kb[d] + b * (double)ka[d]) * is * w;
+                den += w;
+            } else if (!two && (ka[d] || kb[d])) {
+                int k = ka[d] ? ka[d] : kb[d], sgn = ka[d] ? 1 : -1;
+                int a = sp_get(f, p, x + sgn * k * dx, y + sgn * k * dy);
+                double w = inv_n[k - 1] * inv_len[d];
+                num += a * w;
+                den += w;
+            }
+        }
+        out[q] = (int)(num / den + 0.5);
+    }
+    return 1;
+}
+
+/* The estimate of sample (x, y) of plane p alone; -1 when no healthy
+ * sample is within reach. */
 static int estimate(const uint8_t *hole, int pw, int ph, const SpFrame *f,
                     int p, int x, int y, int reach)
 {
-    double num = 0, den = 0, num1 = 0, den1 = 0;
-    double scale = (double)(1 << (f->depth - 8));
-    int d;
+    int v;
 
-    for (d = 0; d < 8; d++) {
-        int dx = dirs[d][0], dy = dirs[d][1];
-        int ka = walk(hole, pw, ph, x, y, dx, dy, reach);
-        int kb = walk(hole, pw, ph, x, y, -dx, -dy, reach);
-        if (ka && kb) {
-            int a = sp_get(f, p, x + ka * dx, y + ka * dy);
-            int b = sp_get(f, p, x - kb * dx, y - kb * dy), ad = a > b ? a - b : b - a;
-            double is = inv_n[ka + kb - 1], w;
-            if (f->depth == 8) {
-                w = inv_d2[ad];
-            } else {
-                double diff = ad / scale + 2.0;
-                w = 1.0 / (diff * diff);
-            }
-            w *= is * inv_len[d];
-            num += (a * (double)kb + b * (double)ka) * is * w;
-            den += w;
-        } else if (ka || kb) {
-            int k = ka ? ka : kb, sgn = ka ? 1 : -1;
-            int a = sp_get(f, p, x + sgn * k * dx, y + sgn * k * dy);
-            double w = inv_n[k - 1] * inv_len[d];
-            num1 += a * w;
-            den1 += w;
-        }
-    }
-    if (den > 0)
-        return (int)(num / den + 0.5);
-    if (den1 > 0)
-        return (int)(num1 / den1 + 0.5);
-    return -1;
+    return estimate_planes(hole, pw, ph, f, &p, 1, x, y, reach, &v) ? v : -1;
 }
 
 /* Is some healthy sample within `reach` steps of (x, y) in every one of
@@ -159,22 +211,39 @@ static int near_edge(const uint8_t *hole, int pw, int ph, int x, int y, int reac
 
 void sp_fill_spatial(FillContext *s, SpFrame *f, const SpRegion *r)
 {
-    int p, x, y, x0, y0, x1, y1;
+    int p, x, y, x0, y0, x1, y1, skip2 = 0;
 
     for (p = 0; p < s->nb_planes; p++) {
         uint8_t *hole = sp_fill_hole(s, f, p);
-        int pw = s->pw[p], ph = s->ph[p], left = 0, bw, bh;
+        int pw = s->pw[p], ph = s->ph[p], left = 0, bw, bh, pl[3], nq = 1, q;
         int16_t *val;
-        /* the planes that share plane 0's map are filled together */
-        int shared = p == 0 && s->nb_planes > 1 && sp_fill_hole(s, f, 1) == s->hole[0];
 
-        if (p > 0 && hole == s->hole[0])
-            continue; /* full-size planes: done with plane 0, below */
+        if ((p > 0 && hole == s->hole[0]) || (p == 2 && skip2))
+            continue; /* filled with plane 0 or 1, below */
         if (!sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
             continue;
         bw = x1 - x0 + 1;
         bh = y1 - y0 + 1;
-        /* new values of the layer, per plane sharing this map (up to 3) */
+        /* the planes whose maps are this one (full-size planes share
+         * plane 0's), or hold the same marks over the box (the two chroma
+         * planes of a subsampled frame, which every fill clears alike),
+         * are filled together: the walks are the same */
+        pl[0] = p;
+        if (p == 0) {
+            for (q = 1; q < s->nb_planes; q++)
+                if (sp_fill_hole(s, f, q) == s->hole[0])
+                    pl[nq++] = q;
+        } else if (p == 1 && s->nb_planes > 2 && s->hole[2] &&
+                   sp_plane_ss_x(f, 2) == sp_plane_ss_x(f, 1) &&
+                   sp_plane_ss_y(f, 2) == sp_plane_ss_y(f, 1)) {
+            skip2 = 1;
+            for (y = y0; y <= y1 && skip2; y++)
+                skip2 = !memcmp(s->hole[1] + (size_t)y * pw + x0,
+                                s->hole[2] + (size_t)y * pw + x0, bw);
+            if (skip2)
+                pl[nq++] = 2;
+        }
+        /* new values of the layer, per plane filled (up to 3) */
         if (sp_fill_buf_reserve(&s->tmp, (size_t)bw * bh * 3 * sizeof(int16_t) +
                                 (size_t)bw * bh) < 0)
             return;
@@ -184,7 +253,7 @@ void sp_fill_spatial(FillContext *s, SpFrame *f, const SpRegion *r)
                 left += hole[(size_t)y * pw + x] != 0;
         while (left > 0) {
             uint8_t *hv = (uint8_t *)(val + (size_t)bw * bh * 3);
-            int done = 0, peel = 1, q, nq = shared ? s->nb_planes : 1;
+            int done = 0, peel = 1, v[3];
             memset(hv, 0, (size_t)bw * bh);
             /* a layer: samples near the boundary (all of them when a layer
              * would be empty, e.g. a hole wider than the reach) */
@@ -195,15 +264,12 @@ void sp_fill_spatial(FillContext *s, SpFrame *f, const SpRegion *r)
                         int h = hole[(size_t)y * pw + x];
                         if (!h || (peel && !near_edge(hole, pw, ph, x, y, PEEL)))
                             continue;
-                        for (q = 0; q < nq; q++) {
-                            int pp = nq > 1 ? q : p;
-                            int v = estimate(hole, pw, ph, f, pp, x, y, MAX_REACH);
-                            if (v >= 0) {
-                                val[i * 3 + q] = (int16_t)(v - 32768);
-                                hv[i] = (uint8_t)h;
-                            }
+                        if (estimate_planes(hole, pw, ph, f, pl, nq, x, y, MAX_REACH, v)) {
+                            for (q = 0; q < nq; q++)
+                                val[i * 3 + q] = (int16_t)(v[q] - 32768);
+                            hv[i] = (uint8_t)h;
+                            done++;
                         }
-                        done += hv[i] != 0;
                     }
                 if (done || !peel)
                     break;
@@ -217,9 +283,10 @@ void sp_fill_spatial(FillContext *s, SpFrame *f, const SpRegion *r)
                     if (!hv[i])
                         continue;
                     for (q = 0; q < nq; q++)
-                        sp_fill_put(f, nq > 1 ? q : p, x, y,
-                                    val[i * 3 + q] + 32768, hv[i]);
+                        sp_fill_put(f, pl[q], x, y, val[i * 3 + q] + 32768, hv[i]);
                     hole[(size_t)y * pw + x] = 0;
+                    if (nq > 1 && pl[1] == 2)
+                        s->hole[2][(size_t)y * pw + x] = 0;
                 }
             left -= done;
         }
@@ -291,14 +358,19 @@ double sp_fill_spatial_check(FillContext *s, const SpFrame *f, const SpRegion *r
 
 int sp_fill_test_walks(const uint8_t *hole, int pw, int ph)
 {
-    int x, y, d, sg, reach, bad = 0;
+    int x, y, d, sg, reach, bad = 0, ka[8], kb[8];
 
     for (y = 0; y < ph; y++)
-        for (x = 0; x < pw; x++)
+        for (x = 0; x < pw; x++) {
             for (d = 0; d < 8; d++)
                 for (sg = -1; sg <= 1; sg += 2)
                     for (reach = 1; reach <= MAX_REACH; reach += 7)
                         bad += walk(hole, pw, ph, x, y, sg * dirs[d][0], sg * dirs[d][1], reach) !=
                                walk_ref(hole, pw, ph, x, y, sg * dirs[d][0], sg * dirs[d][1], reach);
+            walks(hole, pw, ph, x, y, MAX_REACH, ka, kb);
+            for (d = 0; d < 8; d++)
+                bad += ka[d] != walk_ref(hole, pw, ph, x, y, dirs[d][0], dirs[d][1], MAX_REACH) ||
+                       kb[d] != walk_ref(hole, pw, ph, x, y, -dirs[d][0], -dirs[d][1], MAX_REACH);
+        }
     return bad;
 }

@@ -686,6 +686,16 @@ static void test_kernels_match_reference(void **state)
         for (i = 0; i < W * H; i++)
             bad[i] = rnd(&st) % 3 ? 255 : 0;
         assert_int_equal(sp_fill_test_walks(bad, W, H), 0);
+        if (li == 0) {
+            /* a plane large enough for walks that cannot leave it */
+            const int BW = 320, BH = 240;
+            uint8_t *big = malloc((size_t)BW * BH);
+            assert_non_null(big);
+            for (i = 0; i < BW * BH; i++)
+                big[i] = rnd(&st) % 16 ? 255 : 0;
+            assert_int_equal(sp_fill_test_walks(big, BW, BH), 0);
+            free(big);
+        }
         sp_fill_buf_free(&s.ring);
         sp_fill_buf_free(&s.ring_runs);
         sp_fill_buf_free(&s.ring_val8);
