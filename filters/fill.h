@@ -32,6 +32,7 @@ typedef struct FillRef {
     /* displacements found for this frame's other regions (predictions) */
     float motions[2 * FILL_MAX_MOTIONS];
     int nb_motions;
+    int med_n, med_x, med_y; /* their median, when med_n == nb_motions */
 } FillRef;
 
 /* A growable scratch buffer, kept from frame to frame. */

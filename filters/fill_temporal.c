@@ -902,14 +902,21 @@ double sp_fill_temporal_write(FillContext *s, SpFrame *f, const SpRegion *r,
 }
 
 /* Median of the displacements found for ref's other regions of this
- * frame (the camera's motion, as a prediction); 0 when none yet. */
-static int median_motion(const FillRef *ref, int *mx, int *my)
+ * frame (the camera's motion, as a prediction); 0 when none yet. Kept
+ * until a displacement is added (they stop at FILL_MAX_MOTIONS: with
+ * many regions, most ask for the same median). */
+static int median_motion(FillRef *ref, int *mx, int *my)
 {
     float v[FILL_MAX_MOTIONS], t;
     int i, j, k, n = ref->nb_motions;
 
     if (!n)
         return 0;
+    if (ref->med_n == n) {
+        *mx = ref->med_x;
+        *my = ref->med_y;
+        return 1;
+    }
     for (k = 0; k < 2; k++) {
         for (i = 0; i < n; i++) {
             v[i] = ref->motions[2 * i + k];
@@ -919,6 +926,9 @@ static int median_motion(const FillRef *ref, int *mx, int *my)
         }
         if (k) *my = (int)lrintf(v[n / 2]); else *mx = (int)lrintf(v[n / 2]);
     }
+    ref->med_n = n;
+    ref->med_x = *mx;
+    ref->med_y = *my;
     return 1;
 }
 
