@@ -524,6 +524,7 @@ static void fill_uninit(SpFilterContext *fc)
         sp_fill_buf_free(&s->ring);
         sp_fill_buf_free(&s->ring_runs);
         sp_fill_buf_free(&s->ring_val8);
+        sp_fill_buf_free(&s->ring_rows);
         sp_fill_buf_free(&s->win);
         sp_fill_buf_free(&s->cand);
         sp_fill_buf_free(&s->est);

@@ -80,6 +80,11 @@ typedef struct FillContext {
     FillBuf ring_runs;
     FillBuf ring_val8;
     int ring_nruns, ring_count;
+    /* and at 8 bits as whole rows of the ring's box, padded to 16: the
+     * values, then which are ring samples (255), then which of those
+     * have an even index (the coarse search's half) */
+    FillBuf ring_rows;
+    int ring_pitch;
     FillBuf win;          /* the sub-pixel ring cost's interpolated rows */
     FillBuf cand;         /* candidates: FILL_MAX_CAND values + weights per sample */
     size_t cand_off[4];   /* each plane's first candidate */

@@ -251,6 +251,26 @@ static int build_ring_runs(FillContext *s, const SpFrame *f, int n)
     }
     s->ring_nruns = nr;
     s->ring_count = n;
+    s->ring_pitch = 0;
+    if (f->depth == 8 && n) {
+        int bw = s->ring_box[2] - s->ring_box[0] + 1, bh = s->ring_box[3] - s->ring_box[1] + 1;
+        int pitch = (bw + 15) & ~15;
+        uint8_t *val, *all, *even;
+        if (sp_fill_buf_reserve(&s->ring_rows, (size_t)pitch * bh * 3) < 0)
+            return -1;
+        val = s->ring_rows.p;
+        all = val + (size_t)pitch * bh;
+        even = all + (size_t)pitch * bh;
+        memset(val, 0, (size_t)pitch * bh * 3);
+        for (i = 0; i < n; i++) {
+            size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * pitch +
+                       (pos[3 * i] - s->ring_box[0]);
+            val[o] = (uint8_t)pos[3 * i + 2];
+            all[o] = 255;
+            even[o] = i & 1 ? 0 : 255;
+        }
+        s->ring_pitch = pitch;
+    }
     return 0;
 }
 
@@ -292,12 +312,15 @@ static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int w
  * ring. Gives up (returns DBL_MAX) once the cost must exceed `bound`.
  *
  * This is the motion search's inner loop. When the displaced ring lies
- * inside the frame (nearly always), int_cost() goes over the ring's runs
- * along the rows, 16 samples at a time at 8 bits (SSE2: absolute
- * differences masked by the defect map, summed by psadbw), without
- * bounds checks, and compares the running sum with its bound after each
- * run rather than after each sample: the sum only grows, so the answer is
- * the same as int_cost_ref()'s, the plain version kept for the tests. */
+ * inside the frame (nearly always), int_cost() drops the bounds checks:
+ * at 8 bits it goes over whole rows of the ring's box, 16 samples at a
+ * time (SSE2: absolute differences masked by which samples belong to the
+ * ring, or to its half, and by the defect map, summed by psadbw); where a
+ * padded row would pass the frame's right edge, and above 8 bits, over the
+ * ring's runs along the rows. The running sum is compared with its bound
+ * after each row or run rather than after each sample: the sum only
+ * grows, so the answer is the same as int_cost_ref()'s, the plain version
+ * kept for the tests. */
 static double int_cost_ref(const FillContext *s, const SpFrame *cur,
                            const FillRef *ref, int nring, int dx, int dy,
                            int step, double bound)
@@ -400,6 +423,49 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
         s->ring_box[2] + dx >= W || s->ring_box[3] + dy >= H)
         return int_cost_ref(s, cur, ref, nring, dx, dy, step, bound);
     limit = bound >= DBL_MAX / 4 ? LONG_MAX : (long)(bound / shift * total) + 1;
+    if (s->ring_pitch && cur->depth == 8 && s->ring_box[0] + dx + s->ring_pitch <= W) {
+        /* whole rows of the box, 16 samples at a time, masked by which
+         * are ring samples (of the half, with step 2) and healthy */
+        int bh = s->ring_box[3] - s->ring_box[1] + 1, pitch = s->ring_pitch, y, j;
+        const uint8_t *val = s->ring_rows.p;
+        const uint8_t *keep = val + (size_t)pitch * bh * (step == 2 ? 2 : 1);
+        for (y = 0; y < bh; y++) {
+            int Y = s->ring_box[1] + y + dy, X = s->ring_box[0] + dx;
+            const uint8_t *c = val + (size_t)y * pitch, *m = keep + (size_t)y * pitch;
+            const uint8_t *r = rf->data[0] + (ptrdiff_t)Y * stride + X;
+            const uint8_t *b = bad ? bad + (size_t)Y * W + X : NULL;
+#ifdef __SSE2__
+            const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi8(1);
+            __m128i vs = zero, vn = zero;
+            for (j = 0; j < pitch; j += 16) {
+                __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
+                __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
+                __m128i ok = _mm_loadu_si128((const __m128i *)(m + j)), d;
+                if (b)
+                    ok = _mm_and_si128(ok, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + j)),
+                                                          zero));
+                d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)), ok);
+                vs = _mm_add_epi64(vs, _mm_sad_epu8(d, zero));
+                vn = _mm_add_epi64(vn, _mm_sad_epu8(_mm_and_si128(ok, one), zero));
+            }
+            sum += _mm_cvtsi128_si32(vs) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vs, vs));
+            n += _mm_cvtsi128_si32(vn) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vn, vn));
+#else
+            for (j = 0; j < pitch; j++) {
+                int d = c[j] - r[j];
+                if (!m[j] || (b && b[j]))
+                    continue;
+                sum += d < 0 ? -d : d;
+                n++;
+            }
+#endif
+            if (sum > limit)
+                return DBL_MAX;
+        }
+        if (n < 8 || n * 2 < total)
+            return DBL_MAX;
+        return sum * shift / n;
+    }
     for (k = 0; k < s->ring_nruns; k++) {
         int i0 = run[2 * k], len = run[2 * k + 1];
         int X = pos[3 * i0] + dx, Y = pos[3 * i0 + 1] + dy;

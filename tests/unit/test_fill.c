@@ -699,6 +699,7 @@ static void test_kernels_match_reference(void **state)
         sp_fill_buf_free(&s.ring);
         sp_fill_buf_free(&s.ring_runs);
         sp_fill_buf_free(&s.ring_val8);
+        sp_fill_buf_free(&s.ring_rows);
         sp_fill_buf_free(&s.win);
         free(bad);
         free(hole);
