@@ -144,8 +144,8 @@ static int estimate_planes(const uint8_t *hole, int pw, int ph, const SpFrame *f
                            const int *pl, int nq, int x, int y, int reach,
                            int *out)
 {
-    double scale = (double)(1 << (f->depth - 8));
-    int ka[8], kb[8], d, q, two = 0, one = 0;
+    double scale = (double)(1 << (f->depth - 8)), is[8], wl[8];
+    int ka[8], kb[8], d, q, two = 0, one = 0, nd = 0, dd[8];
 
     walks(hole, pw, ph, x, y, reach, ka, kb);
     for (d = 0; d < 8; d++) {
@@ -154,31 +154,61 @@ static int estimate_planes(const uint8_t *hole, int pw, int ph, const SpFrame *f
     }
     if (!one)
         return 0;
+    /* the directions that count and what of their weights the planes
+     * share: 1 / span, and 1 / (span len) (or 1 / (k len) for one end) */
+    for (d = 0; d < 8; d++) {
+        if (two ? !(ka[d] && kb[d]) : !(ka[d] || kb[d]))
+            continue;
+        if (two) {
+            is[d] = inv_n[ka[d] + kb[d] - 1];
+            wl[d] = is[d] * inv_len[d];
+        } else {
+            wl[d] = inv_n[(ka[d] ? ka[d] : kb[d]) - 1] * inv_len[d];
+        }
+        dd[nd++] = d;
+    }
     for (q = 0; q < nq; q++) {
-        int p = pl[q];
+        int p = pl[q], i;
+        ptrdiff_t stride = f->stride[p];
         double num = 0, den = 0;
-        for (d = 0; d < 8; d++) {
-            int dx = dirs[d][0], dy = dirs[d][1];
-            if (two && ka[d] && kb[d]) {
-                int a = sp_get(f, p, x + ka[d] * dx, y + ka[d] * dy);
-                int b = sp_get(f, p, x - kb[d] * dx, y - kb[d] * dy);
-                int ad = a > b ? a - b : b - a;
-                double is = inv_n[ka[d] + kb[d] - 1], w;
-                if (f->depth == 8) {
-                    w = inv_d2[ad];
+        if (f->depth == 8) {
+            const uint8_t *c = f->data[p] + (ptrdiff_t)y * stride + x;
+            for (i = 0; i < nd; i++) {
+                ptrdiff_t st;
+                d = dd[i];
+                st = dirs[d][1] * stride + dirs[d][0];
+                if (two) {
+                    int a = c[ka[d] * st], b = c[-kb[d] * st];
+                    double w = inv_d2[a > b ? a - b : b - a];
+                    w *= wl[d];
+                    num += (a * (double)kb[d] + b * (double)ka[d]) * is[d] * w;
+                    den += w;
                 } else {
-                    double diff = ad / scale + 2.0;
-                    w = 1.0 / (diff * diff);
+                    int a = ka[d] ? c[ka[d] * st] : c[-kb[d] * st];
+                    num += a * wl[d];
+                    den += wl[d];
                 }
-                w *= is * inv_len[d];
-                num += (a * (double)kb[d] + b * (double)ka[d]) * is * w;
-                den += w;
-            } else if (!two && (ka[d] || kb[d])) {
-                int k = ka[d] ? ka[d] : kb[d], sgn = ka[d] ? 1 : -1;
-                int a = sp_get(f, p, x + sgn * k * dx, y + sgn * k * dy);
-                double w = inv_n[k - 1] * inv_len[d];
-                num += a * w;
-                den += w;
+            }
+        } else {
+            for (i = 0; i < nd; i++) {
+                int dx, dy;
+                d = dd[i];
+                dx = dirs[d][0];
+                dy = dirs[d][1];
+                if (two) {
+                    int a = sp_get(f, p, x + ka[d] * dx, y + ka[d] * dy);
+                    int b = sp_get(f, p, x - kb[d] * dx, y - kb[d] * dy);
+                    double diff = (a > b ? a - b : b - a) / scale + 2.0, w;
+                    w = 1.0 / (diff * diff);
+                    w *= wl[d];
+                    num += (a * (double)kb[d] + b * (double)ka[d]) * is[d] * w;
+                    den += w;
+                } else {
+                    int k = ka[d] ? ka[d] : kb[d], sgn = ka[d] ? 1 : -1;
+                    int a = sp_get(f, p, x + sgn * k * dx, y + sgn * k * dy);
+                    num += a * wl[d];
+                    den += wl[d];
+                }
             }
         }
         out[q] = (int)(num / den + 0.5);
