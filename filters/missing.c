@@ -27,6 +27,7 @@ typedef struct MissingContext {
     int tolerance;   /* YUV match, in 8-bit levels */
     uint8_t *mask;   /* width * height, 255 missing */
     int dirty;       /* the mask holds marks from the last frame */
+    int *cols;       /* columns still all black, while looking for lost ones */
     int w, h;
     int target[3];   /* marker in the frame's planes, at its depth */
 } MissingContext;
@@ -53,7 +54,8 @@ static int missing_config(SpFilterContext *fc, const SpFrame *f)
     s->w = f->width;
     s->h = f->height;
     s->mask = calloc((size_t)s->w * s->h, 1);
-    if (!s->mask)
+    s->cols = malloc((size_t)s->w * sizeof(*s->cols));
+    if (!s->mask || !s->cols)
         return -ENOMEM;
     if (f->color == SP_COLOR_RGB) {
         s->target[0] = g << sh;
@@ -162,7 +164,7 @@ static int missing_process(SpFilterContext *fc, SpWindow *w)
 {
     MissingContext *s = fc->priv;
     SpFrame *f = w->cur->frame;
-    int W = s->w, H = s->h, x, y, tx, ty, any = 0, total = 0;
+    int W = s->w, H = s->h, x, y, tx, ty, any = 0, total = 0, nc, k, kept;
     int ap = f->has_alpha ? f->nb_planes - 1 : -1;
     int amax = (1 << f->depth) - 1;
 
@@ -188,12 +190,26 @@ static int missing_process(SpFilterContext *fc, SpWindow *w)
                 memset(s->mask + (size_t)y * W, 255, W);
                 any = 1;
             }
+        /* the columns that are black all the way down, found row by row
+         * (walking down a column at a time strides through memory), then
+         * those of them between two mostly lit columns */
+        nc = 0;
         for (x = 1; x < W - 1; x++)
-            if (line_lost(f, 1, x)) {
+            s->cols[nc++] = x;
+        for (y = 0; y < H && nc; y++) {
+            for (k = kept = 0; k < nc; k++)
+                if (is_black(f, s->cols[k], y))
+                    s->cols[kept++] = s->cols[k];
+            nc = kept;
+        }
+        for (k = 0; k < nc; k++) {
+            x = s->cols[k];
+            if (line_lit(f, 1, x - 1, H / 2) >= H / 2 && line_lit(f, 1, x + 1, H / 2) >= H / 2) {
                 for (y = 0; y < H; y++)
                     s->mask[(size_t)y * W + x] = 255;
                 any = 1;
             }
+        }
     }
     if (!any)
         return 0;
@@ -240,7 +256,9 @@ static void missing_uninit(SpFilterContext *fc)
 
     if (s) {
         free(s->mask);
+        free(s->cols);
         s->mask = NULL;
+        s->cols = NULL;
     }
 }
 
