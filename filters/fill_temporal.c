@@ -685,11 +685,10 @@ static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
      * side of the minimum give the sub-pixel parabolas */
     {
         double c0 = int_cost(s, cur, ref, nring, S.bx, S.by, 1, DBL_MAX), side[4];
-        int step;
+        double cback = 0;
+        int step, back = -1; /* the side the last step came from, and its cost */
         if (c0 == DBL_MAX)
             return 1;
-        int back = -1; /* the side the last step came from, and its cost */
-        double cback = 0;
         for (step = 0; step < 4; step++) {
             static const int ax[4][2] = { { -1, 0 }, { 1, 0 }, { 0, -1 }, { 0, 1 } };
             int m = -1;
