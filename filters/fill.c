@@ -188,13 +188,18 @@ static int mark_bad(FillContext *s, int i, const uint8_t *m, int x, int y,
         return -ENOMEM;
     box = (int *)s->badbox[i].p + 4 * s->nb_badbox[i]++;
     box[0] = bx0; box[1] = by0; box[2] = bx1; box[3] = by1;
+    /* each run of marked pixels along a mask row, grown, in one memset a
+     * map row */
     for (v = 0; v < h; v++)
         for (u = 0; u < w; u++) {
-            int X = x + dx + u, Y = y + dy + v, x0, x1;
+            int Y = y + dy + v, x0, x1, e;
             if (m && !m[v * w + u])
                 continue;
-            x0 = X - grow < bx0 ? bx0 : X - grow;
-            x1 = X + grow > bx1 ? bx1 : X + grow;
+            for (e = u + 1; e < w && (!m || m[v * w + e]); e++)
+                ;
+            x0 = x + dx + u - grow < bx0 ? bx0 : x + dx + u - grow;
+            x1 = x + dx + e - 1 + grow > bx1 ? bx1 : x + dx + e - 1 + grow;
+            u = e;
             if (x0 > x1)
                 continue;
             for (yy = Y - grow; yy <= Y + grow; yy++)
@@ -517,6 +522,10 @@ static void fill_uninit(SpFilterContext *fc)
     }
     if (s) {
         sp_fill_buf_free(&s->ring);
+        sp_fill_buf_free(&s->ring_runs);
+        sp_fill_buf_free(&s->ring_val8);
+        sp_fill_buf_free(&s->ring_rows);
+        sp_fill_buf_free(&s->win);
         sp_fill_buf_free(&s->cand);
         sp_fill_buf_free(&s->est);
         sp_fill_buf_free(&s->tmp);

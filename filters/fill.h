@@ -32,6 +32,7 @@ typedef struct FillRef {
     /* displacements found for this frame's other regions (predictions) */
     float motions[2 * FILL_MAX_MOTIONS];
     int nb_motions;
+    int med_n, med_x, med_y; /* their median, when med_n == nb_motions */
 } FillRef;
 
 /* A growable scratch buffer, kept from frame to frame. */
@@ -71,7 +72,20 @@ typedef struct FillContext {
     FillRef refs[FILL_MAX_REFS];
     int nb_refs;
 
-    FillBuf ring;         /* luma ring positions of the region, (x, y) pairs */
+    FillBuf ring;         /* luma ring samples of the region, (x, y, value) */
+    int ring_box[4];      /* the box they lie in: x0, y0, x1, y1 */
+    /* the same samples as runs along the rows, for the motion search's
+     * inner loop: (first sample, length) pairs, and at 8 bits the values
+     * side by side */
+    FillBuf ring_runs;
+    FillBuf ring_val8;
+    int ring_nruns, ring_count;
+    /* and at 8 bits as whole rows of the ring's box, padded to 16: the
+     * values, then which are ring samples (255), then which of those
+     * have an even index (the coarse search's half) */
+    FillBuf ring_rows;
+    int ring_pitch;
+    FillBuf win;          /* the sub-pixel ring cost's interpolated rows */
     FillBuf cand;         /* candidates: FILL_MAX_CAND values + weights per sample */
     size_t cand_off[4];   /* each plane's first candidate */
     double cand_cost;     /* best match cost among the frames that gave some */
@@ -156,5 +170,27 @@ void sp_fill_restore(FillContext *s, SpFrame *f, const SpRegion *r,
  * region last collected, or -1 when there are none. */
 double sp_fill_temporal_value(FillContext *s, const SpFrame *f,
                               const SpRegion *r, int p, int x, int y);
+
+/* The temporal fill's inner kernels, for the tests to check the fast
+ * ones against their plain versions (plain = 1): the ring cost of r (its
+ * ring built from s->hole[0]) against ref at the integer displacement
+ * (dx, dy), every step-th ring sample, given up above bound; the same at
+ * a sub-pixel displacement; and the
+ * sample of plane p of f at (x, y) displaced by (dx, dy), interpolated,
+ * -1 where the support leaves the plane or touches `bad`. */
+double sp_fill_test_ring_cost(FillContext *s, const SpFrame *cur,
+                              const SpRegion *r, const FillRef *ref, int dx,
+                              int dy, int step, double bound, int plain);
+double sp_fill_test_frac_cost(FillContext *s, const SpFrame *cur,
+                              const SpRegion *r, const FillRef *ref, double dx,
+                              double dy, int plain);
+double sp_fill_test_fetch(const FillContext *s, const SpFrame *f,
+                          const uint8_t *bad, int p, int x, int y, double dx,
+                          double dy, int plain);
+
+/* The spatial fill's walk from every sample of a hole map, in every
+ * direction and at several reaches, against its plain version: the number
+ * of differences. For the tests. */
+int sp_fill_test_walks(const uint8_t *hole, int pw, int ph);
 
 #endif /* SPOTHEAL_FILTERS_FILL_H */

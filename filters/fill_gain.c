@@ -81,11 +81,15 @@ typedef struct GainFit {
 } GainFit;
 
 /* Least-squares depth and error for one shape; y, ref are (Y - o), (R - o)
- * at positions (px, py), n samples. */
+ * at positions (px, py), n samples; e0 = sum (y - ref)^2. With
+ * b = profile * ref, the depth is A = sum (ref - y) b / sum b^2 (clamped),
+ * and the squared error of y against ref (1 - A profile) is
+ *     sum (y - ref + A b)^2 = e0 - 2 A sum (ref - y) b + A^2 sum b^2,
+ * so one pass gives both (no second exp() per sample). */
 static void fit_depth(const float *px, const float *py, const float *y,
-                      const float *ref, int n, GainFit *g)
+                      const float *ref, int n, double e0, GainFit *g)
 {
-    double num = 0, den = 0, err = 0;
+    double num = 0, den = 0;
     int i;
 
     for (i = 0; i < n; i++) {
@@ -97,12 +101,9 @@ static void fit_depth(const float *px, const float *py, const float *y,
     g->A = den > 0 ? num / den : 0;
     if (g->A < 0) g->A = 0;
     if (g->A > 0.97) g->A = 0.97;
-    for (i = 0; i < n; i++) {
-        double d2 = (px[i] - g->cx) * (px[i] - g->cx) + (py[i] - g->cy) * (py[i] - g->cy);
-        double e = y[i] - ref[i] * (1 - g->A * profile(d2, g->rho, g->q));
-        err += e * e;
-    }
-    g->err = err;
+    g->err = e0 - 2 * g->A * num + g->A * g->A * den;
+    if (g->err < 0)
+        g->err = 0;
 }
 
 static FillGainTrack *track_state(FillContext *s, int track, int64_t index)
@@ -137,6 +138,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     int bw0, x, y, x0, y0, x1, y1, n = 0, i, k, p, written = 0;
     float *px, *py, *yv, *rv;
     float *att;
+    double e0 = 0;
     double o0 = black(f, 0), scale = 1.0 / (1 << (f->depth - 8));
     double sy = 0, sr = 0, rmin, rmax;
     GainFit best = { 0, 0, 0, 0, 0, DBL_MAX }, g;
@@ -186,6 +188,8 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
         best.cx = cx / cw;
         best.cy = cy / cw;
     }
+    for (i = 0; i < n; i++)
+        e0 += (yv[i] - rv[i]) * (yv[i] - rv[i]);
     rmin = 1.0;
     rmax = (r->w < r->h ? r->w : r->h) / 2.0;
     if (rmax < 1.5)
@@ -204,7 +208,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                         g.cy = c0.cy + 0.5 * b;
                         g.rho = rho;
                         g.q = qs[k];
-                        fit_depth(px, py, yv, rv, n, &g);
+                        fit_depth(px, py, yv, rv, n, e0, &g);
                         if (g.err < best.err)
                             best = g;
                     }
@@ -226,7 +230,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                             g.q = c0.q;
                             if (g.rho < 0.5)
                                 continue;
-                            fit_depth(px, py, yv, rv, n, &g);
+                            fit_depth(px, py, yv, rv, n, e0, &g);
                             if (g.err < best.err)
                                 best = g;
                         }
@@ -235,13 +239,8 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     }
     /* is it a dimming? deep enough, and the model explains most of the
      * difference between the spot and its reference */
-    {
-        double e0 = 0;
-        for (i = 0; i < n; i++)
-            e0 += (yv[i] - rv[i]) * (yv[i] - rv[i]);
-        if (best.A < 0.05 || best.err > 0.5 * e0)
-            return 1;
-    }
+    if (best.A < 0.05 || best.err > 0.5 * e0)
+        return 1;
     /* a track's shape is steady: average it over the last frames. With
      * strict, a fit is only used once it agrees with the track's earlier
      * ones: a misfitted radius would multiply the rim of the spot by as

@@ -43,9 +43,13 @@
  * copies the best-matching exemplar into the hole.
  */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "filters/fill.h"
 
@@ -138,9 +142,9 @@ static void kernel_init(Kernel *k, double dx, double dy)
 /* Sample of plane p of frame f at (x, y) displaced by the kernel's
  * displacement (Catmull-Rom interpolation, Keys 1981, a = -1/2); returns
  * -1 when the support leaves the plane or touches a defect of the frame
- * (map `bad`). */
-static double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
-                    int p, int x, int y, const Kernel *k)
+ * (map `bad`). The plain version, kept for the tests. */
+static double fetch_ref(const FillContext *s, const SpFrame *f, const uint8_t *bad,
+                        int p, int x, int y, const Kernel *k)
 {
     int sx = sp_plane_ss_x(f, p), sy = sp_plane_ss_y(f, p);
     int bx = x + k->ox, by = y + k->oy, i, j;
@@ -160,6 +164,116 @@ static double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
     return v < 0 ? 0 : v;
 }
 
+/* The same as fetch_ref(), sum for sum: the defect map is looked at once,
+ * over the luma pixels that the whole support covers (the union of what
+ * is_bad() looks at tap by tap), then the taps are read straight from the
+ * plane. sx, sy: plane p's subsampling. */
+static inline double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
+                           int p, int sx, int sy, int x, int y, const Kernel *k)
+{
+    int bx = x + k->ox, by = y + k->oy, i, j;
+    ptrdiff_t stride = f->stride[p];
+    double v = 0;
+
+    if (bx < 0 || by < 0 || bx + k->nx > s->pw[p] || by + k->ny > s->ph[p])
+        return -1;
+    if (bad) {
+        int W = s->pw[0], H = s->ph[0];
+        int lx0 = bx << sx, ly0 = by << sy;
+        int lx1 = (bx + k->nx) << sx, ly1 = (by + k->ny) << sy;
+        uint64_t acc = 0;
+        if (lx1 > W) lx1 = W;
+        if (ly1 > H) ly1 = H;
+        if (lx1 - lx0 == 4 || lx1 - lx0 == 8) {
+            /* a luma or a 4:2:0 chroma support: one load a row */
+            for (j = ly0; j < ly1; j++) {
+                const uint8_t *row = bad + (size_t)j * W + lx0;
+                uint64_t w8 = 0;
+                uint32_t w4 = 0;
+                if (lx1 - lx0 == 8)
+                    memcpy(&w8, row, 8);
+                else
+                    memcpy(&w4, row, 4);
+                acc |= w8 | w4;
+            }
+        } else {
+            for (j = ly0; j < ly1; j++) {
+                const uint8_t *row = bad + (size_t)j * W;
+                for (i = lx0; i < lx1; i++)
+                    acc |= row[i];
+            }
+        }
+        if (acc)
+            return -1;
+    }
+    if (f->depth > 8) {
+        const uint16_t *src = (const uint16_t *)(f->data[p] + (ptrdiff_t)by * stride) + bx;
+        for (j = 0; j < k->ny; j++, src += stride / 2) {
+            double row = 0;
+            for (i = 0; i < k->nx; i++)
+                row += k->wx[i] * src[i];
+            v += k->wy[j] * row;
+        }
+    } else {
+        const uint8_t *src = f->data[p] + (ptrdiff_t)by * stride + bx;
+        for (j = 0; j < k->ny; j++, src += stride) {
+            double row = 0;
+            for (i = 0; i < k->nx; i++)
+                row += k->wx[i] * src[i];
+            v += k->wy[j] * row;
+        }
+    }
+    return v < 0 ? 0 : v;
+}
+
+/* The ring's runs for int_cost(): samples side by side on a row. */
+static int build_ring_runs(FillContext *s, const SpFrame *f, int n)
+{
+    const int32_t *pos = s->ring.p;
+    int32_t *run;
+    uint8_t *v8;
+    int i, nr = 0;
+
+    if (sp_fill_buf_reserve(&s->ring_runs, (size_t)(n + 1) * 2 * sizeof(int32_t)) < 0 ||
+        sp_fill_buf_reserve(&s->ring_val8, (size_t)n + 16) < 0)
+        return -1;
+    run = s->ring_runs.p;
+    v8 = s->ring_val8.p;
+    for (i = 0; i < n; i++) {
+        if (!i || pos[3 * i + 1] != pos[3 * i - 2] || pos[3 * i] != pos[3 * i - 3] + 1) {
+            run[2 * nr] = i;
+            run[2 * nr + 1] = 0;
+            nr++;
+        }
+        run[2 * nr - 1]++;
+        if (f->depth == 8)
+            v8[i] = (uint8_t)pos[3 * i + 2];
+    }
+    s->ring_nruns = nr;
+    s->ring_count = n;
+    s->ring_pitch = 0;
+    if (f->depth == 8 && n) {
+        int bw = s->ring_box[2] - s->ring_box[0] + 1, bh = s->ring_box[3] - s->ring_box[1] + 1;
+        int pitch = (bw + 15) & ~15;
+        uint8_t *val, *all, *even;
+        if (sp_fill_buf_reserve(&s->ring_rows, (size_t)pitch * bh * 3) < 0)
+            return -1;
+        val = s->ring_rows.p;
+        all = val + (size_t)pitch * bh;
+        even = all + (size_t)pitch * bh;
+        memset(val, 0, (size_t)pitch * bh * 3);
+        for (i = 0; i < n; i++) {
+            size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * pitch +
+                       (pos[3 * i] - s->ring_box[0]);
+            val[o] = (uint8_t)pos[3 * i + 2];
+            all[o] = 255;
+            even[o] = i & 1 ? 0 : 255;
+        }
+        s->ring_pitch = pitch;
+    }
+    return 0;
+}
+
 /* The ring: healthy luma pixels of the current frame within `width` of the
  * region's box. Returns how many, stored as (x, y, value) in s->ring. */
 static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int width)
@@ -175,6 +289,10 @@ static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int w
     if (y1 >= H) y1 = H - 1;
     if (x1 < x0 || y1 < y0)
         return 0;
+    s->ring_box[0] = x0;
+    s->ring_box[1] = y0;
+    s->ring_box[2] = x1;
+    s->ring_box[3] = y1;
     if (sp_fill_buf_reserve(&s->ring, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
                             3 * sizeof(int32_t)) < 0)
         return -1;
@@ -187,14 +305,25 @@ static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int w
                 pos[3 * n + 2] = sp_get(f, 0, x, y);
                 n++;
             }
-    return n;
+    return build_ring_runs(s, f, n) < 0 ? -1 : n;
 }
 
 /* Integer-displacement ring cost, 8-bit levels; step > 1 subsamples the
- * ring. Gives up (returns DBL_MAX) once the cost must exceed `bound`. */
-static double int_cost(const FillContext *s, const SpFrame *cur,
-                       const FillRef *ref, int nring, int dx, int dy,
-                       int step, double bound)
+ * ring. Gives up (returns DBL_MAX) once the cost must exceed `bound`.
+ *
+ * This is the motion search's inner loop. When the displaced ring lies
+ * inside the frame (nearly always), int_cost() drops the bounds checks:
+ * at 8 bits it goes over whole rows of the ring's box, 16 samples at a
+ * time (SSE2: absolute differences masked by which samples belong to the
+ * ring, or to its half, and by the defect map, summed by psadbw); where a
+ * padded row would pass the frame's right edge, and above 8 bits, over the
+ * ring's runs along the rows. The running sum is compared with its bound
+ * after each row or run rather than after each sample: the sum only
+ * grows, so the answer is the same as int_cost_ref()'s, the plain version
+ * kept for the tests. */
+static double int_cost_ref(const FillContext *s, const SpFrame *cur,
+                           const FillRef *ref, int nring, int dx, int dy,
+                           int step, double bound)
 {
     const int32_t *pos = s->ring.p;
     const SpFrame *rf = ref->f;
@@ -225,9 +354,151 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
     return sum * shift / n;
 }
 
-/* Sub-pixel ring cost. */
-static double frac_cost(const FillContext *s, const SpFrame *cur,
-                        const FillRef *ref, int nring, double dx, double dy)
+/* Sum of absolute differences over one run of 8-bit samples (c: the
+ * ring's values, r: the frame's, b: its defect map or NULL), skipping the
+ * defective ones and, when odd >= 0, keeping only every other sample
+ * (those whose index within the run has parity `odd`); adds the sum and
+ * the count. r and b may be read up to `room` samples on (the rest of the
+ * row), c up to 16 past the run. */
+static inline void run_sad8(const uint8_t *c, const uint8_t *r, const uint8_t *b,
+                            int len, int room, int odd, long *sum, int *n)
+{
+    int j = 0, sm = 0, cnt = 0;
+
+#ifdef __SSE2__
+    /* lanes < m of the load at first[16 - m] are kept */
+    static const uint8_t first[32] = {
+        255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    };
+    const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi8(1);
+    __m128i keep = odd < 0 ? _mm_set1_epi8(-1) :
+                   odd ? _mm_set1_epi16((short)0xff00) : _mm_set1_epi16(0x00ff);
+    __m128i vs = zero, vn = zero;
+
+    if (room > len + 15)
+        room = len + 15;
+    for (; j < len && j + 16 <= room; j += 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
+        __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
+        __m128i ok = keep, d;
+        if (len - j < 16)
+            ok = _mm_and_si128(ok, _mm_loadu_si128((const __m128i *)(first + j + 16 - len)));
+        if (b)
+            ok = _mm_and_si128(ok, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + j)), zero));
+        d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)), ok);
+        vs = _mm_add_epi64(vs, _mm_sad_epu8(d, zero));
+        vn = _mm_add_epi64(vn, _mm_sad_epu8(_mm_and_si128(ok, one), zero));
+    }
+    sm = _mm_cvtsi128_si32(vs) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vs, vs));
+    cnt = _mm_cvtsi128_si32(vn) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vn, vn));
+#else
+    (void)room;
+#endif
+    for (; j < len; j++) {
+        int d;
+        if ((odd >= 0 && (j & 1) != odd) || (b && b[j]))
+            continue;
+        d = c[j] - r[j];
+        sm += d < 0 ? -d : d;
+        cnt++;
+    }
+    *sum += sm;
+    *n += cnt;
+}
+
+static double int_cost(const FillContext *s, const SpFrame *cur,
+                       const FillRef *ref, int nring, int dx, int dy,
+                       int step, double bound)
+{
+    const int32_t *pos = s->ring.p, *run = s->ring_runs.p;
+    const SpFrame *rf = ref->f;
+    const uint8_t *bad = ref->bad;
+    int W = s->pw[0], H = s->ph[0], k, n = 0, total = (nring + step - 1) / step;
+    double shift = 1.0 / (1 << (cur->depth - 8));
+    ptrdiff_t stride = rf->stride[0];
+    long sum = 0, limit;
+
+    if ((step != 1 && step != 2) || nring != s->ring_count ||
+        s->ring_box[0] + dx < 0 || s->ring_box[1] + dy < 0 ||
+        s->ring_box[2] + dx >= W || s->ring_box[3] + dy >= H)
+        return int_cost_ref(s, cur, ref, nring, dx, dy, step, bound);
+    limit = bound >= DBL_MAX / 4 ? LONG_MAX : (long)(bound / shift * total) + 1;
+    if (s->ring_pitch && cur->depth == 8 && s->ring_box[0] + dx + s->ring_pitch <= W) {
+        /* whole rows of the box, 16 samples at a time, masked by which
+         * are ring samples (of the half, with step 2) and healthy */
+        int bh = s->ring_box[3] - s->ring_box[1] + 1, pitch = s->ring_pitch, y, j;
+        const uint8_t *val = s->ring_rows.p;
+        const uint8_t *keep = val + (size_t)pitch * bh * (step == 2 ? 2 : 1);
+        for (y = 0; y < bh; y++) {
+            int Y = s->ring_box[1] + y + dy, X = s->ring_box[0] + dx;
+            const uint8_t *c = val + (size_t)y * pitch, *m = keep + (size_t)y * pitch;
+            const uint8_t *r = rf->data[0] + (ptrdiff_t)Y * stride + X;
+            const uint8_t *b = bad ? bad + (size_t)Y * W + X : NULL;
+#ifdef __SSE2__
+            const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi8(1);
+            __m128i vs = zero, vn = zero;
+            for (j = 0; j < pitch; j += 16) {
+                __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
+                __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
+                __m128i ok = _mm_loadu_si128((const __m128i *)(m + j)), d;
+                if (b)
+                    ok = _mm_and_si128(ok, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + j)),
+                                                          zero));
+                d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)), ok);
+                vs = _mm_add_epi64(vs, _mm_sad_epu8(d, zero));
+                vn = _mm_add_epi64(vn, _mm_sad_epu8(_mm_and_si128(ok, one), zero));
+            }
+            sum += _mm_cvtsi128_si32(vs) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vs, vs));
+            n += _mm_cvtsi128_si32(vn) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vn, vn));
+#else
+            for (j = 0; j < pitch; j++) {
+                int d = c[j] - r[j];
+                if (!m[j] || (b && b[j]))
+                    continue;
+                sum += d < 0 ? -d : d;
+                n++;
+            }
+#endif
+            if (sum > limit)
+                return DBL_MAX;
+        }
+        if (n < 8 || n * 2 < total)
+            return DBL_MAX;
+        return sum * shift / n;
+    }
+    for (k = 0; k < s->ring_nruns; k++) {
+        int i0 = run[2 * k], len = run[2 * k + 1];
+        int X = pos[3 * i0] + dx, Y = pos[3 * i0 + 1] + dy;
+        /* with step 2, the samples of even index in the ring */
+        int odd = step == 2 ? i0 & 1 : -1;
+        const uint8_t *b = bad ? bad + (size_t)Y * W + X : NULL;
+        if (cur->depth > 8) {
+            const uint16_t *r = (const uint16_t *)(rf->data[0] + (ptrdiff_t)Y * stride) + X;
+            int j;
+            for (j = 0; j < len; j++) {
+                int d;
+                if ((odd >= 0 && (j & 1) != odd) || (b && b[j]))
+                    continue;
+                d = pos[3 * (i0 + j) + 2] - r[j];
+                sum += d < 0 ? -d : d;
+                n++;
+            }
+        } else {
+            run_sad8((const uint8_t *)s->ring_val8.p + i0,
+                     rf->data[0] + (ptrdiff_t)Y * stride + X, b, len, W - X, odd,
+                     &sum, &n);
+        }
+        if (sum > limit)
+            return DBL_MAX;
+    }
+    if (n < 8 || n * 2 < total)
+        return DBL_MAX;
+    return sum * shift / n;
+}
+
+/* Sub-pixel ring cost, sample by sample (the plain version). */
+static double frac_cost_ref(const FillContext *s, const SpFrame *cur,
+                            const FillRef *ref, int nring, double dx, double dy)
 {
     const int32_t *pos = s->ring.p;
     double shift = 1.0 / (1 << (cur->depth - 8)), sum = 0;
@@ -236,9 +507,85 @@ static double frac_cost(const FillContext *s, const SpFrame *cur,
 
     kernel_init(&k, dx, dy);
     for (i = 0; i < nring; i++) {
-        double v = fetch(s, ref->f, ref->bad, 0, pos[3 * i], pos[3 * i + 1], &k);
+        double v = fetch(s, ref->f, ref->bad, 0, 0, 0, pos[3 * i], pos[3 * i + 1], &k);
         if (v < 0)
             continue;
+        sum += fabs(pos[3 * i + 2] - v);
+        n++;
+    }
+    if (n < 8 || n * 2 < nring)
+        return DBL_MAX;
+    return sum * shift / n;
+}
+
+/* Sub-pixel ring cost. Neighbouring ring samples share most of their
+ * interpolation supports: over the box the displaced ring covers, every
+ * row of the frame is interpolated horizontally once (and the defect map
+ * or-ed over the support's width), then each ring sample takes the
+ * vertical sum of its rows. The products and sums are fetch()'s, in its
+ * order, so the cost is frac_cost_ref()'s to the last bit. */
+static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
+                        int nring, double dx, double dy)
+{
+    const int32_t *pos = s->ring.p;
+    const SpFrame *rf = ref->f;
+    double shift = 1.0 / (1 << (cur->depth - 8)), sum = 0, *hw;
+    int W = s->pw[0], H = s->ph[0], i, j, c, r, n = 0, bw, rows, bx0, by0;
+    uint8_t *bwin;
+    Kernel k;
+
+    kernel_init(&k, dx, dy);
+    bx0 = s->ring_box[0] + k.ox;
+    by0 = s->ring_box[1] + k.oy;
+    bw = s->ring_box[2] - s->ring_box[0] + 1;
+    rows = s->ring_box[3] - s->ring_box[1] + k.ny;
+    if (nring != s->ring_count || bx0 < 0 || by0 < 0 || bx0 + bw - 1 + k.nx > W ||
+        by0 + rows > H ||
+        sp_fill_buf_reserve(&s->win, (size_t)rows * bw * (sizeof(double) + 1)) < 0)
+        return frac_cost_ref(s, cur, ref, nring, dx, dy);
+    hw = s->win.p;
+    bwin = (uint8_t *)(hw + (size_t)rows * bw);
+    for (r = 0; r < rows; r++) {
+        const uint8_t *row = rf->data[0] + (ptrdiff_t)(by0 + r) * rf->stride[0];
+        const uint8_t *b = ref->bad ? ref->bad + (size_t)(by0 + r) * W + bx0 : NULL;
+        double *h = hw + (size_t)r * bw;
+        uint8_t *hb = bwin + (size_t)r * bw;
+        if (cur->depth > 8) {
+            const uint16_t *src = (const uint16_t *)row + bx0;
+            for (c = 0; c < bw; c++) {
+                double v = 0;
+                for (i = 0; i < k.nx; i++)
+                    v += k.wx[i] * src[c + i];
+                h[c] = v;
+            }
+        } else {
+            const uint8_t *src = row + bx0;
+            for (c = 0; c < bw; c++) {
+                double v = 0;
+                for (i = 0; i < k.nx; i++)
+                    v += k.wx[i] * src[c + i];
+                h[c] = v;
+            }
+        }
+        for (c = 0; c < bw; c++) {
+            uint8_t o = 0;
+            for (i = 0; b && i < k.nx; i++)
+                o |= b[c + i];
+            hb[c] = o;
+        }
+    }
+    for (i = 0; i < nring; i++) {
+        size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * bw +
+                   (pos[3 * i] - s->ring_box[0]);
+        uint8_t bad = 0;
+        double v = 0;
+        for (j = 0; j < k.ny; j++)
+            bad |= bwin[o + (size_t)j * bw];
+        if (bad)
+            continue;
+        for (j = 0; j < k.ny; j++)
+            v += k.wy[j] * hw[o + (size_t)j * bw];
+        v = v < 0 ? 0 : v;
         sum += fabs(pos[3 * i + 2] - v);
         n++;
     }
@@ -280,7 +627,7 @@ static void descend(const FillContext *s, const SpFrame *cur, const SpRegion *r,
                     int exclude, Search *S)
 {
     Search L = { DBL_MAX, cx, cy };
-    int step, moved = 1;
+    int step, moved = 1, px = cx, py = cy;
 
     if (!(exclude && abs(cx) <= r->w && abs(cy) <= r->h))
         L.best = int_cost(s, cur, ref, nring, cx, cy, sub, DBL_MAX);
@@ -291,7 +638,9 @@ static void descend(const FillContext *s, const SpFrame *cur, const SpRegion *r,
             for (dx = -1; dx <= 1; dx++) {
                 double c;
                 if ((!dx == !dy) || /* the 4 neighbours: a cross */
-                    (exclude && abs(bx + dx) <= r->w && abs(by + dy) <= r->h))
+                    (exclude && abs(bx + dx) <= r->w && abs(by + dy) <= r->h) ||
+                    /* where the last step came from: dearer than the best */
+                    (step && bx + dx == px && by + dy == py))
                     continue;
                 c = int_cost(s, cur, ref, nring, bx + dx, by + dy, sub, L.best);
                 if (c < L.best) {
@@ -301,6 +650,8 @@ static void descend(const FillContext *s, const SpFrame *cur, const SpRegion *r,
                     moved = 1;
                 }
             }
+        px = bx;
+        py = by;
     }
     if (L.best < S->best)
         *S = L;
@@ -334,7 +685,8 @@ static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
      * side of the minimum give the sub-pixel parabolas */
     {
         double c0 = int_cost(s, cur, ref, nring, S.bx, S.by, 1, DBL_MAX), side[4];
-        int step;
+        double cback = 0;
+        int step, back = -1; /* the side the last step came from, and its cost */
         if (c0 == DBL_MAX)
             return 1;
         for (step = 0; step < 4; step++) {
@@ -342,7 +694,8 @@ static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
             int m = -1;
             for (k = 0; k < 4; k++) {
                 int X = S.bx + ax[k][0], Y = S.by + ax[k][1];
-                side[k] = exclude && abs(X) <= r->w && abs(Y) <= r->h ? DBL_MAX :
+                side[k] = k == back ? cback :
+                          exclude && abs(X) <= r->w && abs(Y) <= r->h ? DBL_MAX :
                           int_cost(s, cur, ref, nring, X, Y, 1, DBL_MAX);
                 if (side[k] < c0 && (m < 0 || side[k] < side[m]))
                     m = k;
@@ -351,6 +704,8 @@ static int match(FillContext *s, const SpFrame *cur, const SpRegion *r,
                 break;
             S.bx += ax[m][0];
             S.by += ax[m][1];
+            back = m ^ 1;
+            cback = c0;
             c0 = side[m];
         }
         S.best = c0;
@@ -439,7 +794,7 @@ static int add_candidates(FillContext *s, const SpFrame *f, const SpRegion *r,
                 double v;
                 if (!hole[(size_t)y * s->pw[p] + x] || c->n >= FILL_MAX_CAND)
                     continue;
-                v = fetch(s, ref->f, ref->bad, p, x, y, &k);
+                v = fetch(s, ref->f, ref->bad, p, sx, sy, x, y, &k);
                 if (v < 0)
                     continue;
                 c->v[c->n] = (float)v;
@@ -612,14 +967,21 @@ double sp_fill_temporal_write(FillContext *s, SpFrame *f, const SpRegion *r,
 }
 
 /* Median of the displacements found for ref's other regions of this
- * frame (the camera's motion, as a prediction); 0 when none yet. */
-static int median_motion(const FillRef *ref, int *mx, int *my)
+ * frame (the camera's motion, as a prediction); 0 when none yet. Kept
+ * until a displacement is added (they stop at FILL_MAX_MOTIONS: with
+ * many regions, most ask for the same median). */
+static int median_motion(FillRef *ref, int *mx, int *my)
 {
     float v[FILL_MAX_MOTIONS], t;
     int i, j, k, n = ref->nb_motions;
 
     if (!n)
         return 0;
+    if (ref->med_n == n) {
+        *mx = ref->med_x;
+        *my = ref->med_y;
+        return 1;
+    }
     for (k = 0; k < 2; k++) {
         for (i = 0; i < n; i++) {
             v[i] = ref->motions[2 * i + k];
@@ -629,6 +991,9 @@ static int median_motion(const FillRef *ref, int *mx, int *my)
         }
         if (k) *my = (int)lrintf(v[n / 2]); else *mx = (int)lrintf(v[n / 2]);
     }
+    ref->med_n = n;
+    ref->med_x = *mx;
+    ref->med_y = *my;
     return 1;
 }
 
@@ -757,4 +1122,40 @@ double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r)
 
     add_candidates(s, f, r, &self, cand, s->cand_off);
     return write_candidates(s, f, r, NULL, 0);
+}
+
+double sp_fill_test_ring_cost(FillContext *s, const SpFrame *cur,
+                              const SpRegion *r, const FillRef *ref, int dx,
+                              int dy, int step, double bound, int plain)
+{
+    int nring = build_ring(s, cur, r, 6);
+
+    if (nring < 8)
+        return -1;
+    return plain ? int_cost_ref(s, cur, ref, nring, dx, dy, step, bound)
+                 : int_cost(s, cur, ref, nring, dx, dy, step, bound);
+}
+
+double sp_fill_test_frac_cost(FillContext *s, const SpFrame *cur,
+                              const SpRegion *r, const FillRef *ref, double dx,
+                              double dy, int plain)
+{
+    int nring = build_ring(s, cur, r, 6);
+
+    if (nring < 8)
+        return -1;
+    return plain ? frac_cost_ref(s, cur, ref, nring, dx, dy)
+                 : frac_cost(s, cur, ref, nring, dx, dy);
+}
+
+double sp_fill_test_fetch(const FillContext *s, const SpFrame *f,
+                          const uint8_t *bad, int p, int x, int y, double dx,
+                          double dy, int plain)
+{
+    Kernel k;
+
+    kernel_init(&k, dx, dy);
+    return plain ? fetch_ref(s, f, bad, p, x, y, &k)
+                 : fetch(s, f, bad, p, sp_plane_ss_x(f, p), sp_plane_ss_y(f, p),
+                         x, y, &k);
 }

@@ -26,6 +26,8 @@ typedef struct MissingContext {
     int lines;       /* look for whole black rows / columns */
     int tolerance;   /* YUV match, in 8-bit levels */
     uint8_t *mask;   /* width * height, 255 missing */
+    int dirty;       /* the mask holds marks from the last frame */
+    int *cols;       /* columns still all black, while looking for lost ones */
     int w, h;
     int target[3];   /* marker in the frame's planes, at its depth */
 } MissingContext;
@@ -51,8 +53,9 @@ static int missing_config(SpFilterContext *fc, const SpFrame *f)
 
     s->w = f->width;
     s->h = f->height;
-    s->mask = malloc((size_t)s->w * s->h);
-    if (!s->mask)
+    s->mask = calloc((size_t)s->w * s->h, 1);
+    s->cols = malloc((size_t)s->w * sizeof(*s->cols));
+    if (!s->mask || !s->cols)
         return -ENOMEM;
     if (f->color == SP_COLOR_RGB) {
         s->target[0] = g << sh;
@@ -161,35 +164,56 @@ static int missing_process(SpFilterContext *fc, SpWindow *w)
 {
     MissingContext *s = fc->priv;
     SpFrame *f = w->cur->frame;
-    int W = s->w, H = s->h, x, y, tx, ty, any = 0, total = 0;
+    int W = s->w, H = s->h, x, y, tx, ty, any = 0, total = 0, nc, k, kept;
     int ap = f->has_alpha ? f->nb_planes - 1 : -1;
     int amax = (1 << f->depth) - 1;
 
     if (f->width != W || f->height != H)
         return -EINVAL;
-    memset(s->mask, 0, (size_t)W * H);
-    for (y = 0; y < H; y++)
-        for (x = 0; x < W; x++)
-            if ((ap >= 0 && sp_get(f, ap, x, y) == 0) ||
-                (s->color >= 0 && is_marker(s, f, x, y))) {
-                s->mask[(size_t)y * W + x] = 255;
-                any = 1;
-            }
+    /* the mask is clear unless the last frame marked something: most
+     * frames lose nothing, and the per-pixel scan only runs when there is
+     * an alpha plane or a marker colour to look for */
+    if (s->dirty)
+        memset(s->mask, 0, (size_t)W * H);
+    s->dirty = 0;
+    if (ap >= 0 || s->color >= 0)
+        for (y = 0; y < H; y++)
+            for (x = 0; x < W; x++)
+                if ((ap >= 0 && sp_get(f, ap, x, y) == 0) ||
+                    (s->color >= 0 && is_marker(s, f, x, y))) {
+                    s->mask[(size_t)y * W + x] = 255;
+                    any = 1;
+                }
     if (s->lines && H > 2 && W > 2) {
         for (y = 1; y < H - 1; y++)
             if (line_lost(f, 0, y)) {
                 memset(s->mask + (size_t)y * W, 255, W);
                 any = 1;
             }
+        /* the columns that are black all the way down, found row by row
+         * (walking down a column at a time strides through memory), then
+         * those of them between two mostly lit columns */
+        nc = 0;
         for (x = 1; x < W - 1; x++)
-            if (line_lost(f, 1, x)) {
+            s->cols[nc++] = x;
+        for (y = 0; y < H && nc; y++) {
+            for (k = kept = 0; k < nc; k++)
+                if (is_black(f, s->cols[k], y))
+                    s->cols[kept++] = s->cols[k];
+            nc = kept;
+        }
+        for (k = 0; k < nc; k++) {
+            x = s->cols[k];
+            if (line_lit(f, 1, x - 1, H / 2) >= H / 2 && line_lit(f, 1, x + 1, H / 2) >= H / 2) {
                 for (y = 0; y < H; y++)
                     s->mask[(size_t)y * W + x] = 255;
                 any = 1;
             }
+        }
     }
     if (!any)
         return 0;
+    s->dirty = 1;
     for (ty = 0; ty < H; ty += TILE)
         for (tx = 0; tx < W; tx += TILE) {
             int x0 = W, y0 = H, x1 = -1, y1 = -1, ret;
@@ -232,7 +256,9 @@ static void missing_uninit(SpFilterContext *fc)
 
     if (s) {
         free(s->mask);
+        free(s->cols);
         s->mask = NULL;
+        s->cols = NULL;
     }
 }
 

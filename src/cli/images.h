@@ -78,6 +78,7 @@ typedef struct CliImage {
 typedef struct CliJpegWriteStats {
     int64_t blocks;        /* blocks in the image (all components) */
     int64_t changed;       /* blocks re-encoded from new pixels */
+    int64_t own_tables;    /* images written with their own Huffman tables */
 } CliJpegWriteStats;
 
 /* --- imgseq.c: which files, in which order, written where ------------- */
@@ -125,6 +126,11 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig);
  * block keeps its coefficients. */
 int cli_jpeg_write(const CliOptions *o, const CliImage *img, const char *path,
                    int qscale, int full, CliJpegWriteStats *st);
+/* Whether the block-wise writer could code the file at path, unchanged,
+ * with its own Huffman tables (1, 0; -1 when unreadable): the check it
+ * makes, for the tests (an optimised file's tables hold exactly its
+ * symbols, so the answer must be 1). */
+int cli_jpeg_own_tables_cover(const char *path);
 
 /* Forward DCT of an 8x8 block of 8-bit samples (level shift included) and
  * quantisation by a table in natural order, rounding to nearest, as the

@@ -382,31 +382,36 @@ end:
  * coefficient divided by the table's step and rounded to the nearest
  * integer, halves away from zero as libjpeg's integer quantiser does.
  */
-/* cos(k pi / 16), k = 0..8 */
-static const double cos16[9] = {
-    1.0, 0.98078528040323043, 0.92387953251128674, 0.83146961230254524,
-    0.70710678118654757, 0.55557023301960229, 0.38268343236508984,
-    0.19509032201612833, 0.0,
+/* The DCT-II basis, dct_basis[u][x] = C(u) / 2 cos((2 x + 1) u pi / 16) with
+ * C(0) = 1 / sqrt(2), C(u) = 1 otherwise: the doubles the products of
+ * cos(k pi / 16) (0.98078528040323043 for k = 1, ...) by 0.5 and by
+ * 0.5 cos(pi / 4) give, written out so that no block computes them. */
+static const double dct_basis[8][8] = {
+    { 0.3535533905932738, 0.3535533905932738, 0.3535533905932738, 0.3535533905932738,
+      0.3535533905932738, 0.3535533905932738, 0.3535533905932738, 0.3535533905932738 },
+    { 0.4903926402016152, 0.4157348061512726, 0.27778511650980114, 0.09754516100806417,
+      -0.09754516100806417, -0.27778511650980114, -0.4157348061512726, -0.4903926402016152 },
+    { 0.46193976625564337, 0.19134171618254492, -0.19134171618254492, -0.46193976625564337,
+      -0.46193976625564337, -0.19134171618254492, 0.19134171618254492, 0.46193976625564337 },
+    { 0.4157348061512726, -0.09754516100806417, -0.4903926402016152, -0.27778511650980114,
+      0.27778511650980114, 0.4903926402016152, 0.09754516100806417, -0.4157348061512726 },
+    { 0.3535533905932738, -0.3535533905932738, -0.3535533905932738, 0.3535533905932738,
+      0.3535533905932738, -0.3535533905932738, -0.3535533905932738, 0.3535533905932738 },
+    { 0.27778511650980114, -0.4903926402016152, 0.09754516100806417, 0.4157348061512726,
+      -0.4157348061512726, -0.09754516100806417, 0.4903926402016152, -0.27778511650980114 },
+    { 0.19134171618254492, -0.46193976625564337, 0.46193976625564337, -0.19134171618254492,
+      -0.19134171618254492, 0.46193976625564337, -0.46193976625564337, 0.19134171618254492 },
+    { 0.09754516100806417, -0.27778511650980114, 0.4157348061512726, -0.4903926402016152,
+      0.4903926402016152, -0.4157348061512726, 0.27778511650980114, -0.09754516100806417 },
 };
-
-/* cos(k pi / 16) for any k >= 0, from the first quadrant by symmetry */
-static double cos_pi16(int k)
-{
-    k %= 32;
-    if (k > 16)
-        k = 32 - k;
-    return k <= 8 ? cos16[k] : -cos16[16 - k];
-}
 
 void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
                          const uint16_t *quant, int16_t *out)
 {
-    double basis[8][8], tmp[8][8];
+    const double (*basis)[8] = dct_basis;
+    double tmp[8][8];
     int u, v, x, y;
 
-    for (u = 0; u < 8; u++)
-        for (x = 0; x < 8; x++)
-            basis[u][x] = (u ? 0.5 : 0.5 * cos16[4]) * cos_pi16((2 * x + 1) * u);
     for (y = 0; y < 8; y++)
         for (u = 0; u < 8; u++) {
             double s = 0;
@@ -614,6 +619,206 @@ static int find_changed(const CliImage *img, BlockList *l)
     return ret;
 }
 
+/*
+ * Can the input's own Huffman tables code the image as it will be
+ * written? Then the writer needs no statistics pass over every block (the
+ * optimised tables' first pass, a good part of the writing time). Only a
+ * baseline file of one interleaved scan (what cameras and ffmpeg write),
+ * whose tables the writer will use as they are. The symbols that change
+ * are those of the re-encoded blocks: their run/size and end-of-block
+ * codes, and the DC differences (which also change for the block after
+ * each one); all DC differences are recomputed in the writer's order (MCU
+ * by MCU, restarting at each restart interval) rather than tracking which
+ * follow a re-encoded block. Dummy blocks that fill the edge MCUs code a
+ * zero DC difference and an end of block: where there are some, both are
+ * required too.
+ */
+static const uint8_t zigzag[64] = {
+     0,  1,  8, 16,  9,  2,  3, 10, 17, 24, 32, 25, 18, 11,  4,  5,
+    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13,  6,  7, 14, 21, 28,
+    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+};
+
+/* Bits of |v| (the JPEG magnitude category), |v| < 65536. */
+static int nbits(int v)
+{
+    static const uint8_t bits16[16] = { 0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4 };
+    int n = 0;
+
+    v = v < 0 ? -v : v;
+    if (v >> 8) {
+        n = 8;
+        v >>= 8;
+    }
+    if (v >> 4) {
+        n += 4;
+        v >>= 4;
+    }
+    return n + bits16[v & 15];
+}
+
+/* The symbols a Huffman table codes, as a set. */
+static int huff_set(const JHUFF_TBL *t, uint8_t set[256])
+{
+    int i, n = 0;
+
+    memset(set, 0, 256);
+    if (!t)
+        return -1;
+    for (i = 1; i <= 16; i++)
+        n += t->bits[i];
+    if (n > 256)
+        return -1;
+    for (i = 0; i < n; i++)
+        set[t->huffval[i]] = 1;
+    return 0;
+}
+
+static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coefs,
+                        const BlockList *l)
+{
+    uint8_t dc[4][256], ac[4][256];
+    int ci, i, k, n = s->num_components, mcu_w = 0, mcu_h = 0, mx, my, mcus = 0;
+    int pred[MAX_COMPONENTS] = { 0 };
+
+    if (s->progressive_mode || s->arith_code || s->input_scan_number != 1 ||
+        s->comps_in_scan != n || n > 4)
+        return 0;
+    for (ci = 0; ci < n; ci++) {
+        jpeg_component_info *cp = &s->comp_info[ci];
+        if (cp->dc_tbl_no < 0 || cp->dc_tbl_no > 3 || cp->ac_tbl_no < 0 ||
+            cp->ac_tbl_no > 3 ||
+            huff_set(s->dc_huff_tbl_ptrs[cp->dc_tbl_no], dc[ci]) < 0 ||
+            huff_set(s->ac_huff_tbl_ptrs[cp->ac_tbl_no], ac[ci]) < 0)
+            return 0;
+    }
+    /* the run/size codes of the re-encoded blocks */
+    for (i = 0; i < l->n; i++) {
+        JBLOCKARRAY row = (*s->mem->access_virt_barray)((j_common_ptr)s, coefs[l->b[i][0]],
+                                                       l->b[i][2], 1, FALSE);
+        const JCOEF *b = row[0][l->b[i][1]];
+        int run = 0;
+        ci = l->b[i][0];
+        for (k = 1; k < 64; k++) {
+            int v = b[zigzag[k]], sz;
+            if (!v) {
+                run++;
+                continue;
+            }
+            for (; run > 15; run -= 16)
+                if (!ac[ci][0xf0])
+                    return 0;
+            sz = nbits(v);
+            if (sz > 10 || !ac[ci][(run << 4) + sz])
+                return 0;
+            run = 0;
+        }
+    }
+    /* every DC difference, in the writer's order */
+    if (n == 1) {
+        mcu_w = s->comp_info[0].width_in_blocks;
+        mcu_h = s->comp_info[0].height_in_blocks;
+    } else {
+        mcu_w = (int)((s->image_width + s->max_h_samp_factor * DCTSIZE - 1) /
+                      (s->max_h_samp_factor * DCTSIZE));
+        mcu_h = (int)((s->image_height + s->max_v_samp_factor * DCTSIZE - 1) /
+                      (s->max_v_samp_factor * DCTSIZE));
+    }
+    for (my = 0; my < mcu_h; my++) {
+        JBLOCKARRAY rows[MAX_COMPONENTS][4];
+        for (ci = 0; ci < n; ci++) {
+            jpeg_component_info *cp = &s->comp_info[ci];
+            int v = n == 1 ? 1 : cp->v_samp_factor, j;
+            if (v > 4)
+                return 0;
+            for (j = 0; j < v; j++) {
+                JDIMENSION by = (JDIMENSION)(my * v + j);
+                rows[ci][j] = by < cp->height_in_blocks ?
+                    (*s->mem->access_virt_barray)((j_common_ptr)s, coefs[ci], by, 1, FALSE) :
+                    NULL;
+            }
+        }
+        for (mx = 0; mx < mcu_w; mx++, mcus++) {
+            if (s->restart_interval && mcus % s->restart_interval == 0)
+                memset(pred, 0, sizeof(pred));
+            for (ci = 0; ci < n; ci++) {
+                jpeg_component_info *cp = &s->comp_info[ci];
+                int h = n == 1 ? 1 : cp->h_samp_factor, v = n == 1 ? 1 : cp->v_samp_factor;
+                int bx, j;
+                for (j = 0; j < v; j++)
+                    for (bx = mx * h; bx < mx * h + h; bx++) {
+                        int d;
+                        if (!rows[ci][j] || bx >= (int)cp->width_in_blocks) {
+                            /* a dummy block: the DC repeats, no AC */
+                            if (!dc[ci][0] || !ac[ci][0])
+                                return 0;
+                            continue;
+                        }
+                        d = rows[ci][j][0][bx][0] - pred[ci];
+                        pred[ci] = rows[ci][j][0][bx][0];
+                        if (nbits(d) > 11 || !dc[ci][nbits(d)])
+                            return 0;
+                    }
+            }
+        }
+    }
+    return 1;
+}
+
+int cli_jpeg_own_tables_cover(const char *path)
+{
+    struct jpeg_decompress_struct s;
+    JpegErr err;
+    BlockList none = { NULL, 0, 0, 0 };
+    FILE *f = fopen(path, "rb");
+    volatile int ret = -1;
+
+    if (!f)
+        return -1;
+    jerr_init(&err);
+    s.err = &err.pub;
+    if (setjmp(err.jb)) {
+        jpeg_destroy_decompress(&s);
+        fclose(f);
+        return -1;
+    }
+    jpeg_create_decompress(&s);
+    jpeg_stdio_src(&s, f);
+    jpeg_read_header(&s, TRUE);
+    ret = tables_cover(&s, jpeg_read_coefficients(&s), &none);
+    jpeg_finish_decompress(&s);
+    jpeg_destroy_decompress(&s);
+    fclose(f);
+    return ret;
+}
+
+/* Give the writer copies of the input's Huffman tables, in the input's
+ * slots. */
+static void copy_tables(struct jpeg_decompress_struct *s, struct jpeg_compress_struct *c)
+{
+    int n, ci;
+
+    for (n = 0; n < NUM_HUFF_TBLS; n++) {
+        JHUFF_TBL **src[2] = { &s->dc_huff_tbl_ptrs[n], &s->ac_huff_tbl_ptrs[n] };
+        JHUFF_TBL **dst[2] = { &c->dc_huff_tbl_ptrs[n], &c->ac_huff_tbl_ptrs[n] };
+        int k;
+        for (k = 0; k < 2; k++) {
+            if (!*src[k])
+                continue;
+            if (!*dst[k])
+                *dst[k] = jpeg_alloc_huff_table((j_common_ptr)c);
+            memcpy((*dst[k])->bits, (*src[k])->bits, sizeof((*dst[k])->bits));
+            memcpy((*dst[k])->huffval, (*src[k])->huffval, sizeof((*dst[k])->huffval));
+            (*dst[k])->sent_table = FALSE;
+        }
+    }
+    for (ci = 0; ci < s->num_components; ci++) {
+        c->comp_info[ci].dc_tbl_no = s->comp_info[ci].dc_tbl_no;
+        c->comp_info[ci].ac_tbl_no = s->comp_info[ci].ac_tbl_no;
+    }
+}
+
 static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
                         const BlockList *l, CliJpegWriteStats *st)
 {
@@ -675,6 +880,11 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     c.restart_interval = s.restart_interval;
     if (s.progressive_mode)
         jpeg_simple_progression(&c);
+    else if (tables_cover(&s, coefs, l)) {
+        copy_tables(&s, &c);
+        c.optimize_coding = FALSE;
+        st->own_tables++;
+    }
     jpeg_write_coefficients(&c, coefs);
     write_markers(&c, j);
     jpeg_finish_compress(&c);

@@ -8,6 +8,7 @@
  * interface (slots and windows built here) and through the public API.
  */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "filters/fill.h"
 #include "src/internal.h"
 #include "tests/support/frames.h"
 
@@ -587,6 +589,125 @@ static void test_border_regions(void **state)
     }
 }
 
+/* A small deterministic generator for the kernel checks. */
+static uint32_t rnd(uint32_t *st)
+{
+    *st = *st * 1664525u + 1013904223u;
+    return *st >> 8;
+}
+
+/* The temporal fill's fast ring cost and interpolation, and the spatial
+ * fill's walks, give exactly what their plain versions give, on random
+ * pictures and defect maps, at every depth and subsampling, near the
+ * borders and with bounds that stop the sum early. */
+static void test_kernels_match_reference(void **state)
+{
+    static const int layouts[3][3] = { /* depth, color, subsampled */
+        { 8, SP_COLOR_YUV, 1 }, { 10, SP_COLOR_YUV, 1 }, { 8, SP_COLOR_RGB, 0 },
+    };
+    const int W = 97, H = 71;
+    uint32_t st = 12345;
+    int li;
+
+    (void)state;
+    for (li = 0; li < 3; li++) {
+        int depth = layouts[li][0], color = layouts[li][1], ss = layouts[li][2];
+        SpFrame *cur = tframe_new(W, H, depth, color, ss, ss, 3, 0, NULL);
+        SpFrame *rf = tframe_new(W, H, depth, color, ss, ss, 3, 0, NULL);
+        uint8_t *bad = calloc((size_t)W * H, 1), *hole = calloc((size_t)W * H, 1);
+        FillContext s;
+        FillRef ref;
+        SpRegion r;
+        int p, x, y, i, dx, dy, step, b, withmap;
+        static const double bounds[4] = { DBL_MAX, 3.0, 20.0, 60.0 };
+
+        assert_non_null(cur);
+        assert_non_null(rf);
+        assert_non_null(bad);
+        assert_non_null(hole);
+        for (p = 0; p < 3; p++)
+            for (y = 0; y < sp_plane_height(cur, p); y++)
+                for (x = 0; x < sp_plane_width(cur, p); x++) {
+                    sp_put(cur, p, x, y, (int)(rnd(&st) % (1u << depth)));
+                    sp_put(rf, p, x, y, (int)(rnd(&st) % (1u << depth)));
+                }
+        for (i = 0; i < W * H; i++)
+            bad[i] = rnd(&st) % 10 == 0;
+        memset(&s, 0, sizeof(s));
+        memset(&r, 0, sizeof(r));
+        s.nb_planes = 3;
+        for (p = 0; p < 3; p++) {
+            s.pw[p] = sp_plane_width(cur, p);
+            s.ph[p] = sp_plane_height(cur, p);
+        }
+        s.hole[0] = hole;
+        r.x = 40;
+        r.y = 30;
+        r.w = 9;
+        r.h = 7;
+        for (y = r.y; y < r.y + r.h; y++)
+            for (x = r.x; x < r.x + r.w; x++)
+                hole[y * W + x] = rnd(&st) % 4 ? 255 : 0;
+        memset(&ref, 0, sizeof(ref));
+        ref.f = rf;
+        for (withmap = 0; withmap < 2; withmap++) {
+            ref.bad = withmap ? bad : NULL;
+            for (dy = -40; dy <= 40; dy += 3)
+                for (dx = -50; dx <= 50; dx += 3)
+                    for (step = 1; step <= 2; step++)
+                        for (b = 0; b < 4; b++) {
+                            double a = sp_fill_test_ring_cost(&s, cur, &r, &ref, dx, dy,
+                                                              step, bounds[b], 1);
+                            double c = sp_fill_test_ring_cost(&s, cur, &r, &ref, dx, dy,
+                                                              step, bounds[b], 0);
+                            assert_true(a == c);
+                        }
+            for (dy = -40; dy <= 40; dy += 5)
+                for (dx = -50; dx <= 50; dx += 5)
+                    for (i = 0; i < 6; i++) {
+                        double fx = dx + (i & 1 ? 0.25 * (i + 1) : 0);
+                        double fy = dy + (i > 2 ? 0.5 : 0);
+                        double a = sp_fill_test_frac_cost(&s, cur, &r, &ref, fx, fy, 1);
+                        double c = sp_fill_test_frac_cost(&s, cur, &r, &ref, fx, fy, 0);
+                        assert_true(a == c);
+                    }
+            for (p = 0; p < 3; p++)
+                for (i = 0; i < 3000; i++) {
+                    int px = (int)(rnd(&st) % s.pw[p]), py = (int)(rnd(&st) % s.ph[p]);
+                    double fx = (int)(rnd(&st) % 17) - 8 + (rnd(&st) % 4) * 0.25;
+                    double fy = (int)(rnd(&st) % 17) - 8 + (rnd(&st) % 3) * 0.5;
+                    double a = sp_fill_test_fetch(&s, cur, ref.bad, p, px, py, fx, fy, 1);
+                    double c = sp_fill_test_fetch(&s, cur, ref.bad, p, px, py, fx, fy, 0);
+                    assert_true(a == c);
+                }
+        }
+        /* the spatial fill's walks over a random hole map */
+        assert_int_equal(sp_fill_test_walks(hole, W, H), 0);
+        for (i = 0; i < W * H; i++)
+            bad[i] = rnd(&st) % 3 ? 255 : 0;
+        assert_int_equal(sp_fill_test_walks(bad, W, H), 0);
+        if (li == 0) {
+            /* a plane large enough for walks that cannot leave it */
+            const int BW = 320, BH = 240;
+            uint8_t *big = malloc((size_t)BW * BH);
+            assert_non_null(big);
+            for (i = 0; i < BW * BH; i++)
+                big[i] = rnd(&st) % 16 ? 255 : 0;
+            assert_int_equal(sp_fill_test_walks(big, BW, BH), 0);
+            free(big);
+        }
+        sp_fill_buf_free(&s.ring);
+        sp_fill_buf_free(&s.ring_runs);
+        sp_fill_buf_free(&s.ring_val8);
+        sp_fill_buf_free(&s.ring_rows);
+        sp_fill_buf_free(&s.win);
+        free(bad);
+        free(hole);
+        tframe_free(cur);
+        tframe_free(rf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -604,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_api_pan),
         cmocka_unit_test(test_mask_pieces),
         cmocka_unit_test(test_border_regions),
+        cmocka_unit_test(test_kernels_match_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,6 +94,7 @@ static void pattern_rgb(uint8_t *rgb, int w, int h, int seed)
 #define JF_PROGRESSIVE 1
 #define JF_RESTART     2
 #define JF_ARITH       4
+#define JF_OPTIMIZE    8
 
 /* A JPEG with JFIF, EXIF, ICC and COM markers; luma sampling hs x vs;
  * flags JF_*; a dark square (a dust spot) at spot_x, spot_y if spot_x >= 0. */
@@ -136,6 +137,8 @@ static void make_jpeg(const char *path, int w, int h, int hs, int vs, int gray,
         c.restart_interval = 3;
     if (flags & JF_ARITH)
         c.arith_code = TRUE;
+    if (flags & JF_OPTIMIZE)
+        c.optimize_coding = TRUE;
     jpeg_start_compress(&c, TRUE);
     jpeg_write_marker(&c, JPEG_APP0 + 1, exif, sizeof(exif) - 1);
     jpeg_write_marker(&c, JPEG_APP0 + 2, icc, sizeof(icc) - 1);
@@ -158,6 +161,7 @@ typedef struct JInfo {
     uint8_t markers[4096];
     size_t markers_len;
     JCOEF *coef[4];
+    int warnings;      /* libjpeg's, reading it: a damaged stream has some */
 } JInfo;
 
 static void jinfo_read(const char *path, JInfo *ji)
@@ -209,6 +213,7 @@ static void jinfo_read(const char *path, JInfo *ji)
         }
     }
     jpeg_finish_decompress(&d);
+    ji->warnings = (int)jerr.num_warnings;
     jpeg_destroy_decompress(&d);
     fclose(f);
 }
@@ -714,6 +719,74 @@ static void test_jpeg_mask_blocks(void **state)
     assert_string_equal(hex, "e2724bc03f98caa8b81a3856f8b899ee");
 }
 
+/* The block-wise writer codes with the input's own Huffman tables when
+ * they hold every symbol the image needs (standard tables always do),
+ * and falls back to optimised tables when not (an optimised input's
+ * tables lack what the new blocks need): either way the file decodes
+ * cleanly and every block outside the mask keeps its coefficients, with
+ * restart intervals, gray files and edge MCUs with dummy blocks. */
+static void test_jpeg_own_tables(void **state)
+{
+    static const struct { int w, h, hs, vs, gray, flags, own; } v[] = {
+        { 96, 64, 2, 2, 0, 0, 1 },
+        { 96, 64, 2, 2, 0, JF_RESTART, 1 },
+        { 100, 70, 2, 1, 0, 0, 1 },
+        { 100, 70, 2, 1, 0, JF_RESTART, 1 },
+        { 90, 60, 1, 1, 1, 0, 1 },
+        { 96, 64, 2, 2, 0, JF_OPTIMIZE, -1 },
+        { 100, 70, 2, 1, 0, JF_OPTIMIZE | JF_RESTART, -1 },
+        { 90, 60, 1, 1, 1, JF_OPTIMIZE, -1 },
+    };
+    CliOptions o;
+    char msg[4096], in[256], out[256];
+    JInfo ja, jb;
+    int i, ci, bx, by;
+
+    (void)state;
+    mkdir(tp("own"), 0755);
+    /* the check itself: an optimised file's tables hold exactly the
+     * symbols of its blocks, so the DC differences recomputed in the
+     * writer's order (edge MCUs, restarts) must all be found */
+    for (i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++) {
+        snprintf(in, sizeof(in), "%s/opt-%02d.jpg", tp("own"), i);
+        make_jpeg(in, v[i].w, v[i].h, v[i].hs, v[i].vs, v[i].gray, 90,
+                  v[i].flags | JF_OPTIMIZE, -1, 0, 9 + i);
+        assert_int_equal(cli_jpeg_own_tables_cover(in), 1);
+    }
+    make_mask(tp("own-mask.png"), 96, 64, 40, 20, 7);
+    for (i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++) {
+        snprintf(in, sizeof(in), "%s/%02d.jpg", tp("own"), i);
+        snprintf(out, sizeof(out), "%s-out-%02d.jpg", tp("own"), i);
+        make_jpeg(in, v[i].w, v[i].h, v[i].hs, v[i].vs, v[i].gray, 90, v[i].flags,
+                  41, 21, 5 + i);
+        make_mask(tp("own-mask.png"), v[i].w, v[i].h, 40, 20, 7);
+        opts_init(&o, in, out);
+        o.mask = tp("own-mask.png");
+        o.loglevel = SP_LOG_VERBOSE;
+        assert_int_equal(run_capture(&o, msg, sizeof(msg)), CLI_EXIT_OK);
+        if (v[i].own > 0)
+            assert_non_null(strstr(msg, "1 image written with its own Huffman tables"));
+        jinfo_read(in, &ja);
+        jinfo_read(out, &jb);
+        assert_int_equal(jb.warnings, 0);
+        assert_same_jpeg_layout(&ja, &jb);
+        for (ci = 0; ci < ja.nb; ci++) {
+            int sx = ci ? (v[i].hs == 2) : 0, sy = ci ? (v[i].vs == 2) : 0;
+            int bx0 = (40 >> sx) / 8, bx1 = (46 >> sx) / 8;
+            int by0 = (20 >> sy) / 8, by1 = (26 >> sy) / 8;
+            for (by = 0; by < ja.bh[ci]; by++)
+                for (bx = 0; bx < ja.bw[ci]; bx++) {
+                    size_t off = ((size_t)by * ja.bw[ci] + bx) * 64;
+                    if (bx < bx0 || bx > bx1 || by < by0 || by > by1)
+                        assert_memory_equal(ja.coef[ci] + off, jb.coef[ci] + off,
+                                            64 * sizeof(JCOEF));
+                }
+        }
+        jinfo_free(&ja);
+        jinfo_free(&jb);
+    }
+}
+
 /* The writer finds changed blocks itself: a sample changed outside the
  * reported touched box is still written, and only its block changes. */
 static void test_jpeg_write_changed_block(void **state)
@@ -721,7 +794,7 @@ static void test_jpeg_write_changed_block(void **state)
     CliOptions o;
     CliImage img;
     JInfo ja, jb;
-    CliJpegWriteStats st = { 0, 0 };
+    CliJpegWriteStats st = { 0, 0, 0 };
     int ci;
 
     (void)state;
@@ -1045,6 +1118,7 @@ int main(void)
         cmocka_unit_test(test_jpeg_identity),
         cmocka_unit_test(test_fdct_matches_libjpeg),
         cmocka_unit_test(test_jpeg_mask_blocks),
+        cmocka_unit_test(test_jpeg_own_tables),
         cmocka_unit_test(test_jpeg_write_changed_block),
         cmocka_unit_test(test_jpeg_qscale_reencode),
         cmocka_unit_test(test_png_identity),
