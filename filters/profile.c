@@ -15,9 +15,10 @@
  * dark frames hint at but cannot prove, docs/profile.md) are tested on
  * the footage once, on the first frame that leaves with the frames
  * ahead of it (FAINT_FRAMES at most): in a plane it showed in, the
- * sample's excess over the median of its 8 neighbours must be more than
- * FAINT_LEVEL levels (visible) in the median over those frames and
- * positive in all but one in seven of them. The dark frames' own noise leaves candidates
+ * sample's excess over its neighbours (the mean of the opposite pair that
+ * differs least, so that an edge beside it does not hide it) must be
+ * more than FAINT_LEVEL levels (visible) in the median over those frames
+ * and positive in all but one in seven of them. The dark frames' own noise leaves candidates
  * with no excess in the footage; a hot pixel has its excess in every
  * frame. The confirmed ones are healed as hot pixels from then on.
  *
@@ -27,6 +28,7 @@
  * rebuilds the pixel from farther away than the profile's own region.
  */
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,22 +285,31 @@ static float median_of(float *v, int n)
     return n & 1 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* How far the sample of (x, y) in plane p stands above the median of its
- * 8 neighbours (those inside the plane). */
+/* How far the sample of (x, y) in plane p stands above its neighbours:
+ * above the mean of the two opposite ones (of the 4 pairs through it)
+ * that differ least, the direction along an edge or a ridge, so that an
+ * edge beside it does not hide it. */
 static float excess(const SpFrame *f, int p, int x, int y)
 {
+    static const int dir[4][2] = { { 1, 0 }, { 0, 1 }, { 1, 1 }, { 1, -1 } };
     int sub = (p == 1 || p == 2) && f->color == SP_COLOR_YUV;
     int sx = sub ? f->ss_x : 0, sy = sub ? f->ss_y : 0;
-    int W = -((-f->width) >> sx), H = -((-f->height) >> sy), u, v, n = 0;
-    float nb[8];
+    int W = -((-f->width) >> sx), H = -((-f->height) >> sy), k;
+    float best = -1, pred = 0;
 
     x >>= sx;
     y >>= sy;
-    for (v = y - 1; v <= y + 1; v++)
-        for (u = x - 1; u <= x + 1; u++)
-            if ((u != x || v != y) && u >= 0 && v >= 0 && u < W && v < H)
-                nb[n++] = level_at(f, p, u, v);
-    return n ? level_at(f, p, x, y) - median_of(nb, n) : 0;
+    if (x < 1 || y < 1 || x >= W - 1 || y >= H - 1)
+        return 0;
+    for (k = 0; k < 4; k++) {
+        float a = level_at(f, p, x + dir[k][0], y + dir[k][1]);
+        float b = level_at(f, p, x - dir[k][0], y - dir[k][1]);
+        if (best < 0 || fabsf(a - b) < best) {
+            best = fabsf(a - b);
+            pred = 0.5f * (a + b);
+        }
+    }
+    return level_at(f, p, x, y) - pred;
 }
 
 /* Test the faint candidates on the leaving frame and those ahead of it. */
