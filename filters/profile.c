@@ -320,13 +320,14 @@ static void test_faint(SpFilterContext *fc, ProfileContext *s, const SpWindow *w
     int nc = w->cur->frame->nb_planes - (w->cur->frame->has_alpha ? 1 : 0);
 
     s->tested = 1;
+    if (!s->nb_faint)
+        return;
     frames[nf++] = w->cur->frame;
     for (i = 0; i < w->nb_future && nf < FAINT_FRAMES; i++)
         frames[nf++] = w->future[i]->frame;
     if (nf < FAINT_MIN_FRAMES) {
-        if (s->nb_faint)
-            sp_log(fc->log, SP_LOG_VERBOSE, "profile: %d frames in view, too few to "
-                   "test the %d faint candidates: none healed\n", nf, s->nb_faint);
+        sp_log(fc->log, SP_LOG_VERBOSE, "profile: %d frames in view, too few to "
+               "test the %d faint candidates: none healed\n", nf, s->nb_faint);
         return;
     }
     for (i = s->nb_pieces - s->nb_faint; i < s->nb_pieces; i++) {

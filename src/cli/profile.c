@@ -49,7 +49,7 @@
 #include "src/cli/video.h"
 
 #define PROFILE_KEY "spotheal-profile"
-#define PROFILE_VERSION "1"
+#define PROFILE_VERSION "2" /* 2: faint candidates (blue low bit); 1 is read too */
 #define MAX_PROFILES 256
 #define HIST_BINS 4096   /* residual histograms: 1/64 level a bin */
 #define HIST_SCALE 64.0
@@ -816,7 +816,7 @@ int cli_profile_read(const CliOptions *o, const char *path, CliDefectMap *m,
                 "create -i DARK.mp4 -o NAME.png', or give a mask with --mask\n", path);
         goto end;
     }
-    if (strcmp(buf, PROFILE_VERSION)) {
+    if (strcmp(buf, PROFILE_VERSION) && strcmp(buf, "1")) {
         cli_log(o, SP_LOG_ERROR, "'%s' is a profile of format %s, which this "
                 "spotheal (format " PROFILE_VERSION ") does not read: make it "
                 "again with this version\n", path, buf);
@@ -838,7 +838,7 @@ int cli_profile_read(const CliOptions *o, const char *path, CliDefectMap *m,
             int r = sample_at(fr, 2, x, y), g = sample_at(fr, 0, x, y), b = sample_at(fr, 1, x, y);
             if (!r)
                 continue;
-            if (b & 1) { /* a faint candidate */
+            if (b & 1) { /* a faint candidate (format 2) */
                 m->faint[i] = (uint8_t)((b >> 5) & 7);
                 m->strength[i] = (uint8_t)r;
                 m->nb_faint += m->faint[i] != 0;
