@@ -11,12 +11,24 @@
  * widened by that many pixels, for footage whose compression smears a
  * hot pixel into its neighbours more than the dark frames showed.
  *
+ * The profile's faint candidates (SpSettings.profile_faint: pixels the
+ * dark frames hint at but cannot prove, docs/profile.md) are tested on
+ * the footage once, on the first frame that leaves with the frames
+ * ahead of it (FAINT_FRAMES at most): in a plane it showed in, the
+ * sample's excess over its neighbours (the mean of the opposite pair that
+ * differs least, so that an edge beside it does not hide it) must be
+ * more than FAINT_LEVEL levels (visible) in the median over those frames
+ * and positive in all but one in seven of them. The dark frames' own noise leaves candidates
+ * with no excess in the footage; a hot pixel has its excess in every
+ * frame. The confirmed ones are healed as hot pixels from then on.
+ *
  * A second stage, after detection (sp_filter_profile_known), drops the
  * pixel tracks detection placed on a pixel the profile already heals:
  * detection heals a dot as a disk (its smear and chroma sample), which
  * rebuilds the pixel from farther away than the profile's own region.
  */
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +36,17 @@
 #include "filters/filter.h"
 
 #define MERGE 1 /* pixels this close (Chebyshev) join one piece */
+#define FAINT_FRAMES 7    /* frames a faint candidate is tested on, at most */
+#define FAINT_MIN_FRAMES 3 /* fewer in view: not healed on a guess */
+#define FAINT_LEVEL 3.0f  /* excess over the neighbours, 8-bit levels: visible */
 
 typedef struct ProfilePiece {
     int x, y, w, h;
     int kind;
     size_t off;       /* into mask */
+    int faint;        /* a faint candidate: its planes (bit p), else 0 */
+    int px, py;       /* a faint candidate's pixel */
+    int active;       /* marked: always, or a faint candidate once confirmed */
 } ProfilePiece;
 
 typedef struct ProfileContext {
@@ -36,6 +54,9 @@ typedef struct ProfileContext {
     ProfilePiece *pieces;
     int nb_pieces;
     uint8_t *mask;    /* every piece's w * h mask, 0 or 255, one after another */
+    int nb_faint;     /* faint candidates, the last pieces */
+    int tested;       /* the faint candidates have been tested */
+    int nb_active;
 } ProfileContext;
 
 #define OFF(x) offsetof(ProfileContext, x)
@@ -44,6 +65,20 @@ static const SpOption profile_options[] = {
       SP_OPT_INT, OFF(grow), 0, 0, 0, 4, NULL },
     { NULL },
 };
+
+static int add_piece(ProfileContext *s, int *cap)
+{
+    if (s->nb_pieces == *cap) {
+        ProfilePiece *n;
+        *cap = *cap ? *cap * 2 : 64;
+        n = realloc(s->pieces, *cap * sizeof(*n));
+        if (!n)
+            return -ENOMEM;
+        s->pieces = n;
+    }
+    memset(&s->pieces[s->nb_pieces], 0, sizeof(s->pieces[0]));
+    return s->nb_pieces++;
+}
 
 static int profile_init(SpFilterContext *fc)
 {
@@ -90,15 +125,10 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
             ProfilePiece *p;
             if (label[(size_t)y * W + x])
                 continue;
-            if (s->nb_pieces == cap) {
-                ProfilePiece *n;
-                cap = cap ? cap * 2 : 64;
-                n = realloc(s->pieces, cap * sizeof(*n));
-                if (!n)
-                    goto end;
-                s->pieces = n;
-            }
-            p = &s->pieces[s->nb_pieces++];
+            if (add_piece(s, &cap) < 0)
+                goto end;
+            p = &s->pieces[s->nb_pieces - 1];
+            p->active = 1;
             label[(size_t)y * W + x] = s->nb_pieces;
             queue[tail++] = y * W + x;
             while (head < tail) {
@@ -129,6 +159,29 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
             p->off = total;
             total += (size_t)p->w * p->h;
         }
+    s->nb_active = s->nb_pieces;
+    /* each faint candidate its own piece, not a pixel the map heals anyway */
+    for (y = 0; st->profile_faint && y < H; y++)
+        for (x = 0; x < W; x++) {
+            int planes = st->profile_faint[y * st->profile_stride + x] & 7, k;
+            ProfilePiece *p;
+            if (!planes || st->profile[y * st->profile_stride + x])
+                continue;
+            if ((k = add_piece(s, &cap)) < 0)
+                goto end;
+            p = &s->pieces[k];
+            p->x = x - g < 0 ? 0 : x - g;
+            p->y = y - g < 0 ? 0 : y - g;
+            p->w = (x + g >= W ? W - 1 : x + g) - p->x + 1;
+            p->h = (y + g >= H ? H - 1 : y + g) - p->y + 1;
+            p->kind = SP_KIND_HOT;
+            p->off = total;
+            p->faint = planes;
+            p->px = x;
+            p->py = y;
+            total += (size_t)p->w * p->h;
+            s->nb_faint++;
+        }
     if (!s->nb_pieces) {
         sp_log(fc->log, SP_LOG_VERBOSE, "the profile marks no pixel\n");
         fc->enabled = 0;
@@ -145,7 +198,7 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
         for (y = p->y; y < p->y + p->h; y++)
             for (x = p->x; x < p->x + p->w; x++) {
                 int u, v;
-                if (label[(size_t)y * W + x] != i + 1)
+                if (p->faint ? x != p->px || y != p->py : label[(size_t)y * W + x] != i + 1)
                     continue;
                 for (v = y - g; v <= y + g; v++)
                     for (u = x - g; u <= x + g; u++)
@@ -154,8 +207,11 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
                             m[(size_t)(v - p->y) * p->w + u - p->x] = 255;
             }
     }
-    sp_log(fc->log, SP_LOG_VERBOSE, "profile: %d pieces, %zu pixels of boxes\n",
-           s->nb_pieces, total);
+    /* the frames ahead that the faint candidates are tested on */
+    if (s->nb_faint)
+        fc->want_lookahead = FAINT_FRAMES - 1;
+    sp_log(fc->log, SP_LOG_VERBOSE, "profile: %d pieces, %d faint candidates, "
+           "%zu pixels of boxes\n", s->nb_pieces - s->nb_faint, s->nb_faint, total);
     ret = 0;
 end:
     free(label);
@@ -170,7 +226,10 @@ static int mark_slot(ProfileContext *s, SpSlot *slot)
     for (i = 0; i < s->nb_pieces; i++) {
         const ProfilePiece *p = &s->pieces[i];
         uint8_t *m;
-        int ret = sp_slot_add_region(slot, p->x, p->y, p->w, p->h, p->kind, &m);
+        int ret;
+        if (!p->active)
+            continue;
+        ret = sp_slot_add_region(slot, p->x, p->y, p->w, p->h, p->kind, &m);
         if (ret < 0)
             return ret;
         memcpy(m, s->mask + p->off, (size_t)p->w * p->h);
@@ -183,9 +242,13 @@ static int mark_slot(ProfileContext *s, SpSlot *slot)
  * this filter places it (no track, its box and kind). */
 static int has_profile(const ProfileContext *s, const SpSlot *slot)
 {
-    const ProfilePiece *p = &s->pieces[0];
+    const ProfilePiece *p = s->pieces;
     int i;
 
+    while (p < s->pieces + s->nb_pieces && !p->active)
+        p++;
+    if (p == s->pieces + s->nb_pieces)
+        return 1; /* nothing to mark */
     for (i = 0; i < slot->nb_regions; i++) {
         const SpRegion *r = &slot->regions[i];
         if (r->track < 0 && r->kind == p->kind && r->x == p->x && r->y == p->y &&
@@ -200,10 +263,108 @@ static int has_profile(const ProfileContext *s, const SpSlot *slot)
  * fill takes a neighbour's own regions, when it has any, as all that is
  * defective there, and a profile's pixels are defective in every frame.
  * A neighbour without regions gets the leaving frame's. */
+/* A sample of plane p in 8-bit levels. */
+static float level_at(const SpFrame *f, int p, int x, int y)
+{
+    const uint8_t *row = f->data[p] + (ptrdiff_t)y * f->stride[p];
+
+    return f->depth > 8 ? ((const uint16_t *)row)[x] / (float)(1 << (f->depth - 8))
+                        : row[x];
+}
+
+static float median_of(float *v, int n)
+{
+    int i, j;
+
+    for (i = 1; i < n; i++) {
+        float t = v[i];
+        for (j = i; j > 0 && v[j - 1] > t; j--)
+            v[j] = v[j - 1];
+        v[j] = t;
+    }
+    return n & 1 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* How far the sample of (x, y) in plane p stands above its neighbours:
+ * above the mean of the two opposite ones (of the 4 pairs through it)
+ * that differ least, the direction along an edge or a ridge, so that an
+ * edge beside it does not hide it. */
+static float excess(const SpFrame *f, int p, int x, int y)
+{
+    static const int dir[4][2] = { { 1, 0 }, { 0, 1 }, { 1, 1 }, { 1, -1 } };
+    int sub = (p == 1 || p == 2) && f->color == SP_COLOR_YUV;
+    int sx = sub ? f->ss_x : 0, sy = sub ? f->ss_y : 0;
+    int W = -((-f->width) >> sx), H = -((-f->height) >> sy), k;
+    float best = -1, pred = 0;
+
+    x >>= sx;
+    y >>= sy;
+    if (x < 1 || y < 1 || x >= W - 1 || y >= H - 1)
+        return 0;
+    for (k = 0; k < 4; k++) {
+        float a = level_at(f, p, x + dir[k][0], y + dir[k][1]);
+        float b = level_at(f, p, x - dir[k][0], y - dir[k][1]);
+        if (best < 0 || fabsf(a - b) < best) {
+            best = fabsf(a - b);
+            pred = 0.5f * (a + b);
+        }
+    }
+    return level_at(f, p, x, y) - pred;
+}
+
+/* Test the faint candidates on the leaving frame and those ahead of it. */
+static void test_faint(SpFilterContext *fc, ProfileContext *s, const SpWindow *w)
+{
+    const SpFrame *frames[FAINT_FRAMES];
+    int nf = 0, i, p, k, confirmed = 0;
+    int nc = w->cur->frame->nb_planes - (w->cur->frame->has_alpha ? 1 : 0);
+
+    s->tested = 1;
+    if (!s->nb_faint)
+        return;
+    frames[nf++] = w->cur->frame;
+    for (i = 0; i < w->nb_future && nf < FAINT_FRAMES; i++)
+        frames[nf++] = w->future[i]->frame;
+    if (nf < FAINT_MIN_FRAMES) {
+        sp_log(fc->log, SP_LOG_VERBOSE, "profile: %d frames in view, too few to "
+               "test the %d faint candidates: none healed\n", nf, s->nb_faint);
+        return;
+    }
+    for (i = s->nb_pieces - s->nb_faint; i < s->nb_pieces; i++) {
+        ProfilePiece *pc = &s->pieces[i];
+        for (p = 0; p < 3 && p < nc && !pc->active; p++) {
+            float e[FAINT_FRAMES], med;
+            int pos = 0;
+            if (!(pc->faint & 1 << p))
+                continue;
+            for (k = 0; k < nf; k++) {
+                e[k] = excess(frames[k], p, pc->px, pc->py);
+                pos += e[k] > 0;
+            }
+            med = median_of(e, nf);
+            if (pos >= nf - nf / 7 && med > FAINT_LEVEL) {
+                pc->active = 1;
+                sp_log(fc->log, SP_LOG_DEBUG, "profile: faint candidate (%d, %d) "
+                       "confirmed in plane %d: %.1f levels above its neighbours, "
+                       "in %d of %d frames\n", pc->px, pc->py, p, med, pos, nf);
+            }
+        }
+        confirmed += pc->active;
+    }
+    s->nb_active += confirmed;
+    sp_log(fc->log, SP_LOG_VERBOSE, "profile: %d of %d faint candidates confirmed "
+           "on %d frames\n", confirmed, s->nb_faint, nf);
+}
+
 static int profile_process(SpFilterContext *fc, SpWindow *w)
 {
     ProfileContext *s = fc->priv;
     int i, ret;
+
+    if (!s->tested)
+        test_faint(fc, s, w);
+    if (!s->nb_active)
+        return 0;
 
     if (!has_profile(s, w->cur) && (ret = mark_slot(s, w->cur)) < 0)
         return ret;

@@ -26,6 +26,7 @@ struct SpContext {
     SpSettings settings;
     uint8_t *mask;          /* the settings' user mask, copied */
     uint8_t *profile;       /* the settings' profile map, copied */
+    uint8_t *profile_faint; /* and its faint candidates */
     SpLogger log;
 
     SpFilterContext fc[SP_MAX_FILTERS];
@@ -174,6 +175,18 @@ int sp_open(SpContext **out, const SpSettings *s)
                    s->profile + y * s->profile_stride, s->profile_width);
         ctx->settings.profile = ctx->profile;
         ctx->settings.profile_stride = s->profile_width;
+        if (s->profile_faint) {
+            ret = -ENOMEM;
+            ctx->profile_faint = malloc((size_t)s->profile_width * s->profile_height);
+            if (!ctx->profile_faint)
+                goto fail;
+            for (y = 0; y < s->profile_height; y++)
+                memcpy(ctx->profile_faint + (size_t)y * s->profile_width,
+                       s->profile_faint + y * s->profile_stride, s->profile_width);
+            ctx->settings.profile_faint = ctx->profile_faint;
+        }
+    } else {
+        ctx->settings.profile_faint = NULL;
     }
 
     for (i = 0; sp_filters[i]; i++) {
@@ -452,6 +465,7 @@ void sp_close(SpContext **pctx)
     free(ctx->future);
     free(ctx->mask);
     free(ctx->profile);
+    free(ctx->profile_faint);
     free(ctx);
     *pctx = NULL;
 }

@@ -147,6 +147,13 @@ typedef struct SpSettings {
     const uint8_t *profile;
     int profile_width, profile_height;
     ptrdiff_t profile_stride;
+    /** The profile's faint candidates, or NULL: the same size and stride
+     * as profile, 0 or the planes (bit p for plane p) a pixel too faint
+     * for the dark frames to prove stood out in. Such a pixel is healed,
+     * as hot, only if the footage shows it too: above its neighbours in
+     * that plane in most of the first frames the library sees. The
+     * library copies it. */
+    const uint8_t *profile_faint;
 
     /** NULL-terminated list of "name=value" strings for the filters'
      * options (see sp_list_options()), or NULL. */

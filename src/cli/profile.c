@@ -49,13 +49,14 @@
 #include "src/cli/video.h"
 
 #define PROFILE_KEY "spotheal-profile"
-#define PROFILE_VERSION "1"
+#define PROFILE_VERSION "2" /* 2: faint candidates (blue low bit); 1 is read too */
 #define MAX_PROFILES 256
 #define HIST_BINS 4096   /* residual histograms: 1/64 level a bin */
 #define HIST_SCALE 64.0
 #define CONSISTENT 0.6  /* share of frames a defect stands out in */
 #define RING_RATIO 4.0  /* a neighbour this many times stronger rings */
 #define RING_REACH 4    /* samples: half an 8x8 transform block */
+#define FAINT_K 4.5     /* spreads: a faint candidate, for the footage to confirm */
 
 /* ---- facts -------------------------------------------------------------- */
 
@@ -405,7 +406,8 @@ int cli_defect_map_alloc(CliDefectMap *m, int width, int height)
     m->kind = calloc(n, 1);
     m->strength = calloc(n, 1);
     m->planes = calloc(n, 1);
-    if (!m->kind || !m->strength || !m->planes) {
+    m->faint = calloc(n, 1);
+    if (!m->kind || !m->strength || !m->planes || !m->faint) {
         cli_defect_map_free(m);
         return -ENOMEM;
     }
@@ -420,6 +422,8 @@ void cli_defect_map_free(CliDefectMap *m)
     m->strength = NULL;
     free(m->planes);
     m->planes = NULL;
+    free(m->faint);
+    m->faint = NULL;
 }
 
 /* ---- the finder ---------------------------------------------------------- */
@@ -510,7 +514,8 @@ static int ringing_luma(const CliDark *d, const float *res0, int p, int x, int y
     return 0;
 }
 
-int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m)
+int cli_dark_find(const CliDark *d, double k, double k_faint, double min_level,
+                  CliDefectMap *m)
 {
     int p, x, y, ret = -ENOMEM;
     float *res[3] = { NULL, NULL, NULL };
@@ -548,6 +553,7 @@ int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m)
     m->noise = sigma[0];
     for (p = 0; p < d->nb_planes; p++) {
         double thr = fmax(k * sigma[p], min_level);
+        double thr_faint = fmax(fmin(k_faint, k) * sigma[p], min_level);
         /* stuck pixels can be told only on a noisy input seen long enough */
         int tell_stuck = d->n >= 4 && tstd[p] >= 0.25;
         for (y = 0; y < d->ph[p]; y++)
@@ -556,15 +562,22 @@ int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m)
                 float r = res[p][i];
                 int kind, fx, fy, best = -1, u, v;
                 double sd, s, share;
-                if (fabs(r) <= thr)
+                int faint = 0;
+                if (r > 0 ? r <= thr_faint : -r <= thr)
                     continue;
                 /* a defect stands out on most frames; what compression
                  * left in the average of noise does not */
                 share = d->above[p][i] / (double)(d->n < UINT16_MAX ? d->n : UINT16_MAX);
                 if (r > 0 ? share < CONSISTENT : share > 1 - CONSISTENT)
                     continue;
-                if (ringing(res[p], d->pw[p], d->ph[p], x, y, r) ||
-                    (p > 0 && (d->sx[p] || d->sy[p]) && ringing_luma(d, res[0], p, x, y, r)))
+                /* under the threshold, or maybe a strong one's ringing:
+                 * a candidate for the footage to confirm */
+                faint = r > 0 && (r <= thr || ringing(res[p], d->pw[p], d->ph[p], x, y, r) ||
+                                  (p > 0 && (d->sx[p] || d->sy[p]) &&
+                                   ringing_luma(d, res[0], p, x, y, r)));
+                if (r < 0 && (ringing(res[p], d->pw[p], d->ph[p], x, y, r) ||
+                              (p > 0 && (d->sx[p] || d->sy[p]) &&
+                               ringing_luma(d, res[0], p, x, y, r))))
                     continue;
                 sd = d->n > 1 ? sqrt(d->m2[p][i] / (d->n - 1)) : 0;
                 if (d->color == SP_COLOR_YUV && p > 0)
@@ -594,6 +607,12 @@ int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m)
                     at = (size_t)fy * d->width + fx;
                 }
                 s = fabs(r);
+                if (faint) {
+                    m->faint[at] |= (uint8_t)(1 << p);
+                    if (!m->kind[at] && s > m->strength[at])
+                        m->strength[at] = (uint8_t)(s < 1 ? 1 : s > 255 ? 255 : lrint(s));
+                    continue;
+                }
                 /* a luma verdict over a chroma one */
                 if (!m->kind[at] || (p == 0 && kind != SP_KIND_HOT))
                     m->kind[at] = (uint8_t)kind;
@@ -602,10 +621,13 @@ int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m)
                 m->planes[at] |= (uint8_t)(1 << p);
             }
     }
-    m->nb_hot = m->nb_stuck = m->nb_dead = 0;
+    m->nb_hot = m->nb_stuck = m->nb_dead = m->nb_faint = 0;
     for (y = 0; y < m->height; y++)
         for (x = 0; x < m->width; x++) {
             int kd = m->kind[(size_t)y * m->width + x];
+            if (kd)
+                m->faint[(size_t)y * m->width + x] = 0; /* healed anyway */
+            m->nb_faint += m->faint[(size_t)y * m->width + x] != 0;
             m->nb_hot += kd == SP_KIND_HOT;
             m->nb_stuck += kd == SP_KIND_STUCK;
             m->nb_dead += kd == SP_KIND_DEAD;
@@ -724,10 +746,12 @@ int cli_profile_write(const CliOptions *o, const char *path,
     for (y = 0; y < m->height; y++) {
         for (x = 0; x < m->width; x++) {
             size_t i = (size_t)y * m->width + x;
-            int k = m->kind[i];
-            row[3 * x] = k ? (m->strength[i] ? m->strength[i] : 1) : 0;
+            int k = m->kind[i], fa = !k && m->faint && m->faint[i];
+            row[3 * x] = k || fa ? (m->strength[i] ? m->strength[i] : 1) : 0;
             row[3 * x + 1] = k ? (uint8_t)kind_code(k) : 0;
-            row[3 * x + 2] = k ? (uint8_t)((m->planes[i] & 7) << 5) : 0;
+            /* a faint candidate: its planes and the low bit */
+            row[3 * x + 2] = k ? (uint8_t)((m->planes[i] & 7) << 5)
+                           : fa ? (uint8_t)((m->faint[i] & 7) << 5 | 1) : 0;
         }
         png_write_row(png, row);
     }
@@ -792,7 +816,7 @@ int cli_profile_read(const CliOptions *o, const char *path, CliDefectMap *m,
                 "create -i DARK.mp4 -o NAME.png', or give a mask with --mask\n", path);
         goto end;
     }
-    if (strcmp(buf, PROFILE_VERSION)) {
+    if (strcmp(buf, PROFILE_VERSION) && strcmp(buf, "1")) {
         cli_log(o, SP_LOG_ERROR, "'%s' is a profile of format %s, which this "
                 "spotheal (format " PROFILE_VERSION ") does not read: make it "
                 "again with this version\n", path, buf);
@@ -814,6 +838,12 @@ int cli_profile_read(const CliOptions *o, const char *path, CliDefectMap *m,
             int r = sample_at(fr, 2, x, y), g = sample_at(fr, 0, x, y), b = sample_at(fr, 1, x, y);
             if (!r)
                 continue;
+            if (b & 1) { /* a faint candidate (format 2) */
+                m->faint[i] = (uint8_t)((b >> 5) & 7);
+                m->strength[i] = (uint8_t)r;
+                m->nb_faint += m->faint[i] != 0;
+                continue;
+            }
             m->kind[i] = g >= 192 ? SP_KIND_DEAD : g >= 64 ? SP_KIND_STUCK : SP_KIND_HOT;
             m->strength[i] = (uint8_t)r;
             m->planes[i] = (uint8_t)(b >> 5);
@@ -1125,15 +1155,21 @@ static int use_map(const CliOptions *o, const char *path, CliDefectMap *m,
 {
     size_t i, n = (size_t)m->width * m->height;
 
-    (void)o;
     (void)path;
-    *map = m->kind; /* the kind bytes are what the library wants */
-    m->kind = NULL;
+    /* the kind bytes are what the library wants, then the faint planes */
+    if (!(*map = malloc(2 * n))) {
+        cli_log(o, SP_LOG_ERROR, "cannot use the profile '%s': out of memory\n", path);
+        cli_defect_map_free(m);
+        return CLI_EXIT_ERROR;
+    }
+    memcpy(*map, m->kind, n);
+    memcpy(*map + n, m->faint, n);
     for (i = 0; i < n; i++)
         if ((*map)[i] != SP_KIND_HOT && (*map)[i] != SP_KIND_STUCK &&
             (*map)[i] != SP_KIND_DEAD)
             (*map)[i] = 0;
     s->profile = *map;
+    s->profile_faint = m->nb_faint ? *map + n : NULL;
     s->profile_width = m->width;
     s->profile_height = m->height;
     s->profile_stride = m->width;
@@ -1166,8 +1202,9 @@ int cli_profile_setup(const CliOptions *o, const char *input, SpSettings *s,
             cli_defect_map_free(&m);
             return CLI_EXIT_ERROR;
         }
-        cli_log(o, SP_LOG_VERBOSE, "profile '%s': %d hot, %d stuck, %d dead pixels\n",
-                o->profile, m.nb_hot, m.nb_stuck, m.nb_dead);
+        cli_log(o, SP_LOG_VERBOSE, "profile '%s': %d hot, %d stuck, %d dead pixels, "
+                "%d faint candidates\n", o->profile, m.nb_hot, m.nb_stuck, m.nb_dead,
+                m.nb_faint);
         return use_map(o, o->profile, &m, s, map);
     }
     if (!o->profile_dir && !have_clip)
@@ -1432,7 +1469,8 @@ int cli_profile_create(const CliOptions *o)
     if (o->set_model)
         snprintf(facts.model, sizeof(facts.model), "%s", o->set_model);
     if ((ret = cli_defect_map_alloc(&m, d.width, d.height)) < 0 ||
-        (ret = cli_dark_find(&d, o->threshold > 0 ? o->threshold : 6.0, 1.0, &m)) < 0) {
+        (ret = cli_dark_find(&d, o->threshold > 0 ? o->threshold : 6.0, FAINT_K, 1.0,
+                             &m)) < 0) {
         cli_log(o, SP_LOG_ERROR, "out of memory\n");
         goto end;
     }
@@ -1444,8 +1482,9 @@ int cli_profile_create(const CliOptions *o)
                 "look lens-capped (dark and even); check it, or raise --threshold\n",
                 m.nb_hot + m.nb_stuck + m.nb_dead, m.width, m.height);
     cli_log(o, SP_LOG_INFO, "profile '%s': %dx%d from %lld dark frames: %d hot, "
-            "%d stuck, %d dead pixels (noise %.2f levels)\n", path, m.width,
-            m.height, (long long)m.frames, m.nb_hot, m.nb_stuck, m.nb_dead, m.noise);
+            "%d stuck, %d dead pixels, %d faint candidates for the footage to "
+            "confirm (noise %.2f levels)\n", path, m.width, m.height,
+            (long long)m.frames, m.nb_hot, m.nb_stuck, m.nb_dead, m.nb_faint, m.noise);
     code = CLI_EXIT_OK;
 end:
     cli_dark_free(&d);

@@ -61,7 +61,8 @@ void cli_dark_free(CliDark *d);
 typedef struct CliDefectMap {
     int width, height;
     uint8_t *kind, *strength, *planes;
-    int nb_hot, nb_stuck, nb_dead;
+    uint8_t *faint;      /* faint candidates: their planes (bit p), else 0 */
+    int nb_hot, nb_stuck, nb_dead, nb_faint;
     double noise;        /* robust spread of the luma residuals, levels */
     int64_t frames;
 } CliDefectMap;
@@ -76,7 +77,8 @@ void cli_defect_map_free(CliDefectMap *m);
  * least six frames out of ten, and not the ringing of an outlier four
  * times stronger 2 to 4 samples away (in the plane, or for chroma in
  * luma). Returns 0 or a negative error. */
-int cli_dark_find(const CliDark *d, double k, double min_level, CliDefectMap *m);
+int cli_dark_find(const CliDark *d, double k, double k_faint, double min_level,
+                  CliDefectMap *m);
 
 /* Write / read a profile PNG (docs/profile.md). Both log an error naming
  * the file and return 0 or a negative error: -EINVAL for a PNG that is

@@ -23,7 +23,10 @@
  *   changed_outside  samples (any plane) that the repair changed farther
  *             than RADIUS (default 3) full-resolution pixels from every
  *             hot pixel: false repairs
- * With HOTPIX_DEBUG set, every instance left unfixed is listed on stderr.
+ * With HOTPIX_DEBUG set, every instance left unfixed is listed on stderr,
+ * with each plane's degraded and repaired error (Y, Cb, Cr), so that a
+ * pixel the repair left alone (the same error twice) is told from one
+ * the fill rebuilt wrong, and in which plane.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -201,9 +204,14 @@ int main(int argc, char **argv)
                     continue;
                 visible++;
                 fixed += er <= 0.3 * ed;
-                if (getenv("HOTPIX_DEBUG") && er > 0.3 * ed)
-                    fprintf(stderr, "frame %ld (%d,%d) %d/%d/%d: degraded %d repaired %d\n",
-                            frames - 1, t->x, t->y, t->dy, t->dcb, t->dcr, ed, er);
+                if (getenv("HOTPIX_DEBUG") && er > 0.3 * ed) {
+                    size_t ou = cy + pc, ov = cy + cy / 4 + pc;
+                    fprintf(stderr, "frame %ld (%d,%d) %d/%d/%d: degraded %d repaired %d "
+                            "(Y %+d/%+d Cb %+d/%+d Cr %+d/%+d)\n",
+                            frames - 1, t->x, t->y, t->dy, t->dcb, t->dcr, ed, er,
+                            D[py] - C[py], R[py] - C[py], D[ou] - C[ou], R[ou] - C[ou],
+                            D[ov] - C[ov], R[ov] - C[ov]);
+                }
                 if (abs(t->dy) <= 8 && t->dcb <= 8 && t->dcr <= 8) {
                     fvis++;
                     ffix += er <= 0.3 * ed;

@@ -6,7 +6,8 @@
  * compression ringing of a strong one left out), the choice of a profile
  * among candidates, the profile PNG written and read back, and the
  * library healing a profile's pixels in every frame, once each (kind
- * kept, track -1), and refusing a profile of another size.
+ * kept, track -1), its faint candidates only where the footage shows
+ * them, and refusing a profile of another size.
  */
 #include <errno.h>
 #include <math.h>
@@ -128,7 +129,7 @@ static void test_find_noisy(void **state)
     dark_frames(&d, 60, 1.5);
     assert_int_equal(d.n, 60);
     assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
-    assert_int_equal(cli_dark_find(&d, 6.0, 1.0, &m), 0);
+    assert_int_equal(cli_dark_find(&d, 6.0, 6.0, 1.0, &m), 0);
     check_found(&m, 1);
     assert_int_equal(m.nb_stuck, 1);
     assert_true(m.strength[10 * W + 10] >= 50);
@@ -145,7 +146,7 @@ static void test_find_noiseless(void **state)
     memset(&d, 0, sizeof(d));
     dark_frames(&d, 3, 0.0);
     assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
-    assert_int_equal(cli_dark_find(&d, 6.0, 1.0, &m), 0);
+    assert_int_equal(cli_dark_find(&d, 6.0, 6.0, 1.0, &m), 0);
     /* without noise a stuck pixel cannot be told from a hot one */
     check_found(&m, 0);
     cli_defect_map_free(&m);
@@ -175,7 +176,7 @@ static void test_find_flat_field(void **state)
         tframe_free(f);
     }
     assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
-    assert_int_equal(cli_dark_find(&d, 6.0, 1.0, &m), 0);
+    assert_int_equal(cli_dark_find(&d, 6.0, 6.0, 1.0, &m), 0);
     assert_int_equal(m.kind[12 * W + 34], SP_KIND_DEAD);
     assert_int_equal(m.kind[44 * W + 70], SP_KIND_STUCK);
     assert_int_equal(m.nb_dead, 1);
@@ -282,6 +283,8 @@ static void test_png_round_trip(void **state)
     m.kind[9 * W + 1] = SP_KIND_STUCK;
     m.strength[9 * W + 1] = 90;
     m.kind[60 * W + 90] = SP_KIND_DEAD;
+    m.faint[3 * W + 4] = 4; /* a faint candidate in Cr */
+    m.strength[3 * W + 4] = 2;
     m.frames = 60;
     f = facts(W, H, "Acme", "P1", 800, 1 / 30.0, -5);
     assert_int_equal(cli_profile_write(&o, png, &m, &f, "dark.mp4"), 0);
@@ -295,6 +298,9 @@ static void test_png_round_trip(void **state)
     assert_int_equal(r.nb_hot, 1);
     assert_int_equal(r.nb_stuck, 1);
     assert_int_equal(r.nb_dead, 1);
+    assert_int_equal(r.faint[3 * W + 4], 4);
+    assert_int_equal(r.strength[3 * W + 4], 2);
+    assert_int_equal(r.nb_faint, 1);
     assert_int_equal(r.frames, 60);
     assert_string_equal(g.make, "Acme");
     assert_string_equal(g.model, "P1");
@@ -357,6 +363,59 @@ static void test_library_heals(void **state)
     sp_close(&ctx);
 }
 
+/* A profile's faint candidates are healed, from the first frame on, where
+ * the footage shows them above their neighbours, and only there. */
+static void test_library_faint(void **state)
+{
+    SpSettings s;
+    SpContext *ctx = NULL;
+    SpFrame *f, *out;
+    uint8_t map[W * H], faint[W * H];
+    const char *opts[] = { "detect=none", NULL };
+    int ret, i, got = 0;
+
+    (void)state;
+    memset(map, 0, sizeof(map));
+    memset(faint, 0, sizeof(faint));
+    map[50 * W + 10] = SP_KIND_HOT;
+    faint[20 * W + 30] = 1; /* hot in the footage: healed */
+    faint[40 * W + 60] = 1; /* not in the footage */
+    faint[10 * W + 80] = 1; /* bright on two frames only: not a hot pixel */
+    faint[30 * W + 50] = 4; /* hot in Cr in the footage: healed */
+    sp_default_settings(&s);
+    s.options = opts;
+    s.profile = map;
+    s.profile_faint = faint;
+    s.profile_width = W;
+    s.profile_height = H;
+    s.profile_stride = W;
+    assert_int_equal(sp_open(&ctx, &s), 0);
+    for (i = 0; i <= 8; i++) {
+        if (i < 8) {
+            f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 50, NULL);
+            assert_non_null(f);
+            f->data[0][20 * f->stride[0] + 30] = 56;
+            if (i < 2)
+                f->data[0][10 * f->stride[0] + 80] = 60;
+            f->data[2][15 * f->stride[2] + 25] = 56;
+            while ((ret = sp_send_frame(ctx, f)) == -EAGAIN)
+                fail_msg("the ring is full");
+        } else {
+            ret = sp_send_frame(ctx, NULL);
+        }
+        assert_int_equal(ret, 0);
+        while ((ret = sp_receive_frame(ctx, &out)) == 0) {
+            assert_int_equal(out->data[0][20 * out->stride[0] + 30], 50);
+            assert_int_equal(out->data[2][15 * out->stride[2] + 25], 50);
+            assert_int_equal(out->data[0][10 * out->stride[0] + 80], got < 2 ? 60 : 50);
+            got++;
+        }
+        assert_true(ret == -EAGAIN || ret == SP_EOF);
+    }
+    assert_int_equal(got, 8);
+    sp_close(&ctx);
+}
+
 /* A faint outlier near a much stronger one is its ringing, in its plane
  * or in the luma it covers; the same outlier alone is a defect. */
 static void test_find_ringing(void **state)
@@ -380,7 +439,7 @@ static void test_find_ringing(void **state)
         tframe_free(f);
     }
     assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
-    assert_int_equal(cli_dark_find(&d, 6.0, 1.0, &m), 0);
+    assert_int_equal(cli_dark_find(&d, 6.0, 6.0, 1.0, &m), 0);
     assert_int_equal(m.kind[30 * W + 30], SP_KIND_HOT);
     assert_int_equal(m.kind[30 * W + 33], 0);
     assert_int_equal(m.kind[40 * W + 70], SP_KIND_HOT);
@@ -390,6 +449,46 @@ static void test_find_ringing(void **state)
     assert_int_equal(m.kind[50 * W + 80] | m.kind[50 * W + 81] | m.kind[51 * W + 80] |
                      m.kind[51 * W + 81], SP_KIND_HOT);
     assert_int_equal(m.nb_hot, 4);
+    /* what the ringing test dropped is left to the footage to confirm */
+    assert_int_equal(m.faint[30 * W + 33], 1);
+    assert_int_equal((m.faint[10 * W + 40] | m.faint[10 * W + 41] | m.faint[11 * W + 40] |
+                      m.faint[11 * W + 41]) & 2, 2);
+    assert_int_equal(m.faint[30 * W + 30] | m.faint[40 * W + 70], 0);
+    cli_defect_map_free(&m);
+    cli_dark_free(&d);
+}
+
+/* Under the threshold but above the faint one, and above its neighbours
+ * in most frames: a faint candidate, not a defect. */
+static void test_find_faint(void **state)
+{
+    CliDark d;
+    CliDefectMap m;
+    uint32_t seed = 777;
+    int i, x, y, nf = 0;
+
+    (void)state;
+    memset(&d, 0, sizeof(d));
+    for (i = 0; i < 60; i++) {
+        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 16, NULL);
+        assert_non_null(f);
+        for (y = 0; y < H; y++)
+            for (x = 0; x < W; x++)
+                f->data[0][y * f->stride[0] + x] = (uint8_t)lrint(20 + noise(&seed, 3));
+        f->data[0][32 * f->stride[0] + 48] += 2; /* 2 levels: about 5 spreads of the mean */
+        assert_int_equal(cli_dark_add(&d, f), 0);
+        tframe_free(f);
+    }
+    assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
+    /* a threshold of 8 spreads, faint candidates from 4.5 */
+    assert_int_equal(cli_dark_find(&d, 8.0, 4.5, 1.0, &m), 0);
+    if (!m.faint[32 * W + 48])
+        fprintf(stderr, "noise %.3f, kind %d\n", m.noise, m.kind[32 * W + 48]);
+    assert_int_equal(m.kind[32 * W + 48], 0);
+    assert_int_equal(m.faint[32 * W + 48], 1);
+    for (i = 0; i < W * H; i++)
+        nf += m.faint[i] != 0;
+    assert_int_equal(m.nb_faint, nf);
     cli_defect_map_free(&m);
     cli_dark_free(&d);
 }
@@ -426,11 +525,13 @@ int main(void)
         cmocka_unit_test(test_find_noisy),
         cmocka_unit_test(test_find_noiseless),
         cmocka_unit_test(test_find_ringing),
+        cmocka_unit_test(test_find_faint),
         cmocka_unit_test(test_find_flat_field),
         cmocka_unit_test(test_dark_layout_change),
         cmocka_unit_test(test_pick),
         cmocka_unit_test(test_png_round_trip),
         cmocka_unit_test(test_library_heals),
+        cmocka_unit_test(test_library_faint),
         cmocka_unit_test(test_library_wrong_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
