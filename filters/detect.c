@@ -118,6 +118,7 @@ typedef struct Track {
     float resp[RESP_HIST];   /* the last responses when localised, */
     float level[RESP_HIST];  /* the surround's level then, */
     int nresp;               /* how many, by nresp % RESP_HIST */
+    int faint;               /* born under spawn_threshold (a flat surround) */
 } Track;
 
 typedef struct DetectContext {
@@ -140,6 +141,7 @@ typedef struct DetectContext {
     float *shape_d;
     int *shape_x, *shape_y;
     int shape_r;
+    int flat_dx[32], flat_dy[32]; /* flat_threshold's two circles */
     /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
      * two tracks never hold one blob */
     uint16_t *occ[2];
@@ -240,6 +242,12 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->shape_y = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     if (!s->shape_d || !s->shape_x || !s->shape_y)
         return -ENOMEM;
+    for (int c = 0; c < 2; c++)
+        for (int k = 0; k < 16; k++) {
+            float a = (float)k * 6.2831853f / 16 + c * 0.19635f, rr = (float)(s->outer / 2 - 2 * c);
+            s->flat_dx[c * 16 + k] = (int)lrintf(rr * cosf(a));
+            s->flat_dy[c * 16 + k] = (int)lrintf(rr * sinf(a));
+        }
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
     fc->want_lookahead = 24;
@@ -327,6 +335,38 @@ static float spawn_threshold(const DetectContext *s, float surround)
 {
     float t = 8.0f + 0.08f * surround;
     return t / (float)s->sensitivity;
+}
+
+/*
+ * The threshold where the surround is flat. The fixed part of
+ * spawn_threshold stands for the texture a blob must stand out of; on a
+ * flat surround (a wall, the sky, a dark area, where dust shows best) a
+ * faint shadow stands out of far less: a dust shadow dimming a dark area
+ * by half gives a band-pass of 10-14 levels against a threshold of 13.
+ * There the threshold follows the surround's own texture: the mean
+ * absolute deviation of 32 samples on two circles past the outer box's
+ * half width, where a blotch's soft edge has ended, times 4, plus 3.
+ * A surround that is not flat gets the usual threshold.
+ */
+static float flat_threshold(const DetectContext *s, const SpFrame *f, int x, int y)
+{
+    float v[32], mean = 0, dev = 0;
+    int n = 0, k;
+
+    for (k = 0; k < 32; k++) {
+        int px = x + s->flat_dx[k], py = y + s->flat_dy[k];
+        if (px < 0 || py < 0 || px >= s->w || py >= s->h)
+            continue;
+        v[n] = (float)luma(f, s->shift, px, py);
+        mean += v[n++];
+    }
+    if (n < 16)
+        return 1e30f;
+    mean /= n;
+    for (k = 0; k < n; k++)
+        dev += fabsf(v[k] - mean);
+    dev /= n;
+    return (3.0f + 4.0f * dev) / (float)s->sensitivity;
 }
 
 static void add_cand(DetectContext *s, float x, float y, float resp,
@@ -435,13 +475,11 @@ static void find_blotches(DetectContext *s, const SpFrame *f)
             int sign, i, j, ext = 1;
             band_inside(s, x, y, inv_in, inv_out, &r, &sur);
             if (r > -5.0f && r < 5.0f)
-                continue; /* under any threshold: 8 levels at the least */
+                continue; /* under any threshold: 5 levels at the least */
             sign = r < 0 ? -1 : 1;
             if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
                 continue;
             t = spawn_threshold(s, sur);
-            if (sign * r < t)
-                continue;
             for (j = -2; j <= 2 && ext; j += 2)
                 for (i = -2; i <= 2; i += 2) {
                     float q;
@@ -454,6 +492,9 @@ static void find_blotches(DetectContext *s, const SpFrame *f)
                         break;
                     }
                 }
+            /* under the usual threshold: only where the surround is flat */
+            if (ext && sign * r < t && sign * r < flat_threshold(s, f, x, y))
+                ext = 0;
             if (ext)
                 add_cand(s, (float)x, (float)y, r, 0, sign < 0 ? SP_KIND_DARK : SP_KIND_BRIGHT);
         }
@@ -675,7 +716,8 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
                 by = y;
             }
         }
-    if (best < 0.6f * spawn_threshold(s, box_mean(s, bx, by, s->outer)))
+    if (best < 0.6f * spawn_threshold(s, box_mean(s, bx, by, s->outer)) &&
+        best < 0.6f * flat_threshold(s, f, bx, by))
         return 0;
     {
         float cx, cy, depth;
@@ -1302,6 +1344,91 @@ static int steady(const Track *t)
            median_change(t, 2) <= lim;
 }
 
+/*
+ * The shared drift. The defects sit on one sensor, so they all move by one
+ * motion in the picture (the stabiliser's crop, the lens's breathing): a
+ * shift and a scale about the frame's centre. A blotch that is a defect
+ * moves as the confirmed ones do; a scene detail the picture carries (a
+ * speck on the floor, a sheen), whose evidence a flat surround leaves to
+ * the camera's motion alone, which parallax fools, moves as the scene
+ * does there.
+ * drift_residual: from the track's earliest sighting a of the last
+ * CAM_SPAN frames (8 frames back at least) to now, the displacements of
+ * the other confirmed tracks of its class seen at both ends are fitted as
+ * a shift and a scale (least squares, refitted twice on those within
+ * 1.5 px); with at least three that agree, the track's own displacement
+ * is compared with the fit's at its place. A fit over the whole span, not
+ * frame by frame, does not add up the errors of each frame.
+ * A faint blotch, one found only because its surround is flat
+ * (flat_threshold), is confirmed only if it keeps to that drift (within
+ * 2 px); where the drift is not known (fewer than three confirmed
+ * defects), it waits: on footage without strong defects nothing faint is
+ * repaired. Any other blotch that strays from a known drift by more than
+ * 2 px is not confirmed either.
+ */
+static float drift_residual(const DetectContext *s, const Track *t, int64_t n)
+{
+    int cls = is_pixel_kind(t->kind) ? 1 : 0, ka = 0, kn = (int)(n % POS_HIST);
+    int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx = 0, ty = 0, sc = 0, ex, ey;
+    int i, iter, nin = 0;
+
+    for (; a <= n - 8; a++) {
+        ka = (int)(a % POS_HIST);
+        if (t->pf[ka] == a && t->pseen[ka])
+            break;
+    }
+    if (a > n - 8)
+        return -1;
+    for (iter = 0; iter < 3; iter++) {
+        double a11 = 0, a13 = 0, a23 = 0, a33 = 0, b1 = 0, b2 = 0, b3 = 0, den;
+        nin = 0;
+        for (i = 0; i < MAX_TRACKS; i++) {
+            const Track *o = &s->tracks[i];
+            float X, Y, dx, dy;
+            if (o == t || o->state != T_CONFIRMED || (is_pixel_kind(o->kind) ? 1 : 0) != cls ||
+                o->pf[ka] != a || !o->pseen[ka] || o->pf[kn] != n || !o->pseen[kn])
+                continue;
+            X = o->px[ka] - cx;
+            Y = o->py[ka] - cy;
+            dx = o->px[kn] - o->px[ka];
+            dy = o->py[kn] - o->py[ka];
+            if (iter && (fabsf(dx - tx - sc * X) > 1.5f || fabsf(dy - ty - sc * Y) > 1.5f))
+                continue;
+            a11 += 1;
+            a13 += X;
+            a23 += Y;
+            a33 += X * X + Y * Y;
+            b1 += dx;
+            b2 += dy;
+            b3 += X * dx + Y * dy;
+            nin++;
+        }
+        if (nin < 3)
+            return -1;
+        /* [a11 0 a13; 0 a11 a23; a13 a23 a33] [tx ty sc] = [b1 b2 b3] */
+        den = a11 * a33 - a13 * a13 - a23 * a23;
+        sc = fabs(den) > 1e-6 * a11 * a33 ? (float)((a11 * b3 - a13 * b1 - a23 * b2) / den) : 0;
+        tx = (float)((b1 - a13 * sc) / a11);
+        ty = (float)((b2 - a23 * sc) / a11);
+    }
+    ex = tx + sc * (t->px[ka] - cx) - (t->x - t->px[ka]);
+    ey = ty + sc * (t->py[ka] - cy) - (t->y - t->py[ka]);
+    return sqrtf(ex * ex + ey * ey);
+}
+
+/* Whether a blotch may be confirmed as far as the shared drift goes: it
+ * kept to it, or the drift is not known and the blotch is not faint. */
+static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
+{
+    float r;
+
+    if (is_pixel_kind(t->kind))
+        return 1;
+    r = drift_residual(s, t, n);
+    return r < 0 ? !t->faint : r <= 2.0f;
+}
+
 static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
 {
     DetectContext *s = fc->priv;
@@ -1527,7 +1654,7 @@ judge:
         if (t->state == T_TENTATIVE && t->hits >= 6 &&
             t->hits >= 0.75f * t->frames && t->good >= 3 &&
             t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t) &&
-            steady(t)) {
+            steady(t) && keeps_drift(s, t, n)) {
             t->state = T_CONFIRMED;
             sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d confirmed: "
                    "%s at %.1f,%.1f, radius %.1f, contrast %.1f (evidence %d, "
@@ -1573,6 +1700,8 @@ judge:
         t->frames = 1;
         t->radius = rad;
         t->contrast = c->resp;
+        t->faint = !is_pixel_kind(c->kind) &&
+                   fabsf(c->resp) < spawn_threshold(s, box_mean(s, (int)c->x, (int)c->y, s->outer));
         for (i = 0; i < POS_HIST; i++)
             t->pf[i] = -1;
         for (i = 0; i <= RING_LAG; i++)
