@@ -1354,10 +1354,11 @@ static int steady(const Track *t)
  * does there.
  * drift_residual: from the track's earliest sighting a of the last
  * CAM_SPAN frames (8 frames back at least) to now, the displacements of
- * the other confirmed tracks of its class seen at both ends are fitted as
- * a shift and a scale (least squares, refitted twice on those within
- * 1.5 px); with at least three that agree, the track's own displacement
- * is compared with the fit's at its place. A fit over the whole span, not
+ * the other confirmed tracks of its class seen at both ends give the
+ * drift: their median shift, then a shift and a scale fitted (least
+ * squares) to those within 4 px of it, then to those within 1.5 px of
+ * that; with at least three that agree, the track's own displacement is
+ * compared with the fit's at its place. A fit over the whole span, not
  * frame by frame, does not add up the errors of each frame.
  * A faint blotch, one found only because its surround is flat
  * (flat_threshold), is confirmed only if it keeps to that drift (within
@@ -1368,10 +1369,12 @@ static int steady(const Track *t)
  */
 static float drift_residual(const DetectContext *s, const Track *t, int64_t n)
 {
+    enum { NO = 64 };
     int cls = is_pixel_kind(t->kind) ? 1 : 0, ka = 0, kn = (int)(n % POS_HIST);
     int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
-    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx = 0, ty = 0, sc = 0, ex, ey;
-    int i, iter, nin = 0;
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc = 0, ex, ey;
+    float ox[NO], oy[NO], odx[NO], ody[NO], mx[NO], my[NO];
+    int i, j, k, iter, no = 0;
 
     for (; a <= n - 8; a++) {
         ka = (int)(a % POS_HIST);
@@ -1380,31 +1383,46 @@ static float drift_residual(const DetectContext *s, const Track *t, int64_t n)
     }
     if (a > n - 8)
         return -1;
-    for (iter = 0; iter < 3; iter++) {
+    for (i = 0; i < MAX_TRACKS && no < NO; i++) {
+        const Track *o = &s->tracks[i];
+        if (o == t || o->state != T_CONFIRMED || (is_pixel_kind(o->kind) ? 1 : 0) != cls ||
+            o->pf[ka] != a || !o->pseen[ka] || o->pf[kn] != n || !o->pseen[kn])
+            continue;
+        ox[no] = o->px[ka] - cx;
+        oy[no] = o->py[ka] - cy;
+        odx[no] = o->px[kn] - o->px[ka];
+        ody[no] = o->py[kn] - o->py[ka];
+        /* insertion sort of the displacements, for their medians */
+        for (j = no; j > 0 && mx[j - 1] > odx[no]; j--)
+            mx[j] = mx[j - 1];
+        mx[j] = odx[no];
+        for (j = no; j > 0 && my[j - 1] > ody[no]; j--)
+            my[j] = my[j - 1];
+        my[j] = ody[no];
+        no++;
+    }
+    if (no < 3)
+        return -1;
+    /* the median shift first (a scene detail among the confirmed tracks
+     * does not move it), then the shift and scale of those near it */
+    tx = mx[no / 2];
+    ty = my[no / 2];
+    for (iter = 0; iter < 2; iter++) {
         double a11 = 0, a13 = 0, a23 = 0, a33 = 0, b1 = 0, b2 = 0, b3 = 0, den;
-        nin = 0;
-        for (i = 0; i < MAX_TRACKS; i++) {
-            const Track *o = &s->tracks[i];
-            float X, Y, dx, dy;
-            if (o == t || o->state != T_CONFIRMED || (is_pixel_kind(o->kind) ? 1 : 0) != cls ||
-                o->pf[ka] != a || !o->pseen[ka] || o->pf[kn] != n || !o->pseen[kn])
-                continue;
-            X = o->px[ka] - cx;
-            Y = o->py[ka] - cy;
-            dx = o->px[kn] - o->px[ka];
-            dy = o->py[kn] - o->py[ka];
-            if (iter && (fabsf(dx - tx - sc * X) > 1.5f || fabsf(dy - ty - sc * Y) > 1.5f))
+        float lim = iter ? 1.5f : 4.0f;
+        for (k = 0; k < no; k++) {
+            float X = ox[k], Y = oy[k];
+            if (fabsf(odx[k] - tx - sc * X) > lim || fabsf(ody[k] - ty - sc * Y) > lim)
                 continue;
             a11 += 1;
             a13 += X;
             a23 += Y;
             a33 += X * X + Y * Y;
-            b1 += dx;
-            b2 += dy;
-            b3 += X * dx + Y * dy;
-            nin++;
+            b1 += odx[k];
+            b2 += ody[k];
+            b3 += X * odx[k] + Y * ody[k];
         }
-        if (nin < 3)
+        if (a11 < 3)
             return -1;
         /* [a11 0 a13; 0 a11 a23; a13 a23 a33] [tx ty sc] = [b1 b2 b3] */
         den = a11 * a33 - a13 * a13 - a23 * a23;
