@@ -699,8 +699,13 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
         *ox = (float)bx;
         *oy = (float)by;
         *resp = sign * best;
-        *radius = 0.5f;
         *level = ring5(f, s->shift, bx, by);
+        /* its extent: a small blotch passes for a dot too, and its mask
+         * must cover it */
+        {
+            float cx, cy, depth;
+            *radius = blob_shape(s, f, bx, by, sign, 4, &cx, &cy, &depth);
+        }
         return 1;
     }
     for (j = -gate; j <= gate; j++)
@@ -1520,8 +1525,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             t->hits++;
             t->misses_run = 0;
             t->contrast = t->hits == 1 ? resp : 0.8f * t->contrast + 0.2f * resp;
-            if (!is_pixel_kind(t->kind))
-                t->radius = t->hits == 1 ? rad : 0.8f * t->radius + 0.2f * rad;
+            t->radius = t->hits == 1 ? rad : 0.8f * t->radius + 0.2f * rad;
             record(t, n, ox, oy, 0);
         } else {
             t->misses_run++;
@@ -1803,8 +1807,10 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
         if (t->state != T_CONFIRMED)
             continue;
         if (is_pixel_kind(t->kind)) {
-            /* the dot, its compression smear and its chroma sample */
-            rad = 1.9f;
+            /* the dot, its compression smear and its chroma sample; a
+             * dot wider than a pixel's smear (half its depth over more
+             * than 8 pixels) is a small blotch and gets a blotch's disk */
+            rad = t->radius > 1.6f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
         } else {
             /* the dimming radius measured is where the blob passes half
              * its depth; its soft edge reaches about 1.6 times further */
