@@ -1358,9 +1358,9 @@ static int steady(const Track *t)
  * the camera's motion alone, which parallax fools, moves as the scene
  * does there.
  * drift_residual: from the track's earliest sighting a of the last
- * CAM_SPAN frames (8 frames back at least) to now, the displacements of
- * the other confirmed tracks of its class seen at both ends give the
- * drift: their median shift, then a shift and a scale fitted (least
+ * CAM_SPAN frames (span frames back at least: 8 to confirm) to now, the
+ * displacements of the other confirmed tracks of its class seen at both
+ * ends give the drift (fit_drift): their median shift, then a shift and a scale fitted (least
  * squares) to those within 4 px of it, then to those within 1.5 px of
  * that; with at least three that agree, the track's own displacement is
  * compared with the fit's at its place. A fit over the whole span, not
@@ -1372,22 +1372,19 @@ static int steady(const Track *t)
  * repaired. Any other blotch that strays from a known drift by more than
  * 2 px is not confirmed either.
  */
-static float drift_residual(const DetectContext *s, const Track *t, int64_t n)
+/* The drift of class cls from frame a to frame n, from the confirmed
+ * tracks but t seen in both: displacement (tx, ty) + sc * (position in a
+ * less the frame's centre). Returns 0, or -1 with fewer than three that
+ * agree. */
+static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a, int64_t n,
+                     float *ptx, float *pty, float *psc)
 {
     enum { NO = 64 };
-    int cls = is_pixel_kind(t->kind) ? 1 : 0, ka = 0, kn = (int)(n % POS_HIST);
-    int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
-    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc = 0, ex, ey;
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc = 0;
     float ox[NO], oy[NO], odx[NO], ody[NO], mx[NO], my[NO];
     int i, j, k, iter, no = 0;
 
-    for (; a <= n - 8; a++) {
-        ka = (int)(a % POS_HIST);
-        if (t->pf[ka] == a && t->pseen[ka])
-            break;
-    }
-    if (a > n - 8)
-        return -1;
     for (i = 0; i < MAX_TRACKS && no < NO; i++) {
         const Track *o = &s->tracks[i];
         if (o == t || o->state != T_CONFIRMED || (is_pixel_kind(o->kind) ? 1 : 0) != cls ||
@@ -1435,6 +1432,25 @@ static float drift_residual(const DetectContext *s, const Track *t, int64_t n)
         tx = (float)((b1 - a13 * sc) / a11);
         ty = (float)((b2 - a23 * sc) / a11);
     }
+    *ptx = tx;
+    *pty = ty;
+    *psc = sc;
+    return 0;
+}
+
+static float drift_residual(const DetectContext *s, const Track *t, int64_t n, int span)
+{
+    int cls = is_pixel_kind(t->kind) ? 1 : 0, ka = 0;
+    int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc, ex, ey;
+
+    for (; a <= n - span; a++) {
+        ka = (int)(a % POS_HIST);
+        if (t->pf[ka] == a && t->pseen[ka])
+            break;
+    }
+    if (a > n - span || fit_drift(s, t, cls, a, n, &tx, &ty, &sc) < 0)
+        return -1;
     ex = tx + sc * (t->px[ka] - cx) - (t->x - t->px[ka]);
     ey = ty + sc * (t->py[ka] - cy) - (t->y - t->py[ka]);
     return sqrtf(ex * ex + ey * ey);
@@ -1448,8 +1464,36 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
 
     if (is_pixel_kind(t->kind))
         return 1;
-    r = drift_residual(s, t, n);
+    r = drift_residual(s, t, n, 8);
     return r < 0 ? !t->faint : r <= 2.0f;
+}
+
+/*
+ * A defect was there before its track first saw it: a faint or small one
+ * passes the candidate search in some frames only, so its track may be
+ * born late. Once confirmed (in frame n), its record is carried back from
+ * its first sighting b by the shared drift of its class (fit_drift from
+ * each earlier frame to b), up to 12 frames back (as long as a track
+ * unseen is placed on a guess), so that the frames still in the ring
+ * before b are repaired too.
+ */
+static void carry_back(const DetectContext *s, Track *t, int64_t n)
+{
+    int cls = is_pixel_kind(t->kind) ? 1 : 0, kb = (int)(t->born % POS_HIST);
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc;
+    int64_t m;
+    float r = drift_residual(s, t, n, 4);
+
+    /* only a track seen to keep to the drift is carried back by it */
+    if (r < 0 || r > 2.0f || t->pf[kb] != t->born || !t->pseen[kb])
+        return;
+    for (m = t->born - 1; m >= 0 && m >= t->born - 12 && n - m < POS_HIST; m--) {
+        if (fit_drift(s, t, cls, m, t->born, &tx, &ty, &sc) < 0)
+            break;
+        /* b = m + t + sc (m - c), solved for m */
+        record(t, m, (t->px[kb] - tx + sc * cx) / (1 + sc),
+               (t->py[kb] - ty + sc * cy) / (1 + sc), (int)(t->born - m));
+    }
 }
 
 static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
@@ -1678,6 +1722,7 @@ judge:
             t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t) &&
             steady(t) && keeps_drift(s, t, n)) {
             t->state = T_CONFIRMED;
+            carry_back(s, t, n);
             sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d confirmed: "
                    "%s at %.1f,%.1f, radius %.1f, contrast %.1f (evidence %d, "
                    "%d from the camera, %d against)\n",
