@@ -513,6 +513,26 @@ static inline float ring5(const SpFrame *f, int shift, int x, int y)
     return sum / 16.0f;
 }
 
+/* The threshold of a dot whose 5x5 ring (mean `ring`) is flat: as for a
+ * blotch (flat_threshold), 3 levels plus 4 times the ring's mean absolute
+ * deviation, so that a hot pixel smeared to 12 levels over a flat surround
+ * is found as well as one of 14 over texture. */
+static float dot_flat_threshold(const DetectContext *s, const SpFrame *f, int x, int y,
+                                float ring)
+{
+    int k;
+    float dev = 0;
+
+    for (k = -2; k <= 2; k++) {
+        dev += fabsf(luma(f, s->shift, x + k, y - 2) - ring) +
+               fabsf(luma(f, s->shift, x + k, y + 2) - ring);
+        if (k > -2 && k < 2)
+            dev += fabsf(luma(f, s->shift, x - 2, y + k) - ring) +
+                   fabsf(luma(f, s->shift, x + 2, y + k) - ring);
+    }
+    return (3.0f + 4.0f * dev / 16.0f) / (float)s->sensitivity;
+}
+
 /* Chroma deviation at the chroma sample covering (x, y): the largest of
  * |sample - mean of its 4 neighbours| over both chroma planes. */
 static float chroma_dev(const DetectContext *s, const SpFrame *f, int x, int y)
@@ -539,16 +559,17 @@ static void find_dots(DetectContext *s, const SpFrame *f)
 {
     int want = s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
     float t = 14.0f / (float)s->sensitivity;
+    float tf = 8.0f / (float)s->sensitivity; /* the least, on a flat ring */
     int x, y;
 
     if (!want)
         return;
-    int ti = (int)ceilf(t);
+    int ti = (int)ceilf(t), tif = (int)ceilf(tf);
     for (y = 3; y < s->h - 3; y++) {
         const uint8_t *row8 = f->data[0] + (ptrdiff_t)y * f->stride[0];
         const uint16_t *row16 = (const uint16_t *)row8;
         for (x = 3; x < s->w - 3; x++) {
-            int v, a, b, hi, lo;
+            int v, a, b, hi, lo, weak;
             float ring, d;
             int i, j, ext = 1;
             /* the cheap reject: a dot stands out of both its neighbours two
@@ -564,11 +585,14 @@ static void find_dots(DetectContext *s, const SpFrame *f)
             }
             hi = a > b ? a : b;
             lo = a < b ? a : b;
-            if (v - hi < ti && lo - v < ti)
+            if (v - hi < tif && lo - v < tif)
                 continue;
+            /* under the usual reject: a dot only on a flat ring */
+            weak = v - hi < ti && lo - v < ti;
             ring = ring5(f, s->shift, x, y);
             d = v - ring;
-            if (fabsf(d) < t)
+            if ((weak || fabsf(d) < t) &&
+                (fabsf(d) < tf || fabsf(d) >= t || fabsf(d) < dot_flat_threshold(s, f, x, y, ring)))
                 continue;
             /* the extreme of its 3x3 */
             for (j = -1; j <= 1 && ext; j++)
@@ -1462,7 +1486,7 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
 {
     float r;
 
-    if (is_pixel_kind(t->kind))
+    if (is_pixel_kind(t->kind) && !t->faint)
         return 1;
     r = drift_residual(s, t, n, 8);
     return r < 0 ? !t->faint : r <= 2.0f;
@@ -1767,7 +1791,7 @@ judge:
         t->frames = 1;
         t->radius = rad;
         t->contrast = c->resp;
-        t->faint = !is_pixel_kind(c->kind) &&
+        t->faint = is_pixel_kind(c->kind) ? fabsf(c->resp) < 14.0f / (float)s->sensitivity :
                    fabsf(c->resp) < spawn_threshold(s, box_mean(s, (int)c->x, (int)c->y, s->outer));
         for (i = 0; i < POS_HIST; i++)
             t->pf[i] = -1;
