@@ -70,6 +70,7 @@
 #define LAG            10     /* frames kept to compare views of the scene */
 #define SHIFT          6      /* largest relative motion looked for, px */
 #define CAM_SPAN       40     /* frames a track is held against the camera */
+#define CARRY_BACK     24     /* frames a confirmed track is carried back */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
 
@@ -1497,9 +1498,9 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
  * passes the candidate search in some frames only, so its track may be
  * born late. Once confirmed (in frame n), its record is carried back from
  * its first sighting b by the shared drift of its class (fit_drift from
- * each earlier frame to b), up to 12 frames back (as long as a track
- * unseen is placed on a guess), so that the frames still in the ring
- * before b are repaired too.
+ * each earlier frame to b), up to CARRY_BACK frames back (the detector's
+ * lookahead): placed by the others' measured motion, not on a guess, so
+ * that the frames still in the ring before b are repaired too.
  */
 static void carry_back(const DetectContext *s, Track *t, int64_t n)
 {
@@ -1511,12 +1512,12 @@ static void carry_back(const DetectContext *s, Track *t, int64_t n)
     /* only a track seen to keep to the drift is carried back by it */
     if (r < 0 || r > 2.0f || t->pf[kb] != t->born || !t->pseen[kb])
         return;
-    for (m = t->born - 1; m >= 0 && m >= t->born - 12 && n - m < POS_HIST; m--) {
+    for (m = t->born - 1; m >= 0 && m >= t->born - CARRY_BACK && n - m < POS_HIST; m--) {
         if (fit_drift(s, t, cls, m, t->born, &tx, &ty, &sc) < 0)
             break;
         /* b = m + t + sc (m - c), solved for m */
         record(t, m, (t->px[kb] - tx + sc * cx) / (1 + sc),
-               (t->py[kb] - ty + sc * cy) / (1 + sc), (int)(t->born - m));
+               (t->py[kb] - ty + sc * cy) / (1 + sc), 1);
     }
 }
 
