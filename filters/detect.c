@@ -13,7 +13,10 @@
  *    candidates. A centre-minus-ring test at full resolution (with a cheap
  *    reject first) marks one- to three-pixel dots in luma, and a
  *    centre-minus-neighbours test marks colour dots in each chroma plane:
- *    hot, stuck and dead pixels smeared by 4:2:0 and compression.
+ *    hot, stuck and dead pixels smeared by 4:2:0 and compression. Where
+ *    the surround is flat, the blotch and dot thresholds follow its own
+ *    texture (flat_threshold, dot_flat_threshold): such faint candidates
+ *    start faint tracks.
  *
  * 2. Tracks. Each candidate either feeds the track whose predicted
  *    position it falls near (a window of a few pixels: defects move slowly
@@ -43,14 +46,19 @@
  *    picture is one global motion: per frame, the median displacement of
  *    the confirmed tracks seen in both frames is the drift, and a track not
  *    seen in a frame is placed by its last position plus the drift since.
+ *    Over a track's span, the others' displacements fitted as one motion
+ *    judge it (drift_residual): a faint track is confirmed only if it
+ *    kept to that drift, and no blotch that strays from it is.
  *
  * 5. Masks (process, when the frame leaves the ring, lookahead frames
  *    later): every confirmed track's recorded position in that frame gives
  *    a region: a disk covering the blob's measured extent (1.5 times its
  *    dimming radius plus a pixel of margin, seed 002's grow-selection), or
- *    a 3x3 box around a pixel defect. Positions are recorded from a track's
- *    first sighting, so once it is confirmed the frames before are repaired
- *    too: the lookahead makes the first frame as good as the hundredth.
+ *    a 3x3 box around a pixel defect (a blotch's disk for a dot as wide as
+ *    a small blotch). Positions are recorded from a track's first
+ *    sighting, and carried back before it by the drift once it is
+ *    confirmed (carry_back), so the frames before are repaired too: the
+ *    lookahead makes the first frame as good as the hundredth.
  *
  * Memory: one integral image and a few full-size planes, allocated at
  * config, plus a bounded track table: flat in clip length.
@@ -1481,8 +1489,9 @@ static float drift_residual(const DetectContext *s, const Track *t, int64_t n, i
     return sqrtf(ex * ex + ey * ey);
 }
 
-/* Whether a blotch may be confirmed as far as the shared drift goes: it
- * kept to it, or the drift is not known and the blotch is not faint. */
+/* Whether a track may be confirmed as far as the shared drift goes: it
+ * kept to it, or the drift is not known and the track is not faint (dots
+ * that are not faint are not judged by it). */
 static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
 {
     float r;
