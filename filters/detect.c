@@ -1471,9 +1471,10 @@ static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a,
     return 0;
 }
 
-static float drift_residual(const DetectContext *s, const Track *t, int64_t n, int span)
+static float drift_residual(const DetectContext *s, const Track *t, int cls, int64_t n,
+                            int span)
 {
-    int cls = is_pixel_kind(t->kind) ? 1 : 0, ka = 0;
+    int ka = 0;
     int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
     float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc, ex, ey;
 
@@ -1498,7 +1499,7 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
 
     if (is_pixel_kind(t->kind) && !t->faint)
         return 1;
-    r = drift_residual(s, t, n, 8);
+    r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8);
     return r < 0 ? !t->faint : r <= 2.0f;
 }
 
@@ -1516,7 +1517,7 @@ static void carry_back(const DetectContext *s, Track *t, int64_t n)
     int cls = is_pixel_kind(t->kind) ? 1 : 0, kb = (int)(t->born % POS_HIST);
     float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc;
     int64_t m;
-    float r = drift_residual(s, t, n, 4);
+    float r = drift_residual(s, t, cls, n, 4);
 
     /* only a track seen to keep to the drift is carried back by it */
     if (r < 0 || r > 2.0f || t->pf[kb] != t->born || !t->pseen[kb])
@@ -1888,8 +1889,11 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
         if (is_pixel_kind(t->kind)) {
             /* the dot, its compression smear and its chroma sample; a
              * dot wider than a pixel's smear (half its depth over more
-             * than 8 pixels) is a small blotch and gets a blotch's disk */
-            rad = t->radius > 1.6f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
+             * than 8 pixels) is a small blotch and gets a blotch's disk,
+             * unless it strays from the blotches' drift (a wide scene
+             * speck taken for a dot does not spread its repair) */
+            float r = t->radius > 1.6f ? drift_residual(s, t, 0, t->last_hit, 8) : 1e30f;
+            rad = r <= 2.0f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
         } else {
             /* the dimming radius measured is where the blob passes half
              * its depth; its soft edge reaches about 1.6 times further */
