@@ -1661,7 +1661,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     for (i = 0; i < MAX_TRACKS; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
-        int li, flat;
+        int li, flat, undecided;
         if (t->state == T_FREE)
             continue;
         /* a confirmed track keeps being judged: a scene detail that passed
@@ -1683,7 +1683,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             goto judge;
         }
         /* the shortest lag that tells: a slow drift shows over more frames */
-        flat = 0;
+        flat = undecided = 0;
         for (li = 0; li < 3; li++) {
             int64_t a = n - lags[li];
             int ka = (int)(a % POS_HIST), kf = (int)(a % (LAG + 1)), sm, slx, sly;
@@ -1725,13 +1725,25 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             }
             if (sm == 2)
                 flat = lags[li];
+            else if (!sm)
+                undecided = lags[li];
         }
         /* flat all round: the picture's own motion, followed on the
          * textured parts of the frame, is the scene's here too; a thing
          * that keeps still against it is on the sensor. Held against it
          * since its earliest sighting of the last CAM_SPAN frames (a
          * slow camera shows over more frames than the lags), by 2.5 px:
-         * a scene detail the track follows stays within a pixel or so */
+         * a scene detail the track follows stays within a pixel or so.
+         * A ring that neither slid nor stayed (a smooth gradient matches
+         * at many shifts, a dark pixel's surround of grain at none) leaves
+         * it to the camera too, for a track that keeps to its class's
+         * known drift: a thing moving on its own over a still picture
+         * (a face in a webcam inset) keeps to no drift of the defects */
+        if (li == 3 && !flat && undecided) {
+            float r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 4);
+            if (r >= 0 && r <= 2.0f)
+                flat = undecided;
+        }
         if (li == 3 && flat) {
             int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
             float rel = -1;
