@@ -18,7 +18,9 @@
  *    full resolution (after a cheap reject of 32 samples at once) marks
  *    one- to three-pixel dots in luma, and a centre-minus-neighbours test
  *    marks colour dots in each chroma plane: hot, stuck and dead pixels
- *    smeared by 4:2:0 and compression.
+ *    smeared by 4:2:0 and compression. Where the surround is flat, the
+ *    blotch and dot thresholds follow its own texture (flat_threshold,
+ *    dot_flat_threshold): such faint candidates start faint tracks.
  *
  * 2. Tracks. Each candidate either feeds the track whose predicted
  *    position it falls near (a window of a few pixels: defects move slowly
@@ -48,14 +50,19 @@
  *    picture is one global motion: per frame, the median displacement of
  *    the confirmed tracks seen in both frames is the drift, and a track not
  *    seen in a frame is placed by its last position plus the drift since.
+ *    Over a track's span, the others' displacements fitted as one motion
+ *    judge it (drift_residual): a faint track is confirmed only if it
+ *    kept to that drift, and no blotch that strays from it is.
  *
  * 5. Masks (process, when the frame leaves the ring, lookahead frames
  *    later): every confirmed track's recorded position in that frame gives
  *    a region: a disk covering the blob's measured extent (1.5 times its
  *    dimming radius plus a pixel of margin, seed 002's grow-selection), or
- *    a 3x3 box around a pixel defect. Positions are recorded from a track's
- *    first sighting, so once it is confirmed the frames before are repaired
- *    too: the lookahead makes the first frame as good as the hundredth.
+ *    a 3x3 box around a pixel defect (a blotch's disk for a dot as wide as
+ *    a small blotch). Positions are recorded from a track's first
+ *    sighting, and carried back before it by the drift once it is
+ *    confirmed (carry_back), so the frames before are repaired too: the
+ *    lookahead makes the first frame as good as the hundredth.
  *
  * Memory: a half-resolution integral image, two quarter-resolution
  * planes, a few rows and small patches of scratch, allocated at config,
@@ -78,6 +85,7 @@
 #define SHIFT          6      /* largest relative motion looked for, px */
 #define CAM_SPAN       40     /* frames a track is held against the camera */
 #define BAND_BLOCK     16     /* band-pass responses computed at once */
+#define CARRY_BACK     24     /* frames a confirmed track is carried back */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
 
@@ -128,6 +136,7 @@ typedef struct Track {
     float resp[RESP_HIST];   /* the last responses when localised, */
     float level[RESP_HIST];  /* the surround's level then, */
     int nresp;               /* how many, by nresp % RESP_HIST */
+    int faint;               /* born under spawn_threshold (a flat surround) */
 } Track;
 
 typedef struct DetectContext {
@@ -163,6 +172,7 @@ typedef struct DetectContext {
     int *shape_x, *shape_y;
     int shape_r;
     int *shape_span;         /* the disk's half-width in each of its rows */
+    int flat_dx[32], flat_dy[32]; /* flat_threshold's two circles */
     /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
      * two tracks never hold one blob */
     uint16_t *occ[2];
@@ -309,6 +319,12 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
         if (!s->ring_v || !s->ring_off)
             return -ENOMEM;
     }
+    for (int c = 0; c < 2; c++)
+        for (int k = 0; k < 16; k++) {
+            float a = (float)k * 6.2831853f / 16 + c * 0.19635f, rr = (float)(s->outer / 2 - 2 * c);
+            s->flat_dx[c * 16 + k] = (int)lrintf(rr * cosf(a));
+            s->flat_dy[c * 16 + k] = (int)lrintf(rr * sinf(a));
+        }
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
     fc->want_lookahead = 24;
@@ -509,6 +525,38 @@ static float spawn_threshold(const DetectContext *s, float surround)
 {
     float t = 8.0f + 0.08f * surround;
     return t / (float)s->sensitivity;
+}
+
+/*
+ * The threshold where the surround is flat. The fixed part of
+ * spawn_threshold stands for the texture a blob must stand out of; on a
+ * flat surround (a wall, the sky, a dark area, where dust shows best) a
+ * faint shadow stands out of far less: a dust shadow dimming a dark area
+ * by half gives a band-pass of 10-14 levels against a threshold of 13.
+ * There the threshold follows the surround's own texture: the mean
+ * absolute deviation of 32 samples on two circles past the outer box's
+ * half width, where a blotch's soft edge has ended, times 4, plus 3.
+ * A surround that is not flat gets the usual threshold.
+ */
+static float flat_threshold(const DetectContext *s, const SpFrame *f, int x, int y)
+{
+    float v[32], mean = 0, dev = 0;
+    int n = 0, k;
+
+    for (k = 0; k < 32; k++) {
+        int px = x + s->flat_dx[k], py = y + s->flat_dy[k];
+        if (px < 0 || py < 0 || px >= s->w || py >= s->h)
+            continue;
+        v[n] = (float)luma(f, s->shift, px, py);
+        mean += v[n++];
+    }
+    if (n < 16)
+        return 1e30f;
+    mean /= n;
+    for (k = 0; k < n; k++)
+        dev += fabsf(v[k] - mean);
+    dev /= n;
+    return (3.0f + 4.0f * dev) / (float)s->sensitivity;
 }
 
 static void add_cand_to(Cand *list, int *nb, float x, float y, float resp,
@@ -778,7 +826,8 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     {
         int cx = x - 4 + 2 * bx, cy = y - 4 + 2 * by;
         float sur = box_mean(&pt, cx, cy, s->outer);
-        if (best < spawn_threshold(s, sur))
+        /* under the usual threshold: only where the surround is flat */
+        if (best < spawn_threshold(s, sur) && best < flat_threshold(s, f, cx, cy))
             return;
         for (j = -1; j <= 1; j++)
             for (i = -1; i <= 1; i++)
@@ -828,14 +877,15 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
                 if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
                     continue;
                 t = spawn_threshold(s, sc[xb]);
-                if (sign * r < t)
-                    continue;
                 q[0] = rm[xb - 1]; q[1] = rm[xb]; q[2] = rm[xb + 1];
                 q[3] = rc[xb - 1]; q[4] = rc[xb + 1];
                 q[5] = rp[xb - 1]; q[6] = rp[xb]; q[7] = rp[xb + 1];
                 for (k = 0; k < 8; k++)
                     if (sign * q[k] > sign * r)
                         ext = 0;
+                /* under the usual threshold: only where the surround is flat */
+                if (ext && sign * r < t && sign * r < flat_threshold(s, f, 2 * xb, 2 * y))
+                    ext = 0;
                 if (ext)
                     refine_blotch(s, f, 2 * xb, 2 * y, sign, n);
             }
@@ -854,6 +904,26 @@ static inline float ring5(const SpFrame *f, int shift, int x, int y)
             sum += luma(f, shift, x - 2, y + k) + luma(f, shift, x + 2, y + k);
     }
     return sum / 16.0f;
+}
+
+/* The threshold of a dot whose 5x5 ring (mean `ring`) is flat: as for a
+ * blotch (flat_threshold), 3 levels plus 4 times the ring's mean absolute
+ * deviation, so that a hot pixel smeared to 12 levels over a flat surround
+ * is found as well as one of 14 over texture. */
+static float dot_flat_threshold(const DetectContext *s, const SpFrame *f, int x, int y,
+                                float ring)
+{
+    int k;
+    float dev = 0;
+
+    for (k = -2; k <= 2; k++) {
+        dev += fabsf(luma(f, s->shift, x + k, y - 2) - ring) +
+               fabsf(luma(f, s->shift, x + k, y + 2) - ring);
+        if (k > -2 && k < 2)
+            dev += fabsf(luma(f, s->shift, x - 2, y + k) - ring) +
+                   fabsf(luma(f, s->shift, x + 2, y + k) - ring);
+    }
+    return (3.0f + 4.0f * dev / 16.0f) / (float)s->sensitivity;
 }
 
 /* Chroma deviation at the chroma sample covering (x, y): the largest of
@@ -938,7 +1008,8 @@ static int dot_block_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *
 static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
 {
     float t = 14.0f / (float)s->sensitivity;
-    int ti = (int)ceilf(t), x;
+    float tf = 8.0f / (float)s->sensitivity; /* the least, on a flat ring */
+    int ti = (int)ceilf(t), tif = (int)ceilf(tf), x;
 
     if (!(s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD)) || y < s->dots_next ||
         y < 3 || y >= s->h - 3)
@@ -949,10 +1020,10 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
         const uint16_t *row16 = (const uint16_t *)row8;
         for (int x16 = 3; x16 < s->w - 3; x16 += DOT_BLOCK) {
         int xe = x16 + DOT_BLOCK < s->w - 3 ? x16 + DOT_BLOCK : s->w - 3;
-        if (f->depth == 8 && xe - x16 == DOT_BLOCK && dot_block_luma(row8 + x16) < ti)
+        if (f->depth == 8 && xe - x16 == DOT_BLOCK && dot_block_luma(row8 + x16) < tif)
             continue;
         for (x = x16; x < xe; x++) {
-            int v, a, b, hi, lo;
+            int v, a, b, hi, lo, weak;
             float ring, d;
             int i, j, ext = 1;
             /* the cheap reject: a dot stands out of both its neighbours two
@@ -968,11 +1039,14 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
             }
             hi = a > b ? a : b;
             lo = a < b ? a : b;
-            if (v - hi < ti && lo - v < ti)
+            if (v - hi < tif && lo - v < tif)
                 continue;
+            /* under the usual reject: a dot only on a flat ring */
+            weak = v - hi < ti && lo - v < ti;
             ring = ring5(f, s->shift, x, y);
             d = v - ring;
-            if (fabsf(d) < t)
+            if ((weak || fabsf(d) < t) &&
+                (fabsf(d) < tf || fabsf(d) >= t || fabsf(d) < dot_flat_threshold(s, f, x, y, ring)))
                 continue;
             /* the extreme of its 3x3 */
             for (j = -1; j <= 1 && ext; j++)
@@ -1127,8 +1201,16 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
         *ox = (float)bx;
         *oy = (float)by;
         *resp = sign * best;
-        *radius = 0.5f;
         *olevel = ring5(f, s->shift, bx, by);
+        /* its extent: a small blotch passes for a dot too, and its mask
+         * must cover it */
+        {
+            float cx, cy, depth;
+            Patch pd;
+            patch_build(s, f, &pd, bx - m, by - m, bx + m + 1, by + m + 1);
+            *radius = blob_shape(s, f, bx, by, sign, 4, box_mean(&pd, bx, by, s->outer),
+                                 &cx, &cy, &depth);
+        }
         return 1;
     }
     patch_build(s, f, &pt, x0 - gate - m, y0 - gate - m, x0 + gate + m + 1, y0 + gate + m + 1);
@@ -1146,7 +1228,7 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
             }
         }
     level = box_mean(&pt, bx, by, s->outer);
-    if (best < 0.6f * spawn_threshold(s, level))
+    if (best < 0.6f * spawn_threshold(s, level) && best < 0.6f * flat_threshold(s, f, bx, by))
         return 0;
     {
         float cx, cy, depth;
@@ -1895,6 +1977,155 @@ static void backfill(DetectContext *s, Track *t, int64_t lo)
     }
 }
 
+/*
+ * The shared drift. The defects sit on one sensor, so they all move by one
+ * motion in the picture (the stabiliser's crop, the lens's breathing): a
+ * shift and a scale about the frame's centre. A blotch that is a defect
+ * moves as the confirmed ones do; a scene detail the picture carries (a
+ * speck on the floor, a sheen), whose evidence a flat surround leaves to
+ * the camera's motion alone, which parallax fools, moves as the scene
+ * does there.
+ * drift_residual: from the track's earliest sighting a of the last
+ * CAM_SPAN frames (span frames back at least: 8 to confirm) to now, the
+ * displacements of the other confirmed tracks of its class seen at both
+ * ends give the drift (fit_drift): their median shift, then a shift and a scale fitted (least
+ * squares) to those within 4 px of it, then to those within 1.5 px of
+ * that; with at least three that agree, the track's own displacement is
+ * compared with the fit's at its place. A fit over the whole span, not
+ * frame by frame, does not add up the errors of each frame.
+ * A faint blotch, one found only because its surround is flat
+ * (flat_threshold), is confirmed only if it keeps to that drift (within
+ * 2 px); where the drift is not known (fewer than three confirmed
+ * defects), it waits: on footage without strong defects nothing faint is
+ * repaired. Any other blotch that strays from a known drift by more than
+ * 2 px is not confirmed either.
+ */
+/* The drift of class cls from frame a to frame n, from the confirmed
+ * tracks but t seen in both: displacement (tx, ty) + sc * (position in a
+ * less the frame's centre). Returns 0, or -1 with fewer than three that
+ * agree. */
+static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a, int64_t n,
+                     float *ptx, float *pty, float *psc)
+{
+    enum { NO = 64 };
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc = 0;
+    float ox[NO], oy[NO], odx[NO], ody[NO], mx[NO], my[NO];
+    int i, j, k, iter, no = 0;
+
+    for (i = 0; i < MAX_TRACKS && no < NO; i++) {
+        const Track *o = &s->tracks[i];
+        if (o == t || o->state != T_CONFIRMED || (is_pixel_kind(o->kind) ? 1 : 0) != cls ||
+            o->pf[ka] != a || !o->pseen[ka] || o->pf[kn] != n || !o->pseen[kn])
+            continue;
+        ox[no] = o->px[ka] - cx;
+        oy[no] = o->py[ka] - cy;
+        odx[no] = o->px[kn] - o->px[ka];
+        ody[no] = o->py[kn] - o->py[ka];
+        /* insertion sort of the displacements, for their medians */
+        for (j = no; j > 0 && mx[j - 1] > odx[no]; j--)
+            mx[j] = mx[j - 1];
+        mx[j] = odx[no];
+        for (j = no; j > 0 && my[j - 1] > ody[no]; j--)
+            my[j] = my[j - 1];
+        my[j] = ody[no];
+        no++;
+    }
+    if (no < 3)
+        return -1;
+    /* the median shift first (a scene detail among the confirmed tracks
+     * does not move it), then the shift and scale of those near it */
+    tx = mx[no / 2];
+    ty = my[no / 2];
+    for (iter = 0; iter < 2; iter++) {
+        double a11 = 0, a13 = 0, a23 = 0, a33 = 0, b1 = 0, b2 = 0, b3 = 0, den;
+        float lim = iter ? 1.5f : 4.0f;
+        for (k = 0; k < no; k++) {
+            float X = ox[k], Y = oy[k];
+            if (fabsf(odx[k] - tx - sc * X) > lim || fabsf(ody[k] - ty - sc * Y) > lim)
+                continue;
+            a11 += 1;
+            a13 += X;
+            a23 += Y;
+            a33 += X * X + Y * Y;
+            b1 += odx[k];
+            b2 += ody[k];
+            b3 += X * odx[k] + Y * ody[k];
+        }
+        if (a11 < 3)
+            return -1;
+        /* [a11 0 a13; 0 a11 a23; a13 a23 a33] [tx ty sc] = [b1 b2 b3] */
+        den = a11 * a33 - a13 * a13 - a23 * a23;
+        sc = fabs(den) > 1e-6 * a11 * a33 ? (float)((a11 * b3 - a13 * b1 - a23 * b2) / den) : 0;
+        tx = (float)((b1 - a13 * sc) / a11);
+        ty = (float)((b2 - a23 * sc) / a11);
+    }
+    *ptx = tx;
+    *pty = ty;
+    *psc = sc;
+    return 0;
+}
+
+static float drift_residual(const DetectContext *s, const Track *t, int cls, int64_t n,
+                            int span)
+{
+    int ka = 0;
+    int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc, ex, ey;
+
+    for (; a <= n - span; a++) {
+        ka = (int)(a % POS_HIST);
+        if (t->pf[ka] == a && t->pseen[ka])
+            break;
+    }
+    if (a > n - span || fit_drift(s, t, cls, a, n, &tx, &ty, &sc) < 0)
+        return -1;
+    ex = tx + sc * (t->px[ka] - cx) - (t->x - t->px[ka]);
+    ey = ty + sc * (t->py[ka] - cy) - (t->y - t->py[ka]);
+    return sqrtf(ex * ex + ey * ey);
+}
+
+/* Whether a track may be confirmed as far as the shared drift goes: it
+ * kept to it, or the drift is not known and the track is not faint (dots
+ * that are not faint are not judged by it). */
+static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
+{
+    float r;
+
+    if (is_pixel_kind(t->kind) && !t->faint)
+        return 1;
+    r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8);
+    return r < 0 ? !t->faint : r <= 2.0f;
+}
+
+/*
+ * A defect was there before its track first saw it: a faint or small one
+ * passes the candidate search in some frames only, so its track may be
+ * born late. Once confirmed (in frame n), its record is carried back from
+ * its first sighting b by the shared drift of its class (fit_drift from
+ * each earlier frame to b), up to CARRY_BACK frames back (the detector's
+ * lookahead): placed by the others' measured motion, not on a guess, so
+ * that the frames still in the ring before b are repaired too.
+ */
+static void carry_back(const DetectContext *s, Track *t, int64_t n)
+{
+    int cls = is_pixel_kind(t->kind) ? 1 : 0, kb = (int)(t->born % POS_HIST);
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc;
+    int64_t m;
+    float r = drift_residual(s, t, cls, n, 4);
+
+    /* only a track seen to keep to the drift is carried back by it */
+    if (r < 0 || r > 2.0f || t->pf[kb] != t->born || !t->pseen[kb])
+        return;
+    for (m = t->born - 1; m >= 0 && m >= t->born - CARRY_BACK && n - m < POS_HIST; m--) {
+        if (fit_drift(s, t, cls, m, t->born, &tx, &ty, &sc) < 0)
+            break;
+        /* b = m + t + sc (m - c), solved for m */
+        record(t, m, (t->px[kb] - tx + sc * cx) / (1 + sc),
+               (t->py[kb] - ty + sc * cy) / (1 + sc), 1);
+    }
+}
+
 static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
 {
     DetectContext *s = fc->priv;
@@ -1964,8 +2195,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             t->hits++;
             t->misses_run = 0;
             t->contrast = t->hits == 1 ? resp : 0.8f * t->contrast + 0.2f * resp;
-            if (!is_pixel_kind(t->kind))
-                t->radius = t->hits == 1 ? rad : 0.8f * t->radius + 0.2f * rad;
+            t->radius = t->hits == 1 ? rad : 0.8f * t->radius + 0.2f * rad;
             record(t, n, ox, oy, 0);
         } else {
             t->misses_run++;
@@ -2022,7 +2252,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     for (i = 0; i < MAX_TRACKS; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
-        int li, flat;
+        int li, flat, undecided;
         if (t->state == T_FREE)
             continue;
         /* a confirmed track keeps being judged: a scene detail that passed
@@ -2044,7 +2274,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             goto judge;
         }
         /* the shortest lag that tells: a slow drift shows over more frames */
-        flat = 0;
+        flat = undecided = 0;
         for (li = 0; li < 3; li++) {
             int64_t a = n - lags[li];
             int ka = (int)(a % POS_HIST), kf = (int)(a % RECENT), sm, slx, sly;
@@ -2086,13 +2316,25 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             }
             if (sm == 2)
                 flat = lags[li];
+            else if (!sm)
+                undecided = lags[li];
         }
         /* flat all round: the picture's own motion, followed on the
          * textured parts of the frame, is the scene's here too; a thing
          * that keeps still against it is on the sensor. Held against it
          * since its earliest sighting of the last CAM_SPAN frames (a
          * slow camera shows over more frames than the lags), by 2.5 px:
-         * a scene detail the track follows stays within a pixel or so */
+         * a scene detail the track follows stays within a pixel or so.
+         * A ring that neither slid nor stayed (a smooth gradient matches
+         * at many shifts, a dark pixel's surround of grain at none) leaves
+         * it to the camera too, for a track that keeps to its class's
+         * known drift: a thing moving on its own over a still picture
+         * (a face in a webcam inset) keeps to no drift of the defects */
+        if (li == 3 && !flat && undecided) {
+            float r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 4);
+            if (r >= 0 && r <= 2.0f)
+                flat = undecided;
+        }
         if (li == 3 && flat) {
             int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
             float rel = -1;
@@ -2116,8 +2358,9 @@ judge:
         if (t->state == T_TENTATIVE && t->hits >= 6 &&
             t->hits >= 0.75f * t->frames && t->good >= 3 &&
             t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t) &&
-            steady(t)) {
+            steady(t) && keeps_drift(s, t, n)) {
             t->state = T_CONFIRMED;
+            carry_back(s, t, n);
             /* back to the frames LAG frames before the first to be
              * processed, which leaves a confirmation that goes wrong (the
              * thing travels) that long to take its regions back */
@@ -2171,6 +2414,8 @@ judge:
         t->frames = 1;
         t->radius = rad;
         t->contrast = c->resp;
+        t->faint = is_pixel_kind(c->kind) ? fabsf(c->resp) < 14.0f / (float)s->sensitivity :
+                   fabsf(c->resp) < spawn_threshold(s, c->level);
         for (i = 0; i < POS_HIST; i++)
             t->pf[i] = -1;
         for (i = 0; i <= RING_LAG; i++)
@@ -2255,8 +2500,13 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
         if (t->state != T_CONFIRMED)
             continue;
         if (is_pixel_kind(t->kind)) {
-            /* the dot, its compression smear and its chroma sample */
-            rad = 1.9f;
+            /* the dot, its compression smear and its chroma sample; a
+             * dot wider than a pixel's smear (half its depth over more
+             * than 8 pixels) is a small blotch and gets a blotch's disk,
+             * unless it strays from the blotches' drift (a wide scene
+             * speck taken for a dot does not spread its repair) */
+            float r = t->radius > 1.6f ? drift_residual(s, t, 0, t->last_hit, 8) : 1e30f;
+            rad = r <= 2.0f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
         } else {
             /* the dimming radius measured is where the blob passes half
              * its depth; its soft edge reaches about 1.6 times further */
