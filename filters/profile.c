@@ -22,6 +22,16 @@
  * with no excess in the footage; a hot pixel has its excess in every
  * frame. The confirmed ones are healed as hot pixels from then on.
  *
+ * The fixed pattern (SpSettings.profile_pattern: the mean dark frame less
+ * its black level, already shrunk by the program where the dark frames
+ * could not tell it from their own noise, docs/profile.md; seed 001's
+ * "subtract dark frame") is subtracted from every frame in analyze(), as
+ * the frame enters the ring, before detection looks at it: every window
+ * then holds corrected frames, so that the fill matches its temporal
+ * neighbours without the pattern's offset between them. It is scaled to
+ * the frame's depth, rounded to the nearest level and clamped to the
+ * sample range.
+ *
  * A second stage, after detection (sp_filter_profile_known), drops the
  * pixel tracks detection placed on a pixel the profile already heals:
  * detection heals a dot as a disk (its smear and chroma sample), which
@@ -57,6 +67,7 @@ typedef struct ProfileContext {
     int nb_faint;     /* faint candidates, the last pieces */
     int tested;       /* the faint candidates have been tested */
     int nb_active;
+    int pattern;      /* the fixed pattern is subtracted */
 } ProfileContext;
 
 #define OFF(x) offsetof(ProfileContext, x)
@@ -110,6 +121,23 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
                "%dx%d: use a profile made from dark frames at the frames' "
                "size\n", W, H, f->width, f->height);
         return -EINVAL;
+    }
+    if (st->profile_pattern[0]) {
+        int np = st->profile_pattern_planes, ok = st->profile_pattern_color == f->color &&
+                 np <= f->nb_planes - (f->has_alpha ? 1 : 0);
+        for (i = 0; ok && i < np; i++)
+            ok = st->profile_pattern_width[i] == sp_plane_width(f, i) &&
+                 st->profile_pattern_height[i] == sp_plane_height(f, i);
+        if (ok) {
+            s->pattern = 1;
+            sp_log(fc->log, SP_LOG_VERBOSE, "profile: the fixed pattern is "
+                   "subtracted from every frame (%d planes)\n", np);
+        } else {
+            sp_log(fc->log, SP_LOG_WARNING, "the profile's fixed pattern was made "
+                   "from frames of another colour layout than these: it is not "
+                   "subtracted; make the profile from dark frames in the "
+                   "footage's pixel format\n");
+        }
     }
     label = malloc((size_t)W * H * sizeof(*label));
     queue = malloc((size_t)W * H * sizeof(*queue));
@@ -184,7 +212,7 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
         }
     if (!s->nb_pieces) {
         sp_log(fc->log, SP_LOG_VERBOSE, "the profile marks no pixel\n");
-        fc->enabled = 0;
+        fc->enabled = s->pattern;
         ret = 0;
         goto end;
     }
@@ -356,6 +384,44 @@ static void test_faint(SpFilterContext *fc, ProfileContext *s, const SpWindow *w
            "on %d frames\n", confirmed, s->nb_faint, nf);
 }
 
+/* Subtract the fixed pattern from a frame entering the ring. */
+static int profile_analyze(SpFilterContext *fc, SpSlot *slot)
+{
+    const ProfileContext *s = fc->priv;
+    const SpSettings *st = fc->settings;
+    SpFrame *f = slot->frame;
+    int scale, maxv, p, x, y, changed = 0;
+
+    if (!s->pattern)
+        return 0;
+    scale = 1 << (f->depth - 8);
+    maxv = (1 << f->depth) - 1;
+    for (p = 0; p < st->profile_pattern_planes; p++) {
+        int W = st->profile_pattern_width[p], H = st->profile_pattern_height[p];
+        for (y = 0; y < H; y++) {
+            const int16_t *pat = st->profile_pattern[p] + y * st->profile_pattern_stride[p];
+            uint8_t *row = f->data[p] + (ptrdiff_t)y * f->stride[p];
+            for (x = 0; x < W; x++) {
+                /* 1/16 level to the frame's levels, rounded half away from 0 */
+                int v = pat[x] * scale, d = v >= 0 ? (v + 8) >> 4 : -((8 - v) >> 4), o;
+                if (!d)
+                    continue;
+                if (f->depth > 8) {
+                    o = ((uint16_t *)row)[x] - d;
+                    ((uint16_t *)row)[x] = (uint16_t)(o < 0 ? 0 : o > maxv ? maxv : o);
+                } else {
+                    o = row[x] - d;
+                    row[x] = (uint8_t)(o < 0 ? 0 : o > 255 ? 255 : o);
+                }
+                changed = 1;
+            }
+        }
+    }
+    if (changed)
+        sp_frame_touch(f, 0, 0, f->width, f->height);
+    return 0;
+}
+
 static int profile_process(SpFilterContext *fc, SpWindow *w)
 {
     ProfileContext *s = fc->priv;
@@ -446,6 +512,7 @@ const SpFilter sp_filter_profile = {
     .options   = profile_options,
     .init      = profile_init,
     .config    = profile_config,
+    .analyze   = profile_analyze,
     .process   = profile_process,
     .uninit    = profile_uninit,
 };
