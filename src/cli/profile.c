@@ -1106,10 +1106,19 @@ int cli_profile_read(const CliOptions *o, const char *path, CliDefectMap *m,
         m->frames = atoll(buf);
     if (text_value(&img.png, "Noise", buf, sizeof(buf)))
         m->noise = atof(buf);
-    for (x = 0; x < img.png.nb_chunks; x++)
+    /* the fixed pattern, unless it is not wanted */
+    for (x = 0; o->profile_pattern != CLI_PATTERN_OFF && x < img.png.nb_chunks; x++)
         if (!strcmp(img.png.chunks[x].name, PATTERN_CHUNK) &&
             (ret = pattern_read(o, path, &img.png.chunks[x], m)) < 0)
             goto end;
+    if (o->profile_pattern != CLI_PATTERN_OFF && !m->pat_planes &&
+        text_value(&img.png, "Pattern", buf, sizeof(buf))) {
+        cli_log(o, SP_LOG_ERROR, "'%s' says it holds a fixed pattern, but its "
+                "pattern chunk is missing: it was edited or damaged; make the "
+                "profile again, or give --profile-pattern off\n", path);
+        ret = -EINVAL;
+        goto end;
+    }
     ret = 0;
 end:
     if (ret < 0)
@@ -1365,6 +1374,7 @@ static int library_load(const CliOptions *o, const char *dir, Library *l)
         goto fail;
     }
     q.loglevel = -8; /* a file that is not a profile is only skipped */
+    q.profile_pattern = CLI_PATTERN_OFF; /* the facts only: the chosen one is read again */
     for (i = 0; i < nb; i++) {
         CliDefectMap m;
         if (cli_profile_read(&q, names[i], &m, &l->facts[l->nb]) < 0) {

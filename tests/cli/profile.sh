@@ -87,6 +87,23 @@ expect_rc 0 "--profile-pattern on on JPEG stills"
 expect_err "its fixed pattern is subtracted" "on subtracts it on JPEG too"
 run "$SPOTHEAL" --profile-pattern sometimes -i "$T/degp.mkv" "$T/x.mkv"
 expect_rc 2 "--profile-pattern takes auto, on or off"
+# a profile whose pattern chunk was lost is refused, unless the pattern is off
+python3 -c 'import struct, sys
+d = open(sys.argv[1], "rb").read(); o = d[:8]; i = 8
+while i < len(d):
+    n = struct.unpack(">I", d[i:i + 4])[0]
+    if d[i + 4:i + 8] != b"spFp": o += d[i:i + 12 + n]
+    i += 12 + n
+open(sys.argv[2], "wb").write(o)' "$T/fpn.png" "$T/fpn-lost.png"
+run "$SPOTHEAL" --profile "$T/fpn-lost.png" --detect none -i "$T/degp.mkv" "$T/x.mkv"
+expect_rc 1 "a profile that lost its pattern chunk"
+expect_err "fpn-lost.png' says it holds a fixed pattern" "the file and the fix are named"
+check "no output after a refused pattern" absent "$T/x.mkv"
+run "$SPOTHEAL" --profile "$T/fpn-lost.png" --profile-pattern off --detect none -i "$T/degp.mkv" -c:v ffv1 "$T/lost-off.mkv"
+expect_rc 0 "--profile-pattern off reads it without the pattern"
+frame_hashes "$T/lost-off.mkv" "$T/h7"
+frame_hashes "$T/repp-off.mkv" "$T/h8"
+check "the same repair as the full profile with the pattern off" same_file "$T/h7" "$T/h8"
 
 # with detection as well, and a mask on top: still runs
 $FF -f lavfi -i "color=black:s=$S,format=gray,drawbox=x=100:y=100:w=3:h=3:c=white:t=fill" -frames:v 1 "$T/mask.png"
