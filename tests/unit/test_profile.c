@@ -712,6 +712,56 @@ static void test_pattern(void **state)
     }
 }
 
+static int luma_at(const SpFrame *f, int x, int y)
+{
+    const uint8_t *row = f->data[0] + (ptrdiff_t)y * f->stride[0];
+
+    return f->depth > 8 ? ((const uint16_t *)row)[x] : row[x];
+}
+
+/* The pattern at every depth: 1/16 level scaled to the frame's levels,
+ * rounded half away from zero, clamped to the sample range. */
+static void test_pattern_depth(void **state)
+{
+    static const int depths[] = { 8, 10, 16 };
+    int16_t pat[W * H];
+    CliDefectMap m;
+    int k;
+
+    (void)state;
+    memset(pat, 0, sizeof(pat));
+    pat[0] = 24;    /* +1.5 levels */
+    pat[1] = -24;   /* -1.5 */
+    pat[2] = 7;     /* under half a level at 8 bits */
+    pat[3] = 32000; /* +2000: clamped at 0 */
+    pat[4] = -32000;/* clamped at the top */
+    memset(&m, 0, sizeof(m));
+    m.pattern[0] = pat;
+    m.pat_w[0] = W;
+    m.pat_h[0] = H;
+    m.pat_planes = 1;
+    m.pat_color = SP_COLOR_YUV;
+    for (k = 0; k < 3; k++) {
+        int d = depths[k], one = 1 << (d - 8), maxv = (1 << d) - 1;
+        SpFrame *f = tframe_new(W, H, d, SP_COLOR_YUV, 1, 1, 3, 100 * one, NULL);
+        SpFrame *ref;
+        assert_non_null(f);
+        ref = tframe_copy(f);
+        assert_non_null(ref);
+        run_pattern(&m, &f, 1);
+        assert_int_equal(luma_at(f, 0, 0), 100 * one - (24 * one + 8) / 16);
+        assert_int_equal(luma_at(f, 1, 0), 100 * one + (24 * one + 8) / 16);
+        assert_int_equal(luma_at(f, 2, 0), 100 * one - (7 * one + 8) / 16);
+        assert_int_equal(luma_at(f, 3, 0), 0);
+        assert_int_equal(luma_at(f, 4, 0), maxv);
+        assert_int_equal(luma_at(f, 5, 0), 100 * one);
+        assert_int_equal(tframe_diff(f, ref, 1), 0);
+        assert_int_equal(tframe_diff(f, ref, 2), 0);
+        tframe_free(f);
+        tframe_free(ref);
+    }
+}
+
 static void test_library_wrong_size(void **state)
 {
     SpSettings s;
@@ -753,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_library_faint),
         cmocka_unit_test(test_library_wrong_size),
         cmocka_unit_test(test_pattern),
+        cmocka_unit_test(test_pattern_depth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
