@@ -29,8 +29,8 @@
  * the frame enters the ring, before detection looks at it: every window
  * then holds corrected frames, so that the fill matches its temporal
  * neighbours without the pattern's offset between them. It is scaled to
- * the frame's depth, rounded to the nearest level and clamped to the
- * sample range.
+ * the frame's depth and rounded to the nearest level once, at config,
+ * and the result clamped to the sample range.
  *
  * A second stage, after detection (sp_filter_profile_known), drops the
  * pixel tracks detection placed on a pixel the profile already heals:
@@ -68,6 +68,7 @@ typedef struct ProfileContext {
     int tested;       /* the faint candidates have been tested */
     int nb_active;
     int pattern;      /* the fixed pattern is subtracted */
+    int32_t *delta[3];/* per plane, what is subtracted, in the frames' levels */
 } ProfileContext;
 
 #define OFF(x) offsetof(ProfileContext, x)
@@ -129,7 +130,21 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
             ok = st->profile_pattern_width[i] == sp_plane_width(f, i) &&
                  st->profile_pattern_height[i] == sp_plane_height(f, i);
         if (ok) {
-            s->pattern = 1;
+            int scale = 1 << (f->depth - 8), any = 0;
+            for (i = 0; i < np; i++) {
+                int pw = st->profile_pattern_width[i], ph = st->profile_pattern_height[i];
+                if (!(s->delta[i] = malloc((size_t)pw * ph * sizeof(int32_t))))
+                    return -ENOMEM;
+                for (y = 0; y < ph; y++)
+                    for (x = 0; x < pw; x++) {
+                        /* 1/16 level to the frame's levels, rounded half away from 0 */
+                        int v = st->profile_pattern[i][y * st->profile_pattern_stride[i] + x] * scale;
+                        int d = v >= 0 ? (v + 8) >> 4 : -((8 - v) >> 4);
+                        s->delta[i][(size_t)y * pw + x] = d;
+                        any |= d != 0;
+                    }
+            }
+            s->pattern = any;
             sp_log(fc->log, SP_LOG_VERBOSE, "profile: the fixed pattern is "
                    "subtracted from every frame (%d planes)\n", np);
         } else {
@@ -390,35 +405,30 @@ static int profile_analyze(SpFilterContext *fc, SpSlot *slot)
     const ProfileContext *s = fc->priv;
     const SpSettings *st = fc->settings;
     SpFrame *f = slot->frame;
-    int scale, maxv, p, x, y, changed = 0;
+    int maxv = (1 << f->depth) - 1, p, x, y;
 
     if (!s->pattern)
         return 0;
-    scale = 1 << (f->depth - 8);
-    maxv = (1 << f->depth) - 1;
     for (p = 0; p < st->profile_pattern_planes; p++) {
         int W = st->profile_pattern_width[p], H = st->profile_pattern_height[p];
         for (y = 0; y < H; y++) {
-            const int16_t *pat = st->profile_pattern[p] + y * st->profile_pattern_stride[p];
+            const int32_t *d = s->delta[p] + (size_t)y * W;
             uint8_t *row = f->data[p] + (ptrdiff_t)y * f->stride[p];
-            for (x = 0; x < W; x++) {
-                /* 1/16 level to the frame's levels, rounded half away from 0 */
-                int v = pat[x] * scale, d = v >= 0 ? (v + 8) >> 4 : -((8 - v) >> 4), o;
-                if (!d)
-                    continue;
-                if (f->depth > 8) {
-                    o = ((uint16_t *)row)[x] - d;
-                    ((uint16_t *)row)[x] = (uint16_t)(o < 0 ? 0 : o > maxv ? maxv : o);
-                } else {
-                    o = row[x] - d;
+            if (f->depth > 8) {
+                uint16_t *r16 = (uint16_t *)row;
+                for (x = 0; x < W; x++) {
+                    int o = r16[x] - d[x];
+                    r16[x] = (uint16_t)(o < 0 ? 0 : o > maxv ? maxv : o);
+                }
+            } else {
+                for (x = 0; x < W; x++) {
+                    int o = row[x] - d[x];
                     row[x] = (uint8_t)(o < 0 ? 0 : o > 255 ? 255 : o);
                 }
-                changed = 1;
             }
         }
     }
-    if (changed)
-        sp_frame_touch(f, 0, 0, f->width, f->height);
+    sp_frame_touch(f, 0, 0, f->width, f->height);
     return 0;
 }
 
@@ -446,6 +456,10 @@ static void profile_uninit(SpFilterContext *fc)
     ProfileContext *s = fc->priv;
 
     if (s) {
+        for (int p = 0; p < 3; p++) {
+            free(s->delta[p]);
+            s->delta[p] = NULL;
+        }
         free(s->mask);
         s->mask = NULL;
         free(s->pieces);
