@@ -650,6 +650,7 @@ end:
 
 #define PAT_BINS 4096    /* black level histogram: 1/16 level a bin */
 #define PAT_SCALE 16.0   /* the stored pattern: 1/16 level a unit */
+#define PAT_MIN 0.125    /* levels: a pattern's least spread */
 
 int cli_dark_pattern(const CliDark *d, CliDefectMap *m)
 {
@@ -687,8 +688,10 @@ int cli_dark_pattern(const CliDark *d, CliDefectMap *m)
         tsd = hist_median(hist, (int64_t)n, 0);
         s2 = 1.4826 * mad * 1.4826 * mad;
         n2 = tsd * tsd / d->n;
-        /* the pattern's variance s2 - n2 must reach the mean's noise n2 */
-        f = s2 > 2 * n2 ? (s2 - n2) / s2 : 0;
+        /* the pattern's variance s2 - n2 must reach the mean's noise n2,
+         * and its spread an eighth of a level (a noiseless input: the
+         * black level's own histogram bin) */
+        f = s2 > 2 * n2 && s2 - n2 >= PAT_MIN * PAT_MIN ? (s2 - n2) / s2 : 0;
         m->pat_sd[p] = sqrt(s2 > n2 ? s2 - n2 : 0);
         m->pat_noise[p] = sqrt(n2);
         m->pat_shrink[p] = f;
@@ -698,10 +701,10 @@ int cli_dark_pattern(const CliDark *d, CliDefectMap *m)
             goto end;
         if (f <= 0)
             continue;
-        kept++;
         for (i = 0; i < n; i++) {
             double v = lrint(f * (mean[i] - black) * PAT_SCALE);
             m->pattern[p][i] = (int16_t)(v < -32767 ? -32767 : v > 32767 ? 32767 : v);
+            kept |= m->pattern[p][i] != 0;
         }
     }
     m->pat_planes = d->nb_planes;

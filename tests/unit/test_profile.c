@@ -693,6 +693,15 @@ static void test_pattern(void **state)
     assert_null(m.pattern[0]);
     assert_int_equal(m.pat_planes, 0);
     assert_true(m.pat_shrink[0] == 0);
+    cli_defect_map_free(&m);
+    /* noiseless ones (no noise of the mean at all): none either */
+    memset(&d, 0, sizeof(d));
+    pattern_frames(&d, NULL, 10, zero, 0, 0, 0, 99);
+    assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
+    assert_int_equal(cli_dark_find(&d, 6.0, 4.5, 1.0, &m), 0);
+    assert_int_equal(cli_dark_pattern(&d, &m), 0);
+    cli_dark_free(&d);
+    assert_null(m.pattern[0]);
     for (i = 0; i < N; i++) {
         copy[i] = tframe_copy(clean[i]);
         assert_non_null(copy[i]);
