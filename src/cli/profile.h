@@ -93,8 +93,8 @@ int cli_dark_find(const CliDark *d, double k, double k_faint, double min_level,
  * variances: s2 of that difference over the plane (1.4826 MAD, squared)
  * and n2 the noise of the mean (the median temporal variance over the
  * frame count). The pattern's own variance is s2 - n2; it is kept,
- * shrunk by (s2 - n2) / s2 (Wiener), where it is at least n2 and an
- * eighth of a level, else the plane's shrink is 0. The samples of defects and faint candidates are
+ * shrunk by (s2 - n2) / s2 (Wiener), where it is at least n2 and its
+ * spread half a level, else the plane's shrink is 0. The samples of defects and faint candidates are
  * left 0 (they are healed, or tested, on their own). No plane kept: m's
  * pattern stays NULL. Returns 0 or -ENOMEM. */
 int cli_dark_pattern(const CliDark *d, CliDefectMap *m);
