@@ -145,8 +145,9 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
                     }
             }
             s->pattern = any;
-            sp_log(fc->log, SP_LOG_VERBOSE, "profile: the fixed pattern is "
-                   "subtracted from every frame (%d planes)\n", np);
+            sp_log(fc->log, SP_LOG_VERBOSE, "profile: the fixed pattern is %s\n",
+                   any ? "subtracted from every frame" : "under a level at this depth: "
+                   "nothing to subtract");
         } else {
             sp_log(fc->log, SP_LOG_WARNING, "the profile's fixed pattern was made "
                    "from frames of another colour layout than these: it is not "
