@@ -22,7 +22,7 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 O         ?= build
 
-CLI_PKGS   = libavformat libavcodec libavutil libswscale libjpeg libpng
+CLI_PKGS   = libavformat libavcodec libavutil libswscale libjpeg libpng zlib
 TEST_PKGS  = cmocka
 
 WARN    = -Wall -Wextra -Wundef -Wstrict-prototypes -Werror=missing-prototypes \

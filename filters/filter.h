@@ -6,8 +6,12 @@
  * table (name, help, default, minimum, maximum). Its lifecycle:
  *   init    options are set: check them, decide whether the filter runs
  *   config  the first frame is known: allocate everything, once
- *   analyze each frame as it enters the lookahead ring (read only): the
- *           place to gather evidence over time
+ *   analyze each frame as it enters the lookahead ring, in chain order:
+ *           the place to gather evidence over time. Read only, with one
+ *           exception: the profile filter, ahead of every analyzing
+ *           filter, subtracts the camera's fixed pattern from the whole
+ *           frame here (and marks it touched), so that every later filter
+ *           and every window, past or future, sees corrected pixels
  *   process each frame as it leaves the ring, in chain order, with its
  *           past (already repaired) and future (not yet repaired)
  *           neighbours: detectors add defect regions to the current slot,

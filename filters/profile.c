@@ -22,6 +22,16 @@
  * with no excess in the footage; a hot pixel has its excess in every
  * frame. The confirmed ones are healed as hot pixels from then on.
  *
+ * The fixed pattern (SpSettings.profile_pattern: the mean dark frame less
+ * its black level, already shrunk by the program where the dark frames
+ * could not tell it from their own noise, docs/profile.md; seed 001's
+ * "subtract dark frame") is subtracted from every frame in analyze(), as
+ * the frame enters the ring, before detection looks at it: every window
+ * then holds corrected frames, so that the fill matches its temporal
+ * neighbours without the pattern's offset between them. It is scaled to
+ * the frame's depth and rounded to the nearest level once, at config,
+ * and the result clamped to the sample range.
+ *
  * A second stage, after detection (sp_filter_profile_known), drops the
  * pixel tracks detection placed on a pixel the profile already heals:
  * detection heals a dot as a disk (its smear and chroma sample), which
@@ -57,6 +67,8 @@ typedef struct ProfileContext {
     int nb_faint;     /* faint candidates, the last pieces */
     int tested;       /* the faint candidates have been tested */
     int nb_active;
+    int pattern;      /* the fixed pattern is subtracted */
+    int32_t *delta[3];/* per plane, what is subtracted, in the frames' levels */
 } ProfileContext;
 
 #define OFF(x) offsetof(ProfileContext, x)
@@ -110,6 +122,38 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
                "%dx%d: use a profile made from dark frames at the frames' "
                "size\n", W, H, f->width, f->height);
         return -EINVAL;
+    }
+    if (st->profile_pattern[0]) {
+        int np = st->profile_pattern_planes, ok = st->profile_pattern_color == f->color &&
+                 np <= f->nb_planes - (f->has_alpha ? 1 : 0);
+        for (i = 0; ok && i < np; i++)
+            ok = st->profile_pattern_width[i] == sp_plane_width(f, i) &&
+                 st->profile_pattern_height[i] == sp_plane_height(f, i);
+        if (ok) {
+            int scale = 1 << (f->depth - 8), any = 0;
+            for (i = 0; i < np; i++) {
+                int pw = st->profile_pattern_width[i], ph = st->profile_pattern_height[i];
+                if (!(s->delta[i] = malloc((size_t)pw * ph * sizeof(int32_t))))
+                    return -ENOMEM;
+                for (y = 0; y < ph; y++)
+                    for (x = 0; x < pw; x++) {
+                        /* 1/16 level to the frame's levels, rounded half away from 0 */
+                        int v = st->profile_pattern[i][y * st->profile_pattern_stride[i] + x] * scale;
+                        int d = v >= 0 ? (v + 8) >> 4 : -((8 - v) >> 4);
+                        s->delta[i][(size_t)y * pw + x] = d;
+                        any |= d != 0;
+                    }
+            }
+            s->pattern = any;
+            sp_log(fc->log, SP_LOG_VERBOSE, "profile: the fixed pattern is %s\n",
+                   any ? "subtracted from every frame" : "under a level at this depth: "
+                   "nothing to subtract");
+        } else {
+            sp_log(fc->log, SP_LOG_WARNING, "the profile's fixed pattern was made "
+                   "from frames of another colour layout than these: it is not "
+                   "subtracted; make the profile from dark frames in the "
+                   "footage's pixel format\n");
+        }
     }
     label = malloc((size_t)W * H * sizeof(*label));
     queue = malloc((size_t)W * H * sizeof(*queue));
@@ -184,7 +228,7 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
         }
     if (!s->nb_pieces) {
         sp_log(fc->log, SP_LOG_VERBOSE, "the profile marks no pixel\n");
-        fc->enabled = 0;
+        fc->enabled = s->pattern;
         ret = 0;
         goto end;
     }
@@ -356,6 +400,39 @@ static void test_faint(SpFilterContext *fc, ProfileContext *s, const SpWindow *w
            "on %d frames\n", confirmed, s->nb_faint, nf);
 }
 
+/* Subtract the fixed pattern from a frame entering the ring. */
+static int profile_analyze(SpFilterContext *fc, SpSlot *slot)
+{
+    const ProfileContext *s = fc->priv;
+    const SpSettings *st = fc->settings;
+    SpFrame *f = slot->frame;
+    int maxv = (1 << f->depth) - 1, p, x, y;
+
+    if (!s->pattern)
+        return 0;
+    for (p = 0; p < st->profile_pattern_planes; p++) {
+        int W = st->profile_pattern_width[p], H = st->profile_pattern_height[p];
+        for (y = 0; y < H; y++) {
+            const int32_t *d = s->delta[p] + (size_t)y * W;
+            uint8_t *row = f->data[p] + (ptrdiff_t)y * f->stride[p];
+            if (f->depth > 8) {
+                uint16_t *r16 = (uint16_t *)row;
+                for (x = 0; x < W; x++) {
+                    int o = r16[x] - d[x];
+                    r16[x] = (uint16_t)(o < 0 ? 0 : o > maxv ? maxv : o);
+                }
+            } else {
+                for (x = 0; x < W; x++) {
+                    int o = row[x] - d[x];
+                    row[x] = (uint8_t)(o < 0 ? 0 : o > 255 ? 255 : o);
+                }
+            }
+        }
+    }
+    sp_frame_touch(f, 0, 0, f->width, f->height);
+    return 0;
+}
+
 static int profile_process(SpFilterContext *fc, SpWindow *w)
 {
     ProfileContext *s = fc->priv;
@@ -380,6 +457,10 @@ static void profile_uninit(SpFilterContext *fc)
     ProfileContext *s = fc->priv;
 
     if (s) {
+        for (int p = 0; p < 3; p++) {
+            free(s->delta[p]);
+            s->delta[p] = NULL;
+        }
         free(s->mask);
         s->mask = NULL;
         free(s->pieces);
@@ -446,6 +527,7 @@ const SpFilter sp_filter_profile = {
     .options   = profile_options,
     .init      = profile_init,
     .config    = profile_config,
+    .analyze   = profile_analyze,
     .process   = profile_process,
     .uninit    = profile_uninit,
 };

@@ -2,7 +2,8 @@
  * The library context: the lookahead ring of frames and the filter chain.
  *
  * Frames enter the ring at sp_send_frame() and every filter's analyze()
- * sees them at once. A frame is processed (every filter's process(), in
+ * sees them at once, in chain order (the profile's analyze() subtracts
+ * the fixed pattern there, before the others look: filters/filter.h). A frame is processed (every filter's process(), in
  * chain order) and given back when `lookahead` newer frames have entered
  * or the stream is flushed, so a detector has seen that many future frames
  * before it must decide about the current one. After it is given back a
@@ -27,6 +28,7 @@ struct SpContext {
     uint8_t *mask;          /* the settings' user mask, copied */
     uint8_t *profile;       /* the settings' profile map, copied */
     uint8_t *profile_faint; /* and its faint candidates */
+    int16_t *profile_pattern; /* and its fixed pattern, the planes one after another */
     SpLogger log;
 
     SpFilterContext fc[SP_MAX_FILTERS];
@@ -187,6 +189,36 @@ int sp_open(SpContext **out, const SpSettings *s)
         }
     } else {
         ctx->settings.profile_faint = NULL;
+    }
+    if (s->profile && s->profile_pattern[0]) {
+        size_t total = 0, off = 0;
+        int p, y;
+        ret = -EINVAL;
+        if (s->profile_pattern_planes < 1 || s->profile_pattern_planes > 3)
+            goto fail;
+        for (p = 0; p < s->profile_pattern_planes; p++) {
+            if (!s->profile_pattern[p] || s->profile_pattern_width[p] <= 0 ||
+                s->profile_pattern_height[p] <= 0 ||
+                s->profile_pattern_stride[p] < s->profile_pattern_width[p])
+                goto fail;
+            total += (size_t)s->profile_pattern_width[p] * s->profile_pattern_height[p];
+        }
+        ret = -ENOMEM;
+        if (!(ctx->profile_pattern = malloc(total * sizeof(int16_t))))
+            goto fail;
+        for (p = 0; p < s->profile_pattern_planes; p++) {
+            int w = s->profile_pattern_width[p];
+            for (y = 0; y < s->profile_pattern_height[p]; y++)
+                memcpy(ctx->profile_pattern + off + (size_t)y * w,
+                       s->profile_pattern[p] + y * s->profile_pattern_stride[p],
+                       w * sizeof(int16_t));
+            ctx->settings.profile_pattern[p] = ctx->profile_pattern + off;
+            ctx->settings.profile_pattern_stride[p] = w;
+            off += (size_t)w * s->profile_pattern_height[p];
+        }
+    } else {
+        memset(ctx->settings.profile_pattern, 0, sizeof(ctx->settings.profile_pattern));
+        ctx->settings.profile_pattern_planes = 0;
     }
 
     for (i = 0; sp_filters[i]; i++) {
@@ -466,6 +498,7 @@ void sp_close(SpContext **pctx)
     free(ctx->mask);
     free(ctx->profile);
     free(ctx->profile_faint);
+    free(ctx->profile_pattern);
     free(ctx);
     *pctx = NULL;
 }

@@ -154,6 +154,19 @@ typedef struct SpSettings {
      * that plane in most of the first frames the library sees. The
      * library copies it. */
     const uint8_t *profile_faint;
+    /** The profile's fixed pattern, or NULL (profile_pattern[0] NULL):
+     * per colour plane p below profile_pattern_planes, at that plane's
+     * own resolution (profile_pattern_width[p] x profile_pattern_height[p],
+     * stride in samples), the mean dark frame less its black level, in
+     * 1/16 of an 8-bit level, made from frames of colour
+     * profile_pattern_color (enum SpColor). It is subtracted from every
+     * frame as the frame enters the library, before any filter looks at
+     * it, when the frames' planes have those sizes and that colour
+     * (else a warning, and nothing is subtracted). The library copies it. */
+    const int16_t *profile_pattern[3];
+    int profile_pattern_width[3], profile_pattern_height[3];
+    ptrdiff_t profile_pattern_stride[3];
+    int profile_pattern_planes, profile_pattern_color;
 
     /** NULL-terminated list of "name=value" strings for the filters'
      * options (see sp_list_options()), or NULL. */

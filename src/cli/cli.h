@@ -52,6 +52,7 @@ typedef struct CliOptions {
     const char *profile;     /* --profile FILE.png, or "none" */
     const char *profile_dir; /* --profile-dir DIR: the profile library */
     const char *save_profile;/* analyze --save-profile NAME.png */
+    int profile_pattern;     /* --profile-pattern: CLI_PATTERN_AUTO, _ON, _OFF */
     /* profile create: capture facts given by hand, and the threshold */
     const char *set_make, *set_model, *set_iso, *set_exposure, *set_temperature;
     double threshold;        /* in robust standard deviations, 0 = default */
@@ -141,12 +142,18 @@ int cli_profile_list(const CliOptions *o);
 int cli_profile_output_path(const CliOptions *o, const char *name, char *buf,
                             size_t size);
 
+/* --profile-pattern: subtract a profile's fixed pattern where it holds
+ * one (auto: not on JPEG output written block by block), always, never. */
+enum { CLI_PATTERN_AUTO = 0, CLI_PATTERN_ON = 1, CLI_PATTERN_OFF = 2 };
+
 /* Set s->profile from --profile, --profile-dir or the default library,
- * for the clip input (its size and camera are probed). *map receives the
- * storage to free after sp_close(). Returns CLI_EXIT_OK or an exit code
- * after a message. */
-int cli_profile_setup(const CliOptions *o, const char *input, SpSettings *s,
-                      uint8_t **map);
+ * for the clip input (its size and camera are probed), and its fixed
+ * pattern as --profile-pattern says (blockwise: the output is JPEG
+ * written block by block, where auto leaves the pattern). *map receives
+ * the storage to free after sp_close(). Returns CLI_EXIT_OK or an exit
+ * code after a message. */
+int cli_profile_setup(const CliOptions *o, const char *input, int blockwise,
+                      SpSettings *s, uint8_t **map);
 
 /* analyze --save-profile: write the pixel defects confirmed on a clip
  * (map: width * height kind bytes, strength: their contrast) as a

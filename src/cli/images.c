@@ -51,6 +51,20 @@ typedef struct ImgJob {
     CliJpegWriteStats stats;
 } ImgJob;
 
+/* Whether the sequence's first image is a JPEG (by its content). */
+static int first_is_jpeg(const CliSeq *seq)
+{
+    unsigned char sig[2] = { 0, 0 };
+    FILE *fp = seq->nb ? fopen(seq->e[0].in, "rb") : NULL;
+
+    if (!fp)
+        return 0;
+    if (fread(sig, 1, 2, fp) != 2)
+        sig[0] = 0;
+    fclose(fp);
+    return sig[0] == 0xff && sig[1] == 0xd8;
+}
+
 int cli_is_image_spec(const char *spec)
 {
     struct stat st;
@@ -445,7 +459,8 @@ int cli_run_images(const CliOptions *o)
     s.mask_width = mw;
     s.mask_height = mh;
     s.mask_stride = mw;
-    if ((err = cli_profile_setup(o, o->inputs[0], &s, &profile)) != CLI_EXIT_OK) {
+    if ((err = cli_profile_setup(o, o->inputs[0], job.keep_orig && first_is_jpeg(&job.seq),
+                                 &s, &profile)) != CLI_EXIT_OK) {
         ret = err;
         goto end;
     }

@@ -87,6 +87,10 @@ static void print_help(void)
            "                      (default: $XDG_DATA_HOME/spotheal/profiles, else\n"
            "                      ~/.local/share/spotheal/profiles, used only for clips\n"
            "                      that name their camera)\n"
+           "  --profile-pattern auto|on|off  subtract the profile's fixed pattern (its\n"
+           "                      mean dark frame less the black level) from every frame:\n"
+           "                      auto where the profile holds one, but not on JPEG\n"
+           "                      output kept block by block (default auto)\n"
            "  --save-profile NAME.png  analyze: save the hot, stuck and dead pixels\n"
            "                      detection confirmed as a profile for the next clips\n"
            "  profile create:\n"
@@ -307,6 +311,7 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         if (!field && strcmp(a, "-i") && strcmp(a, "-crf") && strcmp(a, "-q:v") &&
             strcmp(a, "-qscale:v") && strcmp(a, "-threads") && strcmp(a, "-v") &&
             strcmp(a, "-loglevel") && strcmp(a, "--lookahead") &&
+            strcmp(a, "--profile-pattern") &&
             !(o->command == CLI_PROFILE_CREATE && !strcmp(a, "--threshold")) &&
             !(a[1] == '-' && is_lib_option(a + 2, strlen(a + 2))))
             return usage_error("unknown option '%s'", a);
@@ -335,6 +340,16 @@ static int parse_args(CliOptions *o, int argc, char **argv)
         } else if (!strcmp(a, "--lookahead")) {
             if ((ret = parse_int_arg(a, next, 0, 1000, &o->lookahead)))
                 return ret;
+        } else if (!strcmp(a, "--profile-pattern")) {
+            if (!strcmp(next, "auto"))
+                o->profile_pattern = CLI_PATTERN_AUTO;
+            else if (!strcmp(next, "on"))
+                o->profile_pattern = CLI_PATTERN_ON;
+            else if (!strcmp(next, "off"))
+                o->profile_pattern = CLI_PATTERN_OFF;
+            else
+                return usage_error("--profile-pattern expects auto, on or off, "
+                                   "not '%s'", next);
         } else if (!strcmp(a, "--threshold")) {
             char *end;
             o->threshold = strtod(next, &end);

@@ -208,6 +208,8 @@ int cli_png_read(const CliOptions *o, CliImage *img)
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_IF_SAFE, NULL, 0);
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_ALWAYS, kept_chunks, NB_KEPT);
     png_set_user_limits(png, 1 << 16, 1 << 16);
+    /* a profile's fixed pattern at 4K is a chunk of some 12 MB */
+    png_set_chunk_malloc_max(png, 128 << 20);
     png_read_info(png, info);
     png_get_IHDR(png, info, &w, &h, &bit_depth, &color_type, &interlace,
                  NULL, NULL);

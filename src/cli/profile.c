@@ -43,6 +43,7 @@
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 #include <png.h>
+#include <zlib.h>
 
 #include "src/cli/images.h"
 #include "src/cli/profile.h"
@@ -424,6 +425,11 @@ void cli_defect_map_free(CliDefectMap *m)
     m->planes = NULL;
     free(m->faint);
     m->faint = NULL;
+    for (int p = 0; p < 3; p++) {
+        free(m->pattern[p]);
+        m->pattern[p] = NULL;
+    }
+    m->pat_planes = 0;
 }
 
 /* ---- the finder ---------------------------------------------------------- */
@@ -640,6 +646,95 @@ end:
     return ret;
 }
 
+/* ---- the fixed pattern ------------------------------------------------ */
+
+#define PAT_BINS 4096    /* black level histogram: 1/16 level a bin */
+#define PAT_SCALE 16.0   /* the stored pattern: 1/16 level a unit */
+#define PAT_MIN 0.5      /* levels: a pattern's least spread (see cli_dark_pattern) */
+
+int cli_dark_pattern(const CliDark *d, CliDefectMap *m)
+{
+    int64_t *hist = NULL;
+    int p, x, y, kept = 0, ret = -ENOMEM;
+
+    m->pat_planes = 0;
+    m->pat_color = d->color;
+    if (d->n < 2)
+        return 0;
+    if (!(hist = malloc(PAT_BINS * sizeof(*hist))))
+        goto end;
+    for (p = 0; p < d->nb_planes; p++) {
+        size_t n = (size_t)d->pw[p] * d->ph[p], i;
+        const float *mean = d->mean[p];
+        double black, mad, tsd, s2, n2, f;
+        int64_t acc = 0;
+        int b;
+        memset(hist, 0, PAT_BINS * sizeof(*hist));
+        for (i = 0; i < n; i++) {
+            b = (int)(mean[i] * PAT_SCALE);
+            hist[b < 0 ? 0 : b >= PAT_BINS ? PAT_BINS - 1 : b]++;
+        }
+        for (b = 0; b < PAT_BINS; b++)
+            if (2 * (acc += hist[b]) >= (int64_t)n)
+                break;
+        black = (b + 0.5) / PAT_SCALE;
+        memset(hist, 0, HIST_BINS * sizeof(*hist));
+        for (i = 0; i < n; i++)
+            hist[hist_bin(fabs(mean[i] - black), 0)]++;
+        mad = hist_median(hist, (int64_t)n, 0);
+        memset(hist, 0, HIST_BINS * sizeof(*hist));
+        for (i = 0; i < n; i++)
+            hist[hist_bin(sqrt(d->m2[p][i] / (d->n - 1)), 0)]++;
+        tsd = hist_median(hist, (int64_t)n, 0);
+        s2 = 1.4826 * mad * 1.4826 * mad;
+        n2 = tsd * tsd / d->n;
+        /* the pattern's variance s2 - n2 must reach the mean's noise n2,
+         * and its spread half a level: under that it is below the 8-bit
+         * rounding step, and an encoder that copies the noise of one
+         * frame into the next (skipped blocks) leaves as much in the
+         * mean while crushing the temporal variance n2 is taken from
+         * (x264 crf 21-22 on pattern-free dark noise: 0.2 levels against
+         * a noise of the mean of 0.07-0.13); on noiseless synthetic
+         * frames, the black level's own histogram bin */
+        f = s2 > 2 * n2 && s2 - n2 >= PAT_MIN * PAT_MIN ? (s2 - n2) / s2 : 0;
+        m->pat_sd[p] = sqrt(s2 > n2 ? s2 - n2 : 0);
+        m->pat_noise[p] = sqrt(n2);
+        m->pat_shrink[p] = f;
+        m->pat_w[p] = d->pw[p];
+        m->pat_h[p] = d->ph[p];
+        if (!(m->pattern[p] = calloc(n, sizeof(int16_t))))
+            goto end;
+        if (f <= 0)
+            continue;
+        for (i = 0; i < n; i++) {
+            double v = lrint(f * (mean[i] - black) * PAT_SCALE);
+            m->pattern[p][i] = (int16_t)(v < -32767 ? -32767 : v > 32767 ? 32767 : v);
+            kept |= m->pattern[p][i] != 0;
+        }
+    }
+    m->pat_planes = d->nb_planes;
+    /* the defects and candidates are healed or tested on their own */
+    for (y = 0; y < m->height; y++)
+        for (x = 0; x < m->width; x++) {
+            size_t i = (size_t)y * m->width + x;
+            if (!m->kind[i] && !m->faint[i])
+                continue;
+            for (p = 0; p < m->pat_planes; p++)
+                m->pattern[p][(size_t)(y >> d->sy[p]) * m->pat_w[p] + (x >> d->sx[p])] = 0;
+        }
+    ret = 0;
+end:
+    if (ret < 0 || !kept)
+        for (p = 0; p < 3; p++) {
+            free(m->pattern[p]);
+            m->pattern[p] = NULL;
+        }
+    if (!kept)
+        m->pat_planes = 0;
+    free(hist);
+    return ret;
+}
+
 /* ---- the PNG ------------------------------------------------------------- */
 
 /* Kind codes in the green channel of a profile. */
@@ -672,15 +767,145 @@ static void fmt_number(char *buf, size_t size, double v)
     snprintf(buf, size, "%.6g", v);
 }
 
+/*
+ * The fixed pattern's chunk, "spFp" (ancillary, private, safe to copy):
+ * a byte of its own format (1), the colour (enum SpColor), the number of
+ * planes and a zero byte; per plane its width and height and its shrink
+ * times 10000 (u32, big-endian); then the planes' samples one after the
+ * other, signed 16-bit big-endian in 1/16 of a level, zlib-compressed.
+ */
+#define PATTERN_CHUNK "spFp"
+#define PATTERN_FORMAT 1
+#define PATTERN_HEAD(np) (4 + 12 * (size_t)(np))
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The chunk's payload in *out (to free), or 0 bytes when m has no pattern. */
+static int pattern_chunk(const CliDefectMap *m, uint8_t **out, size_t *size)
+{
+    size_t total = 0, i, k = 0, head = PATTERN_HEAD(m->pat_planes);
+    uint8_t *raw = NULL, *buf = NULL;
+    uLongf zlen;
+    int p, ret = -ENOMEM;
+
+    *out = NULL;
+    *size = 0;
+    if (!m->pat_planes || !m->pattern[0])
+        return 0;
+    for (p = 0; p < m->pat_planes; p++)
+        total += (size_t)m->pat_w[p] * m->pat_h[p];
+    zlen = compressBound(2 * total);
+    if (!(raw = malloc(2 * total)) || !(buf = malloc(head + zlen)))
+        goto end;
+    for (p = 0; p < m->pat_planes; p++)
+        for (i = 0; i < (size_t)m->pat_w[p] * m->pat_h[p]; i++, k += 2) {
+            uint16_t v = (uint16_t)m->pattern[p][i];
+            raw[k] = v >> 8;
+            raw[k + 1] = (uint8_t)v;
+        }
+    buf[0] = PATTERN_FORMAT;
+    buf[1] = (uint8_t)m->pat_color;
+    buf[2] = (uint8_t)m->pat_planes;
+    buf[3] = 0;
+    for (p = 0; p < m->pat_planes; p++) {
+        put_u32(buf + 4 + 12 * p, m->pat_w[p]);
+        put_u32(buf + 8 + 12 * p, m->pat_h[p]);
+        put_u32(buf + 12 + 12 * p, (uint32_t)lrint(m->pat_shrink[p] * 10000));
+    }
+    if (compress2(buf + head, &zlen, raw, 2 * total, 9) != Z_OK) {
+        ret = -EIO;
+        goto end;
+    }
+    *out = buf;
+    *size = head + zlen;
+    buf = NULL;
+    ret = 0;
+end:
+    free(raw);
+    free(buf);
+    return ret;
+}
+
+/* Read the chunk into m (of the picture's size); -EINVAL after a message
+ * for one this spotheal cannot use. */
+static int pattern_read(const CliOptions *o, const char *path, const CliPngChunk *c,
+                        CliDefectMap *m)
+{
+    size_t total = 0, i, k = 0, head;
+    uint8_t *raw = NULL;
+    uLongf len;
+    int p, np, ret = -EINVAL;
+
+    if (c->size < 4 || c->data[0] != PATTERN_FORMAT) {
+        cli_log(o, SP_LOG_ERROR, "'%s' holds a fixed pattern of format %d, which "
+                "this spotheal (format %d) does not read: make the profile again "
+                "with this version, or give --profile-pattern off\n", path,
+                c->size ? c->data[0] : 0, PATTERN_FORMAT);
+        return -EINVAL;
+    }
+    np = c->data[2];
+    head = PATTERN_HEAD(np);
+    if (np < 1 || np > 3 || c->size <= head)
+        goto bad;
+    for (p = 0; p < np; p++) {
+        uint32_t w = get_u32(c->data + 4 + 12 * p), h = get_u32(c->data + 8 + 12 * p);
+        if (w < 1 || h < 1 || w > (uint32_t)m->width || h > (uint32_t)m->height ||
+            (p == 0 && (w != (uint32_t)m->width || h != (uint32_t)m->height)))
+            goto bad;
+        m->pat_w[p] = (int)w;
+        m->pat_h[p] = (int)h;
+        m->pat_shrink[p] = get_u32(c->data + 12 + 12 * p) / 10000.0;
+        total += (size_t)w * h;
+    }
+    ret = -ENOMEM;
+    if (!(raw = malloc(2 * total)))
+        goto end;
+    for (p = 0; p < np; p++)
+        if (!(m->pattern[p] = malloc((size_t)m->pat_w[p] * m->pat_h[p] * sizeof(int16_t))))
+            goto end;
+    len = 2 * total;
+    if (uncompress(raw, &len, c->data + head, c->size - head) != Z_OK || len != 2 * total)
+        goto bad;
+    for (p = 0; p < np; p++)
+        for (i = 0; i < (size_t)m->pat_w[p] * m->pat_h[p]; i++, k += 2)
+            m->pattern[p][i] = (int16_t)(uint16_t)(raw[k] << 8 | raw[k + 1]);
+    m->pat_planes = np;
+    m->pat_color = c->data[1];
+    free(raw);
+    return 0;
+bad:
+    cli_log(o, SP_LOG_ERROR, "'%s': the fixed pattern is damaged: make the profile "
+            "again, or give --profile-pattern off\n", path);
+    ret = -EINVAL;
+end:
+    free(raw);
+    for (p = 0; p < 3; p++) {
+        free(m->pattern[p]);
+        m->pattern[p] = NULL;
+    }
+    return ret;
+}
+
 int cli_profile_write(const CliOptions *o, const char *path,
                       const CliDefectMap *m, const CliFacts *f,
                       const char *source)
 {
     char tmp[4096], res[32], frames[32], noise[32], iso[32], expo[32], temp[32];
-    char counts[64], software[64];
+    char counts[64], software[64], pattern[256] = "";
     png_structp png = NULL;
     png_infop info = NULL;
-    png_text text[16];
+    png_text text[17];
+    png_unknown_chunk unk;
+    uint8_t *volatile chunk = NULL;
+    volatile size_t chunk_size = 0;
     PngJmp pj;
     uint8_t *row = NULL;
     FILE *volatile fp = NULL;
@@ -692,7 +917,8 @@ int cli_profile_write(const CliOptions *o, const char *path,
                 strerror(-ret));
         return ret;
     }
-    if (!(row = malloc((size_t)m->width * 3))) {
+    if (!(row = malloc((size_t)m->width * 3)) ||
+        pattern_chunk(m, (uint8_t **)&chunk, (size_t *)&chunk_size) < 0) {
         ret = -ENOMEM;
         goto end;
     }
@@ -740,8 +966,26 @@ int cli_profile_write(const CliOptions *o, const char *path,
     TEXT("Noise", noise);
     if (source)
         TEXT("Source", source);
+    if (chunk_size) {
+        int p;
+        for (p = 0; p < m->pat_planes; p++)
+            snprintf(pattern + strlen(pattern), sizeof(pattern) - strlen(pattern),
+                     "%splane %d: spread %.2f, noise of the mean %.2f, shrink %.2f",
+                     p ? "; " : "", p, m->pat_sd[p], m->pat_noise[p], m->pat_shrink[p]);
+        TEXT("Pattern", pattern);
+    }
 #undef TEXT
     png_set_text(png, info, text, nt);
+    if (chunk_size) {
+        memset(&unk, 0, sizeof(unk));
+        memcpy(unk.name, PATTERN_CHUNK, 5);
+        unk.data = chunk;
+        unk.size = chunk_size;
+        unk.location = PNG_HAVE_IHDR;
+        png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_ALWAYS,
+                                    (png_const_bytep)PATTERN_CHUNK, 1);
+        png_set_unknown_chunks(png, info, &unk, 1);
+    }
     png_write_info(png, info);
     for (y = 0; y < m->height; y++) {
         for (x = 0; x < m->width; x++) {
@@ -765,6 +1009,7 @@ end:
         cli_log(o, SP_LOG_ERROR, "cannot write the profile '%s': out of memory\n", path);
     png_destroy_write_struct(&png, &info);
     free(row);
+    free(chunk);
     if (fclose(fp) != 0 && ret >= 0) {
         ret = -errno;
         cli_log(o, SP_LOG_ERROR, "cannot write the profile '%s': %s\n", path,
@@ -869,6 +1114,19 @@ int cli_profile_read(const CliOptions *o, const char *path, CliDefectMap *m,
         m->frames = atoll(buf);
     if (text_value(&img.png, "Noise", buf, sizeof(buf)))
         m->noise = atof(buf);
+    /* the fixed pattern, unless it is not wanted */
+    for (x = 0; o->profile_pattern != CLI_PATTERN_OFF && x < img.png.nb_chunks; x++)
+        if (!strcmp(img.png.chunks[x].name, PATTERN_CHUNK) &&
+            (ret = pattern_read(o, path, &img.png.chunks[x], m)) < 0)
+            goto end;
+    if (o->profile_pattern != CLI_PATTERN_OFF && !m->pat_planes &&
+        text_value(&img.png, "Pattern", buf, sizeof(buf))) {
+        cli_log(o, SP_LOG_ERROR, "'%s' says it holds a fixed pattern, but its "
+                "pattern chunk is missing: it was edited or damaged; make the "
+                "profile again, or give --profile-pattern off\n", path);
+        ret = -EINVAL;
+        goto end;
+    }
     ret = 0;
 end:
     if (ret < 0)
@@ -1124,6 +1382,7 @@ static int library_load(const CliOptions *o, const char *dir, Library *l)
         goto fail;
     }
     q.loglevel = -8; /* a file that is not a profile is only skipped */
+    q.profile_pattern = CLI_PATTERN_OFF; /* the facts only: the chosen one is read again */
     for (i = 0; i < nb; i++) {
         CliDefectMap m;
         if (cli_profile_read(&q, names[i], &m, &l->facts[l->nb]) < 0) {
@@ -1150,14 +1409,23 @@ fail:
 
 /* ---- --profile, --profile-dir at repair time ------------------------- */
 
-static int use_map(const CliOptions *o, const char *path, CliDefectMap *m,
-                   SpSettings *s, uint8_t **map)
+static int use_map(const CliOptions *o, const char *path, int blockwise,
+                   CliDefectMap *m, SpSettings *s, uint8_t **map)
 {
-    size_t i, n = (size_t)m->width * m->height;
+    size_t i, n = (size_t)m->width * m->height, pn = 0;
+    int p, pattern = m->pat_planes && o->profile_pattern != CLI_PATTERN_OFF &&
+                     (!blockwise || o->profile_pattern == CLI_PATTERN_ON);
 
-    (void)path;
-    /* the kind bytes are what the library wants, then the faint planes */
-    if (!(*map = malloc(2 * n))) {
+    if (m->pat_planes && !pattern)
+        cli_log(o, SP_LOG_VERBOSE, "profile '%s': its fixed pattern is not "
+                "subtracted (%s)\n", path, o->profile_pattern == CLI_PATTERN_OFF
+                ? "--profile-pattern off" : "JPEG output kept block by block: "
+                "--profile-pattern on subtracts it there too");
+    for (p = 0; pattern && p < m->pat_planes; p++)
+        pn += (size_t)m->pat_w[p] * m->pat_h[p];
+    /* the kind bytes are what the library wants, then the faint planes,
+     * then the pattern's planes */
+    if (!(*map = malloc(2 * n + pn * sizeof(int16_t)))) {
         cli_log(o, SP_LOG_ERROR, "cannot use the profile '%s': out of memory\n", path);
         cli_defect_map_free(m);
         return CLI_EXIT_ERROR;
@@ -1173,12 +1441,28 @@ static int use_map(const CliOptions *o, const char *path, CliDefectMap *m,
     s->profile_width = m->width;
     s->profile_height = m->height;
     s->profile_stride = m->width;
+    if (pattern) {
+        int16_t *dst = (int16_t *)(void *)(*map + 2 * n);
+        for (p = 0; p < m->pat_planes; p++) {
+            size_t k = (size_t)m->pat_w[p] * m->pat_h[p];
+            memcpy(dst, m->pattern[p], k * sizeof(int16_t));
+            s->profile_pattern[p] = dst;
+            s->profile_pattern_width[p] = m->pat_w[p];
+            s->profile_pattern_height[p] = m->pat_h[p];
+            s->profile_pattern_stride[p] = m->pat_w[p];
+            dst += k;
+        }
+        s->profile_pattern_planes = m->pat_planes;
+        s->profile_pattern_color = m->pat_color;
+        cli_log(o, SP_LOG_VERBOSE, "profile '%s': its fixed pattern is subtracted\n",
+                path);
+    }
     cli_defect_map_free(m);
     return CLI_EXIT_OK;
 }
 
-int cli_profile_setup(const CliOptions *o, const char *input, SpSettings *s,
-                      uint8_t **map)
+int cli_profile_setup(const CliOptions *o, const char *input, int blockwise,
+                      SpSettings *s, uint8_t **map)
 {
     CliFacts clip, pf;
     CliDefectMap m;
@@ -1205,7 +1489,7 @@ int cli_profile_setup(const CliOptions *o, const char *input, SpSettings *s,
         cli_log(o, SP_LOG_VERBOSE, "profile '%s': %d hot, %d stuck, %d dead pixels, "
                 "%d faint candidates\n", o->profile, m.nb_hot, m.nb_stuck, m.nb_dead,
                 m.nb_faint);
-        return use_map(o, o->profile, &m, s, map);
+        return use_map(o, o->profile, blockwise, &m, s, map);
     }
     if (!o->profile_dir && !have_clip)
         return CLI_EXIT_OK; /* no default library, or nothing to match */
@@ -1237,7 +1521,7 @@ int cli_profile_setup(const CliOptions *o, const char *input, SpSettings *s,
     }
     cli_log(o, SP_LOG_INFO, "profile '%s' chosen for '%s': %s\n", lib.paths[pick],
             input, why);
-    ret = use_map(o, lib.paths[pick], &m, s, map);
+    ret = use_map(o, lib.paths[pick], blockwise, &m, s, map);
     library_free(&lib);
     return ret;
 }
@@ -1470,7 +1754,7 @@ int cli_profile_create(const CliOptions *o)
         snprintf(facts.model, sizeof(facts.model), "%s", o->set_model);
     if ((ret = cli_defect_map_alloc(&m, d.width, d.height)) < 0 ||
         (ret = cli_dark_find(&d, o->threshold > 0 ? o->threshold : 6.0, FAINT_K, 1.0,
-                             &m)) < 0) {
+                             &m)) < 0 || (ret = cli_dark_pattern(&d, &m)) < 0) {
         cli_log(o, SP_LOG_ERROR, "out of memory\n");
         goto end;
     }
@@ -1485,6 +1769,11 @@ int cli_profile_create(const CliOptions *o)
             "%d stuck, %d dead pixels, %d faint candidates for the footage to "
             "confirm (noise %.2f levels)\n", path, m.width, m.height,
             (long long)m.frames, m.nb_hot, m.nb_stuck, m.nb_dead, m.nb_faint, m.noise);
+    for (i = 0; i < d.nb_planes && i < 3; i++)
+        cli_log(o, SP_LOG_INFO, "fixed pattern, plane %d: spread %.2f levels, noise of "
+                "the mean %.2f: %s\n", i, m.pat_sd[i], m.pat_noise[i],
+                m.pat_shrink[i] > 0 ? "stored" : m.pat_sd[i] <= m.pat_noise[i]
+                ? "not stored (under the noise)" : "not stored (under half a level)");
     code = CLI_EXIT_OK;
 end:
     cli_dark_free(&d);

@@ -65,6 +65,14 @@ typedef struct CliDefectMap {
     int nb_hot, nb_stuck, nb_dead, nb_faint;
     double noise;        /* robust spread of the luma residuals, levels */
     int64_t frames;
+    /* The fixed pattern (docs/profile.md): per colour plane at its own
+     * resolution, the mean dark frame minus its black level times the
+     * plane's shrink, in 1/16 of a level; pattern[0] NULL when there is
+     * none. pat_sd is the pattern's robust spread, pat_noise the noise of
+     * the mean (levels), pat_shrink the factor applied (0: not stored). */
+    int16_t *pattern[3];
+    int pat_w[3], pat_h[3], pat_planes, pat_color;
+    double pat_sd[3], pat_noise[3], pat_shrink[3];
 } CliDefectMap;
 
 int cli_defect_map_alloc(CliDefectMap *m, int width, int height);
@@ -79,6 +87,17 @@ void cli_defect_map_free(CliDefectMap *m);
  * luma). Returns 0 or a negative error. */
 int cli_dark_find(const CliDark *d, double k, double k_faint, double min_level,
                   CliDefectMap *m);
+
+/* The fixed pattern of a dark-frame average into m (after cli_dark_find):
+ * per plane, the mean minus its median (the black level), with robust
+ * variances: s2 of that difference over the plane (1.4826 MAD, squared)
+ * and n2 the noise of the mean (the median temporal variance over the
+ * frame count). The pattern's own variance is s2 - n2; it is kept,
+ * shrunk by (s2 - n2) / s2 (Wiener), where it is at least n2 and its
+ * spread half a level, else the plane's shrink is 0. The samples of defects and faint candidates are
+ * left 0 (they are healed, or tested, on their own). No plane kept: m's
+ * pattern stays NULL. Returns 0 or -ENOMEM. */
+int cli_dark_pattern(const CliDark *d, CliDefectMap *m);
 
 /* Write / read a profile PNG (docs/profile.md). Both log an error naming
  * the file and return 0 or a negative error: -EINVAL for a PNG that is

@@ -1196,7 +1196,7 @@ static int setup_library(VideoJob *j)
         s.mask_height = h;
         s.mask_stride = w;
     }
-    if ((ret = cli_profile_setup(o, o->inputs[0], &s, &j->profile)) != CLI_EXIT_OK)
+    if ((ret = cli_profile_setup(o, o->inputs[0], 0, &s, &j->profile)) != CLI_EXIT_OK)
         return ret;
     ret = sp_open(&j->sp, &s);
     if (ret == -EINVAL)

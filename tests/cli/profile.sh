@@ -28,6 +28,7 @@ $FF -f rawvideo -pix_fmt yuv420p -s $S -r 30 -i "$T/deg.yuv" -c:v ffv1 \
 run "$SPOTHEAL" profile create -i "$T/dark.mp4" -o "$T/acme.png"
 expect_rc 0 "profile create from 2 s of dark video"
 expect_err "from 60 dark frames" "profile create counts the frames"
+expect_err "plane 0: spread .* not stored" "no fixed pattern stored from pattern-free dark frames"
 run "$SPOTHEAL" profile create -i "$T/dark.mp4" -o "$T/acme.png"
 expect_rc 3 "profile create over an existing profile without -y"
 
@@ -41,6 +42,68 @@ outside=$(echo "$score" | sed 's/.*changed_outside=\([0-9]*\).*/\1/')
 above() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 check "hot pixels healed by the profile (recall $recall)" above "$recall" 0.98
 check "nothing changed away from the hot pixels ($outside samples)" [ "$outside" -eq 0 ]
+
+# the fixed pattern: none in this profile, so nothing changes whatever
+# --profile-pattern says
+run "$SPOTHEAL" --profile "$T/acme.png" --profile-pattern on --detect none -i "$T/deg.mkv" -c:v ffv1 "$T/rep-on.mkv"
+expect_rc 0 "--profile-pattern on with a profile without a pattern"
+frame_hashes "$T/rep-on.mkv" "$T/h5"
+frame_hashes "$T/rep.mkv" "$T/h6"
+check "a profile without a pattern: --profile-pattern on changes nothing more" same_file "$T/h5" "$T/h6"
+
+# a dark clip and footage with the same synthetic fixed pattern (sd 2 per
+# pixel, 1 per column): subtracting it brings the footage nearer the clean
+S2=640x360
+"$HOTPIX" make -s $S2 -n 30 -r 7 >"$T/hot2.txt"
+$FF -f lavfi -i "color=c=0x121212:s=$S2:r=30:d=1,format=yuv420p,noise=alls=6:allf=t" \
+    -f rawvideo - | "$HOTPIX" fpn -s $S2 -r 5 | "$HOTPIX" paint -s $S2 -l "$T/hot2.txt" |
+    $FF -f rawvideo -pix_fmt yuv420p -s $S2 -r 30 -i - -c:v libx264 -crf 18 \
+        -preset veryfast -pix_fmt yuv420p "$T/darkp.mp4"
+$FF -i samples/phone-2s.mp4 -vf scale=$S2 -frames:v 8 -f rawvideo -pix_fmt yuv420p "$T/clean2.yuv"
+"$HOTPIX" fpn -s $S2 -r 5 <"$T/clean2.yuv" | "$HOTPIX" paint -s $S2 -l "$T/hot2.txt" >"$T/degp.yuv"
+$FF -f rawvideo -pix_fmt yuv420p -s $S2 -r 30 -i "$T/degp.yuv" -c:v ffv1 "$T/degp.mkv"
+run "$SPOTHEAL" profile create -i "$T/darkp.mp4" -o "$T/fpn.png"
+expect_rc 0 "profile create from dark frames with a fixed pattern"
+expect_err "plane 0: spread .* stored" "the fixed pattern is stored"
+for pp in off auto; do
+    run "$SPOTHEAL" --profile "$T/fpn.png" --profile-pattern $pp --detect none -i "$T/degp.mkv" -c:v ffv1 "$T/repp-$pp.mkv"
+    expect_rc 0 "--profile-pattern $pp"
+    $FF -i "$T/repp-$pp.mkv" -f rawvideo -pix_fmt yuv420p "$T/repp-$pp.yuv"
+done
+p_deg=$("$HOTPIX" psnr -s $S2 "$T/clean2.yuv" "$T/degp.yuv" | sed 's/psnr_y=\([0-9.]*\).*/\1/')
+p_off=$("$HOTPIX" psnr -s $S2 "$T/clean2.yuv" "$T/repp-off.yuv" | sed 's/psnr_y=\([0-9.]*\).*/\1/')
+p_auto=$("$HOTPIX" psnr -s $S2 "$T/clean2.yuv" "$T/repp-auto.yuv" | sed 's/psnr_y=\([0-9.]*\).*/\1/')
+echo "# luma PSNR: degraded $p_deg dB, pattern off $p_off dB, subtracted $p_auto dB"
+check "the subtraction gains 4 dB or more ($p_off -> $p_auto dB)" \
+    awk -v a="$p_auto" -v b="$p_off" 'BEGIN { exit !(a >= b + 4) }'
+# JPEG stills kept block by block: auto leaves the pattern, on subtracts it
+mkdir -p "$T/pstills"
+$FF -f rawvideo -pix_fmt yuv420p -s $S2 -i "$T/degp.yuv" -frames:v 2 -q:v 2 "$T/pstills/p%02d.jpg"
+run "$SPOTHEAL" -v verbose --profile "$T/fpn.png" --detect none -i "$T/pstills" "$T/pst-auto/"
+expect_rc 0 "--profile-pattern auto on JPEG stills"
+expect_err "not subtracted (JPEG output kept block by block" "auto leaves JPEG blocks alone"
+run "$SPOTHEAL" -v verbose --profile "$T/fpn.png" --profile-pattern on --detect none -i "$T/pstills" "$T/pst-on/"
+expect_rc 0 "--profile-pattern on on JPEG stills"
+expect_err "its fixed pattern is subtracted" "on subtracts it on JPEG too"
+run "$SPOTHEAL" --profile-pattern sometimes -i "$T/degp.mkv" "$T/x.mkv"
+expect_rc 2 "--profile-pattern takes auto, on or off"
+# a profile whose pattern chunk was lost is refused, unless the pattern is off
+python3 -c 'import struct, sys
+d = open(sys.argv[1], "rb").read(); o = d[:8]; i = 8
+while i < len(d):
+    n = struct.unpack(">I", d[i:i + 4])[0]
+    if d[i + 4:i + 8] != b"spFp": o += d[i:i + 12 + n]
+    i += 12 + n
+open(sys.argv[2], "wb").write(o)' "$T/fpn.png" "$T/fpn-lost.png"
+run "$SPOTHEAL" --profile "$T/fpn-lost.png" --detect none -i "$T/degp.mkv" "$T/x.mkv"
+expect_rc 1 "a profile that lost its pattern chunk"
+expect_err "fpn-lost.png' says it holds a fixed pattern" "the file and the fix are named"
+check "no output after a refused pattern" absent "$T/x.mkv"
+run "$SPOTHEAL" --profile "$T/fpn-lost.png" --profile-pattern off --detect none -i "$T/degp.mkv" -c:v ffv1 "$T/lost-off.mkv"
+expect_rc 0 "--profile-pattern off reads it without the pattern"
+frame_hashes "$T/lost-off.mkv" "$T/h7"
+frame_hashes "$T/repp-off.mkv" "$T/h8"
+check "the same repair as the full profile with the pattern off" same_file "$T/h7" "$T/h8"
 
 # with detection as well, and a mask on top: still runs
 $FF -f lavfi -i "color=black:s=$S,format=gray,drawbox=x=100:y=100:w=3:h=3:c=white:t=fill" -frames:v 1 "$T/mask.png"

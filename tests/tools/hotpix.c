@@ -5,6 +5,13 @@
  *   hotpix make -s WxH [-n N] [-r SEED] > LIST
  *   hotpix paint -s WxH -l LIST < in.yuv > out.yuv
  *   hotpix score -s WxH -l LIST [-R RADIUS] CLEAN.yuv DEGRADED.yuv REPAIRED.yuv
+ *   hotpix fpn -s WxH [-r SEED] < in.yuv > out.yuv
+ *   hotpix psnr -s WxH A.yuv B.yuv
+ *
+ * fpn adds a sensor's fixed pattern to every frame: per luma sample a
+ * Gaussian offset of sd 2 levels plus one of sd 1 per column, per chroma
+ * sample one of sd 1, the same on every frame for a seed. psnr prints
+ * "psnr_y=DB psnr_all=DB" over all frames of two clips.
  *
  * Frames are raw yuv420p 8-bit. make draws N hot pixels 16 px or more
  * from the edges and 6 px or more from each other, one line each
@@ -28,6 +35,7 @@
  * pixel the repair left alone (the same error twice) is told from one
  * the fill rebuilt wrong, and in which plane.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,11 +82,24 @@ static int read_list(const char *path, Hot **out)
     return nb;
 }
 
+/* A Gaussian deviate of sd 1: the sum of 12 uniform ones, less 6. */
+static double gauss(uint32_t *s)
+{
+    double v = 0;
+    int i;
+
+    for (i = 0; i < 12; i++)
+        v += (rnd(s) & 0xffff) / 65536.0;
+    return v - 6;
+}
+
 static int usage(void)
 {
     fputs("usage: hotpix make -s WxH [-n N] [-r SEED] > LIST\n"
           "       hotpix paint -s WxH -l LIST < in.yuv > out.yuv\n"
-          "       hotpix score -s WxH -l LIST [-R RADIUS] CLEAN DEGRADED REPAIRED\n",
+          "       hotpix score -s WxH -l LIST [-R RADIUS] CLEAN DEGRADED REPAIRED\n"
+          "       hotpix fpn -s WxH [-r SEED] < in.yuv > out.yuv\n"
+          "       hotpix psnr -s WxH A.yuv B.yuv\n",
           stderr);
     return 2;
 }
@@ -139,6 +160,59 @@ int main(int argc, char **argv)
         for (i = 0; i < nb; i++)
             printf("%d %d %d %d %d\n", p[i].x, p[i].y, p[i].dy, p[i].dcb, p[i].dcr);
         free(p);
+        return 0;
+    }
+    if (!strcmp(argv[1], "fpn")) {
+        uint8_t *buf = malloc(fsize);
+        int16_t *pat = malloc(fsize * sizeof(*pat));
+        double *col = malloc(w * sizeof(*col));
+        size_t k;
+        int x;
+        if (!buf || !pat || !col)
+            return 1;
+        for (x = 0; x < w; x++)
+            col[x] = gauss(&seed);
+        for (k = 0; k < fsize; k++) {
+            double v = k < (size_t)w * h ? 2 * gauss(&seed) + col[k % w] : gauss(&seed);
+            pat[k] = (int16_t)(v < 0 ? v - 0.5 : v + 0.5);
+        }
+        while (fread(buf, 1, fsize, stdin) == fsize) {
+            for (k = 0; k < fsize; k++)
+                buf[k] = (uint8_t)clamp8(buf[k] + pat[k]);
+            if (fwrite(buf, 1, fsize, stdout) != fsize)
+                return 1;
+        }
+        free(buf);
+        free(pat);
+        free(col);
+        return 0;
+    }
+    if (!strcmp(argv[1], "psnr") && nfile == 2) {
+        FILE *fa = fopen(files[0], "rb"), *fb = fopen(files[1], "rb");
+        uint8_t *a = malloc(fsize), *b = malloc(fsize);
+        double sy = 0, sa = 0, ny = 0, na = 0;
+        size_t k;
+        if (!fa || !fb || !a || !b)
+            return 1;
+        while (fread(a, 1, fsize, fa) == fsize && fread(b, 1, fsize, fb) == fsize)
+            for (k = 0; k < fsize; k++) {
+                double d = (double)a[k] - b[k];
+                if (k < (size_t)w * h) {
+                    sy += d * d;
+                    ny++;
+                }
+                sa += d * d;
+                na++;
+            }
+        if (!na)
+            return 1;
+        printf("psnr_y=%.2f psnr_all=%.2f\n",
+               sy ? 10 * log10(255.0 * 255.0 * ny / sy) : 99.0,
+               sa ? 10 * log10(255.0 * 255.0 * na / sa) : 99.0);
+        fclose(fa);
+        fclose(fb);
+        free(a);
+        free(b);
         return 0;
     }
     if (!list || (nb = read_list(list, &hot)) < 0) {

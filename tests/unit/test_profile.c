@@ -7,7 +7,9 @@
  * among candidates, the profile PNG written and read back, and the
  * library healing a profile's pixels in every frame, once each (kind
  * kept, track -1), its faint candidates only where the footage shows
- * them, and refusing a profile of another size.
+ * them, and refusing a profile of another size; the dark frames' fixed
+ * pattern stored, read back and subtracted, and none from pattern-free
+ * dark frames.
  */
 #include <errno.h>
 #include <math.h>
@@ -493,6 +495,282 @@ static void test_find_faint(void **state)
     cli_dark_free(&d);
 }
 
+/* A sensor's fixed pattern: per luma sample sd 2 plus sd 1 per column,
+ * per chroma sample sd 1, in levels. */
+static void make_pattern(double *pat[3])
+{
+    uint32_t seed = 777;
+    double col[W];
+    int x, y, p;
+
+    for (x = 0; x < W; x++)
+        col[x] = noise(&seed, 1);
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+            pat[0][y * W + x] = noise(&seed, 2) + col[x];
+    for (p = 1; p < 3; p++)
+        for (y = 0; y < H / 2; y++)
+            for (x = 0; x < W / 2; x++)
+                pat[p][y * (W / 2) + x] = noise(&seed, 1);
+}
+
+/* n frames of base + the pattern (times with) + noise of sd, into d or
+ * into frames[] (one plane value per sample, 8-bit, clamped). */
+static void pattern_frames(CliDark *d, SpFrame **frames, int n, double *pat[3],
+                           double with, double sd, int scene, uint32_t seed)
+{
+    int i, x, y, p;
+
+    for (i = 0; i < n; i++) {
+        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 16, NULL);
+        assert_non_null(f);
+        for (p = 0; p < 3; p++) {
+            int pw = p ? W / 2 : W, ph = p ? H / 2 : H;
+            for (y = 0; y < ph; y++)
+                for (x = 0; x < pw; x++) {
+                    double base = p ? 128 : scene ? 60 + x / 2 + y / 3 : 20;
+                    double v = base + with * pat[p][y * pw + x] + (sd > 0 ? noise(&seed, sd) : 0);
+                    f->data[p][y * f->stride[p] + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lrint(v));
+                }
+        }
+        if (d) {
+            assert_int_equal(cli_dark_add(d, f), 0);
+            tframe_free(f);
+        } else {
+            frames[i] = f;
+        }
+    }
+}
+
+/* Run frames through the library with a profile of no pixel and pattern
+ * m's (or none); the repaired frames replace frames[] in place. */
+static void run_pattern(const CliDefectMap *m, SpFrame **frames, int n)
+{
+    SpSettings s;
+    SpContext *ctx = NULL;
+    SpFrame *out;
+    uint8_t map[W * H];
+    const char *opts[] = { "detect=none", NULL };
+    int ret, i, p, got = 0;
+
+    memset(map, 0, sizeof(map));
+    sp_default_settings(&s);
+    s.options = opts;
+    s.profile = map;
+    s.profile_width = W;
+    s.profile_height = H;
+    s.profile_stride = W;
+    for (p = 0; m && p < m->pat_planes; p++) {
+        s.profile_pattern[p] = m->pattern[p];
+        s.profile_pattern_width[p] = m->pat_w[p];
+        s.profile_pattern_height[p] = m->pat_h[p];
+        s.profile_pattern_stride[p] = m->pat_w[p];
+    }
+    s.profile_pattern_planes = m ? m->pat_planes : 0;
+    s.profile_pattern_color = m ? m->pat_color : 0;
+    assert_int_equal(sp_open(&ctx, &s), 0);
+    for (i = 0; i < n; i++)
+        frames[i]->release = NULL; /* kept, to compare */
+    for (i = 0; i <= n; i++) {
+        assert_int_equal(sp_send_frame(ctx, i < n ? frames[i] : NULL), 0);
+        while ((ret = sp_receive_frame(ctx, &out)) == 0)
+            got++; /* repaired in place */
+        assert_true(ret == -EAGAIN || ret == SP_EOF);
+    }
+    assert_int_equal(got, n);
+    sp_close(&ctx);
+}
+
+static double rms_y(const SpFrame *a, const SpFrame *b)
+{
+    double e = 0;
+    int x, y;
+
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++) {
+            double d = (double)a->data[0][y * a->stride[0] + x] - b->data[0][y * b->stride[0] + x];
+            e += d * d;
+        }
+    return sqrt(e / (W * H));
+}
+
+/* The dark frames' fixed pattern, stored by profile create and read back,
+ * is subtracted from the footage: the frames come back near the clean
+ * ones; a profile from pattern-free dark frames holds none and the
+ * footage comes back byte for byte. */
+static void test_pattern(void **state)
+{
+    enum { N = 6 };
+    CliOptions o;
+    CliDark d;
+    CliDefectMap m, r;
+    CliFacts f, g;
+    double *pat[3], *zero[3];
+    SpFrame *clean[N], *deg[N], *copy[N];
+    char path[] = "/tmp/spotheal-pattern-XXXXXX";
+    char png[64];
+    double before = 0, after = 0;
+    int fd, i, p;
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    o.loglevel = -8;
+    o.overwrite = 1;
+    for (p = 0; p < 3; p++) {
+        pat[p] = calloc(W * H, sizeof(double));
+        zero[p] = calloc(W * H, sizeof(double));
+        assert_non_null(pat[p]);
+        assert_non_null(zero[p]);
+    }
+    make_pattern(pat);
+
+    /* 40 dark frames of the pattern under noise of sd 1.5 */
+    memset(&d, 0, sizeof(d));
+    pattern_frames(&d, NULL, 40, pat, 1, 1.5, 0, 99);
+    assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
+    assert_int_equal(cli_dark_find(&d, 6.0, 4.5, 1.0, &m), 0);
+    assert_int_equal(cli_dark_pattern(&d, &m), 0);
+    cli_dark_free(&d);
+    assert_non_null(m.pattern[0]);
+    assert_int_equal(m.pat_planes, 3);
+    assert_true(m.pat_shrink[0] > 0.9);
+    assert_true(m.pat_shrink[1] > 0.8);
+    assert_int_equal(m.pat_w[1], W / 2);
+
+    /* stored and read back exactly */
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    snprintf(png, sizeof(png), "%s.png", path);
+    f = facts(W, H, "Acme", "P1", 800, 1 / 30.0, 20);
+    assert_int_equal(cli_profile_write(&o, png, &m, &f, "dark.mp4"), 0);
+    assert_int_equal(cli_profile_read(&o, png, &r, &g), 0);
+    unlink(png);
+    assert_int_equal(r.pat_planes, 3);
+    for (p = 0; p < 3; p++) {
+        assert_int_equal(r.pat_w[p], m.pat_w[p]);
+        assert_memory_equal(r.pattern[p], m.pattern[p],
+                            (size_t)m.pat_w[p] * m.pat_h[p] * sizeof(int16_t));
+    }
+
+    /* the footage: a scene under noise of sd 1, with the pattern */
+    pattern_frames(NULL, clean, N, pat, 0, 1, 1, 5);
+    for (i = 0; i < N; i++) {
+        int x, y;
+        deg[i] = tframe_copy(clean[i]);
+        assert_non_null(deg[i]);
+        for (p = 0; p < 3; p++)
+            for (y = 0; y < (p ? H / 2 : H); y++)
+                for (x = 0; x < (p ? W / 2 : W); x++) {
+                    uint8_t *v = &deg[i]->data[p][y * deg[i]->stride[p] + x];
+                    long t = lrint(*v + pat[p][y * (p ? W / 2 : W) + x]);
+                    *v = (uint8_t)(t < 0 ? 0 : t > 255 ? 255 : t);
+                }
+        before += rms_y(deg[i], clean[i]) / N;
+    }
+    run_pattern(&r, deg, N);
+    for (i = 0; i < N; i++)
+        after += rms_y(deg[i], clean[i]) / N;
+    print_message("luma RMS error against the clean frames: %.2f levels with the "
+                  "pattern, %.2f after the subtraction\n", before, after);
+    assert_true(before > 2.0);
+    assert_true(after < 0.7);
+    for (i = 0; i < N; i++) {
+        assert_true(deg[i]->touched_w == W);
+        tframe_free(deg[i]);
+    }
+    cli_defect_map_free(&r);
+    cli_defect_map_free(&m);
+
+    /* pattern-free dark frames: no pattern, the footage byte for byte */
+    memset(&d, 0, sizeof(d));
+    pattern_frames(&d, NULL, 40, zero, 0, 1.5, 0, 99);
+    assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
+    assert_int_equal(cli_dark_find(&d, 6.0, 4.5, 1.0, &m), 0);
+    assert_int_equal(cli_dark_pattern(&d, &m), 0);
+    cli_dark_free(&d);
+    assert_null(m.pattern[0]);
+    assert_int_equal(m.pat_planes, 0);
+    assert_true(m.pat_shrink[0] == 0);
+    cli_defect_map_free(&m);
+    /* noiseless ones (no noise of the mean at all): none either */
+    memset(&d, 0, sizeof(d));
+    pattern_frames(&d, NULL, 10, zero, 0, 0, 0, 99);
+    assert_int_equal(cli_defect_map_alloc(&m, W, H), 0);
+    assert_int_equal(cli_dark_find(&d, 6.0, 4.5, 1.0, &m), 0);
+    assert_int_equal(cli_dark_pattern(&d, &m), 0);
+    cli_dark_free(&d);
+    assert_null(m.pattern[0]);
+    for (i = 0; i < N; i++) {
+        copy[i] = tframe_copy(clean[i]);
+        assert_non_null(copy[i]);
+    }
+    run_pattern(&m, copy, N);
+    for (i = 0; i < N; i++) {
+        for (p = 0; p < 3; p++)
+            assert_int_equal(tframe_diff(copy[i], clean[i], p), 0);
+        assert_int_equal(copy[i]->touched_w, 0);
+        tframe_free(copy[i]);
+        tframe_free(clean[i]);
+    }
+    cli_defect_map_free(&m);
+    for (p = 0; p < 3; p++) {
+        free(pat[p]);
+        free(zero[p]);
+    }
+}
+
+static int luma_at(const SpFrame *f, int x, int y)
+{
+    const uint8_t *row = f->data[0] + (ptrdiff_t)y * f->stride[0];
+
+    return f->depth > 8 ? ((const uint16_t *)row)[x] : row[x];
+}
+
+/* The pattern at every depth: 1/16 level scaled to the frame's levels,
+ * rounded half away from zero, clamped to the sample range. */
+static void test_pattern_depth(void **state)
+{
+    static const int depths[] = { 8, 10, 16 };
+    int16_t pat[W * H];
+    CliDefectMap m;
+    int k;
+
+    (void)state;
+    memset(pat, 0, sizeof(pat));
+    pat[0] = 24;    /* +1.5 levels */
+    pat[1] = -24;   /* -1.5 */
+    pat[2] = 7;     /* under half a level at 8 bits */
+    pat[3] = 32000; /* +2000: clamped at 0 */
+    pat[4] = -32000;/* clamped at the top */
+    memset(&m, 0, sizeof(m));
+    m.pattern[0] = pat;
+    m.pat_w[0] = W;
+    m.pat_h[0] = H;
+    m.pat_planes = 1;
+    m.pat_color = SP_COLOR_YUV;
+    for (k = 0; k < 3; k++) {
+        int d = depths[k], one = 1 << (d - 8), maxv = (1 << d) - 1;
+        SpFrame *f = tframe_new(W, H, d, SP_COLOR_YUV, 1, 1, 3, 100 * one, NULL);
+        SpFrame *ref;
+        assert_non_null(f);
+        ref = tframe_copy(f);
+        assert_non_null(ref);
+        run_pattern(&m, &f, 1);
+        assert_int_equal(luma_at(f, 0, 0), 100 * one - (24 * one + 8) / 16);
+        assert_int_equal(luma_at(f, 1, 0), 100 * one + (24 * one + 8) / 16);
+        assert_int_equal(luma_at(f, 2, 0), 100 * one - (7 * one + 8) / 16);
+        assert_int_equal(luma_at(f, 3, 0), 0);
+        assert_int_equal(luma_at(f, 4, 0), maxv);
+        assert_int_equal(luma_at(f, 5, 0), 100 * one);
+        assert_int_equal(tframe_diff(f, ref, 1), 0);
+        assert_int_equal(tframe_diff(f, ref, 2), 0);
+        tframe_free(f);
+        tframe_free(ref);
+    }
+}
+
 static void test_library_wrong_size(void **state)
 {
     SpSettings s;
@@ -533,6 +811,8 @@ int main(void)
         cmocka_unit_test(test_library_heals),
         cmocka_unit_test(test_library_faint),
         cmocka_unit_test(test_library_wrong_size),
+        cmocka_unit_test(test_pattern),
+        cmocka_unit_test(test_pattern_depth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
