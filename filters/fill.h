@@ -21,6 +21,15 @@
 #define FILL_MAX_CAND 8      /* candidates combined per sample */
 #define FILL_MAX_MOTIONS 64  /* displacements kept per neighbour frame */
 
+/* The displacements found for a neighbour frame's regions of the current
+ * frame, in region order (predictions for the next ones), and their
+ * median when med_n == n. Shared by the workers (see fill.c). */
+typedef struct FillMotions {
+    float v[2 * FILL_MAX_MOTIONS];
+    int n;
+    int med_n, med_x, med_y;
+} FillMotions;
+
 /* One neighbour frame as seen from the region being filled. */
 typedef struct FillRef {
     const SpFrame *f;
@@ -29,10 +38,7 @@ typedef struct FillRef {
     double vx, vy;     /* where the region's content is in this frame, minus where it is now */
     double cost;       /* mean absolute mismatch over the ring, in 8-bit levels */
     int ok;            /* the match passed the checks */
-    /* displacements found for this frame's other regions (predictions) */
-    float motions[2 * FILL_MAX_MOTIONS];
-    int nb_motions;
-    int med_n, med_x, med_y; /* their median, when med_n == nb_motions */
+    FillMotions *mo;   /* displacements found for this frame's other regions */
 } FillRef;
 
 /* A growable scratch buffer, kept from frame to frame. */
@@ -50,6 +56,8 @@ typedef struct FillGainTrack {
 } FillGainTrack;
 
 #define FILL_GAIN_TRACKS 64
+
+typedef struct FillPool FillPool;
 
 typedef struct FillContext {
     /* options */
@@ -94,8 +102,24 @@ typedef struct FillContext {
     FillBuf gbuf;         /* the gain fit's samples */
     FillBuf rbuf;         /* the gain fill's reference */
 
-    FillGainTrack gain[FILL_GAIN_TRACKS];
+    FillGainTrack *gain;  /* the tracks' models: gain_store, the first context's */
+    FillGainTrack gain_store[FILL_GAIN_TRACKS];
+    FillMotions motions[FILL_MAX_REFS];
+
+    /* threads: the pool (the first context's, NULL when serial), and the
+     * region a worker context is filling */
+    FillPool *pool;
+    int region;
 } FillContext;
+
+/* Before a worker reads or changes state that the regions of a frame
+ * share in region order (a neighbour's displacement list that is not yet
+ * full, the gain tracks): waits until every earlier region of the frame
+ * is done. Nothing when serial. */
+void sp_fill_ordered(FillContext *s);
+/* Around a read or change of a FillMotions (returns whether it locked). */
+int sp_fill_motions_lock(FillContext *s, const FillMotions *mo);
+void sp_fill_motions_unlock(FillContext *s, int locked);
 
 int sp_fill_buf_reserve(FillBuf *b, size_t size);
 void sp_fill_buf_free(FillBuf *b);
