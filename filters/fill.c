@@ -102,7 +102,13 @@ struct FillPool {
     FillBuf dep;          /* per region: the previous one of its group, or -1 */
     FillBuf uf;           /* union-find parents, then each group's last */
     FillBuf order;        /* (x0, region) by x0 */
+    FillBuf log;          /* per region and neighbour: the displacement found */
 };
+
+typedef struct FillMotionLog {
+    float vx, vy;
+    int set;
+} FillMotionLog;
 
 static int pool_start(FillContext *s, int n);
 
@@ -523,10 +529,36 @@ int sp_fill_motions_lock(FillContext *s, const FillMotions *mo)
         return 0;
     pthread_mutex_lock(&P->lock);
     /* a full list no longer changes; one that is not needs every earlier
-     * region's displacements in it, and none of a later one's */
+     * region's displacements in it (they are added as the regions are
+     * done, in order: none of a later one's is in yet) */
     while (mo->n < FILL_MAX_MOTIONS && P->done_upto < s->region)
         pthread_cond_wait(&P->step, &P->lock);
     return 1;
+}
+
+static void motion_push(FillMotions *mo, float vx, float vy)
+{
+    if (mo->n < FILL_MAX_MOTIONS) {
+        mo->v[2 * mo->n] = vx;
+        mo->v[2 * mo->n + 1] = vy;
+        mo->n++;
+    }
+}
+
+void sp_fill_motion_add(FillContext *s, int i, double vx, double vy)
+{
+    FillPool *P = s->pool;
+    FillMotionLog *l;
+
+    if (!P) {
+        motion_push(s->refs[i].mo, (float)vx, (float)vy);
+        return;
+    }
+    /* the region's own row of the log, read once the region is done */
+    l = (FillMotionLog *)P->log.p + (size_t)s->region * FILL_MAX_REFS + i;
+    l->vx = (float)vx;
+    l->vy = (float)vy;
+    l->set = 1;
 }
 
 void sp_fill_motions_unlock(FillContext *s, int locked)
@@ -571,7 +603,8 @@ static int group_regions(FillContext *s, FillPool *P, const SpSlot *slot)
     if (sp_fill_buf_reserve(&P->uf, (size_t)n * sizeof(int)) < 0 ||
         sp_fill_buf_reserve(&P->dep, (size_t)n * sizeof(int)) < 0 ||
         sp_fill_buf_reserve(&P->order, (size_t)n * 2 * sizeof(int)) < 0 ||
-        sp_fill_buf_reserve(&P->done, (size_t)n) < 0)
+        sp_fill_buf_reserve(&P->done, (size_t)n) < 0 ||
+        sp_fill_buf_reserve(&P->log, (size_t)n * FILL_MAX_REFS * sizeof(FillMotionLog)) < 0)
         return -ENOMEM;
     uf = P->uf.p;
     ord = P->order.p;
@@ -620,6 +653,7 @@ static void run_regions(FillContext *s, FillPool *P)
     SpSlot *slot = P->w->cur;
     uint8_t *done = P->done.p;
     const int *dep = P->dep.p;
+    FillMotionLog *log = P->log.p;
 
     for (;;) {
         int j, ret;
@@ -630,13 +664,21 @@ static void run_regions(FillContext *s, FillPool *P)
             pthread_cond_wait(&P->step, &P->lock);
         s->region = j;
         pthread_mutex_unlock(&P->lock);
+        memset(log + (size_t)j * FILL_MAX_REFS, 0, FILL_MAX_REFS * sizeof(*log));
         ret = fill_region(s, P->w, &slot->regions[j]);
         pthread_mutex_lock(&P->lock);
         if (ret < 0 && !P->err)
             P->err = ret;
         done[j] = 1;
-        while (P->done_upto < P->nb_regions && done[P->done_upto])
+        /* the displacements of the regions now done in a row, in order */
+        while (P->done_upto < P->nb_regions && done[P->done_upto]) {
+            const FillMotionLog *l = log + (size_t)P->done_upto * FILL_MAX_REFS;
+            int i;
+            for (i = 0; i < s->nb_refs; i++)
+                if (l[i].set)
+                    motion_push(s->refs[i].mo, l[i].vx, l[i].vy);
             P->done_upto++;
+        }
         pthread_cond_broadcast(&P->step);
     }
 }
@@ -736,6 +778,7 @@ static void pool_free(FillContext *s)
     sp_fill_buf_free(&P->dep);
     sp_fill_buf_free(&P->uf);
     sp_fill_buf_free(&P->order);
+    sp_fill_buf_free(&P->log);
     free(P);
     s->pool = NULL;
 }

@@ -113,13 +113,17 @@ typedef struct FillContext {
 } FillContext;
 
 /* Before a worker reads or changes state that the regions of a frame
- * share in region order (a neighbour's displacement list that is not yet
- * full, the gain tracks): waits until every earlier region of the frame
- * is done. Nothing when serial. */
+ * share in region order (the gain tracks): waits until every earlier
+ * region of the frame is done. Nothing when serial. */
 void sp_fill_ordered(FillContext *s);
-/* Around a read or change of a FillMotions (returns whether it locked). */
+/* Around a read of a neighbour's displacements (returns whether it
+ * locked): they are then those of every earlier region and of no later
+ * one, as in the serial fill. */
 int sp_fill_motions_lock(FillContext *s, const FillMotions *mo);
 void sp_fill_motions_unlock(FillContext *s, int locked);
+/* Add the displacement the region found in neighbour i: at once when
+ * serial, else once every earlier region's are in. */
+void sp_fill_motion_add(FillContext *s, int i, double vx, double vy);
 
 int sp_fill_buf_reserve(FillBuf *b, size_t size);
 void sp_fill_buf_free(FillBuf *b);

@@ -1053,16 +1053,7 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
         }
         if (match(s, f, r, ref, nring, pred, npred, full, 0))
             continue;
-        {
-            FillMotions *mo = ref->mo;
-            int locked = sp_fill_motions_lock(s, mo);
-            if (mo->n < FILL_MAX_MOTIONS) {
-                mo->v[2 * mo->n] = (float)ref->vx;
-                mo->v[2 * mo->n + 1] = (float)ref->vy;
-                mo->n++;
-            }
-            sp_fill_motions_unlock(s, locked);
-        }
+        sp_fill_motion_add(s, i, ref->vx, ref->vy);
         if (ref->cost > s->max_cost || ref->cost > 2 * best + 2 ||
             (ref->cost > 2 && ref->cost > 0.5 * contrast))
             continue;
