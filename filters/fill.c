@@ -97,8 +97,10 @@ struct FillPool {
     int gen, quit;        /* frames handed out; stop */
     /* the frame being filled */
     SpWindow *w;
-    int nb_regions, next, done_upto, running, err;
-    FillBuf done;         /* per region: filled */
+    int nb_regions, next, running, err;
+    int done_upto;        /* regions 0..done_upto-1 are filled */
+    int searched_upto;    /* and 0..searched_upto-1 are past their motion search */
+    FillBuf done;         /* per region: 1 filled, 2 past its motion search */
     FillBuf dep;          /* per region: the previous one of its group, or -1 */
     FillBuf uf;           /* union-find parents, then each group's last */
     FillBuf order;        /* (x0, region) by x0 */
@@ -442,6 +444,7 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
         if (cover < 0)
             return -ENOMEM;
     }
+    sp_fill_searched(s);
     /* auto: a dimming spot that the motion does not uncover, on texture
      * that the spatial fill cannot rebuild (see fill_gain.c) */
     if (s->method == SP_FILL_NONE && cover < 0.5 &&
@@ -530,8 +533,8 @@ int sp_fill_motions_lock(FillContext *s, const FillMotions *mo)
     pthread_mutex_lock(&P->lock);
     /* a full list no longer changes; one that is not needs every earlier
      * region's displacements in it (they are added as the regions are
-     * done, in order: none of a later one's is in yet) */
-    while (mo->n < FILL_MAX_MOTIONS && P->done_upto < s->region)
+     * past their search, in order: none of a later one's is in yet) */
+    while (mo->n < FILL_MAX_MOTIONS && P->searched_upto < s->region)
         pthread_cond_wait(&P->step, &P->lock);
     return 1;
 }
@@ -543,6 +546,36 @@ static void motion_push(FillMotions *mo, float vx, float vy)
         mo->v[2 * mo->n + 1] = vy;
         mo->n++;
     }
+}
+
+/* Region j is past its motion search: the displacements of the regions
+ * now past theirs in a row go into the lists, in order. With the lock. */
+static void searched_locked(FillContext *s, FillPool *P, int j)
+{
+    uint8_t *st = P->done.p;
+    const FillMotionLog *log = P->log.p;
+
+    st[j] |= 2;
+    while (P->searched_upto < P->nb_regions && (st[P->searched_upto] & 2)) {
+        const FillMotionLog *l = log + (size_t)P->searched_upto * FILL_MAX_REFS;
+        int i;
+        for (i = 0; i < s->nb_refs; i++)
+            if (l[i].set)
+                motion_push(s->refs[i].mo, l[i].vx, l[i].vy);
+        P->searched_upto++;
+    }
+}
+
+void sp_fill_searched(FillContext *s)
+{
+    FillPool *P = s->pool;
+
+    if (!P)
+        return;
+    pthread_mutex_lock(&P->lock);
+    searched_locked(s, P, s->region);
+    pthread_cond_broadcast(&P->step);
+    pthread_mutex_unlock(&P->lock);
 }
 
 void sp_fill_motion_add(FillContext *s, int i, double vx, double vy)
@@ -660,7 +693,7 @@ static void run_regions(FillContext *s, FillPool *P)
         if (P->err || P->next >= P->nb_regions)
             break;
         j = P->next++;
-        while (dep[j] >= 0 && !done[dep[j]])
+        while (dep[j] >= 0 && !(done[dep[j]] & 1))
             pthread_cond_wait(&P->step, &P->lock);
         s->region = j;
         pthread_mutex_unlock(&P->lock);
@@ -669,16 +702,11 @@ static void run_regions(FillContext *s, FillPool *P)
         pthread_mutex_lock(&P->lock);
         if (ret < 0 && !P->err)
             P->err = ret;
-        done[j] = 1;
-        /* the displacements of the regions now done in a row, in order */
-        while (P->done_upto < P->nb_regions && done[P->done_upto]) {
-            const FillMotionLog *l = log + (size_t)P->done_upto * FILL_MAX_REFS;
-            int i;
-            for (i = 0; i < s->nb_refs; i++)
-                if (l[i].set)
-                    motion_push(s->refs[i].mo, l[i].vx, l[i].vy);
+        if (!(done[j] & 2))
+            searched_locked(s, P, j); /* it returned before its search */
+        done[j] |= 1;
+        while (P->done_upto < P->nb_regions && (done[P->done_upto] & 1))
             P->done_upto++;
-        }
         pthread_cond_broadcast(&P->step);
     }
 }
@@ -721,7 +749,7 @@ static int fill_parallel(FillContext *s, SpWindow *w)
     pthread_mutex_lock(&P->lock);
     P->w = w;
     P->nb_regions = w->cur->nb_regions;
-    P->next = P->done_upto = P->err = 0;
+    P->next = P->done_upto = P->searched_upto = P->err = 0;
     P->running = P->nb_th;
     P->gen++;
     pthread_cond_broadcast(&P->wake);

@@ -118,12 +118,15 @@ typedef struct FillContext {
 void sp_fill_ordered(FillContext *s);
 /* Around a read of a neighbour's displacements (returns whether it
  * locked): they are then those of every earlier region and of no later
- * one, as in the serial fill. */
+ * one, as in the serial fill (a list not yet full waits for every
+ * earlier region to be past its search). */
 int sp_fill_motions_lock(FillContext *s, const FillMotions *mo);
 void sp_fill_motions_unlock(FillContext *s, int locked);
 /* Add the displacement the region found in neighbour i: at once when
  * serial, else once every earlier region's are in. */
 void sp_fill_motion_add(FillContext *s, int i, double vx, double vy);
+/* The region will add no more displacements. */
+void sp_fill_searched(FillContext *s);
 
 int sp_fill_buf_reserve(FillBuf *b, size_t size);
 void sp_fill_buf_free(FillBuf *b);
