@@ -26,11 +26,30 @@
  * regions are not known yet unless a marker put them there ahead, the
  * current regions moved by their drift since the previous frame (same
  * track) and grown by a margin that widens with the distance.
+ *
+ * Threads (SpSettings.threads > 1, or 0 and more than one core): the
+ * regions of a frame are filled by a pool of workers started at config,
+ * the calling thread being one of them, each with its own scratch, and the
+ * result is the serial one bit for bit. A region reads and writes the
+ * current frame and its hole maps only near its box: the ring, the spatial
+ * check's band and a spatial walk's next step stay within NEAR pixels of
+ * it, or they reach another region's box within NEAR of the first (a walk
+ * goes on through defective samples only); the patch search reads farther,
+ * PATCH_REACH. Regions whose boxes are that close are put in one group
+ * (transitively), and a group's regions are filled one after the other,
+ * in region order; the groups are independent. The regions are handed out
+ * in order, and what the regions share in that order (a neighbour's list
+ * of displacements until it holds FILL_MAX_MOTIONS, the gain tracks) is
+ * read or changed by a region only once every earlier one is done (see
+ * sp_fill_ordered()). The touched box is grown after the fill, in region
+ * order.
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "filters/fill.h"
 
@@ -62,10 +81,45 @@ static const SpOption fill_options[] = {
 #define SMOOTH 0.75        /* spatial fill's ring error below which auto stays spatial */
 #define GAIN_TEXTURE 3.0  /* spatial fill's ring error above which auto tries the gain fill */
 
+#define NEAR 16           /* reach of a region's reads but the patch search, luma pixels */
+#define PATCH_REACH(r) (((r)->w > (r)->h ? (r)->w : (r)->h) + 32)
+#define MAX_THREADS 64
+
+struct FillPool {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;  /* a frame to fill, or the end */
+    pthread_cond_t step;  /* a region done, a worker out of the frame */
+    int lock_ok, wake_ok, step_ok;
+    pthread_t th[MAX_THREADS];
+    int nb_th;            /* started */
+    FillContext *ctx[MAX_THREADS]; /* ctx[0]: the filter's own */
+    int nb_ctx;
+    int gen, quit;        /* frames handed out; stop */
+    /* the frame being filled */
+    SpWindow *w;
+    int nb_regions, next, running, err;
+    int done_upto;        /* regions 0..done_upto-1 are filled */
+    int searched_upto;    /* and 0..searched_upto-1 are past their motion search */
+    FillBuf done;         /* per region: 1 filled, 2 past its motion search */
+    FillBuf dep;          /* per region: the previous one of its group, or -1 */
+    FillBuf uf;           /* union-find parents, then each group's last */
+    FillBuf order;        /* (x0, region) by x0 */
+    FillBuf log;          /* per region and neighbour: the displacement found */
+};
+
+typedef struct FillMotionLog {
+    float vx, vy;
+    int set;
+} FillMotionLog;
+
+static int pool_start(FillContext *s, int n);
+
 static int fill_init(SpFilterContext *fc)
 {
     FillContext *s = fc->priv;
     int i;
+
+    s->gain = s->gain_store;
 
     s->max_cost = 8.0;
     s->min_gain = 0.25;
@@ -107,6 +161,13 @@ static int fill_config(SpFilterContext *fc, const SpFrame *f)
             if (!s->badmap[i])
                 return -ENOMEM;
         }
+    }
+    if (!s->show && s->heal && !s->pool) {
+        long n = fc->settings ? fc->settings->threads : 1;
+        if (n == 0)
+            n = sysconf(_SC_NPROCESSORS_ONLN);
+        if (n > 1 && pool_start(s, (int)n) < 0)
+            return -ENOMEM;
     }
     return 0;
 }
@@ -283,6 +344,8 @@ static int build_refs(FillContext *s, const SpWindow *w)
             ref->f = slot->frame;
             ref->dist = j ? k : -k;
             ref->bad = s->badmap[n];
+            ref->mo = &s->motions[n];
+            memset(ref->mo, 0, sizeof(*ref->mo));
             if (!j || slot->nb_regions) {
                 /* its own regions: past ones are final; future ones were
                  * put ahead by a marker */
@@ -381,6 +444,7 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
         if (cover < 0)
             return -ENOMEM;
     }
+    sp_fill_searched(s);
     /* auto: a dimming spot that the motion does not uncover, on texture
      * that the spatial fill cannot rebuild (see fill_gain.c) */
     if (s->method == SP_FILL_NONE && cover < 0.5 &&
@@ -446,6 +510,361 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
     return 0;
 }
 
+/* Threads (see the head of the file). */
+
+void sp_fill_ordered(FillContext *s)
+{
+    FillPool *P = s->pool;
+
+    if (!P)
+        return;
+    pthread_mutex_lock(&P->lock);
+    while (P->done_upto < s->region)
+        pthread_cond_wait(&P->step, &P->lock);
+    pthread_mutex_unlock(&P->lock);
+}
+
+int sp_fill_motions_lock(FillContext *s, const FillMotions *mo)
+{
+    FillPool *P = s->pool;
+
+    if (!P)
+        return 0;
+    pthread_mutex_lock(&P->lock);
+    /* a full list no longer changes; one that is not needs every earlier
+     * region's displacements in it (they are added as the regions are
+     * past their search, in order: none of a later one's is in yet) */
+    while (mo->n < FILL_MAX_MOTIONS && P->searched_upto < s->region)
+        pthread_cond_wait(&P->step, &P->lock);
+    return 1;
+}
+
+static void motion_push(FillMotions *mo, float vx, float vy)
+{
+    if (mo->n < FILL_MAX_MOTIONS) {
+        mo->v[2 * mo->n] = vx;
+        mo->v[2 * mo->n + 1] = vy;
+        mo->n++;
+    }
+}
+
+/* Region j is past its motion search: the displacements of the regions
+ * now past theirs in a row go into the lists, in order. With the lock. */
+static void searched_locked(FillContext *s, FillPool *P, int j)
+{
+    uint8_t *st = P->done.p;
+    const FillMotionLog *log = P->log.p;
+
+    st[j] |= 2;
+    while (P->searched_upto < P->nb_regions && (st[P->searched_upto] & 2)) {
+        const FillMotionLog *l = log + (size_t)P->searched_upto * FILL_MAX_REFS;
+        int i;
+        for (i = 0; i < s->nb_refs; i++)
+            if (l[i].set)
+                motion_push(s->refs[i].mo, l[i].vx, l[i].vy);
+        P->searched_upto++;
+    }
+}
+
+void sp_fill_searched(FillContext *s)
+{
+    FillPool *P = s->pool;
+
+    if (!P)
+        return;
+    pthread_mutex_lock(&P->lock);
+    searched_locked(s, P, s->region);
+    pthread_cond_broadcast(&P->step);
+    pthread_mutex_unlock(&P->lock);
+}
+
+void sp_fill_motion_add(FillContext *s, int i, double vx, double vy)
+{
+    FillPool *P = s->pool;
+    FillMotionLog *l;
+
+    if (!P) {
+        motion_push(s->refs[i].mo, (float)vx, (float)vy);
+        return;
+    }
+    /* the region's own row of the log, read once the region is done */
+    l = (FillMotionLog *)P->log.p + (size_t)s->region * FILL_MAX_REFS + i;
+    l->vx = (float)vx;
+    l->vy = (float)vy;
+    l->set = 1;
+}
+
+void sp_fill_motions_unlock(FillContext *s, int locked)
+{
+    if (locked)
+        pthread_mutex_unlock(&s->pool->lock);
+}
+
+static int uf_find(int *uf, int i)
+{
+    while (uf[i] != i) {
+        uf[i] = uf[uf[i]];
+        i = uf[i];
+    }
+    return i;
+}
+
+static int may_patch(const FillContext *s, const SpRegion *r)
+{
+    return s->method == SP_FILL_PATCH ||
+           (s->method == SP_FILL_NONE && r->w >= 5 && r->h >= 5);
+}
+
+static int reach(const FillContext *s, const SpRegion *r)
+{
+    return may_patch(s, r) && PATCH_REACH(r) > NEAR ? PATCH_REACH(r) : NEAR;
+}
+
+static int cmp_x0(const void *a, const void *b)
+{
+    const int *u = a, *v = b;
+    return u[0] != v[0] ? (u[0] > v[0]) - (u[0] < v[0]) : (u[1] > v[1]) - (u[1] < v[1]);
+}
+
+/* The groups of the frame's regions: dep[j], the previous region of j's
+ * group, or -1. Boxes are compared in a sweep along x. */
+static int group_regions(FillContext *s, FillPool *P, const SpSlot *slot)
+{
+    int n = slot->nb_regions, i, j, k, maxr = NEAR;
+    int *uf, *ord, *dep;
+
+    if (sp_fill_buf_reserve(&P->uf, (size_t)n * sizeof(int)) < 0 ||
+        sp_fill_buf_reserve(&P->dep, (size_t)n * sizeof(int)) < 0 ||
+        sp_fill_buf_reserve(&P->order, (size_t)n * 2 * sizeof(int)) < 0 ||
+        sp_fill_buf_reserve(&P->done, (size_t)n) < 0 ||
+        sp_fill_buf_reserve(&P->log, (size_t)n * FILL_MAX_REFS * sizeof(FillMotionLog)) < 0)
+        return -ENOMEM;
+    uf = P->uf.p;
+    ord = P->order.p;
+    dep = P->dep.p;
+    for (i = 0; i < n; i++) {
+        int m = reach(s, &slot->regions[i]);
+        if (m > maxr)
+            maxr = m;
+        uf[i] = i;
+        ord[2 * i] = slot->regions[i].x;
+        ord[2 * i + 1] = i;
+    }
+    qsort(ord, n, 2 * sizeof(int), cmp_x0);
+    for (i = 0; i < n; i++) {
+        const SpRegion *a = &slot->regions[ord[2 * i + 1]];
+        int ra = reach(s, a);
+        for (k = i + 1; k < n; k++) {
+            const SpRegion *b = &slot->regions[ord[2 * k + 1]];
+            int m = reach(s, b) > ra ? reach(s, b) : ra, gx, gy;
+            if (b->x - (a->x + a->w) > maxr)
+                break;
+            gx = b->x - (a->x + a->w);           /* b starts at or after a */
+            gy = b->y >= a->y ? b->y - (a->y + a->h) : a->y - (b->y + b->h);
+            if (gx <= m && gy <= m) {
+                int u = uf_find(uf, ord[2 * i + 1]), v = uf_find(uf, ord[2 * k + 1]);
+                if (u != v)
+                    uf[u > v ? u : v] = u > v ? v : u;
+            }
+        }
+    }
+    /* each group's last region so far, kept at its root (ord reused) */
+    for (i = 0; i < n; i++)
+        ord[i] = -1;
+    for (j = 0; j < n; j++) {
+        int g = uf_find(uf, j);
+        dep[j] = ord[g];
+        ord[g] = j;
+    }
+    return 0;
+}
+
+/* Fill the frame's regions as they are handed out; called and returns
+ * with the pool's lock held. */
+static void run_regions(FillContext *s, FillPool *P)
+{
+    SpSlot *slot = P->w->cur;
+    uint8_t *done = P->done.p;
+    const int *dep = P->dep.p;
+    FillMotionLog *log = P->log.p;
+
+    for (;;) {
+        int j, ret;
+        if (P->err || P->next >= P->nb_regions)
+            break;
+        j = P->next++;
+        while (dep[j] >= 0 && !(done[dep[j]] & 1))
+            pthread_cond_wait(&P->step, &P->lock);
+        s->region = j;
+        pthread_mutex_unlock(&P->lock);
+        memset(log + (size_t)j * FILL_MAX_REFS, 0, FILL_MAX_REFS * sizeof(*log));
+        ret = fill_region(s, P->w, &slot->regions[j]);
+        pthread_mutex_lock(&P->lock);
+        if (ret < 0 && !P->err)
+            P->err = ret;
+        if (!(done[j] & 2))
+            searched_locked(s, P, j); /* it returned before its search */
+        done[j] |= 1;
+        while (P->done_upto < P->nb_regions && (done[P->done_upto] & 1))
+            P->done_upto++;
+        pthread_cond_broadcast(&P->step);
+    }
+}
+
+static void *fill_worker(void *arg)
+{
+    FillContext *s = arg;
+    FillPool *P = s->pool;
+    int gen = 0;
+
+    pthread_mutex_lock(&P->lock);
+    for (;;) {
+        while (!P->quit && P->gen == gen)
+            pthread_cond_wait(&P->wake, &P->lock);
+        if (P->quit)
+            break;
+        gen = P->gen;
+        run_regions(s, P);
+        P->running--;
+        pthread_cond_broadcast(&P->step);
+    }
+    pthread_mutex_unlock(&P->lock);
+    return NULL;
+}
+
+/* Fill every region of the frame with the pool. */
+static int fill_parallel(FillContext *s, SpWindow *w)
+{
+    FillPool *P = s->pool;
+    int i, ret;
+
+    if ((ret = group_regions(s, P, w->cur)) < 0)
+        return ret;
+    for (i = 1; i < P->nb_ctx; i++) {
+        FillContext *c = P->ctx[i];
+        memcpy(c->refs, s->refs, sizeof(s->refs));
+        c->nb_refs = s->nb_refs;
+    }
+    memset(P->done.p, 0, w->cur->nb_regions);
+    pthread_mutex_lock(&P->lock);
+    P->w = w;
+    P->nb_regions = w->cur->nb_regions;
+    P->next = P->done_upto = P->searched_upto = P->err = 0;
+    P->running = P->nb_th;
+    P->gen++;
+    pthread_cond_broadcast(&P->wake);
+    run_regions(s, P);
+    while (P->running > 0)
+        pthread_cond_wait(&P->step, &P->lock);
+    ret = P->err;
+    P->w = NULL;
+    pthread_mutex_unlock(&P->lock);
+    return ret;
+}
+
+static void scratch_free(FillContext *s)
+{
+    sp_fill_buf_free(&s->ring);
+    sp_fill_buf_free(&s->ring_runs);
+    sp_fill_buf_free(&s->ring_val8);
+    sp_fill_buf_free(&s->ring_rows);
+    sp_fill_buf_free(&s->win);
+    sp_fill_buf_free(&s->cand);
+    sp_fill_buf_free(&s->est);
+    sp_fill_buf_free(&s->tmp);
+    sp_fill_buf_free(&s->gbuf);
+    sp_fill_buf_free(&s->rbuf);
+}
+
+static void pool_free(FillContext *s)
+{
+    FillPool *P = s->pool;
+    int i;
+
+    if (!P)
+        return;
+    if (P->lock_ok) {
+        pthread_mutex_lock(&P->lock);
+        P->quit = 1;
+        if (P->wake_ok)
+            pthread_cond_broadcast(&P->wake);
+        pthread_mutex_unlock(&P->lock);
+    }
+    for (i = 0; i < P->nb_th; i++)
+        pthread_join(P->th[i], NULL);
+    for (i = 1; i < P->nb_ctx; i++) {
+        scratch_free(P->ctx[i]);
+        free(P->ctx[i]);
+    }
+    if (P->step_ok)
+        pthread_cond_destroy(&P->step);
+    if (P->wake_ok)
+        pthread_cond_destroy(&P->wake);
+    if (P->lock_ok)
+        pthread_mutex_destroy(&P->lock);
+    sp_fill_buf_free(&P->done);
+    sp_fill_buf_free(&P->dep);
+    sp_fill_buf_free(&P->uf);
+    sp_fill_buf_free(&P->order);
+    sp_fill_buf_free(&P->log);
+    free(P);
+    s->pool = NULL;
+}
+
+/* The pool of n workers, the calling thread being the first: the others'
+ * contexts share the filter's options, maps and gain tracks, and have
+ * their own scratch. */
+static int pool_start(FillContext *s, int n)
+{
+    FillPool *P;
+    int i;
+
+    if (n > MAX_THREADS)
+        n = MAX_THREADS;
+    if (n <= 1)
+        return 0;
+    if (!(P = calloc(1, sizeof(*P))))
+        return -ENOMEM;
+    s->pool = P;
+    if (pthread_mutex_init(&P->lock, NULL))
+        goto fail;
+    P->lock_ok = 1;
+    if (pthread_cond_init(&P->wake, NULL))
+        goto fail;
+    P->wake_ok = 1;
+    if (pthread_cond_init(&P->step, NULL))
+        goto fail;
+    P->step_ok = 1;
+    P->ctx[P->nb_ctx++] = s;
+    for (i = 1; i < n; i++) {
+        FillContext *c = malloc(sizeof(*c));
+        if (!c)
+            goto fail;
+        *c = *s;
+        memset(&c->ring, 0, sizeof(c->ring));
+        memset(&c->ring_runs, 0, sizeof(c->ring_runs));
+        memset(&c->ring_val8, 0, sizeof(c->ring_val8));
+        memset(&c->ring_rows, 0, sizeof(c->ring_rows));
+        memset(&c->win, 0, sizeof(c->win));
+        memset(&c->cand, 0, sizeof(c->cand));
+        memset(&c->est, 0, sizeof(c->est));
+        memset(&c->tmp, 0, sizeof(c->tmp));
+        memset(&c->gbuf, 0, sizeof(c->gbuf));
+        memset(&c->rbuf, 0, sizeof(c->rbuf));
+        memset(c->badbox, 0, sizeof(c->badbox));
+        P->ctx[P->nb_ctx++] = c;
+    }
+    for (i = 1; i < n; i++) {
+        if (pthread_create(&P->th[P->nb_th], NULL, fill_worker, P->ctx[i]))
+            goto fail;
+        P->nb_th++;
+    }
+    return 0;
+fail:
+    pool_free(s);
+    return -ENOMEM;
+}
+
 /* A dashed box, two pixels outside the region, in every plane but alpha:
  * visible on dark and bright pictures alike. */
 static void outline_region(FillContext *s, SpFrame *f, const SpRegion *r)
@@ -489,9 +908,13 @@ static int fill_process(SpFilterContext *fc, SpWindow *w)
         mark_region(s, f, slot, &slot->regions[i]);
     if ((ret = build_refs(s, w)) < 0)
         goto end;
+    if (s->pool) {
+        if ((ret = fill_parallel(s, w)) < 0)
+            goto end;
+    }
     for (i = 0; i < slot->nb_regions; i++) {
         SpRegion *r = &slot->regions[i];
-        if ((ret = fill_region(s, w, r)) < 0)
+        if (!s->pool && (ret = fill_region(s, w, r)) < 0)
             goto end;
         if (r->fill) {
             int x0 = r->x < 0 ? 0 : r->x, y0 = r->y < 0 ? 0 : r->y;
@@ -511,6 +934,8 @@ static void fill_uninit(SpFilterContext *fc)
     FillContext *s = fc->priv;
     int i;
 
+    if (s)
+        pool_free(s); /* first: its workers may still be waiting */
     for (i = 0; s && i < 4; i++) {
         free(s->hole[i]);
         s->hole[i] = NULL;
@@ -520,18 +945,8 @@ static void fill_uninit(SpFilterContext *fc)
         s->badmap[i] = NULL;
         sp_fill_buf_free(&s->badbox[i]);
     }
-    if (s) {
-        sp_fill_buf_free(&s->ring);
-        sp_fill_buf_free(&s->ring_runs);
-        sp_fill_buf_free(&s->ring_val8);
-        sp_fill_buf_free(&s->ring_rows);
-        sp_fill_buf_free(&s->win);
-        sp_fill_buf_free(&s->cand);
-        sp_fill_buf_free(&s->est);
-        sp_fill_buf_free(&s->tmp);
-        sp_fill_buf_free(&s->gbuf);
-        sp_fill_buf_free(&s->rbuf);
-    }
+    if (s)
+        scratch_free(s);
 }
 
 const SpFilter sp_filter_fill = {

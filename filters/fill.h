@@ -21,6 +21,15 @@
 #define FILL_MAX_CAND 8      /* candidates combined per sample */
 #define FILL_MAX_MOTIONS 64  /* displacements kept per neighbour frame */
 
+/* The displacements found for a neighbour frame's regions of the current
+ * frame, in region order (predictions for the next ones), and their
+ * median when med_n == n. Shared by the workers (see fill.c). */
+typedef struct FillMotions {
+    float v[2 * FILL_MAX_MOTIONS];
+    int n;
+    int med_n, med_x, med_y;
+} FillMotions;
+
 /* One neighbour frame as seen from the region being filled. */
 typedef struct FillRef {
     const SpFrame *f;
@@ -29,10 +38,7 @@ typedef struct FillRef {
     double vx, vy;     /* where the region's content is in this frame, minus where it is now */
     double cost;       /* mean absolute mismatch over the ring, in 8-bit levels */
     int ok;            /* the match passed the checks */
-    /* displacements found for this frame's other regions (predictions) */
-    float motions[2 * FILL_MAX_MOTIONS];
-    int nb_motions;
-    int med_n, med_x, med_y; /* their median, when med_n == nb_motions */
+    FillMotions *mo;   /* displacements found for this frame's other regions */
 } FillRef;
 
 /* A growable scratch buffer, kept from frame to frame. */
@@ -50,6 +56,8 @@ typedef struct FillGainTrack {
 } FillGainTrack;
 
 #define FILL_GAIN_TRACKS 64
+
+typedef struct FillPool FillPool;
 
 typedef struct FillContext {
     /* options */
@@ -94,8 +102,31 @@ typedef struct FillContext {
     FillBuf gbuf;         /* the gain fit's samples */
     FillBuf rbuf;         /* the gain fill's reference */
 
-    FillGainTrack gain[FILL_GAIN_TRACKS];
+    FillGainTrack *gain;  /* the tracks' models: gain_store, the first context's */
+    FillGainTrack gain_store[FILL_GAIN_TRACKS];
+    FillMotions motions[FILL_MAX_REFS];
+
+    /* threads: the pool (the first context's, NULL when serial), and the
+     * region a worker context is filling */
+    FillPool *pool;
+    int region;
 } FillContext;
+
+/* Before a worker reads or changes state that the regions of a frame
+ * share in region order (the gain tracks): waits until every earlier
+ * region of the frame is done. Nothing when serial. */
+void sp_fill_ordered(FillContext *s);
+/* Around a read of a neighbour's displacements (returns whether it
+ * locked): they are then those of every earlier region and of no later
+ * one, as in the serial fill (a list not yet full waits for every
+ * earlier region to be past its search). */
+int sp_fill_motions_lock(FillContext *s, const FillMotions *mo);
+void sp_fill_motions_unlock(FillContext *s, int locked);
+/* Add the displacement the region found in neighbour i: at once when
+ * serial, else once every earlier region's are in. */
+void sp_fill_motion_add(FillContext *s, int i, double vx, double vy);
+/* The region will add no more displacements. */
+void sp_fill_searched(FillContext *s);
 
 int sp_fill_buf_reserve(FillBuf *b, size_t size);
 void sp_fill_buf_free(FillBuf *b);

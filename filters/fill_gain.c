@@ -113,6 +113,7 @@ static FillGainTrack *track_state(FillContext *s, int track, int64_t index)
 
     if (track < 0)
         return NULL;
+    sp_fill_ordered(s); /* the tracks are shared by the frame's regions */
     for (i = 0; i < FILL_GAIN_TRACKS; i++) {
         FillGainTrack *t = &s->gain[i];
         if (t->track == track)

@@ -970,30 +970,30 @@ double sp_fill_temporal_write(FillContext *s, SpFrame *f, const SpRegion *r,
  * frame (the camera's motion, as a prediction); 0 when none yet. Kept
  * until a displacement is added (they stop at FILL_MAX_MOTIONS: with
  * many regions, most ask for the same median). */
-static int median_motion(FillRef *ref, int *mx, int *my)
+static int median_motion(FillMotions *mo, int *mx, int *my)
 {
     float v[FILL_MAX_MOTIONS], t;
-    int i, j, k, n = ref->nb_motions;
+    int i, j, k, n = mo->n;
 
     if (!n)
         return 0;
-    if (ref->med_n == n) {
-        *mx = ref->med_x;
-        *my = ref->med_y;
+    if (mo->med_n == n) {
+        *mx = mo->med_x;
+        *my = mo->med_y;
         return 1;
     }
     for (k = 0; k < 2; k++) {
         for (i = 0; i < n; i++) {
-            v[i] = ref->motions[2 * i + k];
+            v[i] = mo->v[2 * i + k];
             for (j = i; j > 0 && v[j] < v[j - 1]; j--) {
                 t = v[j]; v[j] = v[j - 1]; v[j - 1] = t;
             }
         }
         if (k) *my = (int)lrintf(v[n / 2]); else *mx = (int)lrintf(v[n / 2]);
     }
-    ref->med_n = n;
-    ref->med_x = *mx;
-    ref->med_y = *my;
+    mo->med_n = n;
+    mo->med_x = *mx;
+    mo->med_y = *my;
     return 1;
 }
 
@@ -1042,20 +1042,18 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
             pred[1] = (int)lrint(pr->vy * k);
             npred = 1;
         } else {
+            int locked = sp_fill_motions_lock(s, ref->mo), med;
             pred[0] = pred[1] = 0;
             npred = 1;
-            if (median_motion(ref, &pred[2], &pred[3]) &&
-                (pred[2] || pred[3]))
+            med = median_motion(ref->mo, &pred[2], &pred[3]);
+            sp_fill_motions_unlock(s, locked);
+            if (med && (pred[2] || pred[3]))
                 npred = 2;
             full = s->search;
         }
         if (match(s, f, r, ref, nring, pred, npred, full, 0))
             continue;
-        if (ref->nb_motions < FILL_MAX_MOTIONS) {
-            ref->motions[2 * ref->nb_motions] = (float)ref->vx;
-            ref->motions[2 * ref->nb_motions + 1] = (float)ref->vy;
-            ref->nb_motions++;
-        }
+        sp_fill_motion_add(s, i, ref->vx, ref->vy);
         if (ref->cost > s->max_cost || ref->cost > 2 * best + 2 ||
             (ref->cost > 2 && ref->cost > 0.5 * contrast))
             continue;

@@ -596,6 +596,159 @@ static uint32_t rnd(uint32_t *st)
     return *st >> 8;
 }
 
+/* Threads: the same frames filled with 1, 2, 3 and 4 workers come out the
+ * same, every sample of every plane of every frame. The scene pans in its
+ * left half, in bands that move each their own way (the displacement
+ * predictions depend on the order of the regions), and stands still in
+ * its right half, under many regions: a
+ * grid of user dots, some a pixel apart, some in each other's rings, some
+ * overlapping; tracked dimming spots on the still half (the gain fill and
+ * its per-track models); larger boxes on the texture (patch candidates);
+ * bad pixels. Each frame's regions are those of a camera's defects, the
+ * same in every frame. */
+enum { TW = 320, TH = 192, TN = 7 };
+
+static double threads_att(int x, int y, int cx, int cy)
+{
+    double d2 = ((x - cx) * (x - cx) + (y - cy) * (y - cy)) / 9.0;
+    return 1 - 0.55 * exp(-d2 * d2);
+}
+
+static void threads_regions(SpSlot *slot, int *counts)
+{
+    uint8_t *m;
+    int i, j, x, y, r;
+
+    /* user dots of 3x3 to 5x5: a grid, most far enough apart to be
+     * filled at once, some nearer (their rings overlap), rows
+     * alternately shifted, plus pairs a pixel apart and overlapping
+     * boxes */
+    for (j = 0; j < 9; j++)
+        for (i = 0; i < 14; i++) {
+            int bx = 6 + i * 22 + (j & 1) * 5 - (i % 5 == 4) * 12, by = 5 + j * 21;
+            int w = 3 + (i + j) % 3, h = 3 + (i * j) % 3;
+            if (bx + w >= TW - 2 || by + h >= TH - 2)
+                continue;
+            r = sp_slot_add_region(slot, bx, by, w, h, SP_KIND_USER, &m);
+            assert_true(r >= 0);
+            memset(m, 255, (size_t)w * h);
+            /* more tracks than the gain fill keeps models of */
+            slot->regions[r].track = 100 + j * 20 + i;
+            if ((i + j) % 4 == 0) {
+                /* a neighbour a pixel to the right, and one overlapping */
+                r = sp_slot_add_region(slot, bx + w + 1, by, 2, h, SP_KIND_USER, &m);
+                assert_true(r >= 0);
+                memset(m, 255, (size_t)2 * h);
+                r = sp_slot_add_region(slot, bx + 1, by + 1, w, h, SP_KIND_BRIGHT, &m);
+                assert_true(r >= 0);
+                for (y = 0; y < h; y++)
+                    for (x = 0; x < w; x++)
+                        m[y * w + x] = (x + y) & 1 ? 255 : 128;
+            }
+            counts[0]++;
+        }
+    /* tracked dimming spots on the still half */
+    for (i = 0; i < 6; i++) {
+        int cx = TW / 2 + 16 + (i % 3) * 30, cy = 30 + (i / 3) * 60;
+        r = sp_slot_add_region(slot, cx - 6, cy - 6, 13, 13, SP_KIND_DARK, &m);
+        assert_true(r >= 0);
+        slot->regions[r].track = 3 + i;
+        for (y = 0; y < 13; y++)
+            for (x = 0; x < 13; x++)
+                m[y * 13 + x] = (x - 6) * (x - 6) + (y - 6) * (y - 6) <= 33 ? 255 : 0;
+        counts[1]++;
+    }
+    /* larger boxes on the moving and the still texture */
+    for (i = 0; i < 4; i++) {
+        r = sp_slot_add_region(slot, 20 + i * 50, 60 + (i & 1) * 20, 9, 8, SP_KIND_USER, &m);
+        assert_true(r >= 0);
+        memset(m, 255, 9 * 8);
+    }
+}
+
+static SpFrame *threads_frame(int k)
+{
+    SpFrame *f = tframe_new(TW, TH, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
+    int p, x, y, i;
+
+    assert_non_null(f);
+    for (p = 0; p < 3; p++)
+        for (y = 0; y < sp_plane_height(f, p); y++)
+            for (x = 0; x < sp_plane_width(f, p); x++) {
+                int lx = x << (p > 0), ly = y << (p > 0), moving = lx < TW / 2;
+                /* bands moving each their own way */
+                int dx = ly < TH / 3 ? 3 : ly < 2 * TH / 3 ? -2 : 1;
+                int v = moving ? tex(x + ((dx * k) >> (p > 0)), y + ((k) >> (p > 0)), p)
+                               : tex(x % 7, y % 5, p) / 4 + 90 + x / 4;
+                if (!p && !moving)
+                    for (i = 0; i < 6; i++)
+                        v = (int)lrint(16 + threads_att(x, y, TW / 2 + 16 + (i % 3) * 30,
+                                                        30 + (i / 3) * 60) * (v - 16));
+                sp_put(f, p, x, y, v);
+            }
+    return f;
+}
+
+/* Fill TN frames with the given options and thread count; the frames are
+ * left in out[]. */
+static void threads_run(const char *method, int threads, SpFrame **out, int *fills)
+{
+    const char *opts[] = { method, NULL };
+    Rig g;
+    int k, i, counts[2] = { 0, 0 };
+
+    rig_open(&g, opts);
+    g.st.threads = threads;
+    for (k = 0; k < TN; k++) {
+        rig_add(&g, threads_frame(k));
+        threads_regions(&g.slots[k], counts);
+    }
+    for (k = 0; k < TN; k++)
+        rig_process(&g, k);
+    for (k = 0; k < TN; k++) {
+        out[k] = tframe_copy(g.slots[k].frame);
+        for (i = 0; i < g.slots[k].nb_regions; i++)
+            fills[g.slots[k].regions[i].fill]++;
+    }
+    rig_close(&g);
+}
+
+static void test_threads_identical(void **state)
+{
+    static const char *const methods[] = { "fill=auto", "fill=patch", "fill=gain",
+                                           "fill=temporal" };
+    static const int threads[] = { 2, 4, 3 };
+    int mi, ti, k, p;
+
+    (void)state;
+    for (mi = 0; mi < 4; mi++) {
+        SpFrame *ref[TN], *got[TN];
+        int f1[SP_FILL_GAIN + 1] = { 0 };
+        threads_run(methods[mi], 1, ref, f1);
+        print_message("%s: spatial %d, patch %d, temporal %d, gain %d\n", methods[mi],
+                      f1[SP_FILL_SPATIAL], f1[SP_FILL_PATCH], f1[SP_FILL_TEMPORAL],
+                      f1[SP_FILL_GAIN]);
+        if (mi == 0)
+            assert_true(f1[SP_FILL_SPATIAL] && f1[SP_FILL_TEMPORAL] && f1[SP_FILL_GAIN]);
+        if (mi == 1)
+            assert_true(f1[SP_FILL_PATCH] > 0);
+        if (mi == 2)
+            assert_true(f1[SP_FILL_GAIN] > 0);
+        for (ti = 0; ti < 3; ti++) {
+            int fn[SP_FILL_GAIN + 1] = { 0 };
+            threads_run(methods[mi], threads[ti], got, fn);
+            assert_memory_equal(f1, fn, sizeof(f1));
+            for (k = 0; k < TN; k++) {
+                for (p = 0; p < 3; p++)
+                    assert_int_equal(tframe_diff(ref[k], got[k], p), 0);
+                tframe_free(got[k]);
+            }
+        }
+        for (k = 0; k < TN; k++)
+            tframe_free(ref[k]);
+    }
+}
+
 /* The temporal fill's fast ring cost and interpolation, and the spatial
  * fill's walks, give exactly what their plain versions give, on random
  * pictures and defect maps, at every depth and subsampling, near the
@@ -726,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_mask_pieces),
         cmocka_unit_test(test_border_regions),
         cmocka_unit_test(test_kernels_match_reference),
+        cmocka_unit_test(test_threads_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
