@@ -799,7 +799,10 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
 
     if (held(s, 0, (float)x, (float)y, n))
         return; /* a track has it: no new one would start here */
-    if (x - 4 < m || y - 4 < m || x + 4 >= s->w - m || y + 4 >= s->h - m)
+    /* a candidate's outer box and its neighbours' inside the frame, with
+     * a pixel to spare: the grid may reach past that near the edges, and
+     * its points there are left out */
+    if (x + 2 < m + 2 || y + 2 < m + 2 || x - 2 >= s->w - m - 3 || y - 2 >= s->h - m - 3)
         return;
     /* the cheap part of the spawn test first: a blob of a size looked for,
      * roundish (edges and lines are most extrema) */
@@ -814,8 +817,14 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     patch_build(s, f, &pt, x - 4 - m, y - 4 - m, x + 5 + m, y + 5 + m);
     for (j = 0; j < 5; j++)
         for (i = 0; i < 5; i++) {
-            r[j][i] = sign * band(s, &pt, x - 4 + 2 * i, y - 4 + 2 * j, s->inner);
-            if (i >= 1 && i <= 3 && j >= 1 && j <= 3 && r[j][i] > best) {
+            int px = x - 4 + 2 * i, py = y - 4 + 2 * j;
+            if (px < m || py < m || px + m >= s->w || py + m >= s->h) {
+                r[j][i] = -1e30f;
+                continue;
+            }
+            r[j][i] = sign * band(s, &pt, px, py, s->inner);
+            if (i >= 1 && i <= 3 && j >= 1 && j <= 3 && r[j][i] > best &&
+                px >= m + 2 && py >= m + 2 && px < s->w - m - 3 && py < s->h - m - 3) {
                 best = r[j][i];
                 bx = i;
                 by = j;
