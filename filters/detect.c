@@ -364,13 +364,13 @@ typedef struct Patch {
 
 #define SUM_BLOCK 16
 
-/* Vertical sums of four rows, SUM_BLOCK at once (vectorised). */
-static void quad_block(uint16_t *restrict o, const uint8_t *restrict a,
-                       const uint8_t *restrict b, const uint8_t *restrict c,
-                       const uint8_t *restrict d)
+/* Vertical sums of five rows, SUM_BLOCK at once (vectorised). */
+static void quint_block(uint16_t *restrict o, const uint8_t *restrict a,
+                        const uint8_t *restrict b, const uint8_t *restrict c,
+                        const uint8_t *restrict d, const uint8_t *restrict e)
 {
     for (int k = 0; k < SUM_BLOCK; k++)
-        o[k] = (uint16_t)(a[k] + b[k] + c[k] + d[k]);
+        o[k] = (uint16_t)(a[k] + b[k] + c[k] + d[k] + e[k]);
 }
 
 /* Vertical sums of two rows, SUM_BLOCK at once (vectorised). */
@@ -799,7 +799,10 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
 
     if (held(s, 0, (float)x, (float)y, n))
         return; /* a track has it: no new one would start here */
-    if (x - 4 < m || y - 4 < m || x + 4 >= s->w - m || y + 4 >= s->h - m)
+    /* a candidate's outer box and its neighbours' inside the frame, with
+     * a pixel to spare: the grid may reach past that near the edges, and
+     * its points there are left out */
+    if (x + 2 < m + 2 || y + 2 < m + 2 || x - 2 >= s->w - m - 3 || y - 2 >= s->h - m - 3)
         return;
     /* the cheap part of the spawn test first: a blob of a size looked for,
      * roundish (edges and lines are most extrema) */
@@ -814,8 +817,14 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     patch_build(s, f, &pt, x - 4 - m, y - 4 - m, x + 5 + m, y + 5 + m);
     for (j = 0; j < 5; j++)
         for (i = 0; i < 5; i++) {
-            r[j][i] = sign * band(s, &pt, x - 4 + 2 * i, y - 4 + 2 * j, s->inner);
-            if (i >= 1 && i <= 3 && j >= 1 && j <= 3 && r[j][i] > best) {
+            int px = x - 4 + 2 * i, py = y - 4 + 2 * j;
+            if (px < m || py < m || px + m >= s->w || py + m >= s->h) {
+                r[j][i] = -1e30f;
+                continue;
+            }
+            r[j][i] = sign * band(s, &pt, px, py, s->inner);
+            if (i >= 1 && i <= 3 && j >= 1 && j <= 3 && r[j][i] > best &&
+                px >= m + 2 && py >= m + 2 && px < s->w - m - 3 && py < s->h - m - 3) {
                 best = r[j][i];
                 bx = i;
                 by = j;
@@ -1315,9 +1324,11 @@ static Track *new_track(DetectContext *s)
 }
 
 
-/* The 4x4 means of the frame over the quarter-resolution rectangle
- * [x0, x1) x [y0, y1) (clipped): four rows summed in vector blocks, then
- * by fours. */
+/* The means of the frame's 5x5 boxes whose corners lie on the 4-pixel grid
+ * (clipped at the frame's edges), over the quarter-resolution rectangle
+ * [x0, x1) x [y0, y1) (clipped): five rows summed in vector blocks, then
+ * by fives. The boxes overlap by a pixel, which smooths the picture the
+ * block matching sees a little more than 4x4 means would. */
 static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
                          int x0, int y0, int x1, int y1)
 {
@@ -1329,24 +1340,35 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
     x1 = x1 > s->qw ? s->qw : x1;
     y1 = y1 > s->qh ? s->qh : y1;
     for (y = y0; y < y1; y++) {
-        int n4 = 4 * (x1 - x0);
-        if (f->depth == 8) {
-            const uint8_t *r0 = f->data[0] + (ptrdiff_t)(4 * y) * f->stride[0] + 4 * x0;
+        /* the columns 4 x0 .. 4 x1 and rows 4 y .. 4 y + 4, in the frame */
+        int nc = 4 * (x1 - x0) + 1, nr = 5, X0 = 4 * x0;
+        if (X0 + nc > s->w)
+            nc = s->w - X0;
+        if (4 * y + nr > s->h)
+            nr = s->h - 4 * y;
+        if (f->depth == 8 && nr == 5) {
+            const uint8_t *r0 = f->data[0] + (ptrdiff_t)(4 * y) * f->stride[0] + X0;
             ptrdiff_t st = f->stride[0];
-            for (x = 0; x + SUM_BLOCK <= n4; x += SUM_BLOCK)
-                quad_block(q + x, r0 + x, r0 + st + x, r0 + 2 * st + x, r0 + 3 * st + x);
-            for (; x < n4; x++)
-                q[x] = (uint16_t)(r0[x] + r0[st + x] + r0[2 * st + x] + r0[3 * st + x]);
+            for (x = 0; x + SUM_BLOCK <= nc; x += SUM_BLOCK)
+                quint_block(q + x, r0 + x, r0 + st + x, r0 + 2 * st + x, r0 + 3 * st + x,
+                            r0 + 4 * st + x);
+            for (; x < nc; x++)
+                q[x] = (uint16_t)(r0[x] + r0[st + x] + r0[2 * st + x] + r0[3 * st + x] +
+                                  r0[4 * st + x]);
         } else {
-            for (x = 0; x < n4; x++) {
-                int X = 4 * x0 + x, Y = 4 * y;
-                q[x] = (uint16_t)(luma(f, s->shift, X, Y) + luma(f, s->shift, X, Y + 1) +
-                                  luma(f, s->shift, X, Y + 2) + luma(f, s->shift, X, Y + 3));
+            for (x = 0; x < nc; x++) {
+                int j, acc = 0;
+                for (j = 0; j < nr; j++)
+                    acc += luma(f, s->shift, X0 + x, 4 * y + j);
+                q[x] = (uint16_t)acc;
             }
         }
-        for (x = 0; x < x1 - x0; x++)
-            cur[y * s->qw + x0 + x] =
-                (uint8_t)((q[4 * x] + q[4 * x + 1] + q[4 * x + 2] + q[4 * x + 3] + 8) >> 4);
+        for (x = 0; x < x1 - x0; x++) {
+            int c = 4 * x, cols = c + 5 <= nc ? 5 : nc - c, n = cols * nr, acc = 0, i;
+            for (i = 0; i < cols; i++)
+                acc += q[c + i];
+            cur[y * s->qw + x0 + x] = (uint8_t)((2 * acc + n) / (2 * n));
+        }
     }
 }
 
