@@ -835,6 +835,11 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     {
         int cx = x - 4 + 2 * bx, cy = y - 4 + 2 * by;
         float sur = box_mean(&pt, cx, cy, s->outer);
+        /* 5 levels at the least at full resolution, as on the half
+         * resolution grid (a lone hot pixel's 2x2 block passes there, its
+         * 7x7 box does not: it is left to the dot search) */
+        if (best < 5.0f)
+            return;
         /* under the usual threshold: only where the surround is flat */
         if (best < spawn_threshold(s, sur) && best < flat_threshold(s, f, cx, cy))
             return;
