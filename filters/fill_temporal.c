@@ -558,6 +558,18 @@ static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
                     v += k.wx[i] * src[c + i];
                 h[c] = v;
             }
+        } else if (k.nx == 4) {
+            /* the same products and sums, unrolled */
+            const uint8_t *src = row + bx0;
+            const double w0 = k.wx[0], w1 = k.wx[1], w2 = k.wx[2], w3 = k.wx[3];
+            for (c = 0; c < bw; c++) {
+                double v = 0;
+                v += w0 * src[c];
+                v += w1 * src[c + 1];
+                v += w2 * src[c + 2];
+                v += w3 * src[c + 3];
+                h[c] = v;
+            }
         } else {
             const uint8_t *src = row + bx0;
             for (c = 0; c < bw; c++) {
@@ -567,27 +579,51 @@ static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
                 h[c] = v;
             }
         }
-        for (c = 0; c < bw; c++) {
-            uint8_t o = 0;
-            for (i = 0; b && i < k.nx; i++)
-                o |= b[c + i];
-            hb[c] = o;
-        }
+        if (!b)
+            memset(hb, 0, bw);
+        else if (k.nx == 4)
+            for (c = 0; c < bw; c++)
+                hb[c] = b[c] | b[c + 1] | b[c + 2] | b[c + 3];
+        else
+            for (c = 0; c < bw; c++) {
+                uint8_t o = 0;
+                for (i = 0; i < k.nx; i++)
+                    o |= b[c + i];
+                hb[c] = o;
+            }
     }
-    for (i = 0; i < nring; i++) {
-        size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * bw +
-                   (pos[3 * i] - s->ring_box[0]);
-        uint8_t bad = 0;
-        double v = 0;
-        for (j = 0; j < k.ny; j++)
-            bad |= bwin[o + (size_t)j * bw];
-        if (bad)
-            continue;
-        for (j = 0; j < k.ny; j++)
-            v += k.wy[j] * hw[o + (size_t)j * bw];
-        v = v < 0 ? 0 : v;
-        sum += fabs(pos[3 * i + 2] - v);
-        n++;
+    if (k.ny == 4) {
+        const double w0 = k.wy[0], w1 = k.wy[1], w2 = k.wy[2], w3 = k.wy[3];
+        for (i = 0; i < nring; i++) {
+            size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * bw +
+                       (pos[3 * i] - s->ring_box[0]);
+            double v = 0;
+            if (bwin[o] | bwin[o + bw] | bwin[o + 2 * (size_t)bw] | bwin[o + 3 * (size_t)bw])
+                continue;
+            v += w0 * hw[o];
+            v += w1 * hw[o + bw];
+            v += w2 * hw[o + 2 * (size_t)bw];
+            v += w3 * hw[o + 3 * (size_t)bw];
+            v = v < 0 ? 0 : v;
+            sum += fabs(pos[3 * i + 2] - v);
+            n++;
+        }
+    } else {
+        for (i = 0; i < nring; i++) {
+            size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * bw +
+                       (pos[3 * i] - s->ring_box[0]);
+            uint8_t bad = 0;
+            double v = 0;
+            for (j = 0; j < k.ny; j++)
+                bad |= bwin[o + (size_t)j * bw];
+            if (bad)
+                continue;
+            for (j = 0; j < k.ny; j++)
+                v += k.wy[j] * hw[o + (size_t)j * bw];
+            v = v < 0 ? 0 : v;
+            sum += fabs(pos[3 * i + 2] - v);
+            n++;
+        }
     }
     if (n < 8 || n * 2 < nring)
         return DBL_MAX;

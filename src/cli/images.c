@@ -105,12 +105,22 @@ int cli_image_alloc(CliImage *img, int width[4], int rows[4])
         off[p] = total;
         total += (size_t)stride * rows[p];
     }
-    img->buf = calloc(1, total + 64);
+    /* not cleared as a whole: the decoders write every row; only the
+     * padding at the end of each row, which nothing writes, is zeroed */
+    img->buf = malloc(total + 64);
     if (!img->buf)
         return -ENOMEM;
     img->buf_size = total;
-    for (p = 0; p < f->nb_planes; p++)
+    for (p = 0; p < f->nb_planes; p++) {
+        size_t used = (size_t)width[p] * bps;
+        int y;
         f->data[p] = img->buf + off[p];
+        if (used < (size_t)f->stride[p])
+            for (y = 0; y < rows[p]; y++)
+                memset(f->data[p] + (ptrdiff_t)y * f->stride[p] + used, 0,
+                       f->stride[p] - used);
+    }
+    memset(img->buf + total, 0, 64);
     return 0;
 }
 

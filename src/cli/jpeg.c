@@ -339,6 +339,13 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig)
         if (jpeg_read_raw_data(&c, planes, j->max_v * DCTSIZE) == 0)
             break; /* suspension cannot happen with a memory source */
     }
+    if (c.output_scanline < c.output_height) /* never read: cleared */
+        for (ci = 0; ci < c.num_components; ci++) {
+            int v = c.comp_info[ci].v_samp_factor * DCTSIZE;
+            ptrdiff_t done = (ptrdiff_t)(c.output_scanline / (j->max_v * DCTSIZE)) * v;
+            memset(f->data[ci] + done * f->stride[ci], 0,
+                   (size_t)(img->plane_h[ci] - done) * f->stride[ci]);
+        }
     /* saved markers live in libjpeg's image pool: copy them before
      * jpeg_finish_decompress() frees it */
     for (m = c.marker_list; m; m = m->next) {

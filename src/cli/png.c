@@ -193,6 +193,9 @@ int cli_png_read(const CliOptions *o, CliImage *img)
                     "(%s): %d of %d rows decoded, the rest left black\n",
                     img->path, err.past_end ? "the file ends early" : err.msg,
                     got_rows, f->height);
+            for (y = 0; y < f->nb_planes; y++)
+                memset(f->data[y] + (ptrdiff_t)got_rows * f->stride[y], 0,
+                       (size_t)(img->plane_h[y] - got_rows) * f->stride[y]);
             ret = save_chunks(png, info, &img->png);
         } else {
             cli_log(o, SP_LOG_ERROR, "'%s': damaged PNG: %s\n", img->path,
