@@ -142,6 +142,14 @@ static int line_black(const SpFrame *f, int col, int i)
 {
     int n = col ? f->height : f->width, k;
 
+    if (!col && f->color != SP_COLOR_RGB && f->depth == 8) {
+        /* 8-bit luma: the row read straight */
+        const uint8_t *row = f->data[0] + (ptrdiff_t)i * f->stride[0];
+        for (k = 0; k < n; k++)
+            if (row[k] > 18)
+                return 0;
+        return 1;
+    }
     for (k = 0; k < n; k++)
         if (col ? !is_black(f, i, k) : !is_black(f, k, i))
             return 0;
@@ -194,13 +202,30 @@ static int missing_process(SpFilterContext *fc, SpWindow *w)
          * (walking down a column at a time strides through memory), then
          * those of them between two mostly lit columns */
         nc = 0;
-        for (x = 1; x < W - 1; x++)
-            s->cols[nc++] = x;
-        for (y = 0; y < H && nc; y++) {
-            for (k = kept = 0; k < nc; k++)
-                if (is_black(f, s->cols[k], y))
-                    s->cols[kept++] = s->cols[k];
-            nc = kept;
+        if (f->color != SP_COLOR_RGB && f->depth == 8) {
+            /* 8-bit luma: the first row that is lit somewhere in every
+             * column usually ends it within a few rows */
+            const uint8_t *row = f->data[0];
+            for (x = 1; x < W - 1; x++)
+                if (row[x] <= 18)
+                    s->cols[nc++] = x;
+            for (y = 1; y < H && nc; y++) {
+                row = f->data[0] + (ptrdiff_t)y * f->stride[0];
+                for (k = kept = 0; k < nc; k++) {
+                    s->cols[kept] = s->cols[k];
+                    kept += row[s->cols[k]] <= 18;
+                }
+                nc = kept;
+            }
+        } else {
+            for (x = 1; x < W - 1; x++)
+                s->cols[nc++] = x;
+            for (y = 0; y < H && nc; y++) {
+                for (k = kept = 0; k < nc; k++)
+                    if (is_black(f, s->cols[k], y))
+                        s->cols[kept++] = s->cols[k];
+                nc = kept;
+            }
         }
         for (k = 0; k < nc; k++) {
             x = s->cols[k];
