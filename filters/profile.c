@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "filters/filter.h"
+#include "filters/pieces.h"
 
 #define MERGE 1 /* pixels this close (Chebyshev) join one piece */
 #define FAINT_FRAMES 7    /* frames a faint candidate is tested on, at most */
@@ -114,7 +115,7 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
     const SpSettings *st = fc->settings;
     int W = st->profile_width, H = st->profile_height, g = s->grow;
     int x, y, i, cap = 0, ret = -ENOMEM;
-    int32_t *label = NULL, *queue = NULL;
+    SpPieces ps;
     size_t total = 0;
 
     if (W != f->width || H != f->height) {
@@ -155,54 +156,31 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
                    "footage's pixel format\n");
         }
     }
-    label = malloc((size_t)W * H * sizeof(*label));
-    queue = malloc((size_t)W * H * sizeof(*queue));
-    if (!label || !queue)
-        goto end;
-    for (y = 0; y < H; y++)
-        for (x = 0; x < W; x++)
-            label[(size_t)y * W + x] = st->profile[y * st->profile_stride + x] ? 0 : -1;
-    for (y = 0; y < H; y++)
-        for (x = 0; x < W; x++) {
-            int head = 0, tail = 0, x0 = x, y0 = y, x1 = x, y1 = y;
-            int counts[3] = { 0, 0, 0 };
-            ProfilePiece *p;
-            if (label[(size_t)y * W + x])
-                continue;
-            if (add_piece(s, &cap) < 0)
-                goto end;
-            p = &s->pieces[s->nb_pieces - 1];
-            p->active = 1;
-            label[(size_t)y * W + x] = s->nb_pieces;
-            queue[tail++] = y * W + x;
-            while (head < tail) {
-                int q = queue[head++], qx = q % W, qy = q / W, u, v;
-                int k = st->profile[qy * st->profile_stride + qx];
-                counts[k == SP_KIND_STUCK ? 1 : k == SP_KIND_DEAD ? 2 : 0]++;
-                if (qx < x0) x0 = qx;
-                if (qx > x1) x1 = qx;
-                if (qy < y0) y0 = qy;
-                if (qy > y1) y1 = qy;
-                for (v = qy - MERGE; v <= qy + MERGE; v++)
-                    for (u = qx - MERGE; u <= qx + MERGE; u++)
-                        if (u >= 0 && v >= 0 && u < W && v < H &&
-                            !label[(size_t)v * W + u]) {
-                            label[(size_t)v * W + u] = s->nb_pieces;
-                            queue[tail++] = v * W + u;
-                        }
-            }
-            x0 = x0 - g < 0 ? 0 : x0 - g;
-            y0 = y0 - g < 0 ? 0 : y0 - g;
-            x1 = x1 + g >= W ? W - 1 : x1 + g;
-            y1 = y1 + g >= H ? H - 1 : y1 + g;
-            p->x = x0;
-            p->y = y0;
-            p->w = x1 - x0 + 1;
-            p->h = y1 - y0 + 1;
-            p->kind = piece_kind(counts);
-            p->off = total;
-            total += (size_t)p->w * p->h;
-        }
+    if ((ret = sp_pieces_find(&ps, st->profile, st->profile_stride, W, H, MERGE, g)) < 0)
+        return ret;
+    ret = -ENOMEM;
+    for (i = 0; i < ps.nb; i++) {
+        const SpPieceBox *b = &ps.box[i];
+        int counts[3] = { 0, 0, 0 };
+        ProfilePiece *p;
+        if (add_piece(s, &cap) < 0)
+            goto end;
+        p = &s->pieces[i];
+        p->active = 1;
+        for (y = b->y; y < b->y + b->h; y++)
+            for (x = b->x; x < b->x + b->w; x++)
+                if (ps.label[(size_t)y * W + x] == i + 1) {
+                    int k = st->profile[y * st->profile_stride + x];
+                    counts[k == SP_KIND_STUCK ? 1 : k == SP_KIND_DEAD ? 2 : 0]++;
+                }
+        p->x = b->x;
+        p->y = b->y;
+        p->w = b->w;
+        p->h = b->h;
+        p->kind = piece_kind(counts);
+        p->off = total;
+        total += (size_t)p->w * p->h;
+    }
     s->nb_active = s->nb_pieces;
     /* each faint candidate its own piece, not a pixel the map heals anyway */
     for (y = 0; st->profile_faint && y < H; y++)
@@ -235,21 +213,14 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
     s->mask = calloc(total, 1);
     if (!s->mask)
         goto end;
-    /* each piece's own pixels, widened by grow (a square around each) */
+    /* each piece's own pixels, widened by grow (a square around each);
+     * a faint candidate's square, its whole box */
     for (i = 0; i < s->nb_pieces; i++) {
         const ProfilePiece *p = &s->pieces[i];
-        uint8_t *m = s->mask + p->off;
-        for (y = p->y; y < p->y + p->h; y++)
-            for (x = p->x; x < p->x + p->w; x++) {
-                int u, v;
-                if (p->faint ? x != p->px || y != p->py : label[(size_t)y * W + x] != i + 1)
-                    continue;
-                for (v = y - g; v <= y + g; v++)
-                    for (u = x - g; u <= x + g; u++)
-                        if (u >= p->x && v >= p->y && u < p->x + p->w &&
-                            v < p->y + p->h)
-                            m[(size_t)(v - p->y) * p->w + u - p->x] = 255;
-            }
+        if (p->faint)
+            memset(s->mask + p->off, 255, (size_t)p->w * p->h);
+        else
+            sp_pieces_mask(&ps, i, g, s->mask + p->off);
     }
     /* the frames ahead that the faint candidates are tested on */
     if (s->nb_faint)
@@ -258,8 +229,7 @@ static int profile_config(SpFilterContext *fc, const SpFrame *f)
            "%zu pixels of boxes\n", s->nb_pieces - s->nb_faint, s->nb_faint, total);
     ret = 0;
 end:
-    free(label);
-    free(queue);
+    sp_pieces_free(&ps);
     return ret;
 }
 

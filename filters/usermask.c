@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "filters/filter.h"
+#include "filters/pieces.h"
 
 #define MERGE 2 /* pixels this close (Chebyshev) join one piece */
 
@@ -38,85 +39,46 @@ static int usermask_config(SpFilterContext *fc, const SpFrame *f)
 {
     UserMaskContext *s = fc->priv;
     const SpSettings *st = fc->settings;
-    int W = st->mask_width, H = st->mask_height, x, y, i, cap = 0, ret = -ENOMEM;
-    int32_t *label = NULL, *queue = NULL;
-    size_t total = 0, used = 0;
+    int W = st->mask_width, H = st->mask_height, i, ret;
+    SpPieces ps;
+    size_t total = 0;
 
     if (W != f->width || H != f->height) {
         sp_log(fc->log, SP_LOG_ERROR, "the mask is %dx%d but the frames are "
                "%dx%d: draw the mask at the frames' size\n", W, H, f->width, f->height);
         return -EINVAL;
     }
-    label = malloc((size_t)W * H * sizeof(*label));
-    queue = malloc((size_t)W * H * sizeof(*queue));
-    if (!label || !queue)
-        goto end;
-    for (y = 0; y < H; y++)
-        for (x = 0; x < W; x++)
-            label[(size_t)y * W + x] = st->mask[y * st->mask_stride + x] ? 0 : -1;
-    /* flood fill each piece: label, bounding box */
-    for (y = 0; y < H; y++)
-        for (x = 0; x < W; x++) {
-            int head = 0, tail = 0, x0 = x, y0 = y, x1 = x, y1 = y;
-            UserPiece *p;
-            if (label[(size_t)y * W + x])
-                continue;
-            if (s->nb_pieces == cap) {
-                UserPiece *n;
-                cap = cap ? cap * 2 : 16;
-                n = realloc(s->pieces, cap * sizeof(*n));
-                if (!n)
-                    goto end;
-                s->pieces = n;
-            }
-            p = &s->pieces[s->nb_pieces++];
-            label[(size_t)y * W + x] = s->nb_pieces;
-            queue[tail++] = y * W + x;
-            while (head < tail) {
-                int q = queue[head++], qx = q % W, qy = q / W, u, v;
-                if (qx < x0) x0 = qx;
-                if (qx > x1) x1 = qx;
-                if (qy < y0) y0 = qy;
-                if (qy > y1) y1 = qy;
-                for (v = qy - MERGE; v <= qy + MERGE; v++)
-                    for (u = qx - MERGE; u <= qx + MERGE; u++)
-                        if (u >= 0 && v >= 0 && u < W && v < H &&
-                            !label[(size_t)v * W + u]) {
-                            label[(size_t)v * W + u] = s->nb_pieces;
-                            queue[tail++] = v * W + u;
-                        }
-            }
-            p->x = x0;
-            p->y = y0;
-            p->w = x1 - x0 + 1;
-            p->h = y1 - y0 + 1;
-            p->off = total;
-            total += (size_t)p->w * p->h;
-        }
-    if (!s->nb_pieces) {
+    if ((ret = sp_pieces_find(&ps, st->mask, st->mask_stride, W, H, MERGE, 0)) < 0)
+        return ret;
+    ret = -ENOMEM;
+    if (!ps.nb) {
         sp_log(fc->log, SP_LOG_WARNING, "the mask marks no pixel: nothing "
                "to heal from it\n");
         fc->enabled = 0;
         ret = 0;
         goto end;
     }
-    s->mask = calloc(total, 1);
-    if (!s->mask)
+    if (!(s->pieces = malloc(ps.nb * sizeof(*s->pieces))))
         goto end;
-    for (i = 0; i < s->nb_pieces; i++) {
-        const UserPiece *p = &s->pieces[i];
-        for (y = 0; y < p->h; y++)
-            for (x = 0; x < p->w; x++)
-                if (label[(size_t)(y + p->y) * W + x + p->x] == i + 1)
-                    s->mask[p->off + (size_t)y * p->w + x] = 255;
-        used += (size_t)p->w * p->h;
+    for (i = 0; i < ps.nb; i++) {
+        UserPiece *p = &s->pieces[i];
+        p->x = ps.box[i].x;
+        p->y = ps.box[i].y;
+        p->w = ps.box[i].w;
+        p->h = ps.box[i].h;
+        p->off = total;
+        total += (size_t)p->w * p->h;
     }
+    s->nb_pieces = ps.nb;
+    if (!(s->mask = malloc(total)))
+        goto end;
+    for (i = 0; i < ps.nb; i++)
+        sp_pieces_mask(&ps, i, 0, s->mask + s->pieces[i].off);
     sp_log(fc->log, SP_LOG_VERBOSE, "mask: %d pieces, %zu pixels of boxes\n",
-           s->nb_pieces, used);
+           s->nb_pieces, total);
     ret = 0;
 end:
-    free(label);
-    free(queue);
+    sp_pieces_free(&ps);
     return ret;
 }
 
