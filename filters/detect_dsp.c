@@ -1,0 +1,279 @@
+/*
+ * The detector's row kernels: plain C, and SSE2 where the compiler targets
+ * it. The vector versions do the same integer and single-precision
+ * operations as the plain ones, lane by lane, so that their results are
+ * the same bit for bit (the float ones: a conversion, a product and a
+ * difference, each rounded once, in the same order; no sum is reordered).
+ */
+#include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "filters/detect_dsp.h"
+
+void sp_detect_half_row_c(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                          const uint8_t *r1, int hw)
+{
+    uint32_t acc = 0;
+    int i;
+
+    row[0] = 0;
+    for (i = 0; i < hw; i++) {
+        acc += (uint32_t)r0[2 * i] + r0[2 * i + 1] + r1[2 * i] + r1[2 * i + 1];
+        row[i + 1] = up[i + 1] + acc;
+    }
+}
+
+void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                        const uint8_t *r1, int hw)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi16(1);
+    __m128i acc = zero;
+    uint32_t a;
+    int i;
+
+    row[0] = 0;
+    /* 16 pixels of each row, 8 outputs: the two rows' sums (16 bits), the
+     * sums of horizontal pairs (32 bits), their running sum */
+    for (i = 0; i + 8 <= hw; i += 8) {
+        __m128i p = _mm_loadu_si128((const __m128i *)(r0 + 2 * i));
+        __m128i q = _mm_loadu_si128((const __m128i *)(r1 + 2 * i));
+        __m128i lo = _mm_add_epi16(_mm_unpacklo_epi8(p, zero), _mm_unpacklo_epi8(q, zero));
+        __m128i hi = _mm_add_epi16(_mm_unpackhi_epi8(p, zero), _mm_unpackhi_epi8(q, zero));
+        __m128i s0 = _mm_madd_epi16(lo, ones), s1 = _mm_madd_epi16(hi, ones);
+        s0 = _mm_add_epi32(s0, _mm_slli_si128(s0, 4));
+        s1 = _mm_add_epi32(s1, _mm_slli_si128(s1, 4));
+        s0 = _mm_add_epi32(s0, _mm_slli_si128(s0, 8));
+        s1 = _mm_add_epi32(s1, _mm_slli_si128(s1, 8));
+        s0 = _mm_add_epi32(s0, acc);
+        acc = _mm_shuffle_epi32(s0, 0xff);
+        s1 = _mm_add_epi32(s1, acc);
+        acc = _mm_shuffle_epi32(s1, 0xff);
+        _mm_storeu_si128((__m128i *)(row + i + 1),
+                         _mm_add_epi32(s0, _mm_loadu_si128((const __m128i *)(up + i + 1))));
+        _mm_storeu_si128((__m128i *)(row + i + 5),
+                         _mm_add_epi32(s1, _mm_loadu_si128((const __m128i *)(up + i + 5))));
+    }
+    a = (uint32_t)_mm_cvtsi128_si32(acc);
+    for (; i < hw; i++) {
+        a += (uint32_t)r0[2 * i] + r0[2 * i + 1] + r1[2 * i] + r1[2 * i + 1];
+        row[i + 1] = up[i + 1] + a;
+    }
+#else
+    sp_detect_half_row_c(row, up, r0, r1, hw);
+#endif
+}
+
+/* One response: a box sum wraps round in 32 bits with the integral, not
+ * in itself. */
+static inline float band_one(const DetectBoxRows *b, int k, float inv_in, float inv_out,
+                             float *sur)
+{
+    int32_t si = (int32_t)(b->i[1][k] - b->i[2][k] - b->i[3][k] + b->i[0][k]);
+    int32_t so = (int32_t)(b->o[1][k] - b->o[2][k] - b->o[3][k] + b->o[0][k]);
+
+    *sur = (float)so * inv_out;
+    return (float)si * inv_in - *sur;
+}
+
+void sp_detect_band_row_c(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                          float inv_out, float *band, float *sur, uint16_t *masks)
+{
+    int x, k, nb = 0;
+
+    for (x = xs; x < xe; x += DETECT_BAND_BLOCK, nb++) {
+        unsigned m = 0;
+        for (k = 0; k < DETECT_BAND_BLOCK && x + k < xe; k++) {
+            float r = band_one(b, x + k, inv_in, inv_out, &sur[x + k]);
+            band[x + k] = r;
+            m |= (unsigned)(r >= 5.0f || r <= -5.0f) << k;
+        }
+        masks[nb] = (uint16_t)m;
+    }
+}
+
+void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                        float inv_out, float *band, float *sur, uint16_t *masks)
+{
+#ifdef __SSE2__
+    const __m128 vin = _mm_set1_ps(inv_in), vout = _mm_set1_ps(inv_out);
+    const __m128 five = _mm_set1_ps(5.0f), sign = _mm_set1_ps(-0.0f);
+    const uint32_t *i0 = b->i[0], *i1 = b->i[1], *i2 = b->i[2], *i3 = b->i[3];
+    const uint32_t *o0 = b->o[0], *o1 = b->o[1], *o2 = b->o[2], *o3 = b->o[3];
+    int x, nb = 0;
+
+    for (x = xs; x + DETECT_BAND_BLOCK <= xe; x += DETECT_BAND_BLOCK, nb++) {
+        unsigned m = 0;
+        for (int k = x; k < x + DETECT_BAND_BLOCK; k += 4) {
+#define LD(p) _mm_loadu_si128((const __m128i *)((p) + k))
+            __m128i si = _mm_sub_epi32(_mm_add_epi32(LD(i1), LD(i0)), _mm_add_epi32(LD(i2), LD(i3)));
+            __m128i so = _mm_sub_epi32(_mm_add_epi32(LD(o1), LD(o0)), _mm_add_epi32(LD(o2), LD(o3)));
+#undef LD
+            __m128 s = _mm_mul_ps(_mm_cvtepi32_ps(so), vout);
+            __m128 r = _mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(si), vin), s);
+            _mm_storeu_ps(sur + k, s);
+            _mm_storeu_ps(band + k, r);
+            m |= (unsigned)_mm_movemask_ps(_mm_cmpge_ps(_mm_andnot_ps(sign, r), five)) << (k - x);
+        }
+        masks[nb] = (uint16_t)m;
+    }
+    if (x < xe)
+        sp_detect_band_row_c(b, x, xe, inv_in, inv_out, band, sur, masks + nb);
+#else
+    sp_detect_band_row_c(b, xs, xe, inv_in, inv_out, band, sur, masks);
+#endif
+}
+
+unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp)
+{
+    unsigned m = 0;
+    int k, j;
+
+    for (k = 0; k < 16; k++) {
+        float r = rc[k], q[8];
+        int sign, ext = 1;
+        if (r > -5.0f && r < 5.0f)
+            continue;
+        sign = r < 0 ? -1 : 1;
+        q[0] = rm[k - 1]; q[1] = rm[k]; q[2] = rm[k + 1];
+        q[3] = rc[k - 1]; q[4] = rc[k + 1];
+        q[5] = rp[k - 1]; q[6] = rp[k]; q[7] = rp[k + 1];
+        for (j = 0; j < 8; j++)
+            if (sign * q[j] > sign * r)
+                ext = 0;
+        m |= (unsigned)ext << k;
+    }
+    return m;
+}
+
+unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp)
+{
+#ifdef __SSE2__
+    const __m128 five = _mm_set1_ps(5.0f), mfive = _mm_set1_ps(-5.0f);
+    unsigned m = 0;
+
+    for (int k = 0; k < 16; k += 4) {
+        __m128 r = _mm_loadu_ps(rc + k);
+        __m128 a = _mm_loadu_ps(rm + k - 1), b = _mm_loadu_ps(rm + k), c = _mm_loadu_ps(rm + k + 1);
+        __m128 d = _mm_loadu_ps(rc + k - 1), e = _mm_loadu_ps(rc + k + 1);
+        __m128 f = _mm_loadu_ps(rp + k - 1), g = _mm_loadu_ps(rp + k), h = _mm_loadu_ps(rp + k + 1);
+        __m128 mx = _mm_max_ps(_mm_max_ps(_mm_max_ps(a, b), _mm_max_ps(c, d)),
+                               _mm_max_ps(_mm_max_ps(e, f), _mm_max_ps(g, h)));
+        __m128 mn = _mm_min_ps(_mm_min_ps(_mm_min_ps(a, b), _mm_min_ps(c, d)),
+                               _mm_min_ps(_mm_min_ps(e, f), _mm_min_ps(g, h)));
+        /* a maximum of 5 or more that none exceeds, or a minimum of -5 or
+         * less that none goes under */
+        __m128 hi = _mm_and_ps(_mm_cmpge_ps(r, five), _mm_cmple_ps(mx, r));
+        __m128 lo = _mm_and_ps(_mm_cmple_ps(r, mfive), _mm_cmpge_ps(mn, r));
+        m |= (unsigned)_mm_movemask_ps(_mm_or_ps(hi, lo)) << k;
+    }
+    return m;
+#else
+    return sp_detect_extrema16_c(rm, rc, rp);
+#endif
+}
+
+uint64_t sp_detect_dots_luma_c(const uint8_t *r, int nb, int t, uint32_t *masks)
+{
+    uint64_t busy = 0;
+    int b, k;
+
+    for (b = 0; b < nb; b++, r += DETECT_DOT_BLOCK) {
+        uint32_t m = 0;
+        for (k = 0; k < DETECT_DOT_BLOCK; k++) {
+            int v = r[k], x = r[k - 2], y = r[k + 2];
+            int hi = x > y ? x : y, lo = x < y ? x : y;
+            m |= (uint32_t)(v - hi >= t || lo - v >= t) << k;
+        }
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+    return busy;
+}
+
+uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks)
+{
+#ifdef __SSE2__
+    uint64_t busy = 0;
+    __m128i vt;
+    int b;
+
+    if (t < 1 || t > 255)
+        return sp_detect_dots_luma_c(r, nb, t, masks);
+    vt = _mm_set1_epi8((char)t);
+    for (b = 0; b < nb; b++, r += DETECT_DOT_BLOCK) {
+        uint32_t m = 0;
+        for (int k = 0; k < DETECT_DOT_BLOCK; k += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(r + k));
+            __m128i x = _mm_loadu_si128((const __m128i *)(r + k - 2));
+            __m128i y = _mm_loadu_si128((const __m128i *)(r + k + 2));
+            __m128i hi = _mm_max_epu8(x, y), lo = _mm_min_epu8(x, y);
+            /* how far it clears both, clipped at 0: at least t */
+            __m128i d = _mm_max_epu8(_mm_subs_epu8(v, hi), _mm_subs_epu8(lo, v));
+            m |= (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(d, vt), d)) << k;
+        }
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+    return busy;
+#else
+    return sp_detect_dots_luma_c(r, nb, t, masks);
+#endif
+}
+
+uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                 int nb, int t, uint32_t *masks)
+{
+    uint64_t busy = 0;
+    int b, k;
+
+    for (b = 0; b < nb; b++, up += DETECT_DOT_BLOCK, r += DETECT_DOT_BLOCK, dn += DETECT_DOT_BLOCK) {
+        uint32_t m = 0;
+        for (k = 0; k < DETECT_DOT_BLOCK; k++) {
+            int c = r[k], x = c - r[k - 1], y = c - r[k + 1], u = c - up[k], d = c - dn[k];
+            x = x < 0 ? -x : x;
+            y = y < 0 ? -y : y;
+            u = u < 0 ? -u : u;
+            d = d < 0 ? -d : d;
+            m |= (uint32_t)(x >= t && y >= t && u >= t && d >= t) << k;
+        }
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+    return busy;
+}
+
+uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                               int nb, int t, uint32_t *masks)
+{
+#ifdef __SSE2__
+    uint64_t busy = 0;
+    __m128i vt;
+    int b;
+
+    if (t < 1 || t > 255)
+        return sp_detect_dots_chroma_c(up, r, dn, nb, t, masks);
+    vt = _mm_set1_epi8((char)t);
+#define ABSD(x, y) _mm_or_si128(_mm_subs_epu8(x, y), _mm_subs_epu8(y, x))
+    for (b = 0; b < nb; b++, up += DETECT_DOT_BLOCK, r += DETECT_DOT_BLOCK, dn += DETECT_DOT_BLOCK) {
+        uint32_t m = 0;
+        for (int k = 0; k < DETECT_DOT_BLOCK; k += 16) {
+            __m128i c = _mm_loadu_si128((const __m128i *)(r + k));
+            __m128i x = ABSD(c, _mm_loadu_si128((const __m128i *)(r + k - 1)));
+            __m128i y = ABSD(c, _mm_loadu_si128((const __m128i *)(r + k + 1)));
+            __m128i u = ABSD(c, _mm_loadu_si128((const __m128i *)(up + k)));
+            __m128i d = ABSD(c, _mm_loadu_si128((const __m128i *)(dn + k)));
+            __m128i z = _mm_min_epu8(_mm_min_epu8(x, y), _mm_min_epu8(u, d));
+            m |= (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(z, vt), z)) << k;
+        }
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+#undef ABSD
+    return busy;
+#else
+    return sp_detect_dots_chroma_c(up, r, dn, nb, t, masks);
+#endif
+}
