@@ -582,27 +582,11 @@ static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
      * disk's spans where it lies inside an 8-bit frame, in the same order */
     if (rmax == s->shape_r && f->depth == 8 && x >= rmax && y >= rmax &&
         x < s->w - rmax && y < s->h - rmax) {
-        for (j = -rmax; j <= rmax; j++) {
-            const uint8_t *row = f->data[0] + (ptrdiff_t)(y + j) * f->stride[0] + x;
-            int span = s->shape_span[j + rmax];
-            for (i = -span; i <= span; i++) {
-                float v = sign * (row[i] - surround);
-                d[n++] = v;
-                peak = v > peak ? v : peak;
-            }
-        }
+        /* (vector code) */
+        peak = sp_detect_disk_dim(f->data[0] + (ptrdiff_t)y * f->stride[0] + x, f->stride[0],
+                                  s->shape_span, rmax, (float)sign, surround, d);
         /* the pixels past half the peak, in the same order */
-        for (n = 0, j = -rmax; j <= rmax; j++) {
-            int span = s->shape_span[j + rmax];
-            for (i = -span; i <= span; i++, n++) {
-                if (d[n] <= 0.5f * peak)
-                    continue;
-                area++;
-                sw += d[n];
-                sx += d[n] * (x + i);
-                sy += d[n] * (y + j);
-            }
-        }
+        sp_detect_disk_sums(d, s->shape_span, rmax, 0.5f * peak, x, y, &area, &sw, &sx, &sy);
         n = 0;
     } else
     for (j = -rmax; j <= rmax; j++)
@@ -1647,6 +1631,7 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
     ptrdiff_t sa = fa->depth > 8 ? fa->stride[0] / 2 : fa->stride[0];
     long sad, best = -1, sad0 = 0, sum = 0;
     float mean, tex = 0, q0[4], qbest[4];
+    uint32_t all[DETECT_RING_SHIFTS], *sads = NULL;
 #define INSIDE(x, y) ((x) >= SHIFT && (y) >= SHIFT && (x) < s->w - SHIFT && (y) < s->h - SHIFT)
     /* the ring's points, once, grouped by quadrant (nq[quad] onwards): the
      * sample in b, and the place of the sample under it in a, which every
@@ -1654,7 +1639,7 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
     for (quad = 0; quad < 4; quad++) {
         nq[quad] = n;
         for (qy = -r1; qy <= r1; qy += step)
-            for (qx = -r1; qx <= r1; qx += step) {
+            for (qx = -r1; qx <= r1 && (qy >= 0) == quad >> 1; qx += step) {
                 int q2 = qx * qx + qy * qy;
                 if ((qx >= 0) + 2 * (qy >= 0) != quad || q2 < r0 * r0 || q2 > r1 * r1 ||
                     !INSIDE(ibx + qx, iby + qy) || !INSIDE(iax + qx, iay + qy) ||
@@ -1675,6 +1660,13 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
         tex += fabsf(vb[k] - mean);
     if (n < 8 || tex < 4.0f * n)
         return 2;          /* flat: no telling here */
+    /* 8-bit: every shift's sum at once (vector code); a sum that the
+     * shifts' loop below leaves unfinished is past the best, so the same
+     * shift is chosen */
+    if (fa->depth == 8 && SHIFT == DETECT_RING_SHIFT) {
+        sp_detect_ring_sads(fa->data[0], sa, offa, vb, n, all);
+        sads = all;
+    }
     /* the shifts in order, the first strictly best kept; a sum already
      * past the best need not be finished, but the one at no shift is */
     for (dy = -SHIFT; dy <= SHIFT; dy++)
@@ -1689,6 +1681,8 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
                     if (stop >= 0 && sad >= stop && (k & 15) == 15)
                         break;
                 }
+            } else if (sads) {
+                sad = sads[(dy + SHIFT) * (2 * SHIFT + 1) + dx + SHIFT];
             } else {
                 const uint8_t *pa = fa->data[0] + d;
                 /* 16 points between looks at the best */

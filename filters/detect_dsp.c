@@ -5,7 +5,9 @@
  * the same bit for bit (the float ones: a conversion, a product and a
  * difference, each rounded once, in the same order; no sum is reordered).
  */
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -275,5 +277,185 @@ uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_
     return busy;
 #else
     return sp_detect_dots_chroma_c(up, r, dn, nb, t, masks);
+#endif
+}
+
+void sp_detect_ring_sads_c(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                           int n, uint32_t *sads)
+{
+    const int S = DETECT_RING_SHIFT;
+    int dx, dy, k;
+
+    for (dy = -S; dy <= S; dy++)
+        for (dx = -S; dx <= S; dx++) {
+            const uint8_t *p = a + dy * stride + dx;
+            uint32_t sad = 0;
+            for (k = 0; k < n; k++) {
+                int d = v[k] - p[off[k]];
+                sad += (uint32_t)(d < 0 ? -d : d);
+            }
+            sads[(dy + S) * (2 * S + 1) + dx + S] = sad;
+        }
+}
+
+void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                         int n, uint32_t *sads)
+{
+#if defined(__SSE2__) && DETECT_RING_SHIFT == 6
+    /* a row of the 13 shifts of one sample at a time, in 16-bit lanes,
+     * over chunks of 256 samples (255 x 256 fits 16 bits), the sample's
+     * value broadcast once a chunk */
+    enum { CHUNK = 256, W = 13 };
+    const __m128i zero = _mm_setzero_si128();
+    __m128i vv[CHUNK];
+    uint16_t lane[16];
+    int k0, j, k, i;
+
+    memset(sads, 0, sizeof(*sads) * DETECT_RING_SHIFTS);
+    for (k0 = 0; k0 < n; k0 += CHUNK) {
+        int ke = k0 + CHUNK < n ? k0 + CHUNK : n;
+        for (k = k0; k < ke; k++)
+            vv[k - k0] = _mm_set1_epi8((char)v[k]);
+        for (j = 0; j < W; j++) {
+            const uint8_t *p = a + (j - 6) * stride - 6;
+            __m128i acc0 = zero, acc1 = zero;
+            for (k = k0; k < ke; k++) {
+                const uint8_t *q = p + off[k];
+                /* the 13 samples from q, read as [0, 8) and [5, 13) */
+                __m128i lo = _mm_loadl_epi64((const __m128i *)q);
+                __m128i hi = _mm_loadl_epi64((const __m128i *)(q + 5));
+                __m128i x = _mm_unpacklo_epi64(lo, _mm_srli_si128(hi, 3)), c = vv[k - k0];
+                __m128i d = _mm_or_si128(_mm_subs_epu8(x, c), _mm_subs_epu8(c, x));
+                acc0 = _mm_add_epi16(acc0, _mm_unpacklo_epi8(d, zero));
+                acc1 = _mm_add_epi16(acc1, _mm_unpackhi_epi8(d, zero));
+            }
+            _mm_storeu_si128((__m128i *)lane, acc0);
+            _mm_storeu_si128((__m128i *)(lane + 8), acc1);
+            for (i = 0; i < W; i++)
+                sads[j * W + i] += lane[i];
+        }
+    }
+#else
+    sp_detect_ring_sads_c(a, stride, off, v, n, sads);
+#endif
+}
+
+float sp_detect_disk_dim_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                           float sign, float surround, float *d)
+{
+    float peak = 0;
+    int n = 0, i, j;
+
+    for (j = -r; j <= r; j++) {
+        const uint8_t *row = p + j * stride;
+        int sp = span[j + r];
+        for (i = -sp; i <= sp; i++) {
+            float v = sign * (row[i] - surround);
+            d[n++] = v;
+            peak = v > peak ? v : peak;
+        }
+    }
+    return peak;
+}
+
+float sp_detect_disk_dim(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                         float sign, float surround, float *d)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    const __m128 vs = _mm_set1_ps(sign), vsur = _mm_set1_ps(surround);
+    __m128 vpeak = _mm_setzero_ps();
+    float peak = 0, lanes[4];
+    int n = 0, i, j;
+
+    for (j = -r; j <= r; j++) {
+        const uint8_t *row = p + j * stride;
+        int sp = span[j + r];
+        /* four pixels at once (the largest kept as the plain loop keeps
+         * it: only a strictly larger one replaces it), the rest one by one */
+        for (i = -sp; i + 3 <= sp; i += 4, n += 4) {
+            int32_t w;
+            __m128i b;
+            __m128 v;
+            memcpy(&w, row + i, 4);
+            b = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(w), zero), zero);
+            v = _mm_mul_ps(vs, _mm_sub_ps(_mm_cvtepi32_ps(b), vsur));
+            _mm_storeu_ps(d + n, v);
+            vpeak = _mm_max_ps(v, vpeak);
+        }
+        for (; i <= sp; i++) {
+            float v = sign * (row[i] - surround);
+            d[n++] = v;
+            peak = v > peak ? v : peak;
+        }
+    }
+    _mm_storeu_ps(lanes, vpeak);
+    for (i = 0; i < 4; i++)
+        peak = lanes[i] > peak ? lanes[i] : peak;
+    return peak;
+#else
+    return sp_detect_disk_dim_c(p, stride, span, r, sign, surround, d);
+#endif
+}
+
+void sp_detect_disk_sums_c(const float *d, const int *span, int r, float half, int x, int y,
+                           int *area, float *sw, float *sx, float *sy)
+{
+    int n = 0, i, j, a = 0;
+    float w = 0, wx = 0, wy = 0;
+
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r];
+        for (i = -sp; i <= sp; i++, n++) {
+            if (d[n] <= half)
+                continue;
+            a++;
+            w += d[n];
+            wx += d[n] * (x + i);
+            wy += d[n] * (y + j);
+        }
+    }
+    *area = a;
+    *sw = w;
+    *sx = wx;
+    *sy = wy;
+}
+
+void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int x, int y,
+                         int *area, float *sw, float *sx, float *sy)
+{
+#ifdef __SSE2__
+    const __m128 vh = _mm_set1_ps(half);
+    int n = 0, j, a = 0;
+    float w = 0, wx = 0, wy = 0;
+
+    /* which are above half, four at once; the sums one by one, in order */
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r], e = n + 2 * sp + 1, x0 = x - sp - n, k;
+        for (; n + 4 <= e; n += 4) {
+            unsigned m = (unsigned)_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(d + n), vh));
+            for (; m; m &= m - 1) {
+                k = n + sp_detect_ctz(m);
+                a++;
+                w += d[k];
+                wx += d[k] * (x0 + k);
+                wy += d[k] * (y + j);
+            }
+        }
+        for (; n < e; n++) {
+            if (d[n] <= half)
+                continue;
+            a++;
+            w += d[n];
+            wx += d[n] * (x0 + n);
+            wy += d[n] * (y + j);
+        }
+    }
+    *area = a;
+    *sw = w;
+    *sx = wx;
+    *sy = wy;
+#else
+    sp_detect_disk_sums_c(d, span, r, half, x, y, area, sw, sx, sy);
 #endif
 }

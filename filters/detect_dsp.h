@@ -8,6 +8,7 @@
 #ifndef SPOTHEAL_FILTERS_DETECT_DSP_H
 #define SPOTHEAL_FILTERS_DETECT_DSP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Blocks of the band-pass masks and of the dot masks. */
@@ -70,6 +71,38 @@ static inline int sp_detect_ctz(uint32_t m)
     return k;
 #endif
 }
+
+/* The largest shift each way the ring match looks at, and how many
+ * shifts there are in all. */
+#define DETECT_RING_SHIFT 6
+#define DETECT_RING_SHIFTS ((2 * DETECT_RING_SHIFT + 1) * (2 * DETECT_RING_SHIFT + 1))
+
+/* The ring match's sums of absolute differences, for every shift
+ * (dx, dy) of DETECT_RING_SHIFT or less each way:
+ * sads[(dy + S) * (2 S + 1) + dx + S] = the sum over k < n of
+ * |v[k] - a[off[k] + dy * stride + dx]|, S = DETECT_RING_SHIFT; a is an
+ * 8-bit plane, v[k] in 0..255, and the 13 x 13 samples about each a[off[k]]
+ * inside it. */
+void sp_detect_ring_sads_c(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                           int n, uint32_t *sads);
+void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                         int n, uint32_t *sads);
+
+/* A blob's dimming over the disk whose row j (-r to r) spans columns
+ * -span[j + r] to span[j + r] about the 8-bit pixel p: row by row,
+ * d[n++] = sign * (p[j * stride + i] - surround); returns the largest d,
+ * 0 if none is above. */
+float sp_detect_disk_dim_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                           float sign, float surround, float *d);
+float sp_detect_disk_dim(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                         float sign, float surround, float *d);
+
+/* Over the same disk and d, centred on (x, y), in order: how many d are
+ * above half, and the sums of those d, of d * (x + i), of d * (y + j). */
+void sp_detect_disk_sums_c(const float *d, const int *span, int r, float half, int x, int y,
+                           int *area, float *sw, float *sx, float *sy);
+void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int x, int y,
+                         int *area, float *sw, float *sx, float *sy);
 
 static inline int sp_detect_ctz64(uint64_t m)
 {

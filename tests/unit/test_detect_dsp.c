@@ -3,7 +3,9 @@
  * detector calls (SSE2 on x86-64) give exactly what the plain C ones give,
  * bit for bit, on random rows, near the thresholds (ties, responses of
  * exactly 5 levels, samples exactly t apart), at every length and offset
- * and with thresholds out of the byte range.
+ * and with thresholds out of the byte range; the ring match's sums at
+ * every shift; a blob's dimming and weighted sums over disks of every
+ * radius.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -143,6 +145,67 @@ static void test_dots(void **state)
     }
 }
 
+static void test_ring_sads(void **state)
+{
+    enum { W = 80, H = 60, MAXN = 600 };
+    static uint8_t pic[W * H];
+    static int off[MAXN], v[MAXN];
+    uint32_t a[DETECT_RING_SHIFTS], b[DETECT_RING_SHIFTS];
+    uint32_t st = 5;
+
+    (void)state;
+    for (int round = 0; round < 40; round++) {
+        int n = round < 4 ? round : (int)(rnd(&st) % MAXN);
+        fill_bytes(pic, W * H, &st, round % 2 ? 256 : 6);
+        for (int k = 0; k < n; k++) {
+            /* every sample 6 px inside, the frame's corners too */
+            int x = 6 + (int)(rnd(&st) % (W - 12)), y = 6 + (int)(rnd(&st) % (H - 12));
+            if (k == 0)
+                x = y = 6;
+            if (k == 1)
+                x = W - 7, y = H - 7;
+            off[k] = y * W + x;
+            v[k] = round % 3 ? (int)(rnd(&st) % 256) : pic[off[k]];
+        }
+        sp_detect_ring_sads_c(pic, W, off, v, n, a);
+        sp_detect_ring_sads(pic, W, off, v, n, b);
+        assert_memory_equal(a, b, sizeof(a));
+    }
+}
+
+static void test_disk(void **state)
+{
+    enum { W = 64, R = 12 };
+    static uint8_t pic[W * W];
+    static float da[(2 * R + 1) * (2 * R + 1)], db[(2 * R + 1) * (2 * R + 1)];
+    int span[2 * R + 1];
+    uint32_t st = 6;
+
+    (void)state;
+    for (int round = 0; round < 400; round++) {
+        int r = round % (R + 1), area_a, area_b, x = 30, y = 31;
+        float sign = round % 2 ? 1.0f : -1.0f, sur = (float)(rnd(&st) % 2560) / 10.0f;
+        float pa, pb, wa[3], wb[3];
+        for (int j = -r; j <= r; j++) {
+            int i = 0;
+            while ((i + 1) * (i + 1) + j * j <= r * r)
+                i++;
+            span[j + r] = i;
+        }
+        fill_bytes(pic, W * W, &st, round % 3 ? 256 : 10);
+        memset(da, 0, sizeof(da));
+        memset(db, 0, sizeof(db));
+        pa = sp_detect_disk_dim_c(pic + y * W + x, W, span, r, sign, sur, da);
+        pb = sp_detect_disk_dim(pic + y * W + x, W, span, r, sign, sur, db);
+        assert_memory_equal(&pa, &pb, sizeof(pa));
+        assert_memory_equal(da, db, sizeof(da));
+        sp_detect_disk_sums_c(da, span, r, 0.5f * pa, x, y, &area_a, &wa[0], &wa[1], &wa[2]);
+        sp_detect_disk_sums(da, span, r, 0.5f * pa, x, y, &area_b, &wb[0], &wb[1], &wb[2]);
+        assert_int_equal(area_a, area_b);
+        assert_memory_equal(wa, wb, sizeof(wa));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +213,8 @@ int main(void)
         cmocka_unit_test(test_band_row),
         cmocka_unit_test(test_extrema),
         cmocka_unit_test(test_dots),
+        cmocka_unit_test(test_ring_sads),
+        cmocka_unit_test(test_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
