@@ -457,11 +457,7 @@ static void patch_build(const DetectContext *s, const SpFrame *f, Patch *p,
         uint32_t acc = 0;
         row[0] = 0;
         if (f->depth == 8) {
-            const uint8_t *src = f->data[0] + (ptrdiff_t)y * f->stride[0] + x0;
-            for (x = 0; x < x1 - x0; x++) {
-                acc += src[x];
-                row[x + 1] = up[x + 1] + acc;
-            }
+            sp_detect_integral_row(row, up, f->data[0] + (ptrdiff_t)y * f->stride[0] + x0, x1 - x0);
         } else {
             const uint16_t *src = (const uint16_t *)(f->data[0] + (ptrdiff_t)y * f->stride[0]) + x0;
             for (x = 0; x < x1 - x0; x++) {
@@ -521,8 +517,16 @@ static float spawn_threshold(const DetectContext *s, float surround)
 static float flat_threshold(const DetectContext *s, const SpFrame *f, int x, int y)
 {
     float v[32], mean = 0, dev = 0;
-    int n = 0, k;
+    int n = 0, k, m = s->outer / 2;
 
+    if (f->depth == 8 && x >= m && y >= m && x < s->w - m && y < s->h - m) {
+        /* all inside an 8-bit frame: read in place, summed in the same order */
+        const uint8_t *p = f->data[0] + (ptrdiff_t)y * f->stride[0] + x;
+        for (k = 0; k < 32; k++) {
+            v[n] = (float)p[(ptrdiff_t)s->flat_dy[k] * f->stride[0] + s->flat_dx[k]];
+            mean += v[n++];
+        }
+    } else
     for (k = 0; k < 32; k++) {
         int px = x + s->flat_dx[k], py = y + s->flat_dy[k];
         if (px < 0 || py < 0 || px >= s->w || py >= s->h)
@@ -884,7 +888,8 @@ static float chroma_dev(const DetectContext *s, const SpFrame *f, int x, int y)
  * planes (sp_detect_dots_luma, sp_detect_dots_chroma, vector code):
  * which luma samples stand out of both their neighbours two pixels away
  * along the row by tif, which chroma samples differ from all four of their
- * neighbours by th; only those are looked at further.
+ * neighbours by th and from their mean by tc (4 times the sample from
+ * their sum by th4); only those are looked at further.
  */
 #define DOT_BLOCK DETECT_DOT_BLOCK
 #define DOT_CHUNK 64 /* blocks whose rejects are made at once */
@@ -946,6 +951,13 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
                 x16 -= DOT_BLOCK;
                 continue;
             }
+        } else if (nfull) {
+            /* the last, part block: the whole block that ends where the
+             * row's samples end, less the samples already looked at */
+            int xb = s->w - 3 - DOT_BLOCK;
+            sp_detect_dots_luma(row8 + xb, 1, tif, &todo);
+            if (!(todo >>= x16 - xb))
+                continue;
         }
         xe = x16 + DOT_BLOCK < s->w - 3 ? x16 + DOT_BLOCK : s->w - 3;
         for (x = x16; x < xe; x++) {
@@ -1023,7 +1035,7 @@ static void find_dots(DetectContext *s, const SpFrame *f)
     if (s->chroma) {
         int cw = sp_plane_width(f, 1), chh = sp_plane_height(f, 1), p;
         float tc = 24.0f / (float)s->sensitivity;
-        int th = (int)ceilf(tc / 2);
+        int th = (int)ceilf(tc / 2), th4 = (int)ceilf(4 * tc);
         for (p = 1; p <= 2; p++)
             for (y = 2; y < chh - 2; y++) {
                 uint32_t masks[DOT_CHUNK];
@@ -1038,7 +1050,7 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                         const uint8_t *r = f->data[p] + (ptrdiff_t)y * f->stride[p] + x16;
                         busy = sp_detect_dots_chroma(r - f->stride[p], r, r + f->stride[p],
                                                      nfull - nb < DOT_CHUNK ? nfull - nb : DOT_CHUNK,
-                                                     th, masks);
+                                                     th, th4, masks);
                     }
                     skip = dot_skip(busy, nb, nfull);
                     nb += skip;
@@ -1048,6 +1060,13 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                         x16 -= DOT_BLOCK;
                         continue;
                     }
+                } else if (nfull) {
+                    /* the last, part block, as for luma */
+                    int xb = cw - 2 - DOT_BLOCK;
+                    const uint8_t *r = f->data[p] + (ptrdiff_t)y * f->stride[p] + xb;
+                    sp_detect_dots_chroma(r - f->stride[p], r, r + f->stride[p], 1, th, th4, &todo);
+                    if (!(todo >>= x16 - xb))
+                        continue;
                 }
                 xe = x16 + DOT_BLOCK < cw - 2 ? x16 + DOT_BLOCK : cw - 2;
                 for (x = x16; x < xe; x++) {
@@ -1306,6 +1325,12 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
         }
         for (x = 0; x < x1 - x0; x++) {
             int c = 4 * x, cols = c + 5 <= nc ? 5 : nc - c, n = cols * nr, acc = 0, i;
+            if (n == 25) {
+                /* a whole box: the division by a constant, which is cheap */
+                acc = q[c] + q[c + 1] + q[c + 2] + q[c + 3] + q[c + 4];
+                cur[y * s->qw + x0 + x] = (uint8_t)((2 * acc + 25) / 50);
+                continue;
+            }
             for (i = 0; i < cols; i++)
                 acc += q[c + i];
             cur[y * s->qw + x0 + x] = (uint8_t)((2 * acc + n) / (2 * n));

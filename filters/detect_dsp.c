@@ -10,6 +10,7 @@
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
+#include <xmmintrin.h>
 #endif
 
 #include "filters/detect_dsp.h"
@@ -39,8 +40,14 @@ void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
     row[0] = 0;
     /* 16 pixels of each row, 8 outputs: the two rows' sums (16 bits), the
      * sums of horizontal pairs (32 bits), their running sum */
+    /* the next row pairs, which the next calls read */
+    ptrdiff_t ahead = 4 * (r1 - r0);
     for (i = 0; i + 8 <= hw; i += 8) {
         __m128i p = _mm_loadu_si128((const __m128i *)(r0 + 2 * i));
+        if (!(i & 31)) {
+            _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
+            _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
+        }
         __m128i q = _mm_loadu_si128((const __m128i *)(r1 + 2 * i));
         __m128i lo = _mm_add_epi16(_mm_unpacklo_epi8(p, zero), _mm_unpacklo_epi8(q, zero));
         __m128i hi = _mm_add_epi16(_mm_unpackhi_epi8(p, zero), _mm_unpackhi_epi8(q, zero));
@@ -65,6 +72,52 @@ void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
     }
 #else
     sp_detect_half_row_c(row, up, r0, r1, hw);
+#endif
+}
+
+void sp_detect_integral_row_c(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
+{
+    uint32_t acc = 0;
+    int i;
+
+    row[0] = 0;
+    for (i = 0; i < n; i++) {
+        acc += src[i];
+        row[i + 1] = up[i + 1] + acc;
+    }
+}
+
+void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    __m128i acc = zero;
+    uint32_t a;
+    int i;
+
+    row[0] = 0;
+    /* 8 pixels at once: their running sum in 16 bits, then 32 */
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m128i p = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(src + i)), zero);
+        __m128i lo, hi;
+        p = _mm_add_epi16(p, _mm_slli_si128(p, 2));
+        p = _mm_add_epi16(p, _mm_slli_si128(p, 4));
+        p = _mm_add_epi16(p, _mm_slli_si128(p, 8));
+        lo = _mm_add_epi32(_mm_unpacklo_epi16(p, zero), acc);
+        hi = _mm_add_epi32(_mm_unpackhi_epi16(p, zero), acc);
+        acc = _mm_shuffle_epi32(hi, 0xff);
+        _mm_storeu_si128((__m128i *)(row + i + 1),
+                         _mm_add_epi32(lo, _mm_loadu_si128((const __m128i *)(up + i + 1))));
+        _mm_storeu_si128((__m128i *)(row + i + 5),
+                         _mm_add_epi32(hi, _mm_loadu_si128((const __m128i *)(up + i + 5))));
+    }
+    a = (uint32_t)_mm_cvtsi128_si32(acc);
+    for (; i < n; i++) {
+        a += src[i];
+        row[i + 1] = up[i + 1] + a;
+    }
+#else
+    sp_detect_integral_row_c(row, up, src, n);
 #endif
 }
 
@@ -226,7 +279,7 @@ uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks)
 }
 
 uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
-                                 int nb, int t, uint32_t *masks)
+                                 int nb, int t, int t4, uint32_t *masks)
 {
     uint64_t busy = 0;
     int b, k;
@@ -235,11 +288,13 @@ uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint
         uint32_t m = 0;
         for (k = 0; k < DETECT_DOT_BLOCK; k++) {
             int c = r[k], x = c - r[k - 1], y = c - r[k + 1], u = c - up[k], d = c - dn[k];
+            int e = x + y + u + d;
+            e = e < 0 ? -e : e;
             x = x < 0 ? -x : x;
             y = y < 0 ? -y : y;
             u = u < 0 ? -u : u;
             d = d < 0 ? -d : d;
-            m |= (uint32_t)(x >= t && y >= t && u >= t && d >= t) << k;
+            m |= (uint32_t)(x >= t && y >= t && u >= t && d >= t && e >= t4) << k;
         }
         masks[b] = m;
         busy |= (uint64_t)(m != 0) << b;
@@ -248,27 +303,60 @@ uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint
 }
 
 uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
-                               int nb, int t, uint32_t *masks)
+                               int nb, int t, int t4, uint32_t *masks)
 {
 #ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
     uint64_t busy = 0;
-    __m128i vt;
+    __m128i vt, vt4;
     int b;
 
     if (t < 1 || t > 255)
-        return sp_detect_dots_chroma_c(up, r, dn, nb, t, masks);
+        return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
     vt = _mm_set1_epi8((char)t);
+    /* |4 c - the sum| is 1020 at most */
+    vt4 = _mm_set1_epi16((short)((t4 < -1 ? -1 : t4 > 2000 ? 2000 : t4) - 1));
 #define ABSD(x, y) _mm_or_si128(_mm_subs_epu8(x, y), _mm_subs_epu8(y, x))
     for (b = 0; b < nb; b++, up += DETECT_DOT_BLOCK, r += DETECT_DOT_BLOCK, dn += DETECT_DOT_BLOCK) {
         uint32_t m = 0;
+        /* the rows a few on, which the next calls read */
+        if (!(b & 1))
+            _mm_prefetch((const char *)(dn + 3 * (dn - r)), _MM_HINT_T0);
         for (int k = 0; k < DETECT_DOT_BLOCK; k += 16) {
             __m128i c = _mm_loadu_si128((const __m128i *)(r + k));
             __m128i x = ABSD(c, _mm_loadu_si128((const __m128i *)(r + k - 1)));
             __m128i y = ABSD(c, _mm_loadu_si128((const __m128i *)(r + k + 1)));
-            __m128i u = ABSD(c, _mm_loadu_si128((const __m128i *)(up + k)));
-            __m128i d = ABSD(c, _mm_loadu_si128((const __m128i *)(dn + k)));
-            __m128i z = _mm_min_epu8(_mm_min_epu8(x, y), _mm_min_epu8(u, d));
-            m |= (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(z, vt), z)) << k;
+            __m128i z = _mm_min_epu8(x, y), u, d;
+            unsigned mk;
+            /* the row's neighbours first: most samples stop there */
+            if (!_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(z, vt), z)))
+                continue;
+            u = ABSD(c, _mm_loadu_si128((const __m128i *)(up + k)));
+            d = ABSD(c, _mm_loadu_si128((const __m128i *)(dn + k)));
+            z = _mm_min_epu8(z, _mm_min_epu8(u, d));
+            mk = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(z, vt), z));
+            if (mk) {
+                /* 4 c against the sum of the neighbours, in 16 bits */
+                __m128i l = _mm_loadu_si128((const __m128i *)(r + k - 1));
+                __m128i rr = _mm_loadu_si128((const __m128i *)(r + k + 1));
+                __m128i uu = _mm_loadu_si128((const __m128i *)(up + k));
+                __m128i dd = _mm_loadu_si128((const __m128i *)(dn + k));
+                __m128i e0 = _mm_sub_epi16(_mm_slli_epi16(_mm_unpacklo_epi8(c, zero), 2),
+                                           _mm_add_epi16(_mm_add_epi16(_mm_unpacklo_epi8(l, zero),
+                                                                       _mm_unpacklo_epi8(rr, zero)),
+                                                         _mm_add_epi16(_mm_unpacklo_epi8(uu, zero),
+                                                                       _mm_unpacklo_epi8(dd, zero))));
+                __m128i e1 = _mm_sub_epi16(_mm_slli_epi16(_mm_unpackhi_epi8(c, zero), 2),
+                                           _mm_add_epi16(_mm_add_epi16(_mm_unpackhi_epi8(l, zero),
+                                                                       _mm_unpackhi_epi8(rr, zero)),
+                                                         _mm_add_epi16(_mm_unpackhi_epi8(uu, zero),
+                                                                       _mm_unpackhi_epi8(dd, zero))));
+                e0 = _mm_max_epi16(e0, _mm_sub_epi16(zero, e0));
+                e1 = _mm_max_epi16(e1, _mm_sub_epi16(zero, e1));
+                mk &= (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_cmpgt_epi16(e0, vt4),
+                                                                  _mm_cmpgt_epi16(e1, vt4)));
+            }
+            m |= mk << k;
         }
         masks[b] = m;
         busy |= (uint64_t)(m != 0) << b;
@@ -276,7 +364,7 @@ uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_
 #undef ABSD
     return busy;
 #else
-    return sp_detect_dots_chroma_c(up, r, dn, nb, t, masks);
+    return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
 #endif
 }
 
@@ -425,30 +513,45 @@ void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int
                          int *area, float *sw, float *sx, float *sy)
 {
 #ifdef __SSE2__
+    /* for each 4-bit mask, its set bits' places packed a byte each, and
+     * how many there are */
+    static const uint32_t places[16] = {
+        0, 0, 1, 0x100, 2, 0x200, 0x201, 0x20100, 3, 0x300, 0x301, 0x30100,
+        0x302, 0x30200, 0x30201, 0x3020100,
+    };
+    static const uint8_t count[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4 };
     const __m128 vh = _mm_set1_ps(half);
-    int n = 0, j, a = 0;
+    int n = 0, j, a = 0, sel[64 + 4];
     float w = 0, wx = 0, wy = 0;
 
-    /* which are above half, four at once; the sums one by one, in order */
+    /* which are above half, four at once, listed without branches; then
+     * the sums over the list, one by one, in order */
     for (j = -r; j <= r; j++) {
-        int sp = span[j + r], e = n + 2 * sp + 1, x0 = x - sp - n, k;
-        for (; n + 4 <= e; n += 4) {
-            unsigned m = (unsigned)_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(d + n), vh));
-            for (; m; m &= m - 1) {
-                k = n + sp_detect_ctz(m);
-                a++;
-                w += d[k];
-                wx += d[k] * (x0 + k);
-                wy += d[k] * (y + j);
+        int sp = span[j + r], e = n + 2 * sp + 1, x0 = x - sp - (n), k;
+        float fy = (float)(y + j);
+        while (n < e) {
+            int c = 0;
+            for (; n + 4 <= e && c <= 60; n += 4) {
+                unsigned m = (unsigned)_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(d + n), vh));
+                uint32_t pl = places[m];
+                sel[c] = n + (int)(pl & 0xff);
+                sel[c + 1] = n + (int)(pl >> 8 & 0xff);
+                sel[c + 2] = n + (int)(pl >> 16 & 0xff);
+                sel[c + 3] = n + (int)(pl >> 24);
+                c += count[m];
             }
-        }
-        for (; n < e; n++) {
-            if (d[n] <= half)
-                continue;
-            a++;
-            w += d[n];
-            wx += d[n] * (x0 + n);
-            wy += d[n] * (y + j);
+            if (n + 4 > e)
+                for (; n < e; n++) {
+                    sel[c] = n;
+                    c += d[n] > half;
+                }
+            for (k = 0; k < c; k++) {
+                float v = d[sel[k]];
+                w += v;
+                wx += v * (x0 + sel[k]);
+                wy += v * fy;
+            }
+            a += c;
         }
     }
     *area = a;

@@ -23,6 +23,11 @@ void sp_detect_half_row_c(uint32_t *row, const uint32_t *up, const uint8_t *r0,
 void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
                         const uint8_t *r1, int hw);
 
+/* One row of a full-resolution integral patch of an 8-bit plane:
+ * row[0] = 0, row[i + 1] = up[i + 1] + src[0] + ... + src[i], i < n. */
+void sp_detect_integral_row_c(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
+void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
+
 /* The corners of the band-pass's inner and outer boxes in the integral
  * (i[0] - i[2] - i[3] + i[1] the inner box sum at column x, o the outer). */
 typedef struct DetectBoxRows {
@@ -51,11 +56,12 @@ uint64_t sp_detect_dots_luma_c(const uint8_t *r, int nb, int t, uint32_t *masks)
 uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks);
 
 /* The same where sample x differs by t or more from each of its four
- * neighbours r[x - 1], r[x + 1], up[x] and dn[x]. Reads r at [-1, 32 nb]. */
+ * neighbours r[x - 1], r[x + 1], up[x] and dn[x], and 4 r[x] from their
+ * sum by t4 or more. Reads r at [-1, 32 nb]. */
 uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
-                                 int nb, int t, uint32_t *masks);
+                                 int nb, int t, int t4, uint32_t *masks);
 uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
-                               int nb, int t, uint32_t *masks);
+                               int nb, int t, int t4, uint32_t *masks);
 
 /* The lowest set bit of a nonzero m. */
 static inline int sp_detect_ctz(uint32_t m)

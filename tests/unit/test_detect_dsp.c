@@ -31,6 +31,7 @@ static void fill_bytes(uint8_t *p, int n, uint32_t *st, int spread)
         p[i] = spread >= 256 ? (uint8_t)rnd(st) : (uint8_t)(128 - spread / 2 + (int)(rnd(st) % (spread + 1)));
 }
 
+/* The half-resolution integral's rows and a patch's. */
 static void test_half_row(void **state)
 {
     enum { MAXW = 1000 };
@@ -48,6 +49,10 @@ static void test_half_row(void **state)
         memset(b, 0xaa, sizeof(b));
         sp_detect_half_row_c(a, up, r0, r1, hw);
         sp_detect_half_row(b, up, r0, r1, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+        /* a full-resolution patch's row: the same, from one row */
+        sp_detect_integral_row_c(a, up, r0, hw);
+        sp_detect_integral_row(b, up, r0, hw);
         assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
     }
 }
@@ -135,8 +140,9 @@ static void test_dots(void **state)
                 assert_int_equal(!!ma[k], (int)((ba >> k) & 1));
             memset(ma, 0, sizeof(ma));
             memset(mb, 0, sizeof(mb));
-            ba = sp_detect_dots_chroma_c(up + 1, row + 1, dn + 1, nb, ts[ti], ma);
-            bb = sp_detect_dots_chroma(up + 1, row + 1, dn + 1, nb, ts[ti], mb);
+            int t4 = ts[(ti + round) % (sizeof(ts) / sizeof(ts[0]))] * 4 + (int)(rnd(&st) % 5) - 2;
+            ba = sp_detect_dots_chroma_c(up + 1, row + 1, dn + 1, nb, ts[ti], t4, ma);
+            bb = sp_detect_dots_chroma(up + 1, row + 1, dn + 1, nb, ts[ti], t4, mb);
             assert_memory_equal(ma, mb, sizeof(ma));
             assert_true(ba == bb);
             for (int k = 0; k < nb; k++)
@@ -175,7 +181,7 @@ static void test_ring_sads(void **state)
 
 static void test_disk(void **state)
 {
-    enum { W = 64, R = 12 };
+    enum { W = 100, R = 40 };
     static uint8_t pic[W * W];
     static float da[(2 * R + 1) * (2 * R + 1)], db[(2 * R + 1) * (2 * R + 1)];
     int span[2 * R + 1];
@@ -183,7 +189,7 @@ static void test_disk(void **state)
 
     (void)state;
     for (int round = 0; round < 400; round++) {
-        int r = round % (R + 1), area_a, area_b, x = 30, y = 31;
+        int r = round % (R + 1), area_a, area_b, x = 50, y = 49;
         float sign = round % 2 ? 1.0f : -1.0f, sur = (float)(rnd(&st) % 2560) / 10.0f;
         float pa, pb, wa[3], wb[3];
         for (int j = -r; j <= r; j++) {
