@@ -804,7 +804,7 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
                 continue;
             /* the responses of 5 levels or more that none of their eight
              * neighbours beats (under any threshold: 8 levels at the least) */
-            em = sp_detect_extrema16(rm + x, rc + x, rp + x);
+            em = sp_detect_extrema16(rm + x, rc + x, rp + x, fl[b]);
             if (x < xs + 1)
                 em &= ~((1u << (xs + 1 - x)) - 1);
             if (xbe > xe - 1)
@@ -907,13 +907,6 @@ static inline int dot_skip(uint64_t busy, int nb, int nfull)
     return (end < nfull ? end : nfull) - nb;
 }
 
-/* |a - b| of two bytes, written as max and min (which vector units have
- * for bytes) so that the compiler needs no masks */
-static inline uint8_t abs_diff(uint8_t a, uint8_t b)
-{
-    return (uint8_t)((a > b ? a : b) - (a < b ? a : b));
-}
-
 /* Pixel-defect candidates: 1-3 px dots against the ring around them. */
 /* The luma dots of row y, into the dots' own list (they follow the
  * blotches among the candidates). The rows go in order: each while the
@@ -982,6 +975,22 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
             lo = a < b ? a : b;
             if (v - hi < tif && lo - v < tif)
                 continue;
+            if (f->depth == 8) {
+                /* the extreme of its 3x3 (tested below, for the sign the
+                 * ring gives it) over all eight or under all eight */
+                const uint8_t *u = row8 - f->stride[0] + x, *w = row8 + f->stride[0] + x;
+                int q0 = u[-1], q1 = u[0], q2 = u[1], q3 = row8[x - 1], q4 = row8[x + 1];
+                int q5 = w[-1], q6 = w[0], q7 = w[1];
+                int mx = q0 > q1 ? q0 : q1, mn = q0 < q1 ? q0 : q1;
+                mx = mx > q2 ? mx : q2; mn = mn < q2 ? mn : q2;
+                mx = mx > q3 ? mx : q3; mn = mn < q3 ? mn : q3;
+                mx = mx > q4 ? mx : q4; mn = mn < q4 ? mn : q4;
+                mx = mx > q5 ? mx : q5; mn = mn < q5 ? mn : q5;
+                mx = mx > q6 ? mx : q6; mn = mn < q6 ? mn : q6;
+                mx = mx > q7 ? mx : q7; mn = mn < q7 ? mn : q7;
+                if (v < mx && v > mn)
+                    continue;
+            }
             /* under the usual reject: a dot only on a flat ring */
             weak = v - hi < ti && lo - v < ti;
             ring = ring5(f, s->shift, x, y);
@@ -1338,18 +1347,6 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
     }
 }
 
-/* Sum of absolute differences of 12 samples, as a masked 16-sample loop
- * that vectorises (the 4 samples past them are read and ignored). */
-static int sad_row12(const uint8_t *restrict c, const uint8_t *restrict p)
-{
-    int acc = 0;
-
-    for (int k = 0; k < 16; k++) {
-        uint8_t d = abs_diff(c[k], p[k]);
-        acc += k < 12 ? d : 0;
-    }
-    return acc;
-}
 
 /*
  * The camera: how the picture moved since the last frame, as the median of
@@ -1403,10 +1400,8 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
                 continue; /* flat: tells nothing */
             for (dy = -S; dy <= S; dy++)
                 for (dx = -S; dx <= S; dx++) {
-                    int acc = 0;
-                    for (j = 0; j < B; j++)
-                        acc += sad_row12(cur + (y0 + j) * s->qw + x0,
-                                         prev + (y0 + j - dy) * s->qw + x0 - dx);
+                    int acc = sp_detect_sad12(cur + y0 * s->qw + x0,
+                                              prev + (y0 - dy) * s->qw + x0 - dx, s->qw);
                     sad[dy + S][dx + S] = acc;
                     if (acc < best) {
                         best = acc;

@@ -181,7 +181,7 @@ void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
 #endif
 }
 
-unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp)
+unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want)
 {
     unsigned m = 0;
     int k, j;
@@ -200,17 +200,20 @@ unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp
                 ext = 0;
         m |= (unsigned)ext << k;
     }
-    return m;
+    return m & want;
 }
 
-unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp)
+unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, unsigned want)
 {
 #ifdef __SSE2__
     const __m128 five = _mm_set1_ps(5.0f), mfive = _mm_set1_ps(-5.0f);
     unsigned m = 0;
 
     for (int k = 0; k < 16; k += 4) {
-        __m128 r = _mm_loadu_ps(rc + k);
+        __m128 r;
+        if (!(want >> k & 15))
+            continue;
+        r = _mm_loadu_ps(rc + k);
         __m128 a = _mm_loadu_ps(rm + k - 1), b = _mm_loadu_ps(rm + k), c = _mm_loadu_ps(rm + k + 1);
         __m128 d = _mm_loadu_ps(rc + k - 1), e = _mm_loadu_ps(rc + k + 1);
         __m128 f = _mm_loadu_ps(rp + k - 1), g = _mm_loadu_ps(rp + k), h = _mm_loadu_ps(rp + k + 1);
@@ -224,9 +227,9 @@ unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp)
         __m128 lo = _mm_and_ps(_mm_cmple_ps(r, mfive), _mm_cmpge_ps(mn, r));
         m |= (unsigned)_mm_movemask_ps(_mm_or_ps(hi, lo)) << k;
     }
-    return m;
+    return m & want;
 #else
-    return sp_detect_extrema16_c(rm, rc, rp);
+    return sp_detect_extrema16_c(rm, rc, rp, want);
 #endif
 }
 
@@ -560,5 +563,32 @@ void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int
     *sy = wy;
 #else
     sp_detect_disk_sums_c(d, span, r, half, x, y, area, sw, sx, sy);
+#endif
+}
+
+int sp_detect_sad12_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride)
+{
+    int acc = 0, j, k;
+
+    for (j = 0; j < 12; j++, c += stride, p += stride)
+        for (k = 0; k < 12; k++)
+            acc += c[k] > p[k] ? c[k] - p[k] : p[k] - c[k];
+    return acc;
+}
+
+int sp_detect_sad12(const uint8_t *c, const uint8_t *p, ptrdiff_t stride)
+{
+#ifdef __SSE2__
+    const __m128i keep = _mm_setr_epi32(-1, -1, -1, 0);
+    __m128i acc = _mm_setzero_si128();
+
+    for (int j = 0; j < 12; j++, c += stride, p += stride) {
+        __m128i a = _mm_and_si128(_mm_loadu_si128((const __m128i *)c), keep);
+        __m128i b = _mm_and_si128(_mm_loadu_si128((const __m128i *)p), keep);
+        acc = _mm_add_epi64(acc, _mm_sad_epu8(a, b));
+    }
+    return _mm_cvtsi128_si32(acc) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(acc, acc));
+#else
+    return sp_detect_sad12_c(c, p, stride);
 #endif
 }

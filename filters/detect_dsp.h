@@ -44,9 +44,10 @@ void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
 
 /* Bit k (k < 16) set when rc[k] is 5 levels or more from 0 and none of its
  * eight neighbours in rm, rc, rp (the rows above and below) goes further
- * the same way: a local extremum of the band-pass. Reads [-1, 16]. */
-unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp);
-unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp);
+ * the same way: a local extremum of the band-pass. Reads [-1, 16]. Only
+ * the bits of `want` are asked for (others may be left 0). */
+unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want);
+unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, unsigned want);
 
 /* masks[b] for the nb blocks of DETECT_DOT_BLOCK samples from r: bit k
  * set when sample x = 32 b + k stands out of both r[x - 2] and r[x + 2] by
@@ -82,6 +83,11 @@ static inline int sp_detect_ctz(uint32_t m)
  * shifts there are in all. */
 #define DETECT_RING_SHIFT 6
 #define DETECT_RING_SHIFTS ((2 * DETECT_RING_SHIFT + 1) * (2 * DETECT_RING_SHIFT + 1))
+
+/* The sum of absolute differences of two 12 x 12 blocks of 8-bit samples,
+ * rows stride apart; 16 samples of each row are read. */
+int sp_detect_sad12_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride);
+int sp_detect_sad12(const uint8_t *c, const uint8_t *p, ptrdiff_t stride);
 
 /* The ring match's sums of absolute differences, for every shift
  * (dx, dy) of DETECT_RING_SHIFT or less each way:

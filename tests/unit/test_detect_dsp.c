@@ -4,7 +4,7 @@
  * bit for bit, on random rows, near the thresholds (ties, responses of
  * exactly 5 levels, samples exactly t apart), at every length and offset
  * and with thresholds out of the byte range; the ring match's sums at
- * every shift; a blob's dimming and weighted sums over disks of every
+ * every shift and the camera's block sums; a blob's dimming and weighted sums over disks of every
  * radius.
  */
 #include <setjmp.h>
@@ -105,8 +105,9 @@ static void test_extrema(void **state)
         for (int j = 0; j < 3; j++)
             for (int k = 0; k < 18; k++)
                 rows[j][k] = ((int)(rnd(&st) % 65) - 32) * 0.25f * (round % 2 ? 1.0f : 0.5f);
-        a = sp_detect_extrema16_c(rows[0] + 1, rows[1] + 1, rows[2] + 1);
-        b = sp_detect_extrema16(rows[0] + 1, rows[1] + 1, rows[2] + 1);
+        unsigned want = round % 3 ? 0xffff : rnd(&st) & 0xffff;
+        a = sp_detect_extrema16_c(rows[0] + 1, rows[1] + 1, rows[2] + 1, want);
+        b = sp_detect_extrema16(rows[0] + 1, rows[1] + 1, rows[2] + 1, want);
         assert_int_equal(a, b);
         hits += a != 0;
     }
@@ -179,6 +180,22 @@ static void test_ring_sads(void **state)
     }
 }
 
+static void test_sad12(void **state)
+{
+    enum { W = 40, H = 30 };
+    static uint8_t a[W * H + 16], b[W * H + 16];
+    uint32_t st = 7;
+
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        int x = (int)(rnd(&st) % (W - 12)), y = (int)(rnd(&st) % (H - 12));
+        fill_bytes(a, W * H + 16, &st, round % 2 ? 256 : 12);
+        fill_bytes(b, W * H + 16, &st, round % 2 ? 256 : 12);
+        assert_int_equal(sp_detect_sad12_c(a + y * W + x, b + y * W + x, W),
+                         sp_detect_sad12(a + y * W + x, b + y * W + x, W));
+    }
+}
+
 static void test_disk(void **state)
 {
     enum { W = 100, R = 40 };
@@ -220,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_extrema),
         cmocka_unit_test(test_dots),
         cmocka_unit_test(test_ring_sads),
+        cmocka_unit_test(test_sad12),
         cmocka_unit_test(test_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
