@@ -457,7 +457,13 @@ static void patch_build(const DetectContext *s, const SpFrame *f, Patch *p,
         uint32_t acc = 0;
         row[0] = 0;
         if (f->depth == 8) {
-            sp_detect_integral_row(row, up, f->data[0] + (ptrdiff_t)y * f->stride[0] + x0, x1 - x0);
+            const uint8_t *src = f->data[0] + (ptrdiff_t)y * f->stride[0] + x0;
+            /* the rows a few on (a patch is two cache lines wide at most) */
+            if (y + 3 < y1) {
+                sp_detect_prefetch(src + 3 * f->stride[0]);
+                sp_detect_prefetch(src + 3 * f->stride[0] + x1 - x0 - 1);
+            }
+            sp_detect_integral_row(row, up, src, x1 - x0);
         } else {
             const uint16_t *src = (const uint16_t *)(f->data[0] + (ptrdiff_t)y * f->stride[0]) + x0;
             for (x = 0; x < x1 - x0; x++) {
@@ -1318,9 +1324,17 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
         if (f->depth == 8 && nr == 5) {
             const uint8_t *r0 = f->data[0] + (ptrdiff_t)(4 * y) * f->stride[0] + X0;
             ptrdiff_t st = f->stride[0];
-            for (x = 0; x + SUM_BLOCK <= nc; x += SUM_BLOCK)
+            for (x = 0; x + SUM_BLOCK <= nc; x += SUM_BLOCK) {
+                if (!(x & 63) && y + 1 < y1) {
+                    /* the next quarter row's new rows */
+                    sp_detect_prefetch(r0 + 5 * st + x);
+                    sp_detect_prefetch(r0 + 6 * st + x);
+                    sp_detect_prefetch(r0 + 7 * st + x);
+                    sp_detect_prefetch(r0 + 8 * st + x);
+                }
                 quint_block(q + x, r0 + x, r0 + st + x, r0 + 2 * st + x, r0 + 3 * st + x,
                             r0 + 4 * st + x);
+            }
             for (; x < nc; x++)
                 q[x] = (uint16_t)(r0[x] + r0[st + x] + r0[2 * st + x] + r0[3 * st + x] +
                                   r0[4 * st + x]);

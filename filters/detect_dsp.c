@@ -412,6 +412,8 @@ void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, con
             __m128i acc0 = zero, acc1 = zero;
             for (k = k0; k < ke; k++) {
                 const uint8_t *q = p + off[k];
+                /* the next row's, which the next pass reads */
+                _mm_prefetch((const char *)(q + stride), _MM_HINT_T0);
                 /* the 13 samples from q, read as [0, 8) and [5, 13) */
                 __m128i lo = _mm_loadl_epi64((const __m128i *)q);
                 __m128i hi = _mm_loadl_epi64((const __m128i *)(q + 5));

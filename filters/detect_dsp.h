@@ -64,6 +64,16 @@ uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint
 uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
                                int nb, int t, int t4, uint32_t *masks);
 
+/* A hint that p will be read soon. */
+static inline void sp_detect_prefetch(const void *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
 /* The lowest set bit of a nonzero m. */
 static inline int sp_detect_ctz(uint32_t m)
 {
