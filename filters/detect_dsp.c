@@ -160,7 +160,7 @@ void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
     int x, nb = 0;
 
     for (x = xs; x + DETECT_BAND_BLOCK <= xe; x += DETECT_BAND_BLOCK, nb++) {
-        unsigned m = 0;
+        __m128i f[4];
         for (int k = x; k < x + DETECT_BAND_BLOCK; k += 4) {
 #define LD(p) _mm_loadu_si128((const __m128i *)((p) + k))
             __m128i si = _mm_sub_epi32(_mm_add_epi32(LD(i1), LD(i0)), _mm_add_epi32(LD(i2), LD(i3)));
@@ -170,9 +170,11 @@ void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
             __m128 r = _mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(si), vin), s);
             _mm_storeu_ps(sur + k, s);
             _mm_storeu_ps(band + k, r);
-            m |= (unsigned)_mm_movemask_ps(_mm_cmpge_ps(_mm_andnot_ps(sign, r), five)) << (k - x);
+            f[(k - x) >> 2] = _mm_castps_si128(_mm_cmpge_ps(_mm_andnot_ps(sign, r), five));
         }
-        masks[nb] = (uint16_t)m;
+        /* the 16 flags (all ones or zeros) packed to bytes, one bit each */
+        masks[nb] = (uint16_t)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(f[0], f[1]),
+                                                                _mm_packs_epi32(f[2], f[3])));
     }
     if (x < xe)
         sp_detect_band_row_c(b, x, xe, inv_in, inv_out, band, sur, masks + nb);
@@ -526,38 +528,51 @@ void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int
     };
     static const uint8_t count[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4 };
     const __m128 vh = _mm_set1_ps(half);
-    int n = 0, j, a = 0, sel[64 + 4];
+    int n = 0, j, a = 0;
+    uint8_t sel[256 + 8];
     float w = 0, wx = 0, wy = 0;
 
-    /* which are above half, four at once, listed without branches; then
-     * the sums over the list, one by one, in order */
+    /* which are above half, eight at once, listed without branches (their
+     * places in the row, a byte each); then the sums over the list, one
+     * by one, in order */
     for (j = -r; j <= r; j++) {
-        int sp = span[j + r], e = n + 2 * sp + 1, x0 = x - sp - (n), k;
+        int sp = span[j + r], len = 2 * sp + 1, c = 0, i, k;
+        const float *row = d + n;
         float fy = (float)(y + j);
-        while (n < e) {
-            int c = 0;
-            for (; n + 4 <= e && c <= 60; n += 4) {
-                unsigned m = (unsigned)_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(d + n), vh));
-                uint32_t pl = places[m];
-                sel[c] = n + (int)(pl & 0xff);
-                sel[c + 1] = n + (int)(pl >> 8 & 0xff);
-                sel[c + 2] = n + (int)(pl >> 16 & 0xff);
-                sel[c + 3] = n + (int)(pl >> 24);
-                c += count[m];
+        uint64_t base = 0;
+        if (len > 248) {
+            /* (rows this wide: one by one) */
+            for (i = 0; i < len; i++) {
+                if (row[i] <= half)
+                    continue;
+                a++;
+                w += row[i];
+                wx += row[i] * (x - sp + i);
+                wy += row[i] * (y + j);
             }
-            if (n + 4 > e)
-                for (; n < e; n++) {
-                    sel[c] = n;
-                    c += d[n] > half;
-                }
-            for (k = 0; k < c; k++) {
-                float v = d[sel[k]];
-                w += v;
-                wx += v * (x0 + sel[k]);
-                wy += v * fy;
-            }
-            a += c;
+            n += len;
+            continue;
         }
+        for (i = 0; i + 8 <= len; i += 8, base += 0x0808080808080808ull) {
+            unsigned m = (unsigned)_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(row + i), vh)) |
+                         (unsigned)_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(row + i + 4), vh)) << 4;
+            uint64_t pl = places[m & 15] | (uint64_t)(places[m >> 4] + 0x04040404u) << (8 * count[m & 15]);
+            pl += base;
+            memcpy(sel + c, &pl, 8);
+            c += count[m & 15] + count[m >> 4];
+        }
+        for (; i < len; i++) {
+            sel[c] = (uint8_t)i;
+            c += row[i] > half;
+        }
+        for (k = 0; k < c; k++) {
+            float v = row[sel[k]];
+            w += v;
+            wx += v * (float)(x - sp + sel[k]);
+            wy += v * fy;
+        }
+        a += c;
+        n += len;
     }
     *area = a;
     *sw = w;
