@@ -160,21 +160,31 @@ void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
     int x, nb = 0;
 
     for (x = xs; x + DETECT_BAND_BLOCK <= xe; x += DETECT_BAND_BLOCK, nb++) {
-        __m128i f[4];
-        for (int k = x; k < x + DETECT_BAND_BLOCK; k += 4) {
-#define LD(p) _mm_loadu_si128((const __m128i *)((p) + k))
-            __m128i si = _mm_sub_epi32(_mm_add_epi32(LD(i1), LD(i0)), _mm_add_epi32(LD(i2), LD(i3)));
-            __m128i so = _mm_sub_epi32(_mm_add_epi32(LD(o1), LD(o0)), _mm_add_epi32(LD(o2), LD(o3)));
-#undef LD
-            __m128 s = _mm_mul_ps(_mm_cvtepi32_ps(so), vout);
-            __m128 r = _mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(si), vin), s);
-            _mm_storeu_ps(sur + k, s);
-            _mm_storeu_ps(band + k, r);
-            f[(k - x) >> 2] = _mm_castps_si128(_mm_cmpge_ps(_mm_andnot_ps(sign, r), five));
-        }
-        /* the 16 flags (all ones or zeros) packed to bytes, one bit each */
-        masks[nb] = (uint16_t)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(f[0], f[1]),
-                                                                _mm_packs_epi32(f[2], f[3])));
+        __m128i f0, f1, f2, f3;
+        /* four columns at k: their flags (all ones or zeros) into f */
+#define BAND4(k, f) do {                                                                     \
+            __m128i si = _mm_sub_epi32(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(i1 + (k))), \
+                                                     _mm_loadu_si128((const __m128i *)(i0 + (k)))), \
+                                       _mm_add_epi32(_mm_loadu_si128((const __m128i *)(i2 + (k))), \
+                                                     _mm_loadu_si128((const __m128i *)(i3 + (k))))); \
+            __m128i so = _mm_sub_epi32(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(o1 + (k))), \
+                                                     _mm_loadu_si128((const __m128i *)(o0 + (k)))), \
+                                       _mm_add_epi32(_mm_loadu_si128((const __m128i *)(o2 + (k))), \
+                                                     _mm_loadu_si128((const __m128i *)(o3 + (k))))); \
+            __m128 s = _mm_mul_ps(_mm_cvtepi32_ps(so), vout);                                  \
+            __m128 r = _mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(si), vin), s);                    \
+            _mm_storeu_ps(sur + (k), s);                                                        \
+            _mm_storeu_ps(band + (k), r);                                                       \
+            f = _mm_castps_si128(_mm_cmpge_ps(_mm_andnot_ps(sign, r), five));                  \
+        } while (0)
+        BAND4(x, f0);
+        BAND4(x + 4, f1);
+        BAND4(x + 8, f2);
+        BAND4(x + 12, f3);
+#undef BAND4
+        /* the 16 flags packed to bytes, one bit each */
+        masks[nb] = (uint16_t)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(f0, f1),
+                                                                _mm_packs_epi32(f2, f3)));
     }
     if (x < xe)
         sp_detect_band_row_c(b, x, xe, inv_in, inv_out, band, sur, masks + nb);
