@@ -32,38 +32,36 @@ void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
                         const uint8_t *r1, int hw)
 {
 #ifdef __SSE2__
-    const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi16(1);
+    const __m128i zero = _mm_setzero_si128(), low = _mm_set1_epi16(0xff);
+    const ptrdiff_t ahead = 4 * (r1 - r0); /* the row pairs the next calls read */
     __m128i acc = zero;
     uint32_t a;
     int i;
 
     row[0] = 0;
-    /* 16 pixels of each row, 8 outputs: the two rows' sums (16 bits), the
-     * sums of horizontal pairs (32 bits), their running sum */
-    /* the next row pairs, which the next calls read */
-    ptrdiff_t ahead = 4 * (r1 - r0);
+    /* 16 pixels of each row, 8 outputs: the 2x2 sums (each row's even
+     * and odd bytes, 16 bits), their running sum (16 bits: 8 x 1020 at
+     * most), widened to 32 bits; the rows ahead fetched on the way */
     for (i = 0; i + 8 <= hw; i += 8) {
         __m128i p = _mm_loadu_si128((const __m128i *)(r0 + 2 * i));
+        __m128i q = _mm_loadu_si128((const __m128i *)(r1 + 2 * i));
+        __m128i s, lo, hi;
         if (!(i & 31)) {
             _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
             _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
         }
-        __m128i q = _mm_loadu_si128((const __m128i *)(r1 + 2 * i));
-        __m128i lo = _mm_add_epi16(_mm_unpacklo_epi8(p, zero), _mm_unpacklo_epi8(q, zero));
-        __m128i hi = _mm_add_epi16(_mm_unpackhi_epi8(p, zero), _mm_unpackhi_epi8(q, zero));
-        __m128i s0 = _mm_madd_epi16(lo, ones), s1 = _mm_madd_epi16(hi, ones);
-        s0 = _mm_add_epi32(s0, _mm_slli_si128(s0, 4));
-        s1 = _mm_add_epi32(s1, _mm_slli_si128(s1, 4));
-        s0 = _mm_add_epi32(s0, _mm_slli_si128(s0, 8));
-        s1 = _mm_add_epi32(s1, _mm_slli_si128(s1, 8));
-        s0 = _mm_add_epi32(s0, acc);
-        acc = _mm_shuffle_epi32(s0, 0xff);
-        s1 = _mm_add_epi32(s1, acc);
-        acc = _mm_shuffle_epi32(s1, 0xff);
+        s = _mm_add_epi16(_mm_add_epi16(_mm_and_si128(p, low), _mm_srli_epi16(p, 8)),
+                          _mm_add_epi16(_mm_and_si128(q, low), _mm_srli_epi16(q, 8)));
+        s = _mm_add_epi16(s, _mm_slli_si128(s, 2));
+        s = _mm_add_epi16(s, _mm_slli_si128(s, 4));
+        s = _mm_add_epi16(s, _mm_slli_si128(s, 8));
+        lo = _mm_add_epi32(_mm_unpacklo_epi16(s, zero), acc);
+        hi = _mm_add_epi32(_mm_unpackhi_epi16(s, zero), acc);
+        acc = _mm_shuffle_epi32(hi, 0xff);
         _mm_storeu_si128((__m128i *)(row + i + 1),
-                         _mm_add_epi32(s0, _mm_loadu_si128((const __m128i *)(up + i + 1))));
+                         _mm_add_epi32(lo, _mm_loadu_si128((const __m128i *)(up + i + 1))));
         _mm_storeu_si128((__m128i *)(row + i + 5),
-                         _mm_add_epi32(s1, _mm_loadu_si128((const __m128i *)(up + i + 5))));
+                         _mm_add_epi32(hi, _mm_loadu_si128((const __m128i *)(up + i + 5))));
     }
     a = (uint32_t)_mm_cvtsi128_si32(acc);
     for (; i < hw; i++) {
