@@ -73,6 +73,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filters/detect_dsp.h"
 #include "filters/filter.h"
 
 #define MAX_TRACKS     2048
@@ -84,7 +85,7 @@
 #define RECENT         32     /* frames whose pictures are kept at hand */
 #define SHIFT          6      /* largest relative motion looked for, px */
 #define CAM_SPAN       40     /* frames a track is held against the camera */
-#define BAND_BLOCK     16     /* band-pass responses computed at once */
+#define BAND_BLOCK     DETECT_BAND_BLOCK /* band-pass responses computed at once */
 #define CARRY_BACK     24     /* frames a confirmed track is carried back */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
@@ -154,7 +155,7 @@ typedef struct DetectContext {
     int hw, hh, hin, hout;   /* its size, the band-pass's boxes in its pixels */
     uint16_t *pair;
     float *hband[3], *hsur[3];
-    uint8_t *hflag[3];
+    uint16_t *hflag[3];      /* which responses reach 5 levels, a bit each */
     /* a full-resolution integral patch, patch_side pixels square at most */
     uint32_t *patch;
     int patch_side;
@@ -250,9 +251,10 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->hh = s->h / 2;
     s->pair = malloc(sizeof(*s->pair) * 2 * s->hw);
     for (int i = 0; i < 3; i++) {
-        s->hband[i] = malloc(sizeof(float) * s->hw);
+        /* zeros round the columns made, which the extrema's blocks read */
+        s->hband[i] = calloc(s->hw + BAND_BLOCK + 1, sizeof(float));
         s->hsur[i] = malloc(sizeof(float) * s->hw);
-        s->hflag[i] = malloc(s->hw / BAND_BLOCK + 1);
+        s->hflag[i] = malloc(sizeof(*s->hflag[i]) * (s->hw / BAND_BLOCK + 1));
         if (!s->hband[i] || !s->hsur[i] || !s->hflag[i])
             return -ENOMEM;
     }
@@ -373,14 +375,6 @@ static void quint_block(uint16_t *restrict o, const uint8_t *restrict a,
         o[k] = (uint16_t)(a[k] + b[k] + c[k] + d[k] + e[k]);
 }
 
-/* Vertical sums of two rows, SUM_BLOCK at once (vectorised). */
-static void pair_block(uint16_t *restrict o, const uint8_t *restrict a,
-                       const uint8_t *restrict b)
-{
-    for (int k = 0; k < SUM_BLOCK; k++)
-        o[k] = (uint16_t)(a[k] + b[k]);
-}
-
 /* Row r of the half-resolution integral, in its ring. */
 static inline uint32_t *half_row(const DetectContext *s, int r)
 {
@@ -404,31 +398,17 @@ static void half_integral_upto(DetectContext *s, const SpFrame *f, int r)
         uint32_t acc = 0;
         if (f->depth == 8) {
             const uint8_t *r0 = f->data[0] + (ptrdiff_t)(2 * j) * f->stride[0];
-            const uint8_t *r1 = r0 + f->stride[0];
-            for (x = 0; x + SUM_BLOCK <= n2; x += SUM_BLOCK)
-                pair_block(pair + x, r0 + x, r1 + x);
-            for (; x < n2; x++)
-                pair[x] = (uint16_t)(r0[x] + r1[x]);
+            sp_detect_half_row(row, up, r0, r0 + f->stride[0], s->hw);
         } else {
             const uint16_t *r0 = (const uint16_t *)(f->data[0] + (ptrdiff_t)(2 * j) * f->stride[0]);
             const uint16_t *r1 = (const uint16_t *)((const uint8_t *)r0 + f->stride[0]);
             for (x = 0; x < n2; x++)
                 pair[x] = (uint16_t)((r0[x] >> s->shift) + (r1[x] >> s->shift));
-        }
-        row[0] = 0;
-        for (i = 0; i + 4 <= s->hw; i += 4) {
-            uint32_t a0 = acc + pair[2 * i] + pair[2 * i + 1];
-            uint32_t a1 = a0 + pair[2 * i + 2] + pair[2 * i + 3];
-            uint32_t a2 = a1 + pair[2 * i + 4] + pair[2 * i + 5];
-            acc = a2 + pair[2 * i + 6] + pair[2 * i + 7];
-            row[i + 1] = up[i + 1] + a0;
-            row[i + 2] = up[i + 2] + a1;
-            row[i + 3] = up[i + 3] + a2;
-            row[i + 4] = up[i + 4] + acc;
-        }
-        for (; i < s->hw; i++) {
-            acc += pair[2 * i] + pair[2 * i + 1];
-            row[i + 1] = up[i + 1] + acc;
+            row[0] = 0;
+            for (i = 0; i < s->hw; i++) {
+                acc += pair[2 * i] + pair[2 * i + 1];
+                row[i + 1] = up[i + 1] + acc;
+            }
         }
         /* the two rows are at hand: their pixel-defect scan too */
         dots_luma_row(s, f, 2 * j);
@@ -478,10 +458,12 @@ static void patch_build(const DetectContext *s, const SpFrame *f, Patch *p,
         row[0] = 0;
         if (f->depth == 8) {
             const uint8_t *src = f->data[0] + (ptrdiff_t)y * f->stride[0] + x0;
-            for (x = 0; x < x1 - x0; x++) {
-                acc += src[x];
-                row[x + 1] = up[x + 1] + acc;
+            /* the rows a few on (a patch is two cache lines wide at most) */
+            if (y + 3 < y1) {
+                sp_detect_prefetch(src + 3 * f->stride[0]);
+                sp_detect_prefetch(src + 3 * f->stride[0] + x1 - x0 - 1);
             }
+            sp_detect_integral_row(row, up, src, x1 - x0);
         } else {
             const uint16_t *src = (const uint16_t *)(f->data[0] + (ptrdiff_t)y * f->stride[0]) + x0;
             for (x = 0; x < x1 - x0; x++) {
@@ -541,8 +523,16 @@ static float spawn_threshold(const DetectContext *s, float surround)
 static float flat_threshold(const DetectContext *s, const SpFrame *f, int x, int y)
 {
     float v[32], mean = 0, dev = 0;
-    int n = 0, k;
+    int n = 0, k, m = s->outer / 2;
 
+    if (f->depth == 8 && x >= m && y >= m && x < s->w - m && y < s->h - m) {
+        /* all inside an 8-bit frame: read in place, summed in the same order */
+        const uint8_t *p = f->data[0] + (ptrdiff_t)y * f->stride[0] + x;
+        for (k = 0; k < 32; k++) {
+            v[n] = (float)p[(ptrdiff_t)s->flat_dy[k] * f->stride[0] + s->flat_dx[k]];
+            mean += v[n++];
+        }
+    } else
     for (k = 0; k < 32; k++) {
         int px = x + s->flat_dx[k], py = y + s->flat_dy[k];
         if (px < 0 || py < 0 || px >= s->w || py >= s->h)
@@ -602,27 +592,11 @@ static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
      * disk's spans where it lies inside an 8-bit frame, in the same order */
     if (rmax == s->shape_r && f->depth == 8 && x >= rmax && y >= rmax &&
         x < s->w - rmax && y < s->h - rmax) {
-        for (j = -rmax; j <= rmax; j++) {
-            const uint8_t *row = f->data[0] + (ptrdiff_t)(y + j) * f->stride[0] + x;
-            int span = s->shape_span[j + rmax];
-            for (i = -span; i <= span; i++) {
-                float v = sign * (row[i] - surround);
-                d[n++] = v;
-                peak = v > peak ? v : peak;
-            }
-        }
+        /* (vector code) */
+        peak = sp_detect_disk_dim(f->data[0] + (ptrdiff_t)y * f->stride[0] + x, f->stride[0],
+                                  s->shape_span, rmax, (float)sign, surround, d);
         /* the pixels past half the peak, in the same order */
-        for (n = 0, j = -rmax; j <= rmax; j++) {
-            int span = s->shape_span[j + rmax];
-            for (i = -span; i <= span; i++, n++) {
-                if (d[n] <= 0.5f * peak)
-                    continue;
-                area++;
-                sw += d[n];
-                sx += d[n] * (x + i);
-                sy += d[n] * (y + j);
-            }
-        }
+        sp_detect_disk_sums(d, s->shape_span, rmax, 0.5f * peak, x, y, &area, &sw, &sx, &sy);
         n = 0;
     } else
     for (j = -rmax; j <= rmax; j++)
@@ -686,76 +660,27 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
 /*
  * One row of the half-resolution band-pass: for every half-resolution
  * column x in [xs, xe), the surround mean and the core mean minus it, in
- * 8-bit levels; flags[b] says whether block b of BAND_BLOCK columns from
- * xs holds a response of 5 levels or more, which any threshold asks for.
- * Fixed-length blocks without branches, which the compiler vectorises.
+ * 8-bit levels; flags[b] has a bit for each of block b's BAND_BLOCK
+ * columns from xs, set where the response reaches the 5 levels any
+ * threshold asks for (sp_detect_band_row, vector code).
  */
-static inline float band_one(const uint32_t *i0, const uint32_t *i1, const uint32_t *i2,
-                             const uint32_t *i3, const uint32_t *o0, const uint32_t *o1,
-                             const uint32_t *o2, const uint32_t *o3, int k, float inv_in,
-                             float inv_out, float *sur)
-{
-    /* a box sum wraps round in 32 bits with the integral, not in itself */
-    int32_t si = (int32_t)(i1[k] - i2[k] - i3[k] + i0[k]);
-    int32_t so = (int32_t)(o1[k] - o2[k] - o3[k] + o0[k]);
-
-    *sur = (float)so * inv_out;
-    return (float)si * inv_in - *sur;
-}
-
-static int band_block(const uint32_t *restrict i0, const uint32_t *restrict i1,
-                      const uint32_t *restrict i2, const uint32_t *restrict i3,
-                      const uint32_t *restrict o0, const uint32_t *restrict o1,
-                      const uint32_t *restrict o2, const uint32_t *restrict o3,
-                      float inv_in, float inv_out, float *restrict band_out,
-                      float *restrict sur_out)
-{
-    int any = 0;
-
-    /* as band_one, written out so that it vectorises */
-    for (int k = 0; k < BAND_BLOCK; k++) {
-        int32_t si = (int32_t)(i1[k] - i2[k] - i3[k] + i0[k]);
-        int32_t so = (int32_t)(o1[k] - o2[k] - o3[k] + o0[k]);
-        float sur = (float)so * inv_out, r = (float)si * inv_in - sur;
-        sur_out[k] = sur;
-        band_out[k] = r;
-        any |= fabsf(r) >= 5.0f;
-    }
-    return any;
-}
-
 static void band_row(DetectContext *s, const SpFrame *f, int y, int xs, int xe,
-                     float *band_out, float *sur_out, uint8_t *flags)
+                     float *band_out, float *sur_out, uint16_t *flags)
 {
-    int ri = s->hin / 2, ro = s->hout / 2, x, nb = 0;
-    const uint32_t *i0, *i1, *i2, *i3, *o0, *o1, *o2, *o3;
+    int ri = s->hin / 2, ro = s->hout / 2;
+    DetectBoxRows b;
 
     half_integral_upto(s, f, y + ro + 1);
-    i0 = half_row(s, y - ri) - ri;
-    i1 = half_row(s, y + ri + 1) + ri + 1;
-    i2 = half_row(s, y - ri) + ri + 1;
-    i3 = half_row(s, y + ri + 1) - ri;
-    o0 = half_row(s, y - ro) - ro;
-    o1 = half_row(s, y + ro + 1) + ro + 1;
-    o2 = half_row(s, y - ro) + ro + 1;
-    o3 = half_row(s, y + ro + 1) - ro;
-    float inv_in = 1.0f / (4 * s->hin * s->hin), inv_out = 1.0f / (4 * s->hout * s->hout);
-
-    for (x = xs; x < xe; x += BAND_BLOCK, nb++) {
-        int any = 0, k;
-        if (xe - x >= BAND_BLOCK) {
-            any = band_block(i0 + x, i1 + x, i2 + x, i3 + x, o0 + x, o1 + x, o2 + x, o3 + x,
-                             inv_in, inv_out, band_out + x, sur_out + x);
-        } else {
-            for (k = x; k < xe; k++) {
-                float r = band_one(i0, i1, i2, i3, o0, o1, o2, o3, k, inv_in, inv_out,
-                                   &sur_out[k]);
-                band_out[k] = r;
-                any |= (r >= 5.0f) | (r <= -5.0f);
-            }
-        }
-        flags[nb] = (uint8_t)any;
-    }
+    b.i[0] = half_row(s, y - ri) - ri;
+    b.i[1] = half_row(s, y + ri + 1) + ri + 1;
+    b.i[2] = half_row(s, y - ri) + ri + 1;
+    b.i[3] = half_row(s, y + ri + 1) - ri;
+    b.o[0] = half_row(s, y - ro) - ro;
+    b.o[1] = half_row(s, y + ro + 1) + ro + 1;
+    b.o[2] = half_row(s, y - ro) + ro + 1;
+    b.o[3] = half_row(s, y + ro + 1) - ro;
+    sp_detect_band_row(&b, xs, xe, 1.0f / (4 * s->hin * s->hin), 1.0f / (4 * s->hout * s->hout),
+                       band_out, sur_out, flags);
 }
 
 static int held(const DetectContext *s, int cls, float x, float y, int64_t n);
@@ -874,29 +799,32 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
     for (y = ro + 1; y < s->hh - ro - 1; y++) {
         const float *rm = s->hband[(y + 2) % 3], *rc = s->hband[y % 3], *rp;
         const float *sc = s->hsur[y % 3];
-        const uint8_t *fl = s->hflag[y % 3];
+        const uint16_t *fl = s->hflag[y % 3];
         band_row(s, f, y + 1, xs, xe, s->hband[(y + 1) % 3], s->hsur[(y + 1) % 3],
                  s->hflag[(y + 1) % 3]);
         rp = s->hband[(y + 1) % 3];
         for (b = 0, x = xs; x < xe; b++, x += BAND_BLOCK) {
             int xb = x, xbe = x + BAND_BLOCK < xe ? x + BAND_BLOCK : xe;
+            unsigned em;
             if (!fl[b])
                 continue;
-            for (xb = x < xs + 1 ? xs + 1 : x; xb < xbe && xb < xe - 1; xb++) {
-                float r = rc[xb], t, q[8];
-                int sign, k, ext = 1;
-                if (r > -5.0f && r < 5.0f)
-                    continue; /* under any threshold: 8 levels at the least */
+            /* the responses of 5 levels or more that none of their eight
+             * neighbours beats (under any threshold: 8 levels at the least) */
+            em = sp_detect_extrema16(rm + x, rc + x, rp + x, fl[b]);
+            if (x < xs + 1)
+                em &= ~((1u << (xs + 1 - x)) - 1);
+            if (xbe > xe - 1)
+                xbe = xe - 1;
+            em &= xbe > x ? (1u << (xbe - x)) - 1 : 0;
+            for (; em; em &= em - 1) {
+                float r, t;
+                int sign, ext = 1;
+                xb = x + sp_detect_ctz(em);
+                r = rc[xb];
                 sign = r < 0 ? -1 : 1;
                 if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
                     continue;
                 t = spawn_threshold(s, sc[xb]);
-                q[0] = rm[xb - 1]; q[1] = rm[xb]; q[2] = rm[xb + 1];
-                q[3] = rc[xb - 1]; q[4] = rc[xb + 1];
-                q[5] = rp[xb - 1]; q[6] = rp[xb]; q[7] = rp[xb + 1];
-                for (k = 0; k < 8; k++)
-                    if (sign * q[k] > sign * r)
-                        ext = 0;
                 /* under the usual threshold: only where the surround is flat */
                 if (ext && sign * r < t && sign * r < flat_threshold(s, f, 2 * xb, 2 * y))
                     ext = 0;
@@ -962,57 +890,27 @@ static float chroma_dev(const DetectContext *s, const SpFrame *f, int x, int y)
 }
 
 /*
- * The cheap rejects of find_dots over 16 samples at once (8-bit planes):
- * whether any luma sample stands out of both its neighbours two pixels
- * away along the row by ti, and whether any chroma sample differs from all
- * four of its neighbours by th. Fixed-length loops without branches, which
- * the compiler turns into vector code.
+ * The cheap rejects of find_dots, DOT_BLOCK samples at once in 8-bit
+ * planes (sp_detect_dots_luma, sp_detect_dots_chroma, vector code):
+ * which luma samples stand out of both their neighbours two pixels away
+ * along the row by tif, which chroma samples differ from all four of their
+ * neighbours by th and from their mean by tc (4 times the sample from
+ * their sum by th4); only those are looked at further.
  */
-#define DOT_BLOCK 32
+#define DOT_BLOCK DETECT_DOT_BLOCK
+#define DOT_CHUNK 64 /* blocks whose rejects are made at once */
 
-/* a - b clipped at 0, and |a - b|, written as max and min (which vector
- * units have for bytes) so that the compiler needs no masks */
-static inline uint8_t sub_sat(uint8_t a, uint8_t b)
+/* How many blocks on from block nb the next one with samples to look at
+ * is, in its chunk (busy: the chunk's blocks that have some): to the end
+ * of the chunk (or to nfull, the last whole block) if none. */
+static inline int dot_skip(uint64_t busy, int nb, int nfull)
 {
-    return (uint8_t)((a > b ? a : b) - b);
-}
+    uint64_t left = busy >> (nb % DOT_CHUNK);
+    int end = (nb / DOT_CHUNK + 1) * DOT_CHUNK;
 
-static inline uint8_t abs_diff(uint8_t a, uint8_t b)
-{
-    return (uint8_t)((a > b ? a : b) - (a < b ? a : b));
-}
-
-/* The largest of min(v - max(a, b), min(a, b) - v), clipped at 0, over the
- * block: how far the sample that stands out most clears both neighbours. */
-static int dot_block_luma(const uint8_t *r)
-{
-    uint8_t m = 0;
-    int k;
-
-    for (k = 0; k < DOT_BLOCK; k++) {
-        uint8_t v = r[k], a = r[k - 2], b = r[k + 2];
-        uint8_t hi = a > b ? a : b, lo = a < b ? a : b;
-        uint8_t d1 = sub_sat(v, hi), d2 = sub_sat(lo, v), d = d1 > d2 ? d1 : d2;
-        m = m > d ? m : d;
-    }
-    return m;
-}
-
-/* The largest, over the block, of a sample's smallest difference from its
- * four neighbours (up, left, right, down). */
-static int dot_block_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn)
-{
-    uint8_t m = 0;
-    int k;
-
-    for (k = 0; k < DOT_BLOCK; k++) {
-        uint8_t c = r[k];
-        uint8_t a = abs_diff(c, r[k - 1]), b = abs_diff(c, r[k + 1]);
-        uint8_t u = abs_diff(c, up[k]), d = abs_diff(c, dn[k]);
-        uint8_t x = a < b ? a : b, y = u < d ? u : d, z = x < y ? x : y;
-        m = m > z ? m : z;
-    }
-    return m;
+    if (left)
+        return sp_detect_ctz64(left);
+    return (end < nfull ? end : nfull) - nb;
 }
 
 /* Pixel-defect candidates: 1-3 px dots against the ring around them. */
@@ -1032,14 +930,42 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
     {
         const uint8_t *row8 = f->data[0] + (ptrdiff_t)y * f->stride[0];
         const uint16_t *row16 = (const uint16_t *)row8;
-        for (int x16 = 3; x16 < s->w - 3; x16 += DOT_BLOCK) {
-        int xe = x16 + DOT_BLOCK < s->w - 3 ? x16 + DOT_BLOCK : s->w - 3;
-        if (f->depth == 8 && xe - x16 == DOT_BLOCK && dot_block_luma(row8 + x16) < tif)
-            continue;
+        /* the whole blocks' cheap rejects, DOT_CHUNK blocks at a time */
+        uint32_t masks[DOT_CHUNK];
+        uint64_t busy = 0;
+        int nfull = f->depth == 8 ? (s->w - 6) / DOT_BLOCK : 0, nb = 0;
+        for (int x16 = 3; x16 < s->w - 3; x16 += DOT_BLOCK, nb++) {
+        int xe;
+        uint32_t todo = ~0u; /* the samples to look at, from x16 */
+        if (nb < nfull) {
+            int skip;
+            if (nb % DOT_CHUNK == 0)
+                busy = sp_detect_dots_luma(row8 + x16, nfull - nb < DOT_CHUNK ? nfull - nb : DOT_CHUNK,
+                                           tif, masks);
+            skip = dot_skip(busy, nb, nfull);
+            nb += skip;
+            x16 += skip * DOT_BLOCK;
+            if (nb >= nfull || !(todo = masks[nb % DOT_CHUNK])) {
+                nb--;
+                x16 -= DOT_BLOCK;
+                continue;
+            }
+        } else if (nfull) {
+            /* the last, part block: the whole block that ends where the
+             * row's samples end, less the samples already looked at */
+            int xb = s->w - 3 - DOT_BLOCK;
+            sp_detect_dots_luma(row8 + xb, 1, tif, &todo);
+            if (!(todo >>= x16 - xb))
+                continue;
+        }
+        xe = x16 + DOT_BLOCK < s->w - 3 ? x16 + DOT_BLOCK : s->w - 3;
         for (x = x16; x < xe; x++) {
             int v, a, b, hi, lo, weak;
             float ring, d;
             int i, j, ext = 1;
+            if (!(todo >> (x - x16)))
+                break;
+            x += sp_detect_ctz(todo >> (x - x16));
             /* the cheap reject: a dot stands out of both its neighbours two
              * pixels away along the row */
             if (f->depth == 8) {
@@ -1055,6 +981,22 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
             lo = a < b ? a : b;
             if (v - hi < tif && lo - v < tif)
                 continue;
+            if (f->depth == 8) {
+                /* the extreme of its 3x3 (tested below, for the sign the
+                 * ring gives it) over all eight or under all eight */
+                const uint8_t *u = row8 - f->stride[0] + x, *w = row8 + f->stride[0] + x;
+                int q0 = u[-1], q1 = u[0], q2 = u[1], q3 = row8[x - 1], q4 = row8[x + 1];
+                int q5 = w[-1], q6 = w[0], q7 = w[1];
+                int mx = q0 > q1 ? q0 : q1, mn = q0 < q1 ? q0 : q1;
+                mx = mx > q2 ? mx : q2; mn = mn < q2 ? mn : q2;
+                mx = mx > q3 ? mx : q3; mn = mn < q3 ? mn : q3;
+                mx = mx > q4 ? mx : q4; mn = mn < q4 ? mn : q4;
+                mx = mx > q5 ? mx : q5; mn = mn < q5 ? mn : q5;
+                mx = mx > q6 ? mx : q6; mn = mn < q6 ? mn : q6;
+                mx = mx > q7 ? mx : q7; mn = mn < q7 ? mn : q7;
+                if (v < mx && v > mn)
+                    continue;
+            }
             /* under the usual reject: a dot only on a flat ring */
             weak = v - hi < ti && lo - v < ti;
             ring = ring5(f, s->shift, x, y);
@@ -1108,17 +1050,44 @@ static void find_dots(DetectContext *s, const SpFrame *f)
     if (s->chroma) {
         int cw = sp_plane_width(f, 1), chh = sp_plane_height(f, 1), p;
         float tc = 24.0f / (float)s->sensitivity;
-        int th = (int)ceilf(tc / 2);
+        int th = (int)ceilf(tc / 2), th4 = (int)ceilf(4 * tc);
         for (p = 1; p <= 2; p++)
-            for (y = 2; y < chh - 2; y++)
-                for (int x16 = 2; x16 < cw - 2; x16 += DOT_BLOCK) {
-                int xe = x16 + DOT_BLOCK < cw - 2 ? x16 + DOT_BLOCK : cw - 2;
-                if (f->depth == 8 && xe - x16 == DOT_BLOCK) {
-                    const uint8_t *r = f->data[p] + (ptrdiff_t)y * f->stride[p] + x16;
-                    if (dot_block_chroma(r - f->stride[p], r, r + f->stride[p]) < th)
+            for (y = 2; y < chh - 2; y++) {
+                uint32_t masks[DOT_CHUNK];
+                uint64_t busy = 0;
+                int nfull = f->depth == 8 ? (cw - 4) / DOT_BLOCK : 0, nb = 0;
+                for (int x16 = 2; x16 < cw - 2; x16 += DOT_BLOCK, nb++) {
+                int xe;
+                uint32_t todo = ~0u; /* the samples to look at, from x16 */
+                if (nb < nfull) {
+                    int skip;
+                    if (nb % DOT_CHUNK == 0) {
+                        const uint8_t *r = f->data[p] + (ptrdiff_t)y * f->stride[p] + x16;
+                        busy = sp_detect_dots_chroma(r - f->stride[p], r, r + f->stride[p],
+                                                     nfull - nb < DOT_CHUNK ? nfull - nb : DOT_CHUNK,
+                                                     th, th4, masks);
+                    }
+                    skip = dot_skip(busy, nb, nfull);
+                    nb += skip;
+                    x16 += skip * DOT_BLOCK;
+                    if (nb >= nfull || !(todo = masks[nb % DOT_CHUNK])) {
+                        nb--;
+                        x16 -= DOT_BLOCK;
+                        continue;
+                    }
+                } else if (nfull) {
+                    /* the last, part block, as for luma */
+                    int xb = cw - 2 - DOT_BLOCK;
+                    const uint8_t *r = f->data[p] + (ptrdiff_t)y * f->stride[p] + xb;
+                    sp_detect_dots_chroma(r - f->stride[p], r, r + f->stride[p], 1, th, th4, &todo);
+                    if (!(todo >>= x16 - xb))
                         continue;
                 }
+                xe = x16 + DOT_BLOCK < cw - 2 ? x16 + DOT_BLOCK : cw - 2;
                 for (x = x16; x < xe; x++) {
+                    if (!(todo >> (x - x16)))
+                        break;
+                    x += sp_detect_ctz(todo >> (x - x16));
                     int c = sp_get(f, p, x, y) >> s->shift;
                     int l = sp_get(f, p, x - 1, y) >> s->shift, r = sp_get(f, p, x + 1, y) >> s->shift;
                     int u = sp_get(f, p, x, y - 1) >> s->shift, dn = sp_get(f, p, x, y + 1) >> s->shift;
@@ -1142,6 +1111,7 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                     add_cand(s, (float)bx, (float)by, fabsf(c - n), 0.5f, 0, SP_KIND_HOT);
                 }
                 }
+            }
     }
 }
 
@@ -1354,9 +1324,17 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
         if (f->depth == 8 && nr == 5) {
             const uint8_t *r0 = f->data[0] + (ptrdiff_t)(4 * y) * f->stride[0] + X0;
             ptrdiff_t st = f->stride[0];
-            for (x = 0; x + SUM_BLOCK <= nc; x += SUM_BLOCK)
+            for (x = 0; x + SUM_BLOCK <= nc; x += SUM_BLOCK) {
+                if (!(x & 63) && y + 1 < y1) {
+                    /* the next quarter row's new rows */
+                    sp_detect_prefetch(r0 + 5 * st + x);
+                    sp_detect_prefetch(r0 + 6 * st + x);
+                    sp_detect_prefetch(r0 + 7 * st + x);
+                    sp_detect_prefetch(r0 + 8 * st + x);
+                }
                 quint_block(q + x, r0 + x, r0 + st + x, r0 + 2 * st + x, r0 + 3 * st + x,
                             r0 + 4 * st + x);
+            }
             for (; x < nc; x++)
                 q[x] = (uint16_t)(r0[x] + r0[st + x] + r0[2 * st + x] + r0[3 * st + x] +
                                   r0[4 * st + x]);
@@ -1370,6 +1348,12 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
         }
         for (x = 0; x < x1 - x0; x++) {
             int c = 4 * x, cols = c + 5 <= nc ? 5 : nc - c, n = cols * nr, acc = 0, i;
+            if (n == 25) {
+                /* a whole box: the division by a constant, which is cheap */
+                acc = q[c] + q[c + 1] + q[c + 2] + q[c + 3] + q[c + 4];
+                cur[y * s->qw + x0 + x] = (uint8_t)((2 * acc + 25) / 50);
+                continue;
+            }
             for (i = 0; i < cols; i++)
                 acc += q[c + i];
             cur[y * s->qw + x0 + x] = (uint8_t)((2 * acc + n) / (2 * n));
@@ -1377,18 +1361,6 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
     }
 }
 
-/* Sum of absolute differences of 12 samples, as a masked 16-sample loop
- * that vectorises (the 4 samples past them are read and ignored). */
-static int sad_row12(const uint8_t *restrict c, const uint8_t *restrict p)
-{
-    int acc = 0;
-
-    for (int k = 0; k < 16; k++) {
-        uint8_t d = abs_diff(c[k], p[k]);
-        acc += k < 12 ? d : 0;
-    }
-    return acc;
-}
 
 /*
  * The camera: how the picture moved since the last frame, as the median of
@@ -1442,10 +1414,8 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
                 continue; /* flat: tells nothing */
             for (dy = -S; dy <= S; dy++)
                 for (dx = -S; dx <= S; dx++) {
-                    int acc = 0;
-                    for (j = 0; j < B; j++)
-                        acc += sad_row12(cur + (y0 + j) * s->qw + x0,
-                                         prev + (y0 + j - dy) * s->qw + x0 - dx);
+                    int acc = sp_detect_sad12(cur + y0 * s->qw + x0,
+                                              prev + (y0 - dy) * s->qw + x0 - dx, s->qw);
                     sad[dy + S][dx + S] = acc;
                     if (acc < best) {
                         best = acc;
@@ -1695,6 +1665,7 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
     ptrdiff_t sa = fa->depth > 8 ? fa->stride[0] / 2 : fa->stride[0];
     long sad, best = -1, sad0 = 0, sum = 0;
     float mean, tex = 0, q0[4], qbest[4];
+    uint32_t all[DETECT_RING_SHIFTS], *sads = NULL;
 #define INSIDE(x, y) ((x) >= SHIFT && (y) >= SHIFT && (x) < s->w - SHIFT && (y) < s->h - SHIFT)
     /* the ring's points, once, grouped by quadrant (nq[quad] onwards): the
      * sample in b, and the place of the sample under it in a, which every
@@ -1702,7 +1673,7 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
     for (quad = 0; quad < 4; quad++) {
         nq[quad] = n;
         for (qy = -r1; qy <= r1; qy += step)
-            for (qx = -r1; qx <= r1; qx += step) {
+            for (qx = -r1; qx <= r1 && (qy >= 0) == quad >> 1; qx += step) {
                 int q2 = qx * qx + qy * qy;
                 if ((qx >= 0) + 2 * (qy >= 0) != quad || q2 < r0 * r0 || q2 > r1 * r1 ||
                     !INSIDE(ibx + qx, iby + qy) || !INSIDE(iax + qx, iay + qy) ||
@@ -1723,6 +1694,13 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
         tex += fabsf(vb[k] - mean);
     if (n < 8 || tex < 4.0f * n)
         return 2;          /* flat: no telling here */
+    /* 8-bit: every shift's sum at once (vector code); a sum that the
+     * shifts' loop below leaves unfinished is past the best, so the same
+     * shift is chosen */
+    if (fa->depth == 8 && SHIFT == DETECT_RING_SHIFT) {
+        sp_detect_ring_sads(fa->data[0], sa, offa, vb, n, all);
+        sads = all;
+    }
     /* the shifts in order, the first strictly best kept; a sum already
      * past the best need not be finished, but the one at no shift is */
     for (dy = -SHIFT; dy <= SHIFT; dy++)
@@ -1737,6 +1715,8 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
                     if (stop >= 0 && sad >= stop && (k & 15) == 15)
                         break;
                 }
+            } else if (sads) {
+                sad = sads[(dy + SHIFT) * (2 * SHIFT + 1) + dx + SHIFT];
             } else {
                 const uint8_t *pa = fa->data[0] + d;
                 /* 16 points between looks at the best */

@@ -1,0 +1,619 @@
+/*
+ * The detector's row kernels: plain C, and SSE2 where the compiler targets
+ * it. The vector versions do the same integer and single-precision
+ * operations as the plain ones, lane by lane, so that their results are
+ * the same bit for bit (the float ones: a conversion, a product and a
+ * difference, each rounded once, in the same order; no sum is reordered).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#include <xmmintrin.h>
+#endif
+
+#include "filters/detect_dsp.h"
+
+void sp_detect_half_row_c(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                          const uint8_t *r1, int hw)
+{
+    uint32_t acc = 0;
+    int i;
+
+    row[0] = 0;
+    for (i = 0; i < hw; i++) {
+        acc += (uint32_t)r0[2 * i] + r0[2 * i + 1] + r1[2 * i] + r1[2 * i + 1];
+        row[i + 1] = up[i + 1] + acc;
+    }
+}
+
+void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                        const uint8_t *r1, int hw)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128(), low = _mm_set1_epi16(0xff);
+    const ptrdiff_t ahead = 4 * (r1 - r0); /* the row pairs the next calls read */
+    __m128i acc = zero;
+    uint32_t a;
+    int i;
+
+    row[0] = 0;
+    /* 16 pixels of each row, 8 outputs: the 2x2 sums (each row's even
+     * and odd bytes, 16 bits), their running sum (16 bits: 8 x 1020 at
+     * most), widened to 32 bits; the rows ahead fetched on the way */
+    for (i = 0; i + 8 <= hw; i += 8) {
+        __m128i p = _mm_loadu_si128((const __m128i *)(r0 + 2 * i));
+        __m128i q = _mm_loadu_si128((const __m128i *)(r1 + 2 * i));
+        __m128i s, lo, hi;
+        if (!(i & 31)) {
+            _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
+            _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
+        }
+        s = _mm_add_epi16(_mm_add_epi16(_mm_and_si128(p, low), _mm_srli_epi16(p, 8)),
+                          _mm_add_epi16(_mm_and_si128(q, low), _mm_srli_epi16(q, 8)));
+        s = _mm_add_epi16(s, _mm_slli_si128(s, 2));
+        s = _mm_add_epi16(s, _mm_slli_si128(s, 4));
+        s = _mm_add_epi16(s, _mm_slli_si128(s, 8));
+        lo = _mm_add_epi32(_mm_unpacklo_epi16(s, zero), acc);
+        hi = _mm_add_epi32(_mm_unpackhi_epi16(s, zero), acc);
+        acc = _mm_shuffle_epi32(hi, 0xff);
+        _mm_storeu_si128((__m128i *)(row + i + 1),
+                         _mm_add_epi32(lo, _mm_loadu_si128((const __m128i *)(up + i + 1))));
+        _mm_storeu_si128((__m128i *)(row + i + 5),
+                         _mm_add_epi32(hi, _mm_loadu_si128((const __m128i *)(up + i + 5))));
+    }
+    a = (uint32_t)_mm_cvtsi128_si32(acc);
+    for (; i < hw; i++) {
+        a += (uint32_t)r0[2 * i] + r0[2 * i + 1] + r1[2 * i] + r1[2 * i + 1];
+        row[i + 1] = up[i + 1] + a;
+    }
+#else
+    sp_detect_half_row_c(row, up, r0, r1, hw);
+#endif
+}
+
+void sp_detect_integral_row_c(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
+{
+    uint32_t acc = 0;
+    int i;
+
+    row[0] = 0;
+    for (i = 0; i < n; i++) {
+        acc += src[i];
+        row[i + 1] = up[i + 1] + acc;
+    }
+}
+
+void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    __m128i acc = zero;
+    uint32_t a;
+    int i;
+
+    row[0] = 0;
+    /* 8 pixels at once: their running sum in 16 bits, then 32 */
+    for (i = 0; i + 8 <= n; i += 8) {
+        __m128i p = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(src + i)), zero);
+        __m128i lo, hi;
+        p = _mm_add_epi16(p, _mm_slli_si128(p, 2));
+        p = _mm_add_epi16(p, _mm_slli_si128(p, 4));
+        p = _mm_add_epi16(p, _mm_slli_si128(p, 8));
+        lo = _mm_add_epi32(_mm_unpacklo_epi16(p, zero), acc);
+        hi = _mm_add_epi32(_mm_unpackhi_epi16(p, zero), acc);
+        acc = _mm_shuffle_epi32(hi, 0xff);
+        _mm_storeu_si128((__m128i *)(row + i + 1),
+                         _mm_add_epi32(lo, _mm_loadu_si128((const __m128i *)(up + i + 1))));
+        _mm_storeu_si128((__m128i *)(row + i + 5),
+                         _mm_add_epi32(hi, _mm_loadu_si128((const __m128i *)(up + i + 5))));
+    }
+    a = (uint32_t)_mm_cvtsi128_si32(acc);
+    for (; i < n; i++) {
+        a += src[i];
+        row[i + 1] = up[i + 1] + a;
+    }
+#else
+    sp_detect_integral_row_c(row, up, src, n);
+#endif
+}
+
+/* One response: a box sum wraps round in 32 bits with the integral, not
+ * in itself. */
+static inline float band_one(const DetectBoxRows *b, int k, float inv_in, float inv_out,
+                             float *sur)
+{
+    int32_t si = (int32_t)(b->i[1][k] - b->i[2][k] - b->i[3][k] + b->i[0][k]);
+    int32_t so = (int32_t)(b->o[1][k] - b->o[2][k] - b->o[3][k] + b->o[0][k]);
+
+    *sur = (float)so * inv_out;
+    return (float)si * inv_in - *sur;
+}
+
+void sp_detect_band_row_c(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                          float inv_out, float *band, float *sur, uint16_t *masks)
+{
+    int x, k, nb = 0;
+
+    for (x = xs; x < xe; x += DETECT_BAND_BLOCK, nb++) {
+        unsigned m = 0;
+        for (k = 0; k < DETECT_BAND_BLOCK && x + k < xe; k++) {
+            float r = band_one(b, x + k, inv_in, inv_out, &sur[x + k]);
+            band[x + k] = r;
+            m |= (unsigned)(r >= 5.0f || r <= -5.0f) << k;
+        }
+        masks[nb] = (uint16_t)m;
+    }
+}
+
+void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                        float inv_out, float *band, float *sur, uint16_t *masks)
+{
+#ifdef __SSE2__
+    const __m128 vin = _mm_set1_ps(inv_in), vout = _mm_set1_ps(inv_out);
+    const __m128 five = _mm_set1_ps(5.0f), sign = _mm_set1_ps(-0.0f);
+    const uint32_t *i0 = b->i[0], *i1 = b->i[1], *i2 = b->i[2], *i3 = b->i[3];
+    const uint32_t *o0 = b->o[0], *o1 = b->o[1], *o2 = b->o[2], *o3 = b->o[3];
+    int x, nb = 0;
+
+    for (x = xs; x + DETECT_BAND_BLOCK <= xe; x += DETECT_BAND_BLOCK, nb++) {
+        __m128i f0, f1, f2, f3;
+        /* four columns at k: their flags (all ones or zeros) into f */
+#define BAND4(k, f) do {                                                                     \
+            __m128i si = _mm_sub_epi32(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(i1 + (k))), \
+                                                     _mm_loadu_si128((const __m128i *)(i0 + (k)))), \
+                                       _mm_add_epi32(_mm_loadu_si128((const __m128i *)(i2 + (k))), \
+                                                     _mm_loadu_si128((const __m128i *)(i3 + (k))))); \
+            __m128i so = _mm_sub_epi32(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(o1 + (k))), \
+                                                     _mm_loadu_si128((const __m128i *)(o0 + (k)))), \
+                                       _mm_add_epi32(_mm_loadu_si128((const __m128i *)(o2 + (k))), \
+                                                     _mm_loadu_si128((const __m128i *)(o3 + (k))))); \
+            __m128 s = _mm_mul_ps(_mm_cvtepi32_ps(so), vout);                                  \
+            __m128 r = _mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(si), vin), s);                    \
+            _mm_storeu_ps(sur + (k), s);                                                        \
+            _mm_storeu_ps(band + (k), r);                                                       \
+            f = _mm_castps_si128(_mm_cmpge_ps(_mm_andnot_ps(sign, r), five));                  \
+        } while (0)
+        BAND4(x, f0);
+        BAND4(x + 4, f1);
+        BAND4(x + 8, f2);
+        BAND4(x + 12, f3);
+#undef BAND4
+        /* the 16 flags packed to bytes, one bit each */
+        masks[nb] = (uint16_t)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(f0, f1),
+                                                                _mm_packs_epi32(f2, f3)));
+    }
+    if (x < xe)
+        sp_detect_band_row_c(b, x, xe, inv_in, inv_out, band, sur, masks + nb);
+#else
+    sp_detect_band_row_c(b, xs, xe, inv_in, inv_out, band, sur, masks);
+#endif
+}
+
+unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want)
+{
+    unsigned m = 0;
+    int k, j;
+
+    for (k = 0; k < 16; k++) {
+        float r = rc[k], q[8];
+        int sign, ext = 1;
+        if (r > -5.0f && r < 5.0f)
+            continue;
+        sign = r < 0 ? -1 : 1;
+        q[0] = rm[k - 1]; q[1] = rm[k]; q[2] = rm[k + 1];
+        q[3] = rc[k - 1]; q[4] = rc[k + 1];
+        q[5] = rp[k - 1]; q[6] = rp[k]; q[7] = rp[k + 1];
+        for (j = 0; j < 8; j++)
+            if (sign * q[j] > sign * r)
+                ext = 0;
+        m |= (unsigned)ext << k;
+    }
+    return m & want;
+}
+
+unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, unsigned want)
+{
+#ifdef __SSE2__
+    const __m128 five = _mm_set1_ps(5.0f), mfive = _mm_set1_ps(-5.0f);
+    unsigned m = 0;
+
+    for (int k = 0; k < 16; k += 4) {
+        __m128 r;
+        if (!(want >> k & 15))
+            continue;
+        r = _mm_loadu_ps(rc + k);
+        __m128 a = _mm_loadu_ps(rm + k - 1), b = _mm_loadu_ps(rm + k), c = _mm_loadu_ps(rm + k + 1);
+        __m128 d = _mm_loadu_ps(rc + k - 1), e = _mm_loadu_ps(rc + k + 1);
+        __m128 f = _mm_loadu_ps(rp + k - 1), g = _mm_loadu_ps(rp + k), h = _mm_loadu_ps(rp + k + 1);
+        __m128 mx = _mm_max_ps(_mm_max_ps(_mm_max_ps(a, b), _mm_max_ps(c, d)),
+                               _mm_max_ps(_mm_max_ps(e, f), _mm_max_ps(g, h)));
+        __m128 mn = _mm_min_ps(_mm_min_ps(_mm_min_ps(a, b), _mm_min_ps(c, d)),
+                               _mm_min_ps(_mm_min_ps(e, f), _mm_min_ps(g, h)));
+        /* a maximum of 5 or more that none exceeds, or a minimum of -5 or
+         * less that none goes under */
+        __m128 hi = _mm_and_ps(_mm_cmpge_ps(r, five), _mm_cmple_ps(mx, r));
+        __m128 lo = _mm_and_ps(_mm_cmple_ps(r, mfive), _mm_cmpge_ps(mn, r));
+        m |= (unsigned)_mm_movemask_ps(_mm_or_ps(hi, lo)) << k;
+    }
+    return m & want;
+#else
+    return sp_detect_extrema16_c(rm, rc, rp, want);
+#endif
+}
+
+uint64_t sp_detect_dots_luma_c(const uint8_t *r, int nb, int t, uint32_t *masks)
+{
+    uint64_t busy = 0;
+    int b, k;
+
+    for (b = 0; b < nb; b++, r += DETECT_DOT_BLOCK) {
+        uint32_t m = 0;
+        for (k = 0; k < DETECT_DOT_BLOCK; k++) {
+            int v = r[k], x = r[k - 2], y = r[k + 2];
+            int hi = x > y ? x : y, lo = x < y ? x : y;
+            m |= (uint32_t)(v - hi >= t || lo - v >= t) << k;
+        }
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+    return busy;
+}
+
+uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks)
+{
+#ifdef __SSE2__
+    uint64_t busy = 0;
+    __m128i vt;
+    int b;
+
+    if (t < 1 || t > 255)
+        return sp_detect_dots_luma_c(r, nb, t, masks);
+    vt = _mm_set1_epi8((char)t);
+    for (b = 0; b < nb; b++, r += DETECT_DOT_BLOCK) {
+        uint32_t m = 0;
+        for (int k = 0; k < DETECT_DOT_BLOCK; k += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(r + k));
+            __m128i x = _mm_loadu_si128((const __m128i *)(r + k - 2));
+            __m128i y = _mm_loadu_si128((const __m128i *)(r + k + 2));
+            __m128i hi = _mm_max_epu8(x, y), lo = _mm_min_epu8(x, y);
+            /* how far it clears both, clipped at 0: at least t */
+            __m128i d = _mm_max_epu8(_mm_subs_epu8(v, hi), _mm_subs_epu8(lo, v));
+            m |= (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(d, vt), d)) << k;
+        }
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+    return busy;
+#else
+    return sp_detect_dots_luma_c(r, nb, t, masks);
+#endif
+}
+
+uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                 int nb, int t, int t4, uint32_t *masks)
+{
+    uint64_t busy = 0;
+    int b, k;
+
+    for (b = 0; b < nb; b++, up += DETECT_DOT_BLOCK, r += DETECT_DOT_BLOCK, dn += DETECT_DOT_BLOCK) {
+        uint32_t m = 0;
+        for (k = 0; k < DETECT_DOT_BLOCK; k++) {
+            int c = r[k], x = c - r[k - 1], y = c - r[k + 1], u = c - up[k], d = c - dn[k];
+            int e = x + y + u + d;
+            e = e < 0 ? -e : e;
+            x = x < 0 ? -x : x;
+            y = y < 0 ? -y : y;
+            u = u < 0 ? -u : u;
+            d = d < 0 ? -d : d;
+            m |= (uint32_t)(x >= t && y >= t && u >= t && d >= t && e >= t4) << k;
+        }
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+    return busy;
+}
+
+uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                               int nb, int t, int t4, uint32_t *masks)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    uint64_t busy = 0;
+    __m128i vt, vt4;
+    int b;
+
+    if (t < 1 || t > 255)
+        return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
+    vt = _mm_set1_epi8((char)t);
+    /* |4 c - the sum| is 1020 at most */
+    vt4 = _mm_set1_epi16((short)((t4 < -1 ? -1 : t4 > 2000 ? 2000 : t4) - 1));
+#define ABSD(x, y) _mm_or_si128(_mm_subs_epu8(x, y), _mm_subs_epu8(y, x))
+    for (b = 0; b < nb; b++, up += DETECT_DOT_BLOCK, r += DETECT_DOT_BLOCK, dn += DETECT_DOT_BLOCK) {
+        uint32_t m = 0;
+        /* the rows a few on, which the next calls read */
+        if (!(b & 1))
+            _mm_prefetch((const char *)(dn + 3 * (dn - r)), _MM_HINT_T0);
+        for (int k = 0; k < DETECT_DOT_BLOCK; k += 16) {
+            __m128i c = _mm_loadu_si128((const __m128i *)(r + k));
+            __m128i x = ABSD(c, _mm_loadu_si128((const __m128i *)(r + k - 1)));
+            __m128i y = ABSD(c, _mm_loadu_si128((const __m128i *)(r + k + 1)));
+            __m128i z = _mm_min_epu8(x, y), u, d;
+            unsigned mk;
+            /* the row's neighbours first: most samples stop there */
+            if (!_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(z, vt), z)))
+                continue;
+            u = ABSD(c, _mm_loadu_si128((const __m128i *)(up + k)));
+            d = ABSD(c, _mm_loadu_si128((const __m128i *)(dn + k)));
+            z = _mm_min_epu8(z, _mm_min_epu8(u, d));
+            mk = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(z, vt), z));
+            if (mk) {
+                /* 4 c against the sum of the neighbours, in 16 bits */
+                __m128i l = _mm_loadu_si128((const __m128i *)(r + k - 1));
+                __m128i rr = _mm_loadu_si128((const __m128i *)(r + k + 1));
+                __m128i uu = _mm_loadu_si128((const __m128i *)(up + k));
+                __m128i dd = _mm_loadu_si128((const __m128i *)(dn + k));
+                __m128i e0 = _mm_sub_epi16(_mm_slli_epi16(_mm_unpacklo_epi8(c, zero), 2),
+                                           _mm_add_epi16(_mm_add_epi16(_mm_unpacklo_epi8(l, zero),
+                                                                       _mm_unpacklo_epi8(rr, zero)),
+                                                         _mm_add_epi16(_mm_unpacklo_epi8(uu, zero),
+                                                                       _mm_unpacklo_epi8(dd, zero))));
+                __m128i e1 = _mm_sub_epi16(_mm_slli_epi16(_mm_unpackhi_epi8(c, zero), 2),
+                                           _mm_add_epi16(_mm_add_epi16(_mm_unpackhi_epi8(l, zero),
+                                                                       _mm_unpackhi_epi8(rr, zero)),
+                                                         _mm_add_epi16(_mm_unpackhi_epi8(uu, zero),
+                                                                       _mm_unpackhi_epi8(dd, zero))));
+                e0 = _mm_max_epi16(e0, _mm_sub_epi16(zero, e0));
+                e1 = _mm_max_epi16(e1, _mm_sub_epi16(zero, e1));
+                mk &= (unsigned)_mm_movemask_epi8(_mm_packs_epi16(_mm_cmpgt_epi16(e0, vt4),
+                                                                  _mm_cmpgt_epi16(e1, vt4)));
+            }
+            m |= mk << k;
+        }
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+#undef ABSD
+    return busy;
+#else
+    return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
+#endif
+}
+
+void sp_detect_ring_sads_c(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                           int n, uint32_t *sads)
+{
+    const int S = DETECT_RING_SHIFT;
+    int dx, dy, k;
+
+    for (dy = -S; dy <= S; dy++)
+        for (dx = -S; dx <= S; dx++) {
+            const uint8_t *p = a + dy * stride + dx;
+            uint32_t sad = 0;
+            for (k = 0; k < n; k++) {
+                int d = v[k] - p[off[k]];
+                sad += (uint32_t)(d < 0 ? -d : d);
+            }
+            sads[(dy + S) * (2 * S + 1) + dx + S] = sad;
+        }
+}
+
+void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                         int n, uint32_t *sads)
+{
+#if defined(__SSE2__) && DETECT_RING_SHIFT == 6
+    /* a row of the 13 shifts of one sample at a time, in 16-bit lanes,
+     * over chunks of 256 samples (255 x 256 fits 16 bits), the sample's
+     * value broadcast once a chunk */
+    enum { CHUNK = 256, W = 13 };
+    const __m128i zero = _mm_setzero_si128();
+    __m128i vv[CHUNK];
+    uint16_t lane[16];
+    int k0, j, k, i;
+
+    memset(sads, 0, sizeof(*sads) * DETECT_RING_SHIFTS);
+    for (k0 = 0; k0 < n; k0 += CHUNK) {
+        int ke = k0 + CHUNK < n ? k0 + CHUNK : n;
+        for (k = k0; k < ke; k++)
+            vv[k - k0] = _mm_set1_epi8((char)v[k]);
+        for (j = 0; j < W; j++) {
+            const uint8_t *p = a + (j - 6) * stride - 6;
+            __m128i acc0 = zero, acc1 = zero;
+            for (k = k0; k < ke; k++) {
+                const uint8_t *q = p + off[k];
+                /* the next row's, which the next pass reads */
+                _mm_prefetch((const char *)(q + stride), _MM_HINT_T0);
+                /* the 13 samples from q, read as [0, 8) and [5, 13) */
+                __m128i lo = _mm_loadl_epi64((const __m128i *)q);
+                __m128i hi = _mm_loadl_epi64((const __m128i *)(q + 5));
+                __m128i x = _mm_unpacklo_epi64(lo, _mm_srli_si128(hi, 3)), c = vv[k - k0];
+                __m128i d = _mm_or_si128(_mm_subs_epu8(x, c), _mm_subs_epu8(c, x));
+                acc0 = _mm_add_epi16(acc0, _mm_unpacklo_epi8(d, zero));
+                acc1 = _mm_add_epi16(acc1, _mm_unpackhi_epi8(d, zero));
+            }
+            _mm_storeu_si128((__m128i *)lane, acc0);
+            _mm_storeu_si128((__m128i *)(lane + 8), acc1);
+            for (i = 0; i < W; i++)
+                sads[j * W + i] += lane[i];
+        }
+    }
+#else
+    sp_detect_ring_sads_c(a, stride, off, v, n, sads);
+#endif
+}
+
+float sp_detect_disk_dim_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                           float sign, float surround, float *d)
+{
+    float peak = 0;
+    int n = 0, i, j;
+
+    for (j = -r; j <= r; j++) {
+        const uint8_t *row = p + j * stride;
+        int sp = span[j + r];
+        for (i = -sp; i <= sp; i++) {
+            float v = sign * (row[i] - surround);
+            d[n++] = v;
+            peak = v > peak ? v : peak;
+        }
+    }
+    return peak;
+}
+
+float sp_detect_disk_dim(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                         float sign, float surround, float *d)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    const __m128 vs = _mm_set1_ps(sign), vsur = _mm_set1_ps(surround);
+    __m128 vpeak = _mm_setzero_ps();
+    float peak = 0, lanes[4];
+    int n = 0, i, j;
+
+    for (j = -r; j <= r; j++) {
+        const uint8_t *row = p + j * stride;
+        int sp = span[j + r];
+        /* four pixels at once (the largest kept as the plain loop keeps
+         * it: only a strictly larger one replaces it), the rest one by one */
+        for (i = -sp; i + 3 <= sp; i += 4, n += 4) {
+            int32_t w;
+            __m128i b;
+            __m128 v;
+            memcpy(&w, row + i, 4);
+            b = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(w), zero), zero);
+            v = _mm_mul_ps(vs, _mm_sub_ps(_mm_cvtepi32_ps(b), vsur));
+            _mm_storeu_ps(d + n, v);
+            vpeak = _mm_max_ps(v, vpeak);
+        }
+        for (; i <= sp; i++) {
+            float v = sign * (row[i] - surround);
+            d[n++] = v;
+            peak = v > peak ? v : peak;
+        }
+    }
+    _mm_storeu_ps(lanes, vpeak);
+    for (i = 0; i < 4; i++)
+        peak = lanes[i] > peak ? lanes[i] : peak;
+    return peak;
+#else
+    return sp_detect_disk_dim_c(p, stride, span, r, sign, surround, d);
+#endif
+}
+
+void sp_detect_disk_sums_c(const float *d, const int *span, int r, float half, int x, int y,
+                           int *area, float *sw, float *sx, float *sy)
+{
+    int n = 0, i, j, a = 0;
+    float w = 0, wx = 0, wy = 0;
+
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r];
+        for (i = -sp; i <= sp; i++, n++) {
+            if (d[n] <= half)
+                continue;
+            a++;
+            w += d[n];
+            wx += d[n] * (x + i);
+            wy += d[n] * (y + j);
+        }
+    }
+    *area = a;
+    *sw = w;
+    *sx = wx;
+    *sy = wy;
+}
+
+void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int x, int y,
+                         int *area, float *sw, float *sx, float *sy)
+{
+#ifdef __SSE2__
+    /* for each 4-bit mask, its set bits' places packed a byte each, and
+     * how many there are */
+    static const uint32_t places[16] = {
+        0, 0, 1, 0x100, 2, 0x200, 0x201, 0x20100, 3, 0x300, 0x301, 0x30100,
+        0x302, 0x30200, 0x30201, 0x3020100,
+    };
+    static const uint8_t count[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4 };
+    const __m128 vh = _mm_set1_ps(half);
+    int n = 0, j, a = 0;
+    uint8_t sel[256 + 8];
+    float w = 0, wx = 0, wy = 0;
+
+    /* which are above half, eight at once, listed without branches (their
+     * places in the row, a byte each); then the sums over the list, one
+     * by one, in order */
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r], len = 2 * sp + 1, c = 0, i, k;
+        const float *row = d + n;
+        float fy = (float)(y + j);
+        uint64_t base = 0;
+        if (len > 248) {
+            /* (rows this wide: one by one) */
+            for (i = 0; i < len; i++) {
+                if (row[i] <= half)
+                    continue;
+                a++;
+                w += row[i];
+                wx += row[i] * (x - sp + i);
+                wy += row[i] * (y + j);
+            }
+            n += len;
+            continue;
+        }
+        for (i = 0; i + 8 <= len; i += 8, base += 0x0808080808080808ull) {
+            unsigned m = (unsigned)_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(row + i), vh)) |
+                         (unsigned)_mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(row + i + 4), vh)) << 4;
+            uint64_t pl = places[m & 15] | (uint64_t)(places[m >> 4] + 0x04040404u) << (8 * count[m & 15]);
+            pl += base;
+            memcpy(sel + c, &pl, 8);
+            c += count[m & 15] + count[m >> 4];
+        }
+        for (; i < len; i++) {
+            sel[c] = (uint8_t)i;
+            c += row[i] > half;
+        }
+        for (k = 0; k < c; k++) {
+            float v = row[sel[k]];
+            w += v;
+            wx += v * (float)(x - sp + sel[k]);
+            wy += v * fy;
+        }
+        a += c;
+        n += len;
+    }
+    *area = a;
+    *sw = w;
+    *sx = wx;
+    *sy = wy;
+#else
+    sp_detect_disk_sums_c(d, span, r, half, x, y, area, sw, sx, sy);
+#endif
+}
+
+int sp_detect_sad12_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride)
+{
+    int acc = 0, j, k;
+
+    for (j = 0; j < 12; j++, c += stride, p += stride)
+        for (k = 0; k < 12; k++)
+            acc += c[k] > p[k] ? c[k] - p[k] : p[k] - c[k];
+    return acc;
+}
+
+int sp_detect_sad12(const uint8_t *c, const uint8_t *p, ptrdiff_t stride)
+{
+#ifdef __SSE2__
+    const __m128i keep = _mm_setr_epi32(-1, -1, -1, 0);
+    __m128i acc = _mm_setzero_si128();
+
+    for (int j = 0; j < 12; j++, c += stride, p += stride) {
+        __m128i a = _mm_and_si128(_mm_loadu_si128((const __m128i *)c), keep);
+        __m128i b = _mm_and_si128(_mm_loadu_si128((const __m128i *)p), keep);
+        acc = _mm_add_epi64(acc, _mm_sad_epu8(a, b));
+    }
+    return _mm_cvtsi128_si32(acc) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(acc, acc));
+#else
+    return sp_detect_sad12_c(c, p, stride);
+#endif
+}

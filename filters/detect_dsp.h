@@ -1,0 +1,143 @@
+/*
+ * The detector's row kernels (filters/detect.c): the half-resolution
+ * integral, the band-pass and its extrema, and the cheap rejects of the
+ * pixel-defect scans. Each has a plain C version (_c) and the one the
+ * detector calls, SSE2 where the compiler targets it (x86-64 always);
+ * both give exactly the same results (tests/unit/test_detect_dsp.c).
+ */
+#ifndef SPOTHEAL_FILTERS_DETECT_DSP_H
+#define SPOTHEAL_FILTERS_DETECT_DSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Blocks of the band-pass masks and of the dot masks. */
+#define DETECT_BAND_BLOCK 16
+#define DETECT_DOT_BLOCK  32
+
+/* One row of the half-resolution integral of an 8-bit plane:
+ * row[0] = 0, row[i + 1] = up[i + 1] + the sum of the 2x2 pixels of
+ * columns 0 to i of the two full-resolution rows r0 and r1. */
+void sp_detect_half_row_c(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                          const uint8_t *r1, int hw);
+void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                        const uint8_t *r1, int hw);
+
+/* One row of a full-resolution integral patch of an 8-bit plane:
+ * row[0] = 0, row[i + 1] = up[i + 1] + src[0] + ... + src[i], i < n. */
+void sp_detect_integral_row_c(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
+void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
+
+/* The corners of the band-pass's inner and outer boxes in the integral
+ * (i[0] - i[2] - i[3] + i[1] the inner box sum at column x, o the outer). */
+typedef struct DetectBoxRows {
+    const uint32_t *i[4], *o[4];
+} DetectBoxRows;
+
+/* Band-pass responses of columns [xs, xe): sur[x] the outer box's mean,
+ * band[x] the inner box's mean minus it; masks[b] has bit k set when
+ * |band[xs + 16 b + k]| >= 5 (blocks of DETECT_BAND_BLOCK from xs). */
+void sp_detect_band_row_c(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                          float inv_out, float *band, float *sur, uint16_t *masks);
+void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                        float inv_out, float *band, float *sur, uint16_t *masks);
+
+/* Bit k (k < 16) set when rc[k] is 5 levels or more from 0 and none of its
+ * eight neighbours in rm, rc, rp (the rows above and below) goes further
+ * the same way: a local extremum of the band-pass. Reads [-1, 16]. Only
+ * the bits of `want` are asked for (others may be left 0). */
+unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want);
+unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, unsigned want);
+
+/* masks[b] for the nb blocks of DETECT_DOT_BLOCK samples from r: bit k
+ * set when sample x = 32 b + k stands out of both r[x - 2] and r[x + 2] by
+ * t or more, above both or below both. Reads r at [-2, 32 nb + 1]; nb is
+ * 64 at most. Returns which masks are not 0, a bit each. */
+uint64_t sp_detect_dots_luma_c(const uint8_t *r, int nb, int t, uint32_t *masks);
+uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks);
+
+/* The same where sample x differs by t or more from each of its four
+ * neighbours r[x - 1], r[x + 1], up[x] and dn[x], and 4 r[x] from their
+ * sum by t4 or more. Reads r at [-1, 32 nb]. */
+uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                 int nb, int t, int t4, uint32_t *masks);
+uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                               int nb, int t, int t4, uint32_t *masks);
+
+/* A hint that p will be read soon. */
+static inline void sp_detect_prefetch(const void *p)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p);
+#else
+    (void)p;
+#endif
+}
+
+/* The lowest set bit of a nonzero m. */
+static inline int sp_detect_ctz(uint32_t m)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctz(m);
+#else
+    int k = 0;
+    while (!(m & 1)) {
+        m >>= 1;
+        k++;
+    }
+    return k;
+#endif
+}
+
+/* The largest shift each way the ring match looks at, and how many
+ * shifts there are in all. */
+#define DETECT_RING_SHIFT 6
+#define DETECT_RING_SHIFTS ((2 * DETECT_RING_SHIFT + 1) * (2 * DETECT_RING_SHIFT + 1))
+
+/* The sum of absolute differences of two 12 x 12 blocks of 8-bit samples,
+ * rows stride apart; 16 samples of each row are read. */
+int sp_detect_sad12_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride);
+int sp_detect_sad12(const uint8_t *c, const uint8_t *p, ptrdiff_t stride);
+
+/* The ring match's sums of absolute differences, for every shift
+ * (dx, dy) of DETECT_RING_SHIFT or less each way:
+ * sads[(dy + S) * (2 S + 1) + dx + S] = the sum over k < n of
+ * |v[k] - a[off[k] + dy * stride + dx]|, S = DETECT_RING_SHIFT; a is an
+ * 8-bit plane, v[k] in 0..255, and the 13 x 13 samples about each a[off[k]]
+ * inside it. */
+void sp_detect_ring_sads_c(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                           int n, uint32_t *sads);
+void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                         int n, uint32_t *sads);
+
+/* A blob's dimming over the disk whose row j (-r to r) spans columns
+ * -span[j + r] to span[j + r] about the 8-bit pixel p: row by row,
+ * d[n++] = sign * (p[j * stride + i] - surround); returns the largest d,
+ * 0 if none is above. */
+float sp_detect_disk_dim_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                           float sign, float surround, float *d);
+float sp_detect_disk_dim(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                         float sign, float surround, float *d);
+
+/* Over the same disk and d, centred on (x, y), in order: how many d are
+ * above half, and the sums of those d, of d * (x + i), of d * (y + j). */
+void sp_detect_disk_sums_c(const float *d, const int *span, int r, float half, int x, int y,
+                           int *area, float *sw, float *sx, float *sy);
+void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int x, int y,
+                         int *area, float *sw, float *sx, float *sy);
+
+static inline int sp_detect_ctz64(uint64_t m)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(m);
+#else
+    int k = 0;
+    while (!(m & 1)) {
+        m >>= 1;
+        k++;
+    }
+    return k;
+#endif
+}
+
+#endif /* SPOTHEAL_FILTERS_DETECT_DSP_H */

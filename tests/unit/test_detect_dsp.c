@@ -1,0 +1,244 @@
+/*
+ * The detector's row kernels (filters/detect_dsp.c): the versions the
+ * detector calls (SSE2 on x86-64) give exactly what the plain C ones give,
+ * bit for bit, on random rows, near the thresholds (ties, responses of
+ * exactly 5 levels, samples exactly t apart), at every length and offset
+ * and with thresholds out of the byte range; the ring match's sums at
+ * every shift and the camera's block sums; a blob's dimming and weighted sums over disks of every
+ * radius.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "filters/detect_dsp.h"
+
+static uint32_t rnd(uint32_t *st)
+{
+    *st = *st * 1664525u + 1013904223u;
+    return *st >> 8;
+}
+
+/* Random bytes: the full range, or a few levels about 128 (ties). */
+static void fill_bytes(uint8_t *p, int n, uint32_t *st, int spread)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = spread >= 256 ? (uint8_t)rnd(st) : (uint8_t)(128 - spread / 2 + (int)(rnd(st) % (spread + 1)));
+}
+
+/* The half-resolution integral's rows and a patch's. */
+static void test_half_row(void **state)
+{
+    enum { MAXW = 1000 };
+    static uint8_t r0[2 * MAXW], r1[2 * MAXW];
+    static uint32_t up[MAXW + 1], a[MAXW + 1], b[MAXW + 1];
+    uint32_t st = 1;
+
+    (void)state;
+    for (int hw = 1; hw < MAXW; hw += hw < 40 ? 1 : 97) {
+        fill_bytes(r0, 2 * hw, &st, 256);
+        fill_bytes(r1, 2 * hw, &st, 256);
+        for (int i = 0; i <= hw; i++)
+            up[i] = rnd(&st) * 4001u; /* any value: the sums wrap round */
+        memset(a, 0x55, sizeof(a));
+        memset(b, 0xaa, sizeof(b));
+        sp_detect_half_row_c(a, up, r0, r1, hw);
+        sp_detect_half_row(b, up, r0, r1, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+        /* a full-resolution patch's row: the same, from one row */
+        sp_detect_integral_row_c(a, up, r0, hw);
+        sp_detect_integral_row(b, up, r0, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+    }
+}
+
+static void test_band_row(void **state)
+{
+    enum { N = 300 };
+    static uint32_t rows[8][N + 64];
+    static float band_a[N + 64], band_b[N + 64], sur_a[N + 64], sur_b[N + 64];
+    static uint16_t mask_a[N / 16 + 2], mask_b[N / 16 + 2];
+    static const float inv[3][2] = { { 1.0f / 36, 1.0f / 676 }, { 1.0f, 0.0f }, { 0.25f, 1.0f / 9 } };
+    uint32_t st = 2;
+
+    (void)state;
+    for (int round = 0; round < 60; round++) {
+        DetectBoxRows b;
+        int xs = (int)(rnd(&st) % 40), xe = xs + (int)(rnd(&st) % (N - 40));
+        int range = round % 3 == 1 ? 12 : 4000, p = round % 3;
+        for (int k = 0; k < 8; k++)
+            for (int x = 0; x < N + 64; x++)
+                rows[k][x] = round % 5 == 4 ? rnd(&st) * 977u : rnd(&st) % (uint32_t)range;
+        for (int k = 0; k < 4; k++) {
+            b.i[k] = rows[k] + 8;
+            b.o[k] = rows[4 + k] + 8;
+        }
+        memset(band_a, 0, sizeof(band_a));
+        memset(band_b, 0, sizeof(band_b));
+        memset(sur_a, 0, sizeof(sur_a));
+        memset(sur_b, 0, sizeof(sur_b));
+        memset(mask_a, 0, sizeof(mask_a));
+        memset(mask_b, 0, sizeof(mask_b));
+        sp_detect_band_row_c(&b, xs, xe, inv[p][0], inv[p][1], band_a, sur_a, mask_a);
+        sp_detect_band_row(&b, xs, xe, inv[p][0], inv[p][1], band_b, sur_b, mask_b);
+        assert_memory_equal(band_a, band_b, sizeof(band_a));
+        assert_memory_equal(sur_a, sur_b, sizeof(sur_a));
+        assert_memory_equal(mask_a, mask_b, sizeof(mask_a));
+    }
+}
+
+static void test_extrema(void **state)
+{
+    float rows[3][18];
+    uint32_t st = 3;
+    int hits = 0;
+
+    (void)state;
+    for (int round = 0; round < 20000; round++) {
+        unsigned a, b;
+        /* quarter levels about +-8: ties, and exactly +-5 */
+        for (int j = 0; j < 3; j++)
+            for (int k = 0; k < 18; k++)
+                rows[j][k] = ((int)(rnd(&st) % 65) - 32) * 0.25f * (round % 2 ? 1.0f : 0.5f);
+        unsigned want = round % 3 ? 0xffff : rnd(&st) & 0xffff;
+        a = sp_detect_extrema16_c(rows[0] + 1, rows[1] + 1, rows[2] + 1, want);
+        b = sp_detect_extrema16(rows[0] + 1, rows[1] + 1, rows[2] + 1, want);
+        assert_int_equal(a, b);
+        hits += a != 0;
+    }
+    assert_true(hits > 1000);
+}
+
+static void test_dots(void **state)
+{
+    enum { NB = 64, N = NB * 32 + 8 };
+    static uint8_t up[N], row[N], dn[N];
+    static uint32_t ma[NB], mb[NB];
+    static const int ts[] = { -1, 0, 1, 2, 5, 8, 14, 255, 256 };
+    uint32_t st = 4;
+
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        int spread = round % 4 == 0 ? 256 : round % 4 == 1 ? 40 : round % 4 == 2 ? 8 : 2;
+        int nb = 1 + (int)(rnd(&st) % NB);
+        fill_bytes(up, N, &st, spread);
+        fill_bytes(row, N, &st, spread);
+        fill_bytes(dn, N, &st, spread);
+        for (size_t ti = 0; ti < sizeof(ts) / sizeof(ts[0]); ti++) {
+            uint64_t ba, bb;
+            memset(ma, 0, sizeof(ma));
+            memset(mb, 0, sizeof(mb));
+            ba = sp_detect_dots_luma_c(row + 2, nb, ts[ti], ma);
+            bb = sp_detect_dots_luma(row + 2, nb, ts[ti], mb);
+            assert_memory_equal(ma, mb, sizeof(ma));
+            assert_true(ba == bb);
+            for (int k = 0; k < nb; k++)
+                assert_int_equal(!!ma[k], (int)((ba >> k) & 1));
+            memset(ma, 0, sizeof(ma));
+            memset(mb, 0, sizeof(mb));
+            int t4 = ts[(ti + round) % (sizeof(ts) / sizeof(ts[0]))] * 4 + (int)(rnd(&st) % 5) - 2;
+            ba = sp_detect_dots_chroma_c(up + 1, row + 1, dn + 1, nb, ts[ti], t4, ma);
+            bb = sp_detect_dots_chroma(up + 1, row + 1, dn + 1, nb, ts[ti], t4, mb);
+            assert_memory_equal(ma, mb, sizeof(ma));
+            assert_true(ba == bb);
+            for (int k = 0; k < nb; k++)
+                assert_int_equal(!!ma[k], (int)((ba >> k) & 1));
+        }
+    }
+}
+
+static void test_ring_sads(void **state)
+{
+    enum { W = 80, H = 60, MAXN = 600 };
+    static uint8_t pic[W * H];
+    static int off[MAXN], v[MAXN];
+    uint32_t a[DETECT_RING_SHIFTS], b[DETECT_RING_SHIFTS];
+    uint32_t st = 5;
+
+    (void)state;
+    for (int round = 0; round < 40; round++) {
+        int n = round < 4 ? round : (int)(rnd(&st) % MAXN);
+        fill_bytes(pic, W * H, &st, round % 2 ? 256 : 6);
+        for (int k = 0; k < n; k++) {
+            /* every sample 6 px inside, the frame's corners too */
+            int x = 6 + (int)(rnd(&st) % (W - 12)), y = 6 + (int)(rnd(&st) % (H - 12));
+            if (k == 0)
+                x = y = 6;
+            if (k == 1)
+                x = W - 7, y = H - 7;
+            off[k] = y * W + x;
+            v[k] = round % 3 ? (int)(rnd(&st) % 256) : pic[off[k]];
+        }
+        sp_detect_ring_sads_c(pic, W, off, v, n, a);
+        sp_detect_ring_sads(pic, W, off, v, n, b);
+        assert_memory_equal(a, b, sizeof(a));
+    }
+}
+
+static void test_sad12(void **state)
+{
+    enum { W = 40, H = 30 };
+    static uint8_t a[W * H + 16], b[W * H + 16];
+    uint32_t st = 7;
+
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        int x = (int)(rnd(&st) % (W - 12)), y = (int)(rnd(&st) % (H - 12));
+        fill_bytes(a, W * H + 16, &st, round % 2 ? 256 : 12);
+        fill_bytes(b, W * H + 16, &st, round % 2 ? 256 : 12);
+        assert_int_equal(sp_detect_sad12_c(a + y * W + x, b + y * W + x, W),
+                         sp_detect_sad12(a + y * W + x, b + y * W + x, W));
+    }
+}
+
+static void test_disk(void **state)
+{
+    enum { W = 100, R = 40 };
+    static uint8_t pic[W * W];
+    static float da[(2 * R + 1) * (2 * R + 1)], db[(2 * R + 1) * (2 * R + 1)];
+    int span[2 * R + 1];
+    uint32_t st = 6;
+
+    (void)state;
+    for (int round = 0; round < 400; round++) {
+        int r = round % (R + 1), area_a, area_b, x = 50, y = 49;
+        float sign = round % 2 ? 1.0f : -1.0f, sur = (float)(rnd(&st) % 2560) / 10.0f;
+        float pa, pb, wa[3], wb[3];
+        for (int j = -r; j <= r; j++) {
+            int i = 0;
+            while ((i + 1) * (i + 1) + j * j <= r * r)
+                i++;
+            span[j + r] = i;
+        }
+        fill_bytes(pic, W * W, &st, round % 3 ? 256 : 10);
+        memset(da, 0, sizeof(da));
+        memset(db, 0, sizeof(db));
+        pa = sp_detect_disk_dim_c(pic + y * W + x, W, span, r, sign, sur, da);
+        pb = sp_detect_disk_dim(pic + y * W + x, W, span, r, sign, sur, db);
+        assert_memory_equal(&pa, &pb, sizeof(pa));
+        assert_memory_equal(da, db, sizeof(da));
+        sp_detect_disk_sums_c(da, span, r, 0.5f * pa, x, y, &area_a, &wa[0], &wa[1], &wa[2]);
+        sp_detect_disk_sums(da, span, r, 0.5f * pa, x, y, &area_b, &wb[0], &wb[1], &wb[2]);
+        assert_int_equal(area_a, area_b);
+        assert_memory_equal(wa, wb, sizeof(wa));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_half_row),
+        cmocka_unit_test(test_band_row),
+        cmocka_unit_test(test_extrema),
+        cmocka_unit_test(test_dots),
+        cmocka_unit_test(test_ring_sads),
+        cmocka_unit_test(test_sad12),
+        cmocka_unit_test(test_disk),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
