@@ -31,6 +31,7 @@
  * ICC profile chunks, Adobe, comments), and libjpeg adds none of its own.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,11 +182,10 @@ static void comp_blocks(const CliImage *img, int ci, int *bw, int *bh)
     *bh = (ch + DCTSIZE - 1) / DCTSIZE;
 }
 
-static int keep_fingerprints(CliImage *img)
+static int alloc_fingerprints(CliImage *img)
 {
-    const SpFrame *f = &img->frame;
     size_t total = 0;
-    int ci, bw, bh, by;
+    int ci, bw, bh;
 
     for (ci = 0; ci < img->jpg.nb_comp; ci++) {
         comp_blocks(img, ci, &bw, &bh);
@@ -194,14 +194,26 @@ static int keep_fingerprints(CliImage *img)
     }
     if (!(img->block_hash = malloc(total * sizeof(*img->block_hash))))
         return -ENOMEM;
-    for (ci = 0; ci < img->jpg.nb_comp; ci++) {
-        comp_blocks(img, ci, &bw, &bh);
-        for (by = 0; by < bh; by++)
-            row_fingerprints(f->data[ci] + (ptrdiff_t)by * DCTSIZE * f->stride[ci],
-                             f->stride[ci], bw, img->block_hash +
-                             img->hash_off[ci] + (size_t)by * bw);
-    }
     return 0;
+}
+
+/* The fingerprints of component ci's block rows [*done, end), *done then
+ * end: taken as each iMCU row is decoded, while its samples are in the
+ * cache. */
+static void take_fingerprints(CliImage *img, int ci, int *done, int end)
+{
+    const SpFrame *f = &img->frame;
+    int bw, bh, by;
+
+    comp_blocks(img, ci, &bw, &bh);
+    if (end > bh)
+        end = bh;
+    for (by = *done; by < end; by++)
+        row_fingerprints(f->data[ci] + (ptrdiff_t)by * DCTSIZE * f->stride[ci],
+                         f->stride[ci], bw, img->block_hash +
+                         img->hash_off[ci] + (size_t)by * bw);
+    if (end > *done)
+        *done = end;
 }
 
 static int ilog2_exact(int n)
@@ -223,7 +235,7 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig)
     JSAMPARRAY planes[4];
     JpegErr err;
     volatile int created = 0;
-    int ret = -EINVAL, ci, n, width[4], height[4];
+    int ret = -EINVAL, ci, n, width[4], height[4], hashed[4] = { 0, 0, 0, 0 };
 
     memset(j, 0, sizeof(*j));
     if ((ret = read_file(o, img->path, &j->file, &j->file_size)) < 0)
@@ -327,6 +339,10 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig)
         cli_log(o, SP_LOG_ERROR, "'%s': out of memory\n", img->path);
         goto end;
     }
+    if (keep_orig && (ret = alloc_fingerprints(img)) < 0) {
+        cli_log(o, SP_LOG_ERROR, "'%s': out of memory\n", img->path);
+        goto end;
+    }
     for (ci = 0; ci < c.num_components; ci++)
         planes[ci] = rows[ci];
     while (c.output_scanline < c.output_height) {
@@ -338,6 +354,9 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig)
         }
         if (jpeg_read_raw_data(&c, planes, j->max_v * DCTSIZE) == 0)
             break; /* suspension cannot happen with a memory source */
+        for (ci = 0; keep_orig && ci < c.num_components; ci++)
+            take_fingerprints(img, ci, &hashed[ci],
+                              (imcu + 1) * c.comp_info[ci].v_samp_factor);
     }
     if (c.output_scanline < c.output_height) /* never read: cleared */
         for (ci = 0; ci < c.num_components; ci++) {
@@ -372,8 +391,9 @@ int cli_jpeg_read(const CliOptions *o, CliImage *img, int keep_orig)
         cli_log(o, SP_LOG_WARNING, "'%s': damaged or truncated JPEG data "
                 "(%s): using the part that decoded\n", img->path, err.first);
     }
-    if (keep_orig && (ret = keep_fingerprints(img)) < 0)
-        goto end;
+    /* the rows that did not decode (cleared above) */
+    for (ci = 0; keep_orig && ci < c.num_components; ci++)
+        take_fingerprints(img, ci, &hashed[ci], INT_MAX);
     ret = 0;
 end:
     if (created)
