@@ -2125,6 +2125,79 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
     return r < 0 ? !t->faint : r <= 2.0f;
 }
 
+/* Whether two other tracks moved as t did from frame a to n, frame by
+ * frame (each frame they and t were seen in, within 2 px of t's path since
+ * a), far from t and from each other (a quarter of the frame's larger
+ * side): the defects sit all over the sensor and share one drift; the
+ * details of a thing that moves sit together, and things that hop between
+ * still details agree at one frame by chance, not at all. */
+static int shared_motion(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    enum { NA = 16 };
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0;
+    float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
+
+    if (t->pf[ka] != a || !t->pseen[ka])
+        return 0;
+    for (i = 0; i < MAX_TRACKS && nb < NA; i++) {
+        const Track *o = &s->tracks[i];
+        int64_t m;
+        if (o == t || o->state == T_FREE || o->hits < 3 || o->pf[ka] != a || !o->pseen[ka] ||
+            o->pf[kn] != n || !o->pseen[kn] ||
+            (o->x - t->x) * (o->x - t->x) + (o->y - t->y) * (o->y - t->y) < far * far)
+            continue;
+        for (m = a + 1; m <= n; m++) {
+            int km = (int)(m % POS_HIST);
+            float ex, ey;
+            if (t->pf[km] != m || !t->pseen[km] || o->pf[km] != m || !o->pseen[km])
+                continue;
+            ex = (o->px[km] - o->px[ka]) - (t->px[km] - t->px[ka]);
+            ey = (o->py[km] - o->py[ka]) - (t->py[km] - t->py[ka]);
+            if (ex * ex + ey * ey > 2.0f * 2.0f)
+                break;
+        }
+        if (m <= n)
+            continue;
+        for (j = 0; j < nb; j++)
+            if ((o->x - ax[j]) * (o->x - ax[j]) + (o->y - ay[j]) * (o->y - ay[j]) >= far * far)
+                return 1;
+        ax[nb] = o->x;
+        ay[nb] = o->y;
+        nb++;
+    }
+    return 0;
+}
+
+/* Whether a track's own motion from frame a to n is the defects' shared
+ * drift: it kept within 2 px of a known drift over the last frames (its
+ * class's, or for a dot the blotches' too: a small blotch passes for a
+ * dot, and dust drifts as the blotches do, not as the pixels), or, where
+ * no drift is known, two tracks far from it moved the same way. */
+static int keeps_any_drift(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    int cls = is_pixel_kind(t->kind) ? 1 : 0;
+    float r = drift_residual(s, t, cls, n, 4), r0 = -1;
+
+    if (r >= 0 && r <= 2.0f)
+        return 1;
+    if (cls) {
+        r0 = drift_residual(s, t, 0, n, 4);
+        if (r0 >= 0 && r0 <= 2.0f)
+            return 1;
+    }
+    return r < 0 && r0 < 0 && shared_motion(s, t, a, n);
+}
+
+/* Whether the track's own motion from frame a to n (in the picture) lets
+ * evidence count: under 2.5 px, or the defects' shared drift. */
+static int own_motion_ok(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    int ka = (int)(a % POS_HIST);
+    float ox = t->x - t->px[ka], oy = t->y - t->py[ka];
+
+    return ox * ox + oy * oy < 2.5f * 2.5f || keeps_any_drift(s, t, a, n);
+}
+
 /*
  * A defect was there before its track first saw it: a faint or small one
  * passes the candidate search in some frames only, so its track may be
@@ -2332,6 +2405,13 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 t->veto++;
                 break;
             }
+            /* a track that moved by itself (2.5 px or more) may be a
+             * defect drifting over the picture or a thing moving over a
+             * still background (a face in a webcam inset, a wire on the
+             * wall behind it): the surround slides under both, and only
+             * the shared drift of the defects tells them apart */
+            if (sm == 1 && !own_motion_ok(s, t, a, n))
+                break;
             if (sm == 1) {
                 t->moved += 1.0f;
                 t->good++;
