@@ -2126,22 +2126,25 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
 }
 
 /* Whether two other tracks moved as t did from frame a to n, frame by
- * frame (each frame they and t were seen in, within 2 px of t's path since
- * a), far from t and from each other (a quarter of the frame's larger
- * side): the defects sit all over the sensor and share one drift; the
- * details of a thing that moves sit together, and things that hop between
- * still details agree at one frame by chance, not at all. */
+ * frame (within 2 px of t's path since a, in two frames at least that they
+ * and t were seen in), far from t and from each other (a quarter of the
+ * frame's larger side): the defects sit all over the sensor and share one
+ * drift; the details of a thing that moves sit together, and things that
+ * hop between still details (grain, noise) agree at one frame by chance,
+ * not all along. */
 static int shared_motion(const DetectContext *s, const Track *t, int64_t a, int64_t n)
 {
     enum { NA = 16 };
-    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0;
+    int ka, kn = (int)(n % POS_HIST), i, j, nb = 0;
     float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
 
+    ka = (int)(a % POS_HIST);
     if (t->pf[ka] != a || !t->pseen[ka])
         return 0;
     for (i = 0; i < MAX_TRACKS && nb < NA; i++) {
         const Track *o = &s->tracks[i];
         int64_t m;
+        int seen = 0;
         if (o == t || o->state == T_FREE || o->hits < 3 || o->pf[ka] != a || !o->pseen[ka] ||
             o->pf[kn] != n || !o->pseen[kn] ||
             (o->x - t->x) * (o->x - t->x) + (o->y - t->y) * (o->y - t->y) < far * far)
@@ -2155,8 +2158,9 @@ static int shared_motion(const DetectContext *s, const Track *t, int64_t a, int6
             ey = (o->py[km] - o->py[ka]) - (t->py[km] - t->py[ka]);
             if (ex * ex + ey * ey > 2.0f * 2.0f)
                 break;
+            seen++;
         }
-        if (m <= n)
+        if (m <= n || seen < 2)
             continue;
         for (j = 0; j < nb; j++)
             if ((o->x - ax[j]) * (o->x - ax[j]) + (o->y - ay[j]) * (o->y - ay[j]) >= far * far)
