@@ -137,6 +137,7 @@ typedef struct Track {
     float level[RESP_HIST];  /* the surround's level then, */
     int nresp;               /* how many, by nresp % RESP_HIST */
     int faint;               /* born under spawn_threshold (a flat surround) */
+    float elong[RESP_HIST];  /* a blotch's axis ratio when localised, by nresp */
 } Track;
 
 typedef struct DetectContext {
@@ -1959,6 +1960,64 @@ static float median_change(const Track *t, int model)
     return k ? d[k / 2] : 0.0f;
 }
 
+/*
+ * A dust shadow is round (the aperture's disc, out of focus): the axis
+ * ratio of the pixels past half its depth (within twice its radius, plus a
+ * pixel), from their second moments about their centre. A speck or a
+ * sheen of the scene is often longer than wide.
+ */
+static float elongation(const DetectContext *s, const SpFrame *f, float cx, float cy,
+                        int sign, float radius, float level)
+{
+    int r = (int)ceilf(2.0f * radius) + 1, x0 = (int)lrintf(cx), y0 = (int)lrintf(cy), i, j;
+    float peak = 0, sw = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, mx, my, a, b, c, d, l1, l2;
+
+    if (x0 - r < 0 || y0 - r < 0 || x0 + r >= s->w || y0 + r >= s->h)
+        return 1.0f;
+    for (j = -r; j <= r; j++)
+        for (i = -r; i <= r; i++)
+            if (i * i + j * j <= r * r)
+                peak = fmaxf(peak, sign * (luma(f, s->shift, x0 + i, y0 + j) - level));
+    for (j = -r; j <= r; j++)
+        for (i = -r; i <= r; i++) {
+            float v = sign * (luma(f, s->shift, x0 + i, y0 + j) - level);
+            if (i * i + j * j > r * r || v <= 0.5f * peak)
+                continue;
+            sw += v;
+            sx += v * i;
+            sy += v * j;
+            sxx += v * i * i;
+            syy += v * j * j;
+            sxy += v * i * j;
+        }
+    if (sw <= 0)
+        return 1.0f;
+    mx = sx / sw;
+    my = sy / sw;
+    a = sxx / sw - mx * mx;
+    b = syy / sw - my * my;
+    c = sxy / sw - mx * my;
+    d = sqrtf(0.25f * (a - b) * (a - b) + c * c);
+    l1 = 0.5f * (a + b) + d;
+    l2 = 0.5f * (a + b) - d;
+    return l2 > 0.01f ? sqrtf(l1 / l2) : 10.0f;
+}
+
+/* The median axis ratio of a blotch's last sightings. */
+static float median_elongation(const Track *t)
+{
+    float d[RESP_HIST];
+    int n = t->nresp < RESP_HIST ? t->nresp : RESP_HIST, i, j;
+
+    for (i = 0; i < n; i++) {
+        float v = t->elong[i];
+        for (j = i; j > 0 && d[j - 1] > v; j--)
+            d[j] = d[j - 1];
+        d[j] = v;
+    }
+    return n ? d[n / 2] : 1.0f;
+}
+
 static int steady(const Track *t)
 {
     /* a blotch's response also takes in the texture under it */
@@ -1966,6 +2025,8 @@ static int steady(const Track *t)
 
     if (t->nresp < 5)
         return 1;
+    if (!is_pixel_kind(t->kind) && median_elongation(t) > 1.5f)
+        return 0;
     return median_change(t, 0) <= lim || median_change(t, 1) <= lim ||
            median_change(t, 2) <= lim;
 }
@@ -2293,6 +2354,9 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 t->state = T_FREE;
                 continue;
             }
+            if (!is_pixel_kind(t->kind))
+                t->elong[t->nresp % RESP_HIST] = elongation(s, f, ox, oy,
+                    t->kind == SP_KIND_DARK ? -1 : 1, rad, level);
             t->resp[t->nresp % RESP_HIST] = resp;
             t->level[t->nresp % RESP_HIST] = level;
             t->nresp++;
