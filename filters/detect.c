@@ -138,6 +138,7 @@ typedef struct Track {
     float level[RESP_HIST];  /* the surround's level then, */
     int nresp;               /* how many, by nresp % RESP_HIST */
     int faint;               /* born under spawn_threshold (a flat surround) */
+    float elong[RESP_HIST];  /* a blotch's axis ratio when localised, by nresp */
 } Track;
 
 typedef struct DetectContext {
@@ -1939,6 +1940,64 @@ static float median_change(const Track *t, int model)
     return k ? d[k / 2] : 0.0f;
 }
 
+/*
+ * A dust shadow is round (the aperture's disc, out of focus): the axis
+ * ratio of the pixels past half its depth (within twice its radius, plus a
+ * pixel), from their second moments about their centre. A speck or a
+ * sheen of the scene is often longer than wide.
+ */
+static float elongation(const DetectContext *s, const SpFrame *f, float cx, float cy,
+                        int sign, float radius, float level)
+{
+    int r = (int)ceilf(2.0f * radius) + 1, x0 = (int)lrintf(cx), y0 = (int)lrintf(cy), i, j;
+    float peak = 0, sw = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, mx, my, a, b, c, d, l1, l2;
+
+    if (x0 - r < 0 || y0 - r < 0 || x0 + r >= s->w || y0 + r >= s->h)
+        return 1.0f;
+    for (j = -r; j <= r; j++)
+        for (i = -r; i <= r; i++)
+            if (i * i + j * j <= r * r)
+                peak = fmaxf(peak, sign * (luma(f, s->shift, x0 + i, y0 + j) - level));
+    for (j = -r; j <= r; j++)
+        for (i = -r; i <= r; i++) {
+            float v = sign * (luma(f, s->shift, x0 + i, y0 + j) - level);
+            if (i * i + j * j > r * r || v <= 0.5f * peak)
+                continue;
+            sw += v;
+            sx += v * i;
+            sy += v * j;
+            sxx += v * i * i;
+            syy += v * j * j;
+            sxy += v * i * j;
+        }
+    if (sw <= 0)
+        return 1.0f;
+    mx = sx / sw;
+    my = sy / sw;
+    a = sxx / sw - mx * mx;
+    b = syy / sw - my * my;
+    c = sxy / sw - mx * my;
+    d = sqrtf(0.25f * (a - b) * (a - b) + c * c);
+    l1 = 0.5f * (a + b) + d;
+    l2 = 0.5f * (a + b) - d;
+    return l2 > 0.01f ? sqrtf(l1 / l2) : 10.0f;
+}
+
+/* The median axis ratio of a blotch's last sightings. */
+static float median_elongation(const Track *t)
+{
+    float d[RESP_HIST];
+    int n = t->nresp < RESP_HIST ? t->nresp : RESP_HIST, i, j;
+
+    for (i = 0; i < n; i++) {
+        float v = t->elong[i];
+        for (j = i; j > 0 && d[j - 1] > v; j--)
+            d[j] = d[j - 1];
+        d[j] = v;
+    }
+    return n ? d[n / 2] : 1.0f;
+}
+
 static int steady(const Track *t)
 {
     /* a blotch's response also takes in the texture under it */
@@ -1946,6 +2005,8 @@ static int steady(const Track *t)
 
     if (t->nresp < 5)
         return 1;
+    if (!is_pixel_kind(t->kind) && median_elongation(t) > 1.5f)
+        return 0;
     return median_change(t, 0) <= lim || median_change(t, 1) <= lim ||
            median_change(t, 2) <= lim;
 }
@@ -2105,6 +2166,83 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
     return r < 0 ? !t->faint : r <= 2.0f;
 }
 
+/* Whether two other tracks moved as t did from frame a to n, frame by
+ * frame (within 2 px of t's path since a, in two frames at least that they
+ * and t were seen in), far from t and from each other (a quarter of the
+ * frame's larger side): the defects sit all over the sensor and share one
+ * drift; the details of a thing that moves sit together, and things that
+ * hop between still details (grain, noise) agree at one frame by chance,
+ * not all along. */
+static int shared_motion(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    enum { NA = 16 };
+    int ka, kn = (int)(n % POS_HIST), i, j, nb = 0;
+    float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
+
+    ka = (int)(a % POS_HIST);
+    if (t->pf[ka] != a || !t->pseen[ka])
+        return 0;
+    for (i = 0; i < MAX_TRACKS && nb < NA; i++) {
+        const Track *o = &s->tracks[i];
+        int64_t m;
+        int seen = 0;
+        if (o == t || o->state == T_FREE || o->hits < 3 || o->pf[ka] != a || !o->pseen[ka] ||
+            o->pf[kn] != n || !o->pseen[kn] ||
+            (o->x - t->x) * (o->x - t->x) + (o->y - t->y) * (o->y - t->y) < far * far)
+            continue;
+        for (m = a + 1; m <= n; m++) {
+            int km = (int)(m % POS_HIST);
+            float ex, ey;
+            if (t->pf[km] != m || !t->pseen[km] || o->pf[km] != m || !o->pseen[km])
+                continue;
+            ex = (o->px[km] - o->px[ka]) - (t->px[km] - t->px[ka]);
+            ey = (o->py[km] - o->py[ka]) - (t->py[km] - t->py[ka]);
+            if (ex * ex + ey * ey > 2.0f * 2.0f)
+                break;
+            seen++;
+        }
+        if (m <= n || seen < 2)
+            continue;
+        for (j = 0; j < nb; j++)
+            if ((o->x - ax[j]) * (o->x - ax[j]) + (o->y - ay[j]) * (o->y - ay[j]) >= far * far)
+                return 1;
+        ax[nb] = o->x;
+        ay[nb] = o->y;
+        nb++;
+    }
+    return 0;
+}
+
+/* Whether a track's own motion from frame a to n is the defects' shared
+ * drift: it kept within 2 px of a known drift over the last frames (its
+ * class's, or for a dot the blotches' too: a small blotch passes for a
+ * dot, and dust drifts as the blotches do, not as the pixels), or, where
+ * no drift is known, two tracks far from it moved the same way. */
+static int keeps_any_drift(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    int cls = is_pixel_kind(t->kind) ? 1 : 0;
+    float r = drift_residual(s, t, cls, n, 4), r0 = -1;
+
+    if (r >= 0 && r <= 2.0f)
+        return 1;
+    if (cls) {
+        r0 = drift_residual(s, t, 0, n, 4);
+        if (r0 >= 0 && r0 <= 2.0f)
+            return 1;
+    }
+    return r < 0 && r0 < 0 && shared_motion(s, t, a, n);
+}
+
+/* Whether the track's own motion from frame a to n (in the picture) lets
+ * evidence count: under 2.5 px, or the defects' shared drift. */
+static int own_motion_ok(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    int ka = (int)(a % POS_HIST);
+    float ox = t->x - t->px[ka], oy = t->y - t->py[ka];
+
+    return ox * ox + oy * oy < 2.5f * 2.5f || keeps_any_drift(s, t, a, n);
+}
+
 /*
  * A defect was there before its track first saw it: a faint or small one
  * passes the candidate search in some frames only, so its track may be
@@ -2196,6 +2334,9 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 t->state = T_FREE;
                 continue;
             }
+            if (!is_pixel_kind(t->kind))
+                t->elong[t->nresp % RESP_HIST] = elongation(s, f, ox, oy,
+                    t->kind == SP_KIND_DARK ? -1 : 1, rad, level);
             t->resp[t->nresp % RESP_HIST] = resp;
             t->level[t->nresp % RESP_HIST] = level;
             t->nresp++;
@@ -2312,6 +2453,13 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 t->veto++;
                 break;
             }
+            /* a track that moved by itself (2.5 px or more) may be a
+             * defect drifting over the picture or a thing moving over a
+             * still background (a face in a webcam inset, a wire on the
+             * wall behind it): the surround slides under both, and only
+             * the shared drift of the defects tells them apart */
+            if (sm == 1 && !own_motion_ok(s, t, a, n))
+                break;
             if (sm == 1) {
                 t->moved += 1.0f;
                 t->good++;
