@@ -95,6 +95,7 @@ typedef struct Cand {
     float radius;   /* blob radius estimate */
     float level;    /* the surround's mean (blotches) */
     int kind;       /* SP_KIND_DARK, _BRIGHT, _HOT, _DEAD */
+    int plane;      /* a colour dot: the chroma plane it stands out in, else 0 */
     int used;
 } Cand;
 
@@ -103,6 +104,8 @@ typedef struct Cand {
 /* the largest median relative change of a defect's response per frame */
 #define STEADY 0.06f
 #define STEADY_BLOTCH 0.15f
+/* levels of change per frame that compression alone makes in chroma */
+#define STEADY_NOISE 1.0f
 
 typedef struct Track {
     int state;
@@ -137,6 +140,7 @@ typedef struct Track {
     float level[RESP_HIST];  /* the surround's level then, */
     int nresp;               /* how many, by nresp % RESP_HIST */
     int faint;               /* born under spawn_threshold (a flat surround) */
+    int cplane, csign;       /* a colour dot: its chroma plane and sign, else 0 */
 } Track;
 
 typedef struct DetectContext {
@@ -573,6 +577,7 @@ static void add_cand_to(Cand *list, int *nb, float x, float y, float resp,
     c->radius = radius;
     c->level = level;
     c->kind = kind;
+    c->plane = 0;
     c->used = 0;
 }
 
@@ -1093,6 +1098,62 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
     }
 }
 
+/* The luma pixel under chroma sample (x, y) that stands out most from
+ * its 5x5 ring: where a colour dot is placed. */
+static void chroma_dot_place(const DetectContext *s, const SpFrame *f, int x, int y,
+                             int *ox, int *oy)
+{
+    int lx, ly, bv = -1;
+
+    *ox = x << s->ss_x;
+    *oy = y << s->ss_y;
+    for (ly = y << s->ss_y; ly < ((y + 1) << s->ss_y); ly++)
+        for (lx = x << s->ss_x; lx < ((x + 1) << s->ss_x); lx++) {
+            int dv;
+            if (lx < 2 || ly < 2 || lx >= s->w - 2 || ly >= s->h - 2)
+                continue;
+            dv = abs(luma(f, s->shift, lx, ly) - (int)ring5(f, s->shift, lx, ly));
+            if (dv > bv) {
+                bv = dv;
+                *ox = lx;
+                *oy = ly;
+            }
+        }
+}
+
+/* A chroma sample less the mean of its four neighbours, and the
+ * threshold of a colour dot there when its surround is flat: 3 levels plus
+ * 4 times the mean absolute deviation of the 16 samples on the border of
+ * its 5x5 box, as dot_flat_threshold does in luma. */
+static float chroma_center(const DetectContext *s, const SpFrame *f, int p, int x, int y)
+{
+    return ((float)sp_get(f, p, x, y) -
+            (sp_get(f, p, x - 1, y) + sp_get(f, p, x + 1, y) +
+             sp_get(f, p, x, y - 1) + sp_get(f, p, x, y + 1)) / 4.0f) / (float)(1 << s->shift);
+}
+
+static float chroma_flat_threshold(const DetectContext *s, const SpFrame *f, int p,
+                                   int x, int y)
+{
+    int v[16], k, nv = 0;
+    float mean = 0, dev = 0;
+
+    for (k = -2; k <= 2; k++) {
+        v[nv++] = sp_get(f, p, x + k, y - 2);
+        v[nv++] = sp_get(f, p, x + k, y + 2);
+        if (k > -2 && k < 2) {
+            v[nv++] = sp_get(f, p, x - 2, y + k);
+            v[nv++] = sp_get(f, p, x + 2, y + k);
+        }
+    }
+    for (k = 0; k < 16; k++)
+        mean += v[k];
+    mean /= 16;
+    for (k = 0; k < 16; k++)
+        dev += fabsf(v[k] - mean);
+    return (3.0f + 4.0f * dev / 16.0f / (float)(1 << s->shift)) / (float)s->sensitivity;
+}
+
 static void find_dots(DetectContext *s, const SpFrame *f)
 {
     int want = s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
@@ -1102,13 +1163,33 @@ static void find_dots(DetectContext *s, const SpFrame *f)
         return;
     for (y = s->dots_next; y < s->h - 3; y++)
         dots_luma_row(s, f, y);
-    for (k = 0; k < s->nb_dcands && s->nb_cands < MAX_CANDS; k++)
-        s->cands[s->nb_cands++] = s->dcands[k];
+    for (k = 0; k < s->nb_dcands && s->nb_cands < MAX_CANDS; k++) {
+        Cand *c = &s->cands[s->nb_cands++];
+        *c = s->dcands[k];
+        /* a hot dot that stands out more in a chroma plane than in luma
+         * (hot blue) is a colour dot, followed in that plane */
+        if (s->chroma && c->kind == SP_KIND_HOT) {
+            int cx = (int)c->x >> s->ss_x, cy = (int)c->y >> s->ss_y, p;
+            for (p = 1; p <= 2; p++) {
+                float d;
+                if (cx < 2 || cy < 2 || cx >= sp_plane_width(f, p) - 2 ||
+                    cy >= sp_plane_height(f, p) - 2)
+                    break;
+                d = chroma_center(s, f, p, cx, cy);
+                if (fabsf(d) > fabsf(c->resp)) {
+                    c->resp = fabsf(d);
+                    c->plane = d > 0 ? p : -p;
+                }
+            }
+        }
+    }
     /* colour dots with little luma change (hot blue, hot red on dark) */
     if (s->chroma) {
         int cw = sp_plane_width(f, 1), chh = sp_plane_height(f, 1), p;
         float tc = 24.0f / (float)s->sensitivity;
-        int th = (int)ceilf(tc / 2);
+        /* the least, where the chroma round it is flat */
+        float tcf = 8.0f / (float)s->sensitivity;
+        int th = (int)ceilf(tcf / 2);
         for (p = 1; p <= 2; p++)
             for (y = 2; y < chh - 2; y++)
                 for (int x16 = 2; x16 < cw - 2; x16 += DOT_BLOCK) {
@@ -1122,24 +1203,22 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                     int c = sp_get(f, p, x, y) >> s->shift;
                     int l = sp_get(f, p, x - 1, y) >> s->shift, r = sp_get(f, p, x + 1, y) >> s->shift;
                     int u = sp_get(f, p, x, y - 1) >> s->shift, dn = sp_get(f, p, x, y + 1) >> s->shift;
-                    float n = (l + r + u + dn) / 4.0f;
-                    int lx, ly, bx = 0, by = 0, bv = -1;
-                    if (fabsf(c - n) < tc)
+                    float n = (l + r + u + dn) / 4.0f, d = fabsf(c - n), tn;
+                    int bx, by;
+                    if (d < tcf)
                         continue;
-                    if (abs(c - l) < tc / 2 || abs(c - r) < tc / 2 ||
-                        abs(c - u) < tc / 2 || abs(c - dn) < tc / 2)
+                    /* under the usual threshold: only on a flat surround */
+                    tn = d < tc ? d / 2 : tc / 2;
+                    if (abs(c - l) < tn || abs(c - r) < tn || abs(c - u) < tn || abs(c - dn) < tn)
                         continue;
-                    /* the luma pixel under it that stands out most */
-                    for (ly = y << s->ss_y; ly < ((y + 1) << s->ss_y); ly++)
-                        for (lx = x << s->ss_x; lx < ((x + 1) << s->ss_x); lx++) {
-                            int dv = abs(luma(f, s->shift, lx, ly) - (int)ring5(f, s->shift, lx, ly));
-                            if (dv > bv) {
-                                bv = dv;
-                                bx = lx;
-                                by = ly;
-                            }
-                        }
-                    add_cand(s, (float)bx, (float)by, fabsf(c - n), 0.5f, 0, SP_KIND_HOT);
+                    if (d < tc && (x < 2 || y < 2 || x >= cw - 2 || y >= chh - 2 ||
+                                   d < chroma_flat_threshold(s, f, p, x, y)))
+                        continue;
+                    if (s->nb_cands >= MAX_CANDS)
+                        continue;
+                    chroma_dot_place(s, f, x, y, &bx, &by);
+                    add_cand(s, (float)bx, (float)by, d, 0.5f, 0, SP_KIND_HOT);
+                    s->cands[s->nb_cands - 1].plane = c > n ? p : -p;
                 }
                 }
     }
@@ -1194,6 +1273,35 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
 
     if (x0 < 3 || y0 < 3 || x0 >= s->w - 3 || y0 >= s->h - 3)
         return 0;
+    if (t->cplane) {
+        /* a colour dot: its chroma sample against its four neighbours,
+         * in the samples next to the prediction's */
+        int cw = sp_plane_width(f, t->cplane), ch = sp_plane_height(f, t->cplane);
+        int cx0 = x0 >> s->ss_x, cy0 = y0 >> s->ss_y, cbx = -1, cby = -1;
+        float tl = 5.0f / (float)s->sensitivity;
+        for (j = -1; j <= 1; j++)
+            for (i = -1; i <= 1; i++) {
+                int x = cx0 + i, y = cy0 + j;
+                float d;
+                if (x < 2 || y < 2 || x >= cw - 2 || y >= ch - 2)
+                    continue;
+                d = t->csign * chroma_center(s, f, t->cplane, x, y);
+                if (d > best) {
+                    best = d;
+                    cbx = x;
+                    cby = y;
+                }
+            }
+        if (best < tl || cbx < 0)
+            return 0;
+        chroma_dot_place(s, f, cbx, cby, &bx, &by);
+        *ox = (float)bx;
+        *oy = (float)by;
+        *resp = best;
+        *olevel = (float)(sp_get(f, t->cplane, cbx, cby) >> s->shift) - best * t->csign;
+        *radius = 0.5f;
+        return 1;
+    }
     if (is_pixel_kind(t->kind)) {
         float tl = 9.0f / (float)s->sensitivity;
         for (j = -gate; j <= gate; j++)
@@ -1936,7 +2044,7 @@ static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
  * last sightings, the median change per sighting of each quantity,
  * relative to the contrast, must stay small for at least one of them.
  */
-static float median_change(const Track *t, int model)
+static float median_change(const Track *t, int model, float noise)
 {
     float d[RESP_HIST - 1];
     int n = t->nresp < RESP_HIST ? t->nresp : RESP_HIST, i, j, k = 0;
@@ -1945,9 +2053,10 @@ static float median_change(const Track *t, int model)
         int a = (t->nresp - i) % RESP_HIST, b = (t->nresp - i - 1) % RESP_HIST;
         float ra = t->resp[a], rb = t->resp[b], v;
         if (model == 0)        /* additive */
-            v = fabsf(ra - rb) / fmaxf(fabsf(rb), 1.0f);
+            v = fmaxf(fabsf(ra - rb) - noise, 0) / fmaxf(fabsf(rb), 1.0f);
         else if (model == 1)   /* a fixed value */
-            v = fabsf(t->level[a] + ra - t->level[b] - rb) / fmaxf(fabsf(rb), 1.0f);
+            v = fmaxf(fabsf(t->level[a] + ra - t->level[b] - rb) - noise, 0) /
+                fmaxf(fabsf(rb), 1.0f);
         else {                 /* multiplicative */
             float ga = ra / fmaxf(t->level[a], 1.0f), gb = rb / fmaxf(t->level[b], 1.0f);
             v = fabsf(ga - gb) / fmaxf(fabsf(gb), 0.01f);
@@ -1961,13 +2070,16 @@ static float median_change(const Track *t, int model)
 
 static int steady(const Track *t)
 {
-    /* a blotch's response also takes in the texture under it */
-    float lim = is_pixel_kind(t->kind) ? STEADY : STEADY_BLOTCH;
+    /* a blotch's response also takes in the texture under it, a colour
+     * dot's some of the picture's chroma */
+    float lim = is_pixel_kind(t->kind) && !t->cplane ? STEADY : STEADY_BLOTCH;
+    /* a colour dot's few levels of chroma change with the compression */
+    float noise = t->cplane ? STEADY_NOISE : 0;
 
     if (t->nresp < 5)
         return 1;
-    return median_change(t, 0) <= lim || median_change(t, 1) <= lim ||
-           median_change(t, 2) <= lim;
+    return median_change(t, 0, noise) <= lim || median_change(t, 1, noise) <= lim ||
+           median_change(t, 2, noise) <= lim;
 }
 
 /*
@@ -2443,6 +2555,12 @@ judge:
         t->contrast = c->resp;
         t->faint = is_pixel_kind(c->kind) ? fabsf(c->resp) < 14.0f / (float)s->sensitivity :
                    fabsf(c->resp) < spawn_threshold(s, c->level);
+        /* a colour dot is followed in its chroma plane; under the usual
+         * chroma threshold it is faint */
+        t->cplane = abs(c->plane);
+        t->csign = c->plane < 0 ? -1 : 1;
+        if (t->cplane)
+            t->faint = fabsf(c->resp) < 24.0f / (float)s->sensitivity;
         for (i = 0; i < POS_HIST; i++)
             t->pf[i] = -1;
         for (i = 0; i <= RING_LAG; i++)
