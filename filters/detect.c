@@ -141,6 +141,8 @@ typedef struct Track {
     int nresp;               /* how many, by nresp % RESP_HIST */
     int faint;               /* born under spawn_threshold (a flat surround) */
     int cplane, csign;       /* a colour dot: its chroma plane and sign, else 0 */
+    int drifts;              /* kept to its class's drift until it went unseen */
+    int guessed;             /* frames of this unseen run not carried by that drift */
 } Track;
 
 typedef struct DetectContext {
@@ -2337,6 +2339,15 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             t->radius = t->hits == 1 ? rad : 0.8f * t->radius + 0.2f * rad;
             record(t, n, ox, oy, 0);
         } else {
+            /* a confirmed defect that kept to its class's drift up to its
+             * last sighting goes on with that drift while it is faint */
+            if (!t->misses_run) {
+                float r = t->state == T_CONFIRMED && t->last_hit == n - 1 ?
+                          drift_residual(s, t, cls, n - 1, 8) : -1;
+                t->drifts = r >= 0 && r <= 2.0f;
+                t->guessed = 0;
+            }
+            t->guessed++;
             t->misses_run++;
             t->step_smooth = 0;
             /* unseen: placed by the defects' common motion, else held */
@@ -2366,6 +2377,22 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
      * track hops between does not */
     for (k = 0; k < 2; k++)
         fit_motion(s, k, n, &s->motion[k]);
+    /* a confirmed track unseen in this frame that keeps to the drift is
+     * placed by the drift the others show in this frame: measured, not a
+     * guess, so its repair goes on however long it stays faint */
+    for (i = 0; i < MAX_TRACKS; i++) {
+        Track *t = &s->tracks[i];
+        int cls = is_pixel_kind(t->kind) ? 1 : 0, k1 = (int)((n - 1) % POS_HIST);
+        float mdx, mdy;
+        if (t->state != T_CONFIRMED || t->last_hit == n || !t->drifts ||
+            !s->motion[cls].valid || t->pf[k1] != n - 1)
+            continue;
+        motion_at(&s->motion[cls], s->w / 2.0f, s->h / 2.0f, t->px[k1], t->py[k1], &mdx, &mdy);
+        t->x = t->px[k1] + mdx;
+        t->y = t->py[k1] + mdy;
+        t->guessed--;
+        record(t, n, t->x, t->y, t->guessed + 1);
+    }
     for (i = 0; i < MAX_TRACKS; i++) {
         Track *t = &s->tracks[i];
         int cls = is_pixel_kind(t->kind) ? 1 : 0;
