@@ -143,6 +143,7 @@ typedef struct Track {
     int cplane, csign;       /* a colour dot: its chroma plane and sign, else 0 */
     int drifts;              /* kept to its class's drift until it went unseen */
     int guessed;             /* frames of this unseen run not carried by that drift */
+    int mclass;              /* the class whose motion it goes with (motion_class) */
 } Track;
 
 typedef struct DetectContext {
@@ -2267,6 +2268,26 @@ static void carry_back(const DetectContext *s, Track *t, int64_t n)
     }
 }
 
+/* The class whose motion a track goes with, from its step in frame n: a
+ * dot's, but a wide dot (a small blotch taken for one, as detect_process
+ * tells them) goes with the blotches when its step was nearer theirs, by
+ * half a pixel (a fast drift left it behind the dots' prediction
+ * otherwise). */
+static int motion_class(const DetectContext *s, const Track *t, int64_t n)
+{
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, ax, ay, bx, by, da, db;
+
+    if (!is_pixel_kind(t->kind))
+        return 0;
+    if (t->radius <= 1.6f || t->vframe != n || !s->motion[0].valid || !s->motion[1].valid)
+        return 1;
+    motion_at(&s->motion[0], cx, cy, t->x - t->vx, t->y - t->vy, &ax, &ay);
+    motion_at(&s->motion[1], cx, cy, t->x - t->vx, t->y - t->vy, &bx, &by);
+    da = sqrtf((t->vx - ax) * (t->vx - ax) + (t->vy - ay) * (t->vy - ay));
+    db = sqrtf((t->vx - bx) * (t->vx - bx) + (t->vy - by) * (t->vy - by));
+    return da + 0.5f < db ? 0 : 1;
+}
+
 static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
 {
     DetectContext *s = fc->priv;
@@ -2282,15 +2303,16 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     for (i = 0; i < MAX_TRACKS; i++) {
         Track *t = &s->tracks[i];
         float ox, oy, resp, rad, px, py, level;
-        int cls;
+        int cls, mc;
         if (t->state == T_FREE || (pass == 0) != (t->state == T_CONFIRMED))
             continue;
         cls = is_pixel_kind(t->kind) ? 1 : 0;
+        mc = t->mclass;
         /* the class's motion goes on as it went last frame; else the
          * track's own */
-        if (s->motion[cls].valid) {
+        if (s->motion[mc].valid) {
             float mdx, mdy;
-            motion_at(&s->motion[cls], s->w / 2.0f, s->h / 2.0f, t->x, t->y, &mdx, &mdy);
+            motion_at(&s->motion[mc], s->w / 2.0f, s->h / 2.0f, t->x, t->y, &mdx, &mdy);
             px = t->x + mdx;
             py = t->y + mdy;
         } else if (t->vframe == n - 1 && t->misses_run == 0) {
@@ -2343,7 +2365,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
              * last sighting goes on with that drift while it is faint */
             if (!t->misses_run) {
                 float r = t->state == T_CONFIRMED && t->last_hit == n - 1 ?
-                          drift_residual(s, t, cls, n - 1, 8) : -1;
+                          drift_residual(s, t, mc, n - 1, 8) : -1;
                 t->drifts = r >= 0 && r <= 2.0f;
                 t->guessed = 0;
             }
@@ -2382,10 +2404,12 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
      * guess, so its repair goes on however long it stays faint */
     for (i = 0; i < MAX_TRACKS; i++) {
         Track *t = &s->tracks[i];
-        int cls = is_pixel_kind(t->kind) ? 1 : 0, k1 = (int)((n - 1) % POS_HIST);
+        int cls, k1 = (int)((n - 1) % POS_HIST);
         float mdx, mdy;
-        if (t->state != T_CONFIRMED || t->last_hit == n || !t->drifts ||
-            !s->motion[cls].valid || t->pf[k1] != n - 1)
+        if (t->state != T_CONFIRMED || t->last_hit == n || !t->drifts)
+            continue;
+        cls = t->mclass;
+        if (!s->motion[cls].valid || t->pf[k1] != n - 1)
             continue;
         motion_at(&s->motion[cls], s->w / 2.0f, s->h / 2.0f, t->px[k1], t->py[k1], &mdx, &mdy);
         t->x = t->px[k1] + mdx;
@@ -2395,10 +2419,11 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     }
     for (i = 0; i < MAX_TRACKS; i++) {
         Track *t = &s->tracks[i];
-        int cls = is_pixel_kind(t->kind) ? 1 : 0;
+        int cls;
         float ex = 0, ey = 0, r2, still;
         if (t->state == T_FREE || t->vframe != n || t->last_hit != n)
             continue;
+        cls = t->mclass = motion_class(s, t, n);
         if (s->motion[cls].valid)
             motion_at(&s->motion[cls], s->w / 2.0f, s->h / 2.0f,
                       t->x - t->vx, t->y - t->vy, &ex, &ey);
@@ -2584,6 +2609,7 @@ judge:
                    fabsf(c->resp) < spawn_threshold(s, c->level);
         /* a colour dot is followed in its chroma plane; under the usual
          * chroma threshold it is faint */
+        t->mclass = is_pixel_kind(c->kind) ? 1 : 0;
         t->cplane = abs(c->plane);
         t->csign = c->plane < 0 ? -1 : 1;
         if (t->cplane)
