@@ -1191,7 +1191,7 @@ static void find_dots(DetectContext *s, const SpFrame *f)
         int cw = sp_plane_width(f, 1), chh = sp_plane_height(f, 1), p;
         float tc = 24.0f / (float)s->sensitivity;
         /* the least, where the chroma round it is flat */
-        float tcf = 6.0f / (float)s->sensitivity;
+        float tcf = 8.0f / (float)s->sensitivity;
         int th = (int)ceilf(tcf / 2);
         for (p = 1; p <= 2; p++)
             for (y = 2; y < chh - 2; y++)
