@@ -2256,6 +2256,16 @@ static void carry_back(const DetectContext *s, Track *t, int64_t n)
     int64_t m;
     float r = drift_residual(s, t, cls, n, 4);
 
+    /* a wide dot (a small blotch taken for one) may keep to the blotches'
+     * drift instead */
+    if (cls && t->radius > 1.6f && !(r >= 0 && r <= 2.0f)) {
+        float r0 = drift_residual(s, t, 0, n, 4);
+        if (r0 >= 0 && r0 <= 2.0f) {
+            cls = 0;
+            r = r0;
+        }
+    }
+
     /* only a track seen to keep to the drift is carried back by it */
     if (r < 0 || r > 2.0f || t->pf[kb] != t->born || !t->pseen[kb])
         return;
