@@ -802,7 +802,7 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
                           int64_t n)
 {
     int m = s->outer / 2, i, j, bx = -1, by = -1;
-    float best = 0, r[5][5];
+    float best = 0, r[5][5], bcx, bcy, depth, rad;
     Patch pt;
 
     if (held(s, 0, (float)x, (float)y, n))
@@ -814,14 +814,11 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
         return;
     /* the cheap part of the spawn test first: a blob of a size looked for,
      * roundish (edges and lines are most extrema) */
-    {
-        float cx, cy, depth, rad;
-        rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2,
-                         half_box_mean(s, x, y, s->hout), &cx, &cy, &depth);
-        if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
-            !roundish(s, f, cx, cy, sign, rad, depth))
-            return;
-    }
+    rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2,
+                     half_box_mean(s, x, y, s->hout), &bcx, &bcy, &depth);
+    if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
+        !roundish(s, f, bcx, bcy, sign, rad, depth))
+        return;
     patch_build(s, f, &pt, x - 4 - m, y - 4 - m, x + 5 + m, y + 5 + m);
     for (j = 0; j < 5; j++)
         for (i = 0; i < 5; i++) {
@@ -848,9 +845,15 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
          * 7x7 box does not: it is left to the dot search) */
         if (best < 5.0f)
             return;
-        /* under the usual threshold: only where the surround is flat */
-        if (best < spawn_threshold(s, sur) && best < flat_threshold(s, f, cx, cy))
-            return;
+        /* under the usual threshold: only where the surround is flat; a
+         * blotch smaller than the inner box, whose response the box
+         * dilutes, also if its depth passes twice the flat threshold (one
+         * wider than a dot's smear: a hot pixel is left to the dot search) */
+        if (best < spawn_threshold(s, sur)) {
+            float tf = flat_threshold(s, f, cx, cy);
+            if (best < tf && (2 * rad >= s->inner || rad <= 1.6f || depth < 2 * tf))
+                return;
+        }
         for (j = -1; j <= 1; j++)
             for (i = -1; i <= 1; i++)
                 if ((i || j) && r[by + j][bx + i] > best)
@@ -905,8 +908,10 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
                 for (k = 0; k < 8; k++)
                     if (sign * q[k] > sign * r)
                         ext = 0;
-                /* under the usual threshold: only where the surround is flat */
-                if (ext && sign * r < t && sign * r < flat_threshold(s, f, 2 * xb, 2 * y))
+                /* under the usual threshold: only where the surround is flat
+                 * (a small blotch's response a little under it: refine_blotch
+                 * judges its depth) */
+                if (ext && sign * r < t && sign * r < 0.75f * flat_threshold(s, f, 2 * xb, 2 * y))
                     ext = 0;
                 if (ext)
                     refine_blotch(s, f, 2 * xb, 2 * y, sign, n);
