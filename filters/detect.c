@@ -180,6 +180,7 @@ typedef struct DetectContext {
     int shape_r;
     int *shape_span;         /* the disk's half-width in each of its rows */
     int flat_dx[32], flat_dy[32]; /* flat_threshold's two circles */
+    int ring_dx[16], ring_dy[16]; /* stands_out's circle */
     /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
      * two tracks never hold one blob */
     uint16_t *occ[2];
@@ -332,6 +333,11 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
             s->flat_dx[c * 16 + k] = (int)lrintf(rr * cosf(a));
             s->flat_dy[c * 16 + k] = (int)lrintf(rr * sinf(a));
         }
+    for (int k = 0; k < 16; k++) {
+        float a = (float)k * 6.2831853f / 16, rr = (float)(s->inner / 2 + 2);
+        s->ring_dx[k] = (int)lrintf(rr * cosf(a));
+        s->ring_dy[k] = (int)lrintf(rr * sinf(a));
+    }
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
     fc->want_lookahead = 24;
@@ -798,15 +804,65 @@ static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
 static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy,
                     int sign, float radius, float depth);
 
+/*
+ * Whether the blob at (x, y) stands out of its own ring: the mean of its
+ * 3x3 core against the median of 16 samples on a circle just past a
+ * blotch's soft edge (the inner box's half side plus 2 px), by the usual
+ * threshold at that level, with 15 of the 16 clear of the core by half
+ * that (a line crossing the circle leaves two or more that are not). The band-pass's outer box takes in whatever lies within 12 px
+ * (a dark strip beside a blotch on wood pulled its response from about
+ * 30 to 7); the median of a close ring does not. Returns the ring's
+ * median, or -1.
+ */
+static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, int sign)
+{
+    float v[16], core = 0, med, d, rr = (float)(s->inner / 2 + 2);
+    int i, j, k, clear = 0;
+
+    if (x < rr + 1 || y < rr + 1 || x >= s->w - rr - 1 || y >= s->h - rr - 1)
+        return -1;
+    for (j = -1; j <= 1; j++)
+        for (i = -1; i <= 1; i++)
+            core += luma(f, s->shift, x + i, y + j);
+    core /= 9;
+    /* a sample clear of the core is so by half the least threshold: two
+     * of the four on the axes that are not leave too few */
+    for (k = 0; k < 16; k += 4)
+        clear += sign * (core - luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k])) <
+                 4.0f / (float)s->sensitivity;
+    if (clear >= 2)
+        return -1;
+    clear = 0;
+    for (k = 0; k < 16; k++) {
+        float t;
+        v[k] = (float)luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]);
+        for (j = k; j > 0 && v[j - 1] > v[j]; j--) { /* insertion sort */
+            t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    }
+    med = 0.5f * (v[7] + v[8]);
+    d = sign * (core - med);
+    if (d < spawn_threshold(s, med))
+        return -1;
+    for (k = 0; k < 16; k++)
+        clear += sign * (core - v[k]) >= 0.5f * d;
+    return clear >= 15 ? med : -1;
+}
+
+/* ring: the level of the ring round a blob that stands out of it only
+ * (stands_out), else -1 */
 static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int sign,
-                          int64_t n)
+                          float ring, int64_t n)
 {
     int m = s->outer / 2, i, j, bx = -1, by = -1;
     float best = 0, r[5][5], bcx, bcy, depth, rad;
     Patch pt;
 
-    if (held(s, 0, (float)x, (float)y, n))
-        return; /* a track has it: no new one would start here */
+    if (held(s, 0, (float)x, (float)y, n) || (ring >= 0 && held(s, 1, (float)x, (float)y, n)))
+        return; /* a track has it: no new one would start here (one that
+                 * stands out of its ring only: a dot track either) */
     /* a candidate's outer box and its neighbours' inside the frame, with
      * a pixel to spare: the grid may reach past that near the edges, and
      * its points there are left out */
@@ -815,9 +871,13 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     /* the cheap part of the spawn test first: a blob of a size looked for,
      * roundish (edges and lines are most extrema) */
     rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2,
-                     half_box_mean(s, x, y, s->hout), &bcx, &bcy, &depth);
+                     ring >= 0 ? ring : half_box_mean(s, x, y, s->hout), &bcx, &bcy, &depth);
+    /* (one that stands out of its close ring only is judged round on
+     * that ring: the usual circle, twice its radius away, reaches what
+     * the box took in) */
     if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
-        !roundish(s, f, bcx, bcy, sign, rad, depth))
+        (ring >= 0 && rad <= 1.6f) || /* a dot's smear: left to the dot search */
+        !roundish(s, f, bcx, bcy, sign, ring >= 0 ? (float)(s->inner / 2) / 2 : rad, depth))
         return;
     patch_build(s, f, &pt, x - 4 - m, y - 4 - m, x + 5 + m, y + 5 + m);
     for (j = 0; j < 5; j++)
@@ -851,7 +911,8 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
          * wider than a dot's smear: a hot pixel is left to the dot search) */
         if (best < spawn_threshold(s, sur)) {
             float tf = flat_threshold(s, f, cx, cy);
-            if (best < tf && (2 * rad >= s->inner || rad <= 1.6f || depth < 2 * tf))
+            if (best < tf && (2 * rad >= s->inner || rad <= 1.6f || depth < 2 * tf) &&
+                ring < 0)
                 return;
         }
         for (j = -1; j <= 1; j++)
@@ -894,7 +955,7 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
             if (!fl[b])
                 continue;
             for (xb = x < xs + 1 ? xs + 1 : x; xb < xbe && xb < xe - 1; xb++) {
-                float r = rc[xb], t, q[8];
+                float r = rc[xb], t, q[8], ring;
                 int sign, k, ext = 1;
                 if (r > -5.0f && r < 5.0f)
                     continue; /* under any threshold: 8 levels at the least */
@@ -911,10 +972,12 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
                 /* under the usual threshold: only where the surround is flat
                  * (a small blotch's response a little under it: refine_blotch
                  * judges its depth) */
-                if (ext && sign * r < t && sign * r < 0.75f * flat_threshold(s, f, 2 * xb, 2 * y))
+                ring = -1;
+                if (ext && sign * r < t && sign * r < 0.75f * flat_threshold(s, f, 2 * xb, 2 * y) &&
+                    (ring = stands_out(s, f, 2 * xb, 2 * y, sign)) < 0)
                     ext = 0;
                 if (ext)
-                    refine_blotch(s, f, 2 * xb, 2 * y, sign, n);
+                    refine_blotch(s, f, 2 * xb, 2 * y, sign, ring, n);
             }
         }
     }
