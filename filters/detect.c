@@ -96,6 +96,7 @@ typedef struct Cand {
     float level;    /* the surround's mean (blotches) */
     int kind;       /* SP_KIND_DARK, _BRIGHT, _HOT, _DEAD */
     int plane;      /* a colour dot: the chroma plane it stands out in, else 0 */
+    int ringed;     /* found only as standing out of its close ring */
     int used;
 } Cand;
 
@@ -141,6 +142,7 @@ typedef struct Track {
     int nresp;               /* how many, by nresp % RESP_HIST */
     int faint;               /* born under spawn_threshold (a flat surround) */
     int cplane, csign;       /* a colour dot: its chroma plane and sign, else 0 */
+    int ringed;              /* born of a candidate that stood out of its ring only */
     int drifts;              /* kept to its class's drift until it went unseen */
     int guessed;             /* frames of this unseen run not carried by that drift */
     int mclass;              /* the class whose motion it goes with (motion_class) */
@@ -587,6 +589,7 @@ static void add_cand_to(Cand *list, int *nb, float x, float y, float resp,
     c->level = level;
     c->kind = kind;
     c->plane = 0;
+    c->ringed = 0;
     c->used = 0;
 }
 
@@ -909,6 +912,12 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
          * blotch smaller than the inner box, whose response the box
          * dilutes, also if its depth passes twice the flat threshold (one
          * wider than a dot's smear: a hot pixel is left to the dot search) */
+        /* one that stands out of its ring only is a faint candidate: a
+         * strong response here, which the half-resolution grid did not
+         * show, is a detail of the scene (still ones crowded the defects
+         * of a still picture) */
+        if (ring >= 0 && best >= spawn_threshold(s, sur))
+            return;
         if (best < spawn_threshold(s, sur)) {
             float tf = flat_threshold(s, f, cx, cy);
             if (best < tf && (2 * rad >= s->inner || rad <= 1.6f || depth < 2 * tf) &&
@@ -921,6 +930,8 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
                     return;
         add_cand(s, (float)cx, (float)cy, sign * best, 0, sur,
                  sign < 0 ? SP_KIND_DARK : SP_KIND_BRIGHT);
+        if (ring >= 0 && s->nb_cands > 0)
+            s->cands[s->nb_cands - 1].ringed = 1;
     }
 }
 
@@ -1482,8 +1493,11 @@ static int crowded(const DetectContext *s, const Track *t)
     for (i = 0; i < MAX_TRACKS; i++) {
         const Track *o = &s->tracks[i];
         float dx, dy;
+        /* (a tentative track born only of standing out of its close ring is
+         * not yet one: still details of a still picture crowded its
+         * defects) */
         if (o == t || o->state == T_FREE || o->hits < 3 ||
-            (is_pixel_kind(o->kind) ? 1 : 0) != cls)
+            (is_pixel_kind(o->kind) ? 1 : 0) != cls || (o->ringed && o->state == T_TENTATIVE))
             continue;
         dx = o->x - t->x;
         dy = o->y - t->y;
@@ -2688,6 +2702,7 @@ judge:
         /* a colour dot is followed in its chroma plane; under the usual
          * chroma threshold it is faint */
         t->mclass = is_pixel_kind(c->kind) ? 1 : 0;
+        t->ringed = c->ringed;
         t->cplane = abs(c->plane);
         t->csign = c->plane < 0 ? -1 : 1;
         if (t->cplane)
