@@ -96,6 +96,8 @@ typedef struct Cand {
     float radius;   /* blob radius estimate */
     float level;    /* the surround's mean (blotches) */
     int kind;       /* SP_KIND_DARK, _BRIGHT, _HOT, _DEAD */
+    int plane;      /* a colour dot: the chroma plane it stands out in, else 0 */
+    int ringed;     /* found only as standing out of its close ring */
     int used;
 } Cand;
 
@@ -104,6 +106,8 @@ typedef struct Cand {
 /* the largest median relative change of a defect's response per frame */
 #define STEADY 0.06f
 #define STEADY_BLOTCH 0.15f
+/* levels of change per frame that compression alone makes in chroma */
+#define STEADY_NOISE 1.0f
 
 typedef struct Track {
     int state;
@@ -139,6 +143,11 @@ typedef struct Track {
     int nresp;               /* how many, by nresp % RESP_HIST */
     int faint;               /* born under spawn_threshold (a flat surround) */
     float elong[RESP_HIST];  /* a blotch's axis ratio when localised, by nresp */
+    int cplane, csign;       /* a colour dot: its chroma plane and sign, else 0 */
+    int ringed;              /* born of a candidate that stood out of its ring only */
+    int drifts;              /* kept to its class's drift until it went unseen */
+    int guessed;             /* frames of this unseen run not carried by that drift */
+    int mclass;              /* the class whose motion it goes with (motion_class) */
 } Track;
 
 typedef struct DetectContext {
@@ -175,6 +184,7 @@ typedef struct DetectContext {
     int shape_r;
     int *shape_span;         /* the disk's half-width in each of its rows */
     int flat_dx[32], flat_dy[32]; /* flat_threshold's two circles */
+    int ring_dx[16], ring_dy[16]; /* stands_out's circle */
     /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
      * two tracks never hold one blob */
     uint16_t *occ[2];
@@ -328,6 +338,11 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
             s->flat_dx[c * 16 + k] = (int)lrintf(rr * cosf(a));
             s->flat_dy[c * 16 + k] = (int)lrintf(rr * sinf(a));
         }
+    for (int k = 0; k < 16; k++) {
+        float a = (float)k * 6.2831853f / 16, rr = (float)(s->inner / 2 + 2);
+        s->ring_dx[k] = (int)lrintf(rr * cosf(a));
+        s->ring_dy[k] = (int)lrintf(rr * sinf(a));
+    }
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
     fc->want_lookahead = 24;
@@ -564,6 +579,8 @@ static void add_cand_to(Cand *list, int *nb, float x, float y, float resp,
     c->radius = radius;
     c->level = level;
     c->kind = kind;
+    c->plane = 0;
+    c->ringed = 0;
     c->used = 0;
 }
 
@@ -716,15 +733,65 @@ static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
 static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy,
                     int sign, float radius, float depth);
 
+/*
+ * Whether the blob at (x, y) stands out of its own ring: the mean of its
+ * 3x3 core against the median of 16 samples on a circle just past a
+ * blotch's soft edge (the inner box's half side plus 2 px), by the usual
+ * threshold at that level, with 15 of the 16 clear of the core by half
+ * that (a line crossing the circle leaves two or more that are not). The band-pass's outer box takes in whatever lies within 12 px
+ * (a dark strip beside a blotch on wood pulled its response from about
+ * 30 to 7); the median of a close ring does not. Returns the ring's
+ * median, or -1.
+ */
+static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, int sign)
+{
+    float v[16], core = 0, med, d, rr = (float)(s->inner / 2 + 2);
+    int i, j, k, clear = 0;
+
+    if (x < rr + 1 || y < rr + 1 || x >= s->w - rr - 1 || y >= s->h - rr - 1)
+        return -1;
+    for (j = -1; j <= 1; j++)
+        for (i = -1; i <= 1; i++)
+            core += luma(f, s->shift, x + i, y + j);
+    core /= 9;
+    /* a sample clear of the core is so by half the least threshold: two
+     * of the four on the axes that are not leave too few */
+    for (k = 0; k < 16; k += 4)
+        clear += sign * (core - luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k])) <
+                 4.0f / (float)s->sensitivity;
+    if (clear >= 2)
+        return -1;
+    clear = 0;
+    for (k = 0; k < 16; k++) {
+        float t;
+        v[k] = (float)luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]);
+        for (j = k; j > 0 && v[j - 1] > v[j]; j--) { /* insertion sort */
+            t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    }
+    med = 0.5f * (v[7] + v[8]);
+    d = sign * (core - med);
+    if (d < spawn_threshold(s, med))
+        return -1;
+    for (k = 0; k < 16; k++)
+        clear += sign * (core - v[k]) >= 0.5f * d;
+    return clear >= 15 ? med : -1;
+}
+
+/* ring: the level of the ring round a blob that stands out of it only
+ * (stands_out), else -1 */
 static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int sign,
-                          int64_t n)
+                          float ring, int64_t n)
 {
     int m = s->outer / 2, i, j, bx = -1, by = -1;
-    float best = 0, r[5][5];
+    float best = 0, r[5][5], bcx, bcy, depth, rad;
     Patch pt;
 
-    if (held(s, 0, (float)x, (float)y, n))
-        return; /* a track has it: no new one would start here */
+    if (held(s, 0, (float)x, (float)y, n) || (ring >= 0 && held(s, 1, (float)x, (float)y, n)))
+        return; /* a track has it: no new one would start here (one that
+                 * stands out of its ring only: a dot track either) */
     /* a candidate's outer box and its neighbours' inside the frame, with
      * a pixel to spare: the grid may reach past that near the edges, and
      * its points there are left out */
@@ -732,14 +799,15 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
         return;
     /* the cheap part of the spawn test first: a blob of a size looked for,
      * roundish (edges and lines are most extrema) */
-    {
-        float cx, cy, depth, rad;
-        rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2,
-                         half_box_mean(s, x, y, s->hout), &cx, &cy, &depth);
-        if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
-            !roundish(s, f, cx, cy, sign, rad, depth))
-            return;
-    }
+    rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2,
+                     ring >= 0 ? ring : half_box_mean(s, x, y, s->hout), &bcx, &bcy, &depth);
+    /* (one that stands out of its close ring only is judged round on
+     * that ring: the usual circle, twice its radius away, reaches what
+     * the box took in) */
+    if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
+        (ring >= 0 && rad <= 1.6f) || /* a dot's smear: left to the dot search */
+        !roundish(s, f, bcx, bcy, sign, ring >= 0 ? (float)(s->inner / 2) / 2 : rad, depth))
+        return;
     patch_build(s, f, &pt, x - 4 - m, y - 4 - m, x + 5 + m, y + 5 + m);
     for (j = 0; j < 5; j++)
         for (i = 0; i < 5; i++) {
@@ -766,15 +834,30 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
          * 7x7 box does not: it is left to the dot search) */
         if (best < 5.0f)
             return;
-        /* under the usual threshold: only where the surround is flat */
-        if (best < spawn_threshold(s, sur) && best < flat_threshold(s, f, cx, cy))
+        /* under the usual threshold: only where the surround is flat; a
+         * blotch smaller than the inner box, whose response the box
+         * dilutes, also if its depth passes twice the flat threshold (one
+         * wider than a dot's smear: a hot pixel is left to the dot search) */
+        /* one that stands out of its ring only is a faint candidate: a
+         * strong response here, which the half-resolution grid did not
+         * show, is a detail of the scene (still ones crowded the defects
+         * of a still picture) */
+        if (ring >= 0 && best >= spawn_threshold(s, sur))
             return;
+        if (best < spawn_threshold(s, sur)) {
+            float tf = flat_threshold(s, f, cx, cy);
+            if (best < tf && (2 * rad >= s->inner || rad <= 1.6f || depth < 2 * tf) &&
+                ring < 0)
+                return;
+        }
         for (j = -1; j <= 1; j++)
             for (i = -1; i <= 1; i++)
                 if ((i || j) && r[by + j][bx + i] > best)
                     return;
         add_cand(s, (float)cx, (float)cy, sign * best, 0, sur,
                  sign < 0 ? SP_KIND_DARK : SP_KIND_BRIGHT);
+        if (ring >= 0 && s->nb_cands > 0)
+            s->cands[s->nb_cands - 1].ringed = 1;
     }
 }
 
@@ -818,7 +901,7 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
                 xbe = xe - 1;
             em &= xbe > x ? (1u << (xbe - x)) - 1 : 0;
             for (; em; em &= em - 1) {
-                float r, t;
+                float r, t, ring;
                 int sign, ext = 1;
                 xb = x + sp_detect_ctz(em);
                 r = rc[xb];
@@ -826,11 +909,15 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
                 if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
                     continue;
                 t = spawn_threshold(s, sc[xb]);
-                /* under the usual threshold: only where the surround is flat */
-                if (ext && sign * r < t && sign * r < flat_threshold(s, f, 2 * xb, 2 * y))
+                /* under the usual threshold: only where the surround is flat
+                 * (a small blotch's response a little under it: refine_blotch
+                 * judges its depth) */
+                ring = -1;
+                if (ext && sign * r < t && sign * r < 0.75f * flat_threshold(s, f, 2 * xb, 2 * y) &&
+                    (ring = stands_out(s, f, 2 * xb, 2 * y, sign)) < 0)
                     ext = 0;
                 if (ext)
-                    refine_blotch(s, f, 2 * xb, 2 * y, sign, n);
+                    refine_blotch(s, f, 2 * xb, 2 * y, sign, ring, n);
             }
         }
     }
@@ -1036,6 +1123,62 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
     }
 }
 
+/* The luma pixel under chroma sample (x, y) that stands out most from
+ * its 5x5 ring: where a colour dot is placed. */
+static void chroma_dot_place(const DetectContext *s, const SpFrame *f, int x, int y,
+                             int *ox, int *oy)
+{
+    int lx, ly, bv = -1;
+
+    *ox = x << s->ss_x;
+    *oy = y << s->ss_y;
+    for (ly = y << s->ss_y; ly < ((y + 1) << s->ss_y); ly++)
+        for (lx = x << s->ss_x; lx < ((x + 1) << s->ss_x); lx++) {
+            int dv;
+            if (lx < 2 || ly < 2 || lx >= s->w - 2 || ly >= s->h - 2)
+                continue;
+            dv = abs(luma(f, s->shift, lx, ly) - (int)ring5(f, s->shift, lx, ly));
+            if (dv > bv) {
+                bv = dv;
+                *ox = lx;
+                *oy = ly;
+            }
+        }
+}
+
+/* A chroma sample less the mean of its four neighbours, and the
+ * threshold of a colour dot there when its surround is flat: 3 levels plus
+ * 4 times the mean absolute deviation of the 16 samples on the border of
+ * its 5x5 box, as dot_flat_threshold does in luma. */
+static float chroma_center(const DetectContext *s, const SpFrame *f, int p, int x, int y)
+{
+    return ((float)sp_get(f, p, x, y) -
+            (sp_get(f, p, x - 1, y) + sp_get(f, p, x + 1, y) +
+             sp_get(f, p, x, y - 1) + sp_get(f, p, x, y + 1)) / 4.0f) / (float)(1 << s->shift);
+}
+
+static float chroma_flat_threshold(const DetectContext *s, const SpFrame *f, int p,
+                                   int x, int y)
+{
+    int v[16], k, nv = 0;
+    float mean = 0, dev = 0;
+
+    for (k = -2; k <= 2; k++) {
+        v[nv++] = sp_get(f, p, x + k, y - 2);
+        v[nv++] = sp_get(f, p, x + k, y + 2);
+        if (k > -2 && k < 2) {
+            v[nv++] = sp_get(f, p, x - 2, y + k);
+            v[nv++] = sp_get(f, p, x + 2, y + k);
+        }
+    }
+    for (k = 0; k < 16; k++)
+        mean += v[k];
+    mean /= 16;
+    for (k = 0; k < 16; k++)
+        dev += fabsf(v[k] - mean);
+    return (3.0f + 4.0f * dev / 16.0f / (float)(1 << s->shift)) / (float)s->sensitivity;
+}
+
 static void find_dots(DetectContext *s, const SpFrame *f)
 {
     int want = s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
@@ -1045,13 +1188,34 @@ static void find_dots(DetectContext *s, const SpFrame *f)
         return;
     for (y = s->dots_next; y < s->h - 3; y++)
         dots_luma_row(s, f, y);
-    for (k = 0; k < s->nb_dcands && s->nb_cands < MAX_CANDS; k++)
-        s->cands[s->nb_cands++] = s->dcands[k];
+    for (k = 0; k < s->nb_dcands && s->nb_cands < MAX_CANDS; k++) {
+        Cand *c = &s->cands[s->nb_cands++];
+        *c = s->dcands[k];
+        /* a hot dot that stands out more in a chroma plane than in luma
+         * (hot blue) is a colour dot, followed in that plane */
+        if (s->chroma && c->kind == SP_KIND_HOT) {
+            int cx = (int)c->x >> s->ss_x, cy = (int)c->y >> s->ss_y, p;
+            for (p = 1; p <= 2; p++) {
+                float d;
+                if (cx < 2 || cy < 2 || cx >= sp_plane_width(f, p) - 2 ||
+                    cy >= sp_plane_height(f, p) - 2)
+                    break;
+                d = chroma_center(s, f, p, cx, cy);
+                if (fabsf(d) > fabsf(c->resp)) {
+                    c->resp = fabsf(d);
+                    c->plane = d > 0 ? p : -p;
+                }
+            }
+        }
+    }
     /* colour dots with little luma change (hot blue, hot red on dark) */
     if (s->chroma) {
         int cw = sp_plane_width(f, 1), chh = sp_plane_height(f, 1), p;
         float tc = 24.0f / (float)s->sensitivity;
-        int th = (int)ceilf(tc / 2), th4 = (int)ceilf(4 * tc);
+        /* the least, where the chroma round it is flat: the rejects ask
+         * for what the test below does at that least */
+        float tcf = 8.0f / (float)s->sensitivity;
+        int th = (int)ceilf(tcf / 2), th4 = (int)ceilf(4 * tcf);
         for (p = 1; p <= 2; p++)
             for (y = 2; y < chh - 2; y++) {
                 uint32_t masks[DOT_CHUNK];
@@ -1092,24 +1256,22 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                     int c = sp_get(f, p, x, y) >> s->shift;
                     int l = sp_get(f, p, x - 1, y) >> s->shift, r = sp_get(f, p, x + 1, y) >> s->shift;
                     int u = sp_get(f, p, x, y - 1) >> s->shift, dn = sp_get(f, p, x, y + 1) >> s->shift;
-                    float n = (l + r + u + dn) / 4.0f;
-                    int lx, ly, bx = 0, by = 0, bv = -1;
-                    if (fabsf(c - n) < tc)
+                    float n = (l + r + u + dn) / 4.0f, d = fabsf(c - n), tn;
+                    int bx, by;
+                    if (d < tcf)
                         continue;
-                    if (abs(c - l) < tc / 2 || abs(c - r) < tc / 2 ||
-                        abs(c - u) < tc / 2 || abs(c - dn) < tc / 2)
+                    /* under the usual threshold: only on a flat surround */
+                    tn = d < tc ? d / 2 : tc / 2;
+                    if (abs(c - l) < tn || abs(c - r) < tn || abs(c - u) < tn || abs(c - dn) < tn)
                         continue;
-                    /* the luma pixel under it that stands out most */
-                    for (ly = y << s->ss_y; ly < ((y + 1) << s->ss_y); ly++)
-                        for (lx = x << s->ss_x; lx < ((x + 1) << s->ss_x); lx++) {
-                            int dv = abs(luma(f, s->shift, lx, ly) - (int)ring5(f, s->shift, lx, ly));
-                            if (dv > bv) {
-                                bv = dv;
-                                bx = lx;
-                                by = ly;
-                            }
-                        }
-                    add_cand(s, (float)bx, (float)by, fabsf(c - n), 0.5f, 0, SP_KIND_HOT);
+                    if (d < tc && (x < 2 || y < 2 || x >= cw - 2 || y >= chh - 2 ||
+                                   d < chroma_flat_threshold(s, f, p, x, y)))
+                        continue;
+                    if (s->nb_cands >= MAX_CANDS)
+                        continue;
+                    chroma_dot_place(s, f, x, y, &bx, &by);
+                    add_cand(s, (float)bx, (float)by, d, 0.5f, 0, SP_KIND_HOT);
+                    s->cands[s->nb_cands - 1].plane = c > n ? p : -p;
                 }
                 }
             }
@@ -1165,6 +1327,35 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
 
     if (x0 < 3 || y0 < 3 || x0 >= s->w - 3 || y0 >= s->h - 3)
         return 0;
+    if (t->cplane) {
+        /* a colour dot: its chroma sample against its four neighbours,
+         * in the samples next to the prediction's */
+        int cw = sp_plane_width(f, t->cplane), ch = sp_plane_height(f, t->cplane);
+        int cx0 = x0 >> s->ss_x, cy0 = y0 >> s->ss_y, cbx = -1, cby = -1;
+        float tl = 5.0f / (float)s->sensitivity;
+        for (j = -1; j <= 1; j++)
+            for (i = -1; i <= 1; i++) {
+                int x = cx0 + i, y = cy0 + j;
+                float d;
+                if (x < 2 || y < 2 || x >= cw - 2 || y >= ch - 2)
+                    continue;
+                d = t->csign * chroma_center(s, f, t->cplane, x, y);
+                if (d > best) {
+                    best = d;
+                    cbx = x;
+                    cby = y;
+                }
+            }
+        if (best < tl || cbx < 0)
+            return 0;
+        chroma_dot_place(s, f, cbx, cby, &bx, &by);
+        *ox = (float)bx;
+        *oy = (float)by;
+        *resp = best;
+        *olevel = (float)(sp_get(f, t->cplane, cbx, cby) >> s->shift) - best * t->csign;
+        *radius = 0.5f;
+        return 1;
+    }
     if (is_pixel_kind(t->kind)) {
         float tl = 9.0f / (float)s->sensitivity;
         for (j = -gate; j <= gate; j++)
@@ -1274,8 +1465,11 @@ static int crowded(const DetectContext *s, const Track *t)
     for (i = 0; i < MAX_TRACKS; i++) {
         const Track *o = &s->tracks[i];
         float dx, dy;
+        /* (a tentative track born only of standing out of its close ring is
+         * not yet one: still details of a still picture crowded its
+         * defects) */
         if (o == t || o->state == T_FREE || o->hits < 3 ||
-            (is_pixel_kind(o->kind) ? 1 : 0) != cls)
+            (is_pixel_kind(o->kind) ? 1 : 0) != cls || (o->ringed && o->state == T_TENTATIVE))
             continue;
         dx = o->x - t->x;
         dy = o->y - t->y;
@@ -1917,7 +2111,7 @@ static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
  * last sightings, the median change per sighting of each quantity,
  * relative to the contrast, must stay small for at least one of them.
  */
-static float median_change(const Track *t, int model)
+static float median_change(const Track *t, int model, float noise)
 {
     float d[RESP_HIST - 1];
     int n = t->nresp < RESP_HIST ? t->nresp : RESP_HIST, i, j, k = 0;
@@ -1926,9 +2120,10 @@ static float median_change(const Track *t, int model)
         int a = (t->nresp - i) % RESP_HIST, b = (t->nresp - i - 1) % RESP_HIST;
         float ra = t->resp[a], rb = t->resp[b], v;
         if (model == 0)        /* additive */
-            v = fabsf(ra - rb) / fmaxf(fabsf(rb), 1.0f);
+            v = fmaxf(fabsf(ra - rb) - noise, 0) / fmaxf(fabsf(rb), 1.0f);
         else if (model == 1)   /* a fixed value */
-            v = fabsf(t->level[a] + ra - t->level[b] - rb) / fmaxf(fabsf(rb), 1.0f);
+            v = fmaxf(fabsf(t->level[a] + ra - t->level[b] - rb) - noise, 0) /
+                fmaxf(fabsf(rb), 1.0f);
         else {                 /* multiplicative */
             float ga = ra / fmaxf(t->level[a], 1.0f), gb = rb / fmaxf(t->level[b], 1.0f);
             v = fabsf(ga - gb) / fmaxf(fabsf(gb), 0.01f);
@@ -2000,15 +2195,18 @@ static float median_elongation(const Track *t)
 
 static int steady(const Track *t)
 {
-    /* a blotch's response also takes in the texture under it */
-    float lim = is_pixel_kind(t->kind) ? STEADY : STEADY_BLOTCH;
+    /* a blotch's response also takes in the texture under it, a colour
+     * dot's some of the picture's chroma */
+    float lim = is_pixel_kind(t->kind) && !t->cplane ? STEADY : STEADY_BLOTCH;
+    /* a colour dot's few levels of chroma change with the compression */
+    float noise = t->cplane ? STEADY_NOISE : 0;
 
     if (t->nresp < 5)
         return 1;
     if (!is_pixel_kind(t->kind) && median_elongation(t) > 1.5f)
         return 0;
-    return median_change(t, 0) <= lim || median_change(t, 1) <= lim ||
-           median_change(t, 2) <= lim;
+    return median_change(t, 0, noise) <= lim || median_change(t, 1, noise) <= lim ||
+           median_change(t, 2, noise) <= lim;
 }
 
 /*
@@ -2259,6 +2457,16 @@ static void carry_back(const DetectContext *s, Track *t, int64_t n)
     int64_t m;
     float r = drift_residual(s, t, cls, n, 4);
 
+    /* a wide dot (a small blotch taken for one) may keep to the blotches'
+     * drift instead */
+    if (cls && t->radius > 1.6f && !(r >= 0 && r <= 2.0f)) {
+        float r0 = drift_residual(s, t, 0, n, 4);
+        if (r0 >= 0 && r0 <= 2.0f) {
+            cls = 0;
+            r = r0;
+        }
+    }
+
     /* only a track seen to keep to the drift is carried back by it */
     if (r < 0 || r > 2.0f || t->pf[kb] != t->born || !t->pseen[kb])
         return;
@@ -2269,6 +2477,26 @@ static void carry_back(const DetectContext *s, Track *t, int64_t n)
         record(t, m, (t->px[kb] - tx + sc * cx) / (1 + sc),
                (t->py[kb] - ty + sc * cy) / (1 + sc), 1);
     }
+}
+
+/* The class whose motion a track goes with, from its step in frame n: a
+ * dot's, but a wide dot (a small blotch taken for one, as detect_process
+ * tells them) goes with the blotches when its step was nearer theirs, by
+ * half a pixel (a fast drift left it behind the dots' prediction
+ * otherwise). */
+static int motion_class(const DetectContext *s, const Track *t, int64_t n)
+{
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, ax, ay, bx, by, da, db;
+
+    if (!is_pixel_kind(t->kind))
+        return 0;
+    if (t->radius <= 1.6f || t->vframe != n || !s->motion[0].valid || !s->motion[1].valid)
+        return 1;
+    motion_at(&s->motion[0], cx, cy, t->x - t->vx, t->y - t->vy, &ax, &ay);
+    motion_at(&s->motion[1], cx, cy, t->x - t->vx, t->y - t->vy, &bx, &by);
+    da = sqrtf((t->vx - ax) * (t->vx - ax) + (t->vy - ay) * (t->vy - ay));
+    db = sqrtf((t->vx - bx) * (t->vx - bx) + (t->vy - by) * (t->vy - by));
+    return da + 0.5f < db ? 0 : 1;
 }
 
 static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
@@ -2286,15 +2514,16 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     for (i = 0; i < MAX_TRACKS; i++) {
         Track *t = &s->tracks[i];
         float ox, oy, resp, rad, px, py, level;
-        int cls;
+        int cls, mc;
         if (t->state == T_FREE || (pass == 0) != (t->state == T_CONFIRMED))
             continue;
         cls = is_pixel_kind(t->kind) ? 1 : 0;
+        mc = t->mclass;
         /* the class's motion goes on as it went last frame; else the
          * track's own */
-        if (s->motion[cls].valid) {
+        if (s->motion[mc].valid) {
             float mdx, mdy;
-            motion_at(&s->motion[cls], s->w / 2.0f, s->h / 2.0f, t->x, t->y, &mdx, &mdy);
+            motion_at(&s->motion[mc], s->w / 2.0f, s->h / 2.0f, t->x, t->y, &mdx, &mdy);
             px = t->x + mdx;
             py = t->y + mdy;
         } else if (t->vframe == n - 1 && t->misses_run == 0) {
@@ -2346,6 +2575,15 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             t->radius = t->hits == 1 ? rad : 0.8f * t->radius + 0.2f * rad;
             record(t, n, ox, oy, 0);
         } else {
+            /* a confirmed defect that kept to its class's drift up to its
+             * last sighting goes on with that drift while it is faint */
+            if (!t->misses_run) {
+                float r = t->state == T_CONFIRMED && t->last_hit == n - 1 ?
+                          drift_residual(s, t, mc, n - 1, 8) : -1;
+                t->drifts = r >= 0 && r <= 2.0f;
+                t->guessed = 0;
+            }
+            t->guessed++;
             t->misses_run++;
             t->step_smooth = 0;
             /* unseen: placed by the defects' common motion, else held */
@@ -2375,12 +2613,31 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
      * track hops between does not */
     for (k = 0; k < 2; k++)
         fit_motion(s, k, n, &s->motion[k]);
+    /* a confirmed track unseen in this frame that keeps to the drift is
+     * placed by the drift the others show in this frame: measured, not a
+     * guess, so its repair goes on however long it stays faint */
     for (i = 0; i < MAX_TRACKS; i++) {
         Track *t = &s->tracks[i];
-        int cls = is_pixel_kind(t->kind) ? 1 : 0;
+        int cls, k1 = (int)((n - 1) % POS_HIST);
+        float mdx, mdy;
+        if (t->state != T_CONFIRMED || t->last_hit == n || !t->drifts)
+            continue;
+        cls = t->mclass;
+        if (!s->motion[cls].valid || t->pf[k1] != n - 1)
+            continue;
+        motion_at(&s->motion[cls], s->w / 2.0f, s->h / 2.0f, t->px[k1], t->py[k1], &mdx, &mdy);
+        t->x = t->px[k1] + mdx;
+        t->y = t->py[k1] + mdy;
+        t->guessed--;
+        record(t, n, t->x, t->y, t->guessed + 1);
+    }
+    for (i = 0; i < MAX_TRACKS; i++) {
+        Track *t = &s->tracks[i];
+        int cls;
         float ex = 0, ey = 0, r2, still;
         if (t->state == T_FREE || t->vframe != n || t->last_hit != n)
             continue;
+        cls = t->mclass = motion_class(s, t, n);
         if (s->motion[cls].valid)
             motion_at(&s->motion[cls], s->w / 2.0f, s->h / 2.0f,
                       t->x - t->vx, t->y - t->vy, &ex, &ey);
@@ -2571,6 +2828,14 @@ judge:
         t->contrast = c->resp;
         t->faint = is_pixel_kind(c->kind) ? fabsf(c->resp) < 14.0f / (float)s->sensitivity :
                    fabsf(c->resp) < spawn_threshold(s, c->level);
+        /* a colour dot is followed in its chroma plane; under the usual
+         * chroma threshold it is faint */
+        t->mclass = is_pixel_kind(c->kind) ? 1 : 0;
+        t->ringed = c->ringed;
+        t->cplane = abs(c->plane);
+        t->csign = c->plane < 0 ? -1 : 1;
+        if (t->cplane)
+            t->faint = fabsf(c->resp) < 24.0f / (float)s->sensitivity;
         for (i = 0; i < POS_HIST; i++)
             t->pf[i] = -1;
         for (i = 0; i <= RING_LAG; i++)

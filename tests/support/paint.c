@@ -183,6 +183,12 @@ void paint_defects(SpFrame *f, int n, const PaintDrift *d,
             if (chroma)
                 sp_put(f, 1, p->x >> f->ss_x, p->y >> f->ss_y, mid - 40);
             break;
+        case PAINT_HOT_BLUE:
+            sp_put(f, 0, p->x, p->y, v + p->level / 25);
+            if (chroma)
+                sp_put(f, 1, p->x >> f->ss_x, p->y >> f->ss_y,
+                       sp_get(f, 1, p->x >> f->ss_x, p->y >> f->ss_y) + p->level / 12);
+            break;
         }
     }
 }

@@ -11,7 +11,9 @@
 
 #include "src/spotheal.h"
 
-enum PaintPixelKind { PAINT_HOT, PAINT_DEAD, PAINT_STUCK };
+/* PAINT_HOT_BLUE: a hot blue photosite as compression leaves it, level / 12
+ * in Cb and level / 25 in luma */
+enum PaintPixelKind { PAINT_HOT, PAINT_DEAD, PAINT_STUCK, PAINT_HOT_BLUE };
 
 typedef struct PaintSpot {
     float x, y;       /* sensor position (frame coordinates with no drift) */
