@@ -1369,7 +1369,9 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
  * matching at quarter resolution (shifts up to 24 pixels, a parabola
  * through the best for the fraction). The median lets a subject that
  * moves on its own, as long as it covers under half the blocks, not drag
- * the estimate. Accumulated into the picture's position per frame; camok
+ * the estimate. A block whose cost is as low 2 steps away from its best
+ * (an edge, a repeating pattern) gives no motion, and a frame whose
+ * blocks mostly disagree with the medians gives none. Accumulated into the picture's position per frame; camok
  * says whether enough blocks had texture to tell.
  */
 static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
@@ -1377,7 +1379,7 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
     enum { S = 6, B = 12, GX = 6, GY = 4 };
     uint8_t *cur = s->quarter[n & 1], *prev = s->quarter[(n + 1) & 1];
     int k = (int)(n % POS_HIST), kp = (int)((n + POS_HIST - 1) % POS_HIST);
-    float vx[GX * GY], vy[GX * GY];
+    float vx[GX * GY], vy[GX * GY], ux[GX * GY], uy[GX * GY];
     int nb = 0, gx, gy, i, j;
 
     s->camf[k] = n;
@@ -1402,7 +1404,7 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
     for (gy = 0; gy < GY; gy++)
         for (gx = 0; gx < GX; gx++) {
             int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
-            float sad[2 * S + 1][2 * S + 1], best = 1e30f, mean = 0, tex = 0, fx = 0, fy = 0;
+            float sad[2 * S + 1][2 * S + 1], best = 1e30f, next, mean = 0, tex = 0, fx = 0, fy = 0;
             int bx = 0, by = 0, dx, dy;
             for (j = 0; j < B; j++)
                 for (i = 0; i < B; i++)
@@ -1424,6 +1426,17 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
                         by = dy;
                     }
                 }
+            /* the best match 2 steps or more away from the best: a cost as
+             * low there (the surface flat along a direction) is an edge
+             * the block slides along, or a pattern that repeats: no
+             * motion told (the aperture problem) */
+            next = 1e30f;
+            for (dy = -S; dy <= S; dy++)
+                for (dx = -S; dx <= S; dx++)
+                    if ((abs(dx - bx) >= 2 || abs(dy - by) >= 2) && sad[dy + S][dx + S] < next)
+                        next = sad[dy + S][dx + S];
+            if ((next - best) * 1024 < tex)
+                continue;
             if (bx > -S && bx < S) {
                 float l = sad[by + S][bx + S - 1], r = sad[by + S][bx + S + 1], c = sad[by + S][bx + S];
                 if (l + r - 2 * c > 0)
@@ -1440,6 +1453,8 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
         }
     if (nb < GX * GY / 3)
         return;
+    memcpy(ux, vx, nb * sizeof(*vx));
+    memcpy(uy, vy, nb * sizeof(*vy));
     /* medians */
     for (i = 1; i < nb; i++)
         for (j = i; j > 0 && vx[j - 1] > vx[j]; j--) {
@@ -1449,6 +1464,13 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
         for (j = i; j > 0 && vy[j - 1] > vy[j]; j--) {
             float t = vy[j]; vy[j] = vy[j - 1]; vy[j - 1] = t;
         }
+    /* blocks that mostly disagree (a third of them or fewer within 3 px
+     * of the medians): things moving each their own way, not the picture
+     * as a whole; the camera is not followed in this frame */
+    for (i = j = 0; i < nb; i++)
+        j += fabsf(ux[i] - vx[nb / 2]) <= 3.0f && fabsf(uy[i] - vy[nb / 2]) <= 3.0f;
+    if (3 * j <= nb)
+        return;
     s->camx[k] += vx[nb / 2];
     s->camy[k] += vy[nb / 2];
     s->camok[k] = s->camok[kp] < 255 ? s->camok[kp] + 1 : 255;
