@@ -1371,8 +1371,9 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
  * moves on its own, as long as it covers under half the blocks, not drag
  * the estimate. A block whose cost is as low 2 steps away from its best
  * (an edge, a repeating pattern) gives no motion, and a frame whose
- * blocks mostly disagree with the medians gives none. Accumulated into the picture's position per frame; camok
- * says whether enough blocks had texture to tell.
+ * blocks mostly disagree with a step of over 2 px gives none.
+ * Accumulated into the picture's position per frame; camok says whether
+ * enough blocks had texture and agreed enough to tell.
  */
 static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
 {
@@ -1465,11 +1466,14 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
             float t = vy[j]; vy[j] = vy[j - 1]; vy[j - 1] = t;
         }
     /* blocks that mostly disagree (a third of them or fewer within 3 px
-     * of the medians): things moving each their own way, not the picture
-     * as a whole; the camera is not followed in this frame */
+     * of the medians): things moving each their own way (a bar sliding
+     * over a still picture), or a shaken, blurred frame. A step over 2 px
+     * that few blocks support is not the picture's: the camera is not
+     * followed in this frame. A small one is kept: it changes little,
+     * and a break in the camera's chain loses the frames around it */
     for (i = j = 0; i < nb; i++)
         j += fabsf(ux[i] - vx[nb / 2]) <= 3.0f && fabsf(uy[i] - vy[nb / 2]) <= 3.0f;
-    if (3 * j <= nb)
+    if (3 * j <= nb && vx[nb / 2] * vx[nb / 2] + vy[nb / 2] * vy[nb / 2] > 2.0f * 2.0f)
         return;
     s->camx[k] += vx[nb / 2];
     s->camy[k] += vy[nb / 2];
