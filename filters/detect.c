@@ -2259,6 +2259,38 @@ static int keeps_any_drift(const DetectContext *s, const Track *t, int64_t a, in
     return r < 0 && r0 < 0 && shared_motion(s, t, a, n);
 }
 
+/* Whether two other tracks, far from t and from each other (as in
+ * shared_motion), moved by themselves by 2.5 px or more from frame a to
+ * n, as t did: defects drift all together, if not by the same vector
+ * before their drift is known (a zoom, a turn); a thing that moves over a
+ * still picture moves alone. */
+static int others_moved(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    enum { NA = 16 };
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0;
+    float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
+
+    for (i = 0; i < MAX_TRACKS && nb < NA; i++) {
+        const Track *o = &s->tracks[i];
+        float dx, dy;
+        if (o == t || o->state == T_FREE || o->hits < 3 || o->pf[ka] != a || !o->pseen[ka] ||
+            o->pf[kn] != n || !o->pseen[kn] ||
+            (o->x - t->x) * (o->x - t->x) + (o->y - t->y) * (o->y - t->y) < far * far)
+            continue;
+        dx = o->px[kn] - o->px[ka];
+        dy = o->py[kn] - o->py[ka];
+        if (dx * dx + dy * dy < 2.5f * 2.5f)
+            continue;
+        for (j = 0; j < nb; j++)
+            if ((o->x - ax[j]) * (o->x - ax[j]) + (o->y - ay[j]) * (o->y - ay[j]) >= far * far)
+                return 1;
+        ax[nb] = o->x;
+        ay[nb] = o->y;
+        nb++;
+    }
+    return 0;
+}
+
 /* Whether the track's own motion from frame a to n (in the picture) lets
  * evidence count: under 2.5 px, or the defects' shared drift. */
 static int own_motion_ok(const DetectContext *s, const Track *t, int64_t a, int64_t n)
@@ -2521,6 +2553,12 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             float rel = -1;
             for (; a <= n - flat && rel < 0; a++)
                 rel = against_camera(s, t, a, n);
+            /* held against the camera by moving itself over the
+             * picture (a small subject crossing a flat wall): a defect
+             * only if it keeps the defects' shared drift, or, before
+             * that is known, others far off drift too */
+            if (rel >= 2.5f && !own_motion_ok(s, t, a - 1, n) && !others_moved(s, t, a - 1, n))
+                rel = -1;
             if (rel >= 2.5f) {
                 t->moved += 1.0f;
                 t->good++;
