@@ -1563,15 +1563,18 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
  * matching at quarter resolution (shifts up to 24 pixels, a parabola
  * through the best for the fraction). The median lets a subject that
  * moves on its own, as long as it covers under half the blocks, not drag
- * the estimate. Accumulated into the picture's position per frame; camok
- * says whether enough blocks had texture to tell.
+ * the estimate. A block whose cost is as low 2 steps away from its best
+ * (an edge, a repeating pattern) gives no motion, and a frame whose
+ * blocks mostly disagree with a step of over 2 px gives none.
+ * Accumulated into the picture's position per frame; camok says whether
+ * enough blocks had texture and agreed enough to tell.
  */
 static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
 {
     enum { S = 6, B = 12, GX = 6, GY = 4 };
     uint8_t *cur = s->quarter[n & 1], *prev = s->quarter[(n + 1) & 1];
     int k = (int)(n % POS_HIST), kp = (int)((n + POS_HIST - 1) % POS_HIST);
-    float vx[GX * GY], vy[GX * GY];
+    float vx[GX * GY], vy[GX * GY], ux[GX * GY], uy[GX * GY];
     int nb = 0, gx, gy, i, j;
 
     s->camf[k] = n;
@@ -1596,7 +1599,7 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
     for (gy = 0; gy < GY; gy++)
         for (gx = 0; gx < GX; gx++) {
             int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
-            float sad[2 * S + 1][2 * S + 1], best = 1e30f, mean = 0, tex = 0, fx = 0, fy = 0;
+            float sad[2 * S + 1][2 * S + 1], best = 1e30f, next, mean = 0, tex = 0, fx = 0, fy = 0;
             int bx = 0, by = 0, dx, dy;
             for (j = 0; j < B; j++)
                 for (i = 0; i < B; i++)
@@ -1618,6 +1621,17 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
                         by = dy;
                     }
                 }
+            /* the best match 2 steps or more away from the best: a cost as
+             * low there (the surface flat along a direction) is an edge
+             * the block slides along, or a pattern that repeats: no
+             * motion told (the aperture problem) */
+            next = 1e30f;
+            for (dy = -S; dy <= S; dy++)
+                for (dx = -S; dx <= S; dx++)
+                    if ((abs(dx - bx) >= 2 || abs(dy - by) >= 2) && sad[dy + S][dx + S] < next)
+                        next = sad[dy + S][dx + S];
+            if ((next - best) * 1024 < tex)
+                continue;
             if (bx > -S && bx < S) {
                 float l = sad[by + S][bx + S - 1], r = sad[by + S][bx + S + 1], c = sad[by + S][bx + S];
                 if (l + r - 2 * c > 0)
@@ -1634,6 +1648,8 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
         }
     if (nb < GX * GY / 3)
         return;
+    memcpy(ux, vx, nb * sizeof(*vx));
+    memcpy(uy, vy, nb * sizeof(*vy));
     /* medians */
     for (i = 1; i < nb; i++)
         for (j = i; j > 0 && vx[j - 1] > vx[j]; j--) {
@@ -1643,6 +1659,16 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
         for (j = i; j > 0 && vy[j - 1] > vy[j]; j--) {
             float t = vy[j]; vy[j] = vy[j - 1]; vy[j - 1] = t;
         }
+    /* blocks that mostly disagree (a third of them or fewer within 3 px
+     * of the medians): things moving each their own way (a bar sliding
+     * over a still picture), or a shaken, blurred frame. A step over 2 px
+     * that few blocks support is not the picture's: the camera is not
+     * followed in this frame. A small one is kept: it changes little,
+     * and a break in the camera's chain loses the frames around it */
+    for (i = j = 0; i < nb; i++)
+        j += fabsf(ux[i] - vx[nb / 2]) <= 3.0f && fabsf(uy[i] - vy[nb / 2]) <= 3.0f;
+    if (3 * j <= nb && vx[nb / 2] * vx[nb / 2] + vy[nb / 2] * vy[nb / 2] > 2.0f * 2.0f)
+        return;
     s->camx[k] += vx[nb / 2];
     s->camy[k] += vy[nb / 2];
     s->camok[k] = s->camok[kp] < 255 ? s->camok[kp] + 1 : 255;
@@ -2436,6 +2462,38 @@ static int keeps_any_drift(const DetectContext *s, const Track *t, int64_t a, in
     return r0 < 0 && (r < 0 || cls) && shared_motion(s, t, a, n);
 }
 
+/* Whether two other tracks, far from t and from each other (as in
+ * shared_motion), moved by themselves by 2.5 px or more from frame a to
+ * n, as t did: defects drift all together, if not by the same vector
+ * before their drift is known (a zoom, a turn); a thing that moves over a
+ * still picture moves alone. */
+static int others_moved(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    enum { NA = 16 };
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0;
+    float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
+
+    for (i = 0; i < MAX_TRACKS && nb < NA; i++) {
+        const Track *o = &s->tracks[i];
+        float dx, dy;
+        if (o == t || o->state == T_FREE || o->hits < 3 || o->pf[ka] != a || !o->pseen[ka] ||
+            o->pf[kn] != n || !o->pseen[kn] ||
+            (o->x - t->x) * (o->x - t->x) + (o->y - t->y) * (o->y - t->y) < far * far)
+            continue;
+        dx = o->px[kn] - o->px[ka];
+        dy = o->py[kn] - o->py[ka];
+        if (dx * dx + dy * dy < 2.5f * 2.5f)
+            continue;
+        for (j = 0; j < nb; j++)
+            if ((o->x - ax[j]) * (o->x - ax[j]) + (o->y - ay[j]) * (o->y - ay[j]) >= far * far)
+                return 1;
+        ax[nb] = o->x;
+        ay[nb] = o->y;
+        nb++;
+    }
+    return 0;
+}
+
 /* Whether the track's own motion from frame a to n (in the picture) lets
  * evidence count: under 2.5 px, or the defects' shared drift. */
 static int own_motion_ok(const DetectContext *s, const Track *t, int64_t a, int64_t n)
@@ -2757,6 +2815,12 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             float rel = -1;
             for (; a <= n - flat && rel < 0; a++)
                 rel = against_camera(s, t, a, n);
+            /* held against the camera by moving itself over the
+             * picture (a small subject crossing a flat wall): a defect
+             * only if it keeps the defects' shared drift, or, before
+             * that is known, others far off drift too */
+            if (rel >= 2.5f && !own_motion_ok(s, t, a - 1, n) && !others_moved(s, t, a - 1, n))
+                rel = -1;
             if (rel >= 2.5f) {
                 t->moved += 1.0f;
                 t->good++;
