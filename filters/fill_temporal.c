@@ -427,30 +427,56 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
         /* whole rows of the box, 16 samples at a time, masked by which
          * are ring samples (of the half, with step 2) and healthy */
         int bh = s->ring_box[3] - s->ring_box[1] + 1, pitch = s->ring_pitch, y, j;
-        const uint8_t *val = s->ring_rows.p;
-        const uint8_t *keep = val + (size_t)pitch * bh * (step == 2 ? 2 : 1);
-        for (y = 0; y < bh; y++) {
-            int Y = s->ring_box[1] + y + dy, X = s->ring_box[0] + dx;
-            const uint8_t *c = val + (size_t)y * pitch, *m = keep + (size_t)y * pitch;
-            const uint8_t *r = rf->data[0] + (ptrdiff_t)Y * stride + X;
-            const uint8_t *b = bad ? bad + (size_t)Y * W + X : NULL;
+        const uint8_t *c = s->ring_rows.p;
+        const uint8_t *m = c + (size_t)pitch * bh * (step == 2 ? 2 : 1);
+        const uint8_t *r = rf->data[0] + (ptrdiff_t)(s->ring_box[1] + dy) * stride +
+                           s->ring_box[0] + dx;
+        const uint8_t *b = bad ? bad + (size_t)(s->ring_box[1] + dy) * W + s->ring_box[0] + dx
+                               : NULL;
 #ifdef __SSE2__
-            const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi8(1);
-            __m128i vs = zero, vn = zero;
-            for (j = 0; j < pitch; j += 16) {
-                __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
-                __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
-                __m128i ok = _mm_loadu_si128((const __m128i *)(m + j)), d;
-                if (b)
-                    ok = _mm_and_si128(ok, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + j)),
-                                                          zero));
-                d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)), ok);
-                vs = _mm_add_epi64(vs, _mm_sad_epu8(d, zero));
-                vn = _mm_add_epi64(vn, _mm_sad_epu8(_mm_and_si128(ok, one), zero));
+        /* the count in 8-bit lanes over a row (at most 255 of its 16-sample
+         * pieces), summed into 64 bits after it */
+        const __m128i zero = _mm_setzero_si128();
+        __m128i vn = zero;
+        for (y = 0; y < bh && pitch <= 255 * 16; y++, c += pitch, m += pitch, r += stride) {
+            __m128i vs = zero, cn = zero;
+            if (b) {
+                for (j = 0; j < pitch; j += 16) {
+                    __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
+                    __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
+                    __m128i ok = _mm_and_si128(_mm_loadu_si128((const __m128i *)(m + j)),
+                                               _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + j)),
+                                                              zero));
+                    __m128i d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)),
+                                              ok);
+                    vs = _mm_add_epi64(vs, _mm_sad_epu8(d, zero));
+                    cn = _mm_sub_epi8(cn, ok);
+                }
+                b += W;
+            } else {
+                for (j = 0; j < pitch; j += 16) {
+                    __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
+                    __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
+                    __m128i ok = _mm_loadu_si128((const __m128i *)(m + j));
+                    __m128i d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)),
+                                              ok);
+                    vs = _mm_add_epi64(vs, _mm_sad_epu8(d, zero));
+                    cn = _mm_sub_epi8(cn, ok);
+                }
             }
+            vn = _mm_add_epi64(vn, _mm_sad_epu8(cn, zero));
             sum += _mm_cvtsi128_si32(vs) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vs, vs));
-            n += _mm_cvtsi128_si32(vn) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vn, vn));
+            if (sum > limit)
+                return DBL_MAX;
+        }
+        if (y == bh) {
+            n = _mm_cvtsi128_si32(vn) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vn, vn));
+            if (n < 8 || n * 2 < total)
+                return DBL_MAX;
+            return sum * shift / n;
+        }
 #else
+        for (y = 0; y < bh; y++, c += pitch, m += pitch, r += stride) {
             for (j = 0; j < pitch; j++) {
                 int d = c[j] - r[j];
                 if (!m[j] || (b && b[j]))
@@ -458,13 +484,15 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
                 sum += d < 0 ? -d : d;
                 n++;
             }
-#endif
+            if (b)
+                b += W;
             if (sum > limit)
                 return DBL_MAX;
         }
         if (n < 8 || n * 2 < total)
             return DBL_MAX;
         return sum * shift / n;
+#endif
     }
     for (k = 0; k < s->ring_nruns; k++) {
         int i0 = run[2 * k], len = run[2 * k + 1];
