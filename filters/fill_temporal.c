@@ -214,6 +214,18 @@ static inline double fetch(const FillContext *s, const SpFrame *f, const uint8_t
                 row += k->wx[i] * src[i];
             v += k->wy[j] * row;
         }
+    } else if (k->nx == 4) {
+        /* the same products and sums, unrolled */
+        const uint8_t *src = f->data[p] + (ptrdiff_t)by * stride + bx;
+        const double w0 = k->wx[0], w1 = k->wx[1], w2 = k->wx[2], w3 = k->wx[3];
+        for (j = 0; j < k->ny; j++, src += stride) {
+            double row = 0;
+            row += w0 * src[0];
+            row += w1 * src[1];
+            row += w2 * src[2];
+            row += w3 * src[3];
+            v += k->wy[j] * row;
+        }
     } else {
         const uint8_t *src = f->data[p] + (ptrdiff_t)by * stride + bx;
         for (j = 0; j < k->ny; j++, src += stride) {
@@ -406,6 +418,42 @@ static inline void run_sad8(const uint8_t *c, const uint8_t *r, const uint8_t *b
     *n += cnt;
 }
 
+#ifdef __SSE2__
+/* One row of the ring's box for int_cost(): c the ring's values, r the
+ * frame's, m the mask of the samples kept, b the defect map or NULL, over
+ * `pitch` samples (a multiple of 16); adds the sums of absolute
+ * differences to *vs (64-bit lanes) and the samples counted to *cn (8-bit
+ * lanes, one a 16-sample piece). */
+static inline void row_sad16(const uint8_t *c, const uint8_t *r, const uint8_t *m,
+                             const uint8_t *b, int pitch, __m128i *vs, __m128i *cn)
+{
+    const __m128i zero = _mm_setzero_si128();
+    int j;
+
+    if (b) {
+        for (j = 0; j < pitch; j += 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
+            __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
+            __m128i ok = _mm_and_si128(_mm_loadu_si128((const __m128i *)(m + j)),
+                                       _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + j)),
+                                                      zero));
+            __m128i d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)), ok);
+            *vs = _mm_add_epi64(*vs, _mm_sad_epu8(d, zero));
+            *cn = _mm_sub_epi8(*cn, ok);
+        }
+    } else {
+        for (j = 0; j < pitch; j += 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
+            __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
+            __m128i ok = _mm_loadu_si128((const __m128i *)(m + j));
+            __m128i d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)), ok);
+            *vs = _mm_add_epi64(*vs, _mm_sad_epu8(d, zero));
+            *cn = _mm_sub_epi8(*cn, ok);
+        }
+    }
+}
+#endif
+
 static double int_cost(const FillContext *s, const SpFrame *cur,
                        const FillRef *ref, int nring, int dx, int dy,
                        int step, double bound)
@@ -426,7 +474,7 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
     if (s->ring_pitch && cur->depth == 8 && s->ring_box[0] + dx + s->ring_pitch <= W) {
         /* whole rows of the box, 16 samples at a time, masked by which
          * are ring samples (of the half, with step 2) and healthy */
-        int bh = s->ring_box[3] - s->ring_box[1] + 1, pitch = s->ring_pitch, y, j;
+        int bh = s->ring_box[3] - s->ring_box[1] + 1, pitch = s->ring_pitch, y;
         const uint8_t *c = s->ring_rows.p;
         const uint8_t *m = c + (size_t)pitch * bh * (step == 2 ? 2 : 1);
         const uint8_t *r = rf->data[0] + (ptrdiff_t)(s->ring_box[1] + dy) * stride +
@@ -440,30 +488,9 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
         __m128i vn = zero;
         for (y = 0; y < bh && pitch <= 255 * 16; y++, c += pitch, m += pitch, r += stride) {
             __m128i vs = zero, cn = zero;
-            if (b) {
-                for (j = 0; j < pitch; j += 16) {
-                    __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
-                    __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
-                    __m128i ok = _mm_and_si128(_mm_loadu_si128((const __m128i *)(m + j)),
-                                               _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + j)),
-                                                              zero));
-                    __m128i d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)),
-                                              ok);
-                    vs = _mm_add_epi64(vs, _mm_sad_epu8(d, zero));
-                    cn = _mm_sub_epi8(cn, ok);
-                }
+            row_sad16(c, r, m, b, pitch, &vs, &cn);
+            if (b)
                 b += W;
-            } else {
-                for (j = 0; j < pitch; j += 16) {
-                    __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
-                    __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
-                    __m128i ok = _mm_loadu_si128((const __m128i *)(m + j));
-                    __m128i d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)),
-                                              ok);
-                    vs = _mm_add_epi64(vs, _mm_sad_epu8(d, zero));
-                    cn = _mm_sub_epi8(cn, ok);
-                }
-            }
             vn = _mm_add_epi64(vn, _mm_sad_epu8(cn, zero));
             sum += _mm_cvtsi128_si32(vs) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vs, vs));
             if (sum > limit)
@@ -477,6 +504,7 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
         }
 #else
         for (y = 0; y < bh; y++, c += pitch, m += pitch, r += stride) {
+            int j;
             for (j = 0; j < pitch; j++) {
                 int d = c[j] - r[j];
                 if (!m[j] || (b && b[j]))
