@@ -578,13 +578,14 @@ static double frac_cost_ref(const FillContext *s, const SpFrame *cur,
  * interpolation supports: over the box the displaced ring covers, every
  * row of the frame is interpolated horizontally once (and the defect map
  * or-ed over the support's width), then each ring sample takes the
- * vertical sum of its rows (at 8 bits with 4 taps, with SSE2, two columns
- * at a time). The products and sums are fetch()'s, in its order, so the
- * cost is frac_cost_ref()'s to the last bit. */
+ * vertical sum of its rows, along the ring's runs (at 8 bits with 4 taps,
+ * with SSE2, two columns at a time; a single tap, of weight 1, is a copy:
+ * 0 + 1 * v is v). The products and sums are fetch()'s, in its order, so
+ * the cost is frac_cost_ref()'s to the last bit. */
 static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
                         int nring, double dx, double dy)
 {
-    const int32_t *pos = s->ring.p;
+    const int32_t *pos = s->ring.p, *run = s->ring_runs.p;
     const SpFrame *rf = ref->f;
     double shift = 1.0 / (1 << (cur->depth - 8)), sum = 0, *hw, *dw;
     int W = s->pw[0], H = s->ph[0], i, j, c, r, n = 0, bw, rows, bx0, by0;
@@ -658,6 +659,11 @@ static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
                 v += w3 * src[c + 3];
                 h[c] = v;
             }
+        } else if (k.nx == 1) {
+            /* one tap of weight 1: 0 + 1 * v is v */
+            const uint8_t *src = row + bx0;
+            for (c = 0; c < bw; c++)
+                h[c] = src[c];
         } else {
             const uint8_t *src = row + bx0;
             for (c = 0; c < bw; c++) {
@@ -669,6 +675,8 @@ static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
         }
         if (!b)
             memset(hb, 0, bw);
+        else if (k.nx == 1)
+            memcpy(hb, b, bw);
         else if (k.nx == 4) {
             c = 0;
 #ifdef __SSE2__
@@ -691,37 +699,42 @@ static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
             }
         }
     }
-    if (k.ny == 4) {
-        const double w0 = k.wy[0], w1 = k.wy[1], w2 = k.wy[2], w3 = k.wy[3];
-        for (i = 0; i < nring; i++) {
-            size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * bw +
-                       (pos[3 * i] - s->ring_box[0]);
-            double v = 0;
-            if (bwin[o] | bwin[o + bw] | bwin[o + 2 * (size_t)bw] | bwin[o + 3 * (size_t)bw])
-                continue;
-            v += w0 * hw[o];
-            v += w1 * hw[o + bw];
-            v += w2 * hw[o + 2 * (size_t)bw];
-            v += w3 * hw[o + 3 * (size_t)bw];
-            v = v < 0 ? 0 : v;
-            sum += fabs(pos[3 * i + 2] - v);
-            n++;
-        }
-    } else {
-        for (i = 0; i < nring; i++) {
-            size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * bw +
-                       (pos[3 * i] - s->ring_box[0]);
-            uint8_t bad = 0;
-            double v = 0;
-            for (j = 0; j < k.ny; j++)
-                bad |= bwin[o + (size_t)j * bw];
-            if (bad)
-                continue;
-            for (j = 0; j < k.ny; j++)
-                v += k.wy[j] * hw[o + (size_t)j * bw];
-            v = v < 0 ? 0 : v;
-            sum += fabs(pos[3 * i + 2] - v);
-            n++;
+    /* along the ring's runs (samples side by side on a row), in ring
+     * order */
+    for (r = 0; r < s->ring_nruns; r++) {
+        int i0 = run[2 * r], len = run[2 * r + 1];
+        size_t o = (size_t)(pos[3 * i0 + 1] - s->ring_box[1]) * bw +
+                   (pos[3 * i0] - s->ring_box[0]);
+        const int32_t *val = pos + 3 * i0 + 2;
+        if (k.ny == 4) {
+            const double w0 = k.wy[0], w1 = k.wy[1], w2 = k.wy[2], w3 = k.wy[3];
+            for (j = 0; j < len; j++, o++, val += 3) {
+                double v = 0;
+                if (bwin[o] | bwin[o + bw] | bwin[o + 2 * (size_t)bw] |
+                    bwin[o + 3 * (size_t)bw])
+                    continue;
+                v += w0 * hw[o];
+                v += w1 * hw[o + bw];
+                v += w2 * hw[o + 2 * (size_t)bw];
+                v += w3 * hw[o + 3 * (size_t)bw];
+                v = v < 0 ? 0 : v;
+                sum += fabs(*val - v);
+                n++;
+            }
+        } else {
+            for (j = 0; j < len; j++, o++, val += 3) {
+                uint8_t bad = 0;
+                double v = 0;
+                for (i = 0; i < k.ny; i++)
+                    bad |= bwin[o + (size_t)i * bw];
+                if (bad)
+                    continue;
+                for (i = 0; i < k.ny; i++)
+                    v += k.wy[i] * hw[o + (size_t)i * bw];
+                v = v < 0 ? 0 : v;
+                sum += fabs(*val - v);
+                n++;
+            }
         }
     }
     if (n < 8 || n * 2 < nring)
