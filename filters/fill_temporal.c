@@ -164,10 +164,11 @@ static double fetch_ref(const FillContext *s, const SpFrame *f, const uint8_t *b
     return v < 0 ? 0 : v;
 }
 
-/* The same as fetch_ref(), sum for sum: the defect map is looked at once,
+/* The same as fetch_ref(), sum for sum: the defect map is looked at first,
  * over the luma pixels that the whole support covers (the union of what
- * is_bad() looks at tap by tap), then the taps are read straight from the
- * plane. sx, sy: plane p's subsampling. */
+ * is_bad() looks at tap by tap), row by row up to the first defect, then
+ * the taps are read straight from the plane. sx, sy: plane p's
+ * subsampling. */
 static inline double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
                            int p, int sx, int sy, int x, int y, const Kernel *k)
 {
@@ -181,30 +182,33 @@ static inline double fetch(const FillContext *s, const SpFrame *f, const uint8_t
         int W = s->pw[0], H = s->ph[0];
         int lx0 = bx << sx, ly0 = by << sy;
         int lx1 = (bx + k->nx) << sx, ly1 = (by + k->ny) << sy;
-        uint64_t acc = 0;
+        const uint8_t *row;
         if (lx1 > W) lx1 = W;
         if (ly1 > H) ly1 = H;
-        if (lx1 - lx0 == 4 || lx1 - lx0 == 8) {
-            /* a luma or a 4:2:0 chroma support: one load a row */
-            for (j = ly0; j < ly1; j++) {
-                const uint8_t *row = bad + (size_t)j * W + lx0;
-                uint64_t w8 = 0;
-                uint32_t w4 = 0;
-                if (lx1 - lx0 == 8)
-                    memcpy(&w8, row, 8);
-                else
-                    memcpy(&w4, row, 4);
-                acc |= w8 | w4;
+        /* a row at a time, one load a row for the common widths (a luma
+         * or a 4:2:0 chroma support) */
+        row = bad + (size_t)ly0 * W + lx0;
+        for (j = ly0; j < ly1; j++, row += W) {
+            uint64_t w8 = 0;
+            uint32_t w4 = 0;
+            uint16_t w2 = 0;
+            switch (lx1 - lx0) {
+            case 8:
+                memcpy(&w8, row, 8);
+                break;
+            case 4:
+                memcpy(&w4, row, 4);
+                break;
+            case 2:
+                memcpy(&w2, row, 2);
+                break;
+            default:
+                for (i = 0; i < lx1 - lx0; i++)
+                    w4 |= row[i];
             }
-        } else {
-            for (j = ly0; j < ly1; j++) {
-                const uint8_t *row = bad + (size_t)j * W;
-                for (i = lx0; i < lx1; i++)
-                    acc |= row[i];
-            }
+            if (w8 | w4 | w2)
+                return -1;
         }
-        if (acc)
-            return -1;
     }
     if (f->depth > 8) {
         const uint16_t *src = (const uint16_t *)(f->data[p] + (ptrdiff_t)by * stride) + bx;
@@ -214,6 +218,11 @@ static inline double fetch(const FillContext *s, const SpFrame *f, const uint8_t
                 row += k->wx[i] * src[i];
             v += k->wy[j] * row;
         }
+    } else if (k->nx == 1) {
+        /* one tap of weight 1 a row: the row's sum 0 + 1 * v is v */
+        const uint8_t *src = f->data[p] + (ptrdiff_t)by * stride + bx;
+        for (j = 0; j < k->ny; j++, src += stride)
+            v += k->wy[j] * src[0];
     } else if (k->nx == 4) {
         /* the same products and sums, unrolled */
         const uint8_t *src = f->data[p] + (ptrdiff_t)by * stride + bx;
