@@ -296,8 +296,11 @@ static int build_ring_runs(FillContext *s, const SpFrame *f, int n)
 }
 
 /* The ring: healthy luma pixels of the current frame within `width` of the
- * region's box. Returns how many, stored as (x, y, value) in s->ring. */
-static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int width)
+ * region's box. Returns how many, stored as (x, y, value) in s->ring; with
+ * `runs`, also the forms that int_cost() and frac_cost() read (without,
+ * they are marked stale). */
+static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int width,
+                      int runs)
 {
     int W = s->pw[0], H = s->ph[0], x, y, n = 0;
     int x0 = r->x - width, y0 = r->y - width;
@@ -326,6 +329,12 @@ static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int w
                 pos[3 * n + 2] = sp_get(f, 0, x, y);
                 n++;
             }
+    if (!runs) {
+        s->ring_count = -1;
+        s->ring_nruns = 0;
+        s->ring_pitch = 0;
+        return n;
+    }
     return build_ring_runs(s, f, n) < 0 ? -1 : n;
 }
 
@@ -480,7 +489,9 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
         s->ring_box[2] + dx >= W || s->ring_box[3] + dy >= H)
         return int_cost_ref(s, cur, ref, nring, dx, dy, step, bound);
     limit = bound >= DBL_MAX / 4 ? LONG_MAX : (long)(bound / shift * total) + 1;
-    if (s->ring_pitch && cur->depth == 8 && s->ring_box[0] + dx + s->ring_pitch <= W) {
+    /* (SSE2 counts a row in 8-bit lanes: at most 255 16-sample pieces) */
+    if (s->ring_pitch && cur->depth == 8 && s->ring_box[0] + dx + s->ring_pitch <= W &&
+        s->ring_pitch <= 255 * 16) {
         /* whole rows of the box, 16 samples at a time, masked by which
          * are ring samples (of the half, with step 2) and healthy */
         int bh = s->ring_box[3] - s->ring_box[1] + 1, pitch = s->ring_pitch, y;
@@ -491,11 +502,11 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
         const uint8_t *b = bad ? bad + (size_t)(s->ring_box[1] + dy) * W + s->ring_box[0] + dx
                                : NULL;
 #ifdef __SSE2__
-        /* the count in 8-bit lanes over a row (at most 255 of its 16-sample
-         * pieces), summed into 64 bits after it */
+        /* the count in 8-bit lanes over a row, summed into 64 bits after
+         * it */
         const __m128i zero = _mm_setzero_si128();
         __m128i vn = zero;
-        for (y = 0; y < bh && pitch <= 255 * 16; y++, c += pitch, m += pitch, r += stride) {
+        for (y = 0; y < bh; y++, c += pitch, m += pitch, r += stride) {
             __m128i vs = zero, cn = zero;
             row_sad16(c, r, m, b, pitch, &vs, &cn);
             if (b)
@@ -505,12 +516,10 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
             if (sum > limit)
                 return DBL_MAX;
         }
-        if (y == bh) {
-            n = _mm_cvtsi128_si32(vn) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vn, vn));
-            if (n < 8 || n * 2 < total)
-                return DBL_MAX;
-            return sum * shift / n;
-        }
+        n = _mm_cvtsi128_si32(vn) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vn, vn));
+        if (n < 8 || n * 2 < total)
+            return DBL_MAX;
+        return sum * shift / n;
 #else
         for (y = 0; y < bh; y++, c += pitch, m += pitch, r += stride) {
             int j;
@@ -1168,7 +1177,7 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
         return -1;
     if (!s->nb_refs)
         return 0;
-    nring = build_ring(s, f, r, ring_width);
+    nring = build_ring(s, f, r, ring_width, 1);
     if (nring < 8)
         return nring < 0 ? -1 : 0;
     {
@@ -1234,7 +1243,7 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
 double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r)
 {
     const int32_t *pos;
-    int n = build_ring(s, f, r, 4), i, cnt = 0;
+    int n = build_ring(s, f, r, 4, 0), i, cnt = 0;
     double sum = 0;
 
     if (n <= 0)
@@ -1261,7 +1270,7 @@ double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r)
 
     int zero[2] = { 0, 0 };
 
-    nring = build_ring(s, f, r, 4);
+    nring = build_ring(s, f, r, 4, 1);
     if (nring < 8)
         return nring < 0 ? -1 : 0;
     cand = cand_alloc(s, f, r);
@@ -1283,7 +1292,7 @@ double sp_fill_test_ring_cost(FillContext *s, const SpFrame *cur,
                               const SpRegion *r, const FillRef *ref, int dx,
                               int dy, int step, double bound, int plain)
 {
-    int nring = build_ring(s, cur, r, 6);
+    int nring = build_ring(s, cur, r, 6, 1);
 
     if (nring < 8)
         return -1;
@@ -1295,7 +1304,7 @@ double sp_fill_test_frac_cost(FillContext *s, const SpFrame *cur,
                               const SpRegion *r, const FillRef *ref, double dx,
                               double dy, int plain)
 {
-    int nring = build_ring(s, cur, r, 6);
+    int nring = build_ring(s, cur, r, 6, 1);
 
     if (nring < 8)
         return -1;
