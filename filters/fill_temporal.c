@@ -939,9 +939,11 @@ static double combine(const Cand *c, double tol)
     return den > 0 ? num / den : med;
 }
 
-/* Add the candidates that ref offers for every defective sample of r. */
+/* Add the candidates that ref offers for every defective sample of r.
+ * With cov (else NULL), cov[0] and cov[1] count the luma samples that
+ * reach one and FILL_ENOUGH candidates. */
 static int add_candidates(FillContext *s, const SpFrame *f, const SpRegion *r,
-                          const FillRef *ref, Cand *cand, size_t *plane_off)
+                          const FillRef *ref, Cand *cand, size_t *plane_off, int *cov)
 {
     double w = 1.0 / ((ref->cost + 1.0) * (ref->cost + 1.0));
     int p, x, y, x0, y0, x1, y1, added = 0;
@@ -967,6 +969,10 @@ static int add_candidates(FillContext *s, const SpFrame *f, const SpRegion *r,
                 c->w[c->n] = (float)w;
                 c->n++;
                 added += !p;
+                if (!p && cov) {
+                    cov[0] += c->n == 1;
+                    cov[1] += c->n == FILL_ENOUGH;
+                }
             }
     }
     return added;
@@ -990,23 +996,19 @@ static Cand *cand_alloc(FillContext *s, const SpFrame *f, const SpRegion *r)
     return s->cand.p;
 }
 
-/* Luma samples of r still defective, and how many of them have at least
- * `need` candidates. */
-static void coverage(const FillContext *s, const SpFrame *f, const SpRegion *r,
-                     const Cand *cand, int need, int *holes, int *covered)
+/* Luma samples of r still defective. (How many of them have at least one
+ * or FILL_ENOUGH candidates, add_candidates() counts as they get them:
+ * the counts only grow, one at a time, from none.) */
+static int holes_of(const FillContext *s, const SpFrame *f, const SpRegion *r)
 {
-    int x, y, x0, y0, x1, y1;
+    int x, y, x0, y0, x1, y1, holes = 0;
 
-    *holes = *covered = 0;
     if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1))
-        return;
+        return 0;
     for (y = y0; y <= y1; y++)
-        for (x = x0; x <= x1; x++) {
-            if (!s->hole[0][(size_t)y * s->pw[0] + x])
-                continue;
-            (*holes)++;
-            *covered += cand[(size_t)(y - y0) * (x1 - x0 + 1) + (x - x0)].n >= need;
-        }
+        for (x = x0; x <= x1; x++)
+            holes += s->hole[0][(size_t)y * s->pw[0] + x] != 0;
+    return holes;
 }
 
 /* Write the combined candidates and clear the filled samples from the hole
@@ -1168,7 +1170,7 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
 {
     Cand *cand;
     double best = DBL_MAX;
-    int nring, i, holes, covered, prev[2] = { -1, -1 }, stale[2] = { 0, 0 };
+    int nring, i, holes, cov[2] = { 0, 0 }, prev[2] = { -1, -1 }, stale[2] = { 0, 0 };
     double contrast = 0;
 
     s->cand_cost = DBL_MAX;
@@ -1180,6 +1182,7 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
     nring = build_ring(s, f, r, ring_width, 1);
     if (nring < 8)
         return nring < 0 ? -1 : 0;
+    holes = holes_of(s, f, r);
     {
         /* the ring's own contrast: a match must do much better than two
          * unrelated pieces of the same texture would */
@@ -1227,17 +1230,15 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
         prev[dir] = i;
         if (ref->cost < best)
             best = ref->cost;
-        added = add_candidates(s, f, r, ref, cand, s->cand_off);
+        added = add_candidates(s, f, r, ref, cand, s->cand_off, cov);
         /* a frame that brought nothing because the content hardly moved */
         stale[dir] = added || fabs(ref->vx) + fabs(ref->vy) >= 1.5 ? 0 : stale[dir] + 1;
         if (added && ref->cost < s->cand_cost)
             s->cand_cost = ref->cost;
-        coverage(s, f, r, cand, FILL_ENOUGH, &holes, &covered);
-        if (covered == holes)
+        if (cov[1] == holes)
             break;
     }
-    coverage(s, f, r, cand, 1, &holes, &covered);
-    return holes ? (double)covered / holes : 0;
+    return holes ? (double)cov[0] / holes : 0;
 }
 
 double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r)
@@ -1284,7 +1285,7 @@ double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r)
     if (self.cost > s->max_cost * 0.5)
         return 0;
 
-    add_candidates(s, f, r, &self, cand, s->cand_off);
+    add_candidates(s, f, r, &self, cand, s->cand_off, NULL);
     return write_candidates(s, f, r, NULL, 0);
 }
 
