@@ -348,9 +348,9 @@ static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int w
  * ring, or to its half, and by the defect map, summed by psadbw); where a
  * padded row would pass the frame's right edge, and above 8 bits, over the
  * ring's runs along the rows. The running sum is compared with its bound
- * after each row or run rather than after each sample: the sum only
- * grows, so the answer is the same as int_cost_ref()'s, the plain version
- * kept for the tests. */
+ * after each run, or each two rows (SSE2), rather than after each sample:
+ * the sum only grows, so the answer is the same as int_cost_ref()'s, the
+ * plain version kept for the tests. */
 static double int_cost_ref(const FillContext *s, const SpFrame *cur,
                            const FillRef *ref, int nring, int dx, int dy,
                            int step, double bound)
@@ -489,9 +489,9 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
         s->ring_box[2] + dx >= W || s->ring_box[3] + dy >= H)
         return int_cost_ref(s, cur, ref, nring, dx, dy, step, bound);
     limit = bound >= DBL_MAX / 4 ? LONG_MAX : (long)(bound / shift * total) + 1;
-    /* (SSE2 counts a row in 8-bit lanes: at most 255 16-sample pieces) */
+    /* (SSE2 counts two rows in 8-bit lanes: at most 255 16-sample pieces) */
     if (s->ring_pitch && cur->depth == 8 && s->ring_box[0] + dx + s->ring_pitch <= W &&
-        s->ring_pitch <= 255 * 16) {
+        s->ring_pitch <= 127 * 16) {
         /* whole rows of the box, 16 samples at a time, masked by which
          * are ring samples (of the half, with step 2) and healthy */
         int bh = s->ring_box[3] - s->ring_box[1] + 1, pitch = s->ring_pitch, y;
@@ -502,15 +502,26 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
         const uint8_t *b = bad ? bad + (size_t)(s->ring_box[1] + dy) * W + s->ring_box[0] + dx
                                : NULL;
 #ifdef __SSE2__
-        /* the count in 8-bit lanes over a row, summed into 64 bits after
-         * it */
+        /* two rows at a time: the count in 8-bit lanes, summed into 64
+         * bits after them, and the sum compared with its bound */
         const __m128i zero = _mm_setzero_si128();
         __m128i vn = zero;
-        for (y = 0; y < bh; y++, c += pitch, m += pitch, r += stride) {
+        for (y = 0; y < bh; y += 2) {
             __m128i vs = zero, cn = zero;
             row_sad16(c, r, m, b, pitch, &vs, &cn);
+            c += pitch;
+            m += pitch;
+            r += stride;
             if (b)
                 b += W;
+            if (y + 1 < bh) {
+                row_sad16(c, r, m, b, pitch, &vs, &cn);
+                c += pitch;
+                m += pitch;
+                r += stride;
+                if (b)
+                    b += W;
+            }
             vn = _mm_add_epi64(vn, _mm_sad_epu8(cn, zero));
             sum += _mm_cvtsi128_si32(vs) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vs, vs));
             if (sum > limit)
