@@ -164,10 +164,11 @@ static double fetch_ref(const FillContext *s, const SpFrame *f, const uint8_t *b
     return v < 0 ? 0 : v;
 }
 
-/* The same as fetch_ref(), sum for sum: the defect map is looked at once,
+/* The same as fetch_ref(), sum for sum: the defect map is looked at first,
  * over the luma pixels that the whole support covers (the union of what
- * is_bad() looks at tap by tap), then the taps are read straight from the
- * plane. sx, sy: plane p's subsampling. */
+ * is_bad() looks at tap by tap), row by row up to the first defect, then
+ * the taps are read straight from the plane. sx, sy: plane p's
+ * subsampling. */
 static inline double fetch(const FillContext *s, const SpFrame *f, const uint8_t *bad,
                            int p, int sx, int sy, int x, int y, const Kernel *k)
 {
@@ -181,30 +182,33 @@ static inline double fetch(const FillContext *s, const SpFrame *f, const uint8_t
         int W = s->pw[0], H = s->ph[0];
         int lx0 = bx << sx, ly0 = by << sy;
         int lx1 = (bx + k->nx) << sx, ly1 = (by + k->ny) << sy;
-        uint64_t acc = 0;
+        const uint8_t *row;
         if (lx1 > W) lx1 = W;
         if (ly1 > H) ly1 = H;
-        if (lx1 - lx0 == 4 || lx1 - lx0 == 8) {
-            /* a luma or a 4:2:0 chroma support: one load a row */
-            for (j = ly0; j < ly1; j++) {
-                const uint8_t *row = bad + (size_t)j * W + lx0;
-                uint64_t w8 = 0;
-                uint32_t w4 = 0;
-                if (lx1 - lx0 == 8)
-                    memcpy(&w8, row, 8);
-                else
-                    memcpy(&w4, row, 4);
-                acc |= w8 | w4;
+        /* a row at a time, one load a row for the common widths (a luma
+         * or a 4:2:0 chroma support) */
+        row = bad + (size_t)ly0 * W + lx0;
+        for (j = ly0; j < ly1; j++, row += W) {
+            uint64_t w8 = 0;
+            uint32_t w4 = 0;
+            uint16_t w2 = 0;
+            switch (lx1 - lx0) {
+            case 8:
+                memcpy(&w8, row, 8);
+                break;
+            case 4:
+                memcpy(&w4, row, 4);
+                break;
+            case 2:
+                memcpy(&w2, row, 2);
+                break;
+            default:
+                for (i = 0; i < lx1 - lx0; i++)
+                    w4 |= row[i];
             }
-        } else {
-            for (j = ly0; j < ly1; j++) {
-                const uint8_t *row = bad + (size_t)j * W;
-                for (i = lx0; i < lx1; i++)
-                    acc |= row[i];
-            }
+            if (w8 | w4 | w2)
+                return -1;
         }
-        if (acc)
-            return -1;
     }
     if (f->depth > 8) {
         const uint16_t *src = (const uint16_t *)(f->data[p] + (ptrdiff_t)by * stride) + bx;
@@ -212,6 +216,23 @@ static inline double fetch(const FillContext *s, const SpFrame *f, const uint8_t
             double row = 0;
             for (i = 0; i < k->nx; i++)
                 row += k->wx[i] * src[i];
+            v += k->wy[j] * row;
+        }
+    } else if (k->nx == 1) {
+        /* one tap of weight 1 a row: the row's sum 0 + 1 * v is v */
+        const uint8_t *src = f->data[p] + (ptrdiff_t)by * stride + bx;
+        for (j = 0; j < k->ny; j++, src += stride)
+            v += k->wy[j] * src[0];
+    } else if (k->nx == 4) {
+        /* the same products and sums, unrolled */
+        const uint8_t *src = f->data[p] + (ptrdiff_t)by * stride + bx;
+        const double w0 = k->wx[0], w1 = k->wx[1], w2 = k->wx[2], w3 = k->wx[3];
+        for (j = 0; j < k->ny; j++, src += stride) {
+            double row = 0;
+            row += w0 * src[0];
+            row += w1 * src[1];
+            row += w2 * src[2];
+            row += w3 * src[3];
             v += k->wy[j] * row;
         }
     } else {
@@ -275,8 +296,11 @@ static int build_ring_runs(FillContext *s, const SpFrame *f, int n)
 }
 
 /* The ring: healthy luma pixels of the current frame within `width` of the
- * region's box. Returns how many, stored as (x, y, value) in s->ring. */
-static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int width)
+ * region's box. Returns how many, stored as (x, y, value) in s->ring; with
+ * `runs`, also the forms that int_cost() and frac_cost() read (without,
+ * they are marked stale). */
+static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int width,
+                      int runs)
 {
     int W = s->pw[0], H = s->ph[0], x, y, n = 0;
     int x0 = r->x - width, y0 = r->y - width;
@@ -305,6 +329,12 @@ static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int w
                 pos[3 * n + 2] = sp_get(f, 0, x, y);
                 n++;
             }
+    if (!runs) {
+        s->ring_count = -1;
+        s->ring_nruns = 0;
+        s->ring_pitch = 0;
+        return n;
+    }
     return build_ring_runs(s, f, n) < 0 ? -1 : n;
 }
 
@@ -318,9 +348,9 @@ static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int w
  * ring, or to its half, and by the defect map, summed by psadbw); where a
  * padded row would pass the frame's right edge, and above 8 bits, over the
  * ring's runs along the rows. The running sum is compared with its bound
- * after each row or run rather than after each sample: the sum only
- * grows, so the answer is the same as int_cost_ref()'s, the plain version
- * kept for the tests. */
+ * after each run, or each two rows (SSE2), rather than after each sample:
+ * the sum only grows, so the answer is the same as int_cost_ref()'s, the
+ * plain version kept for the tests. */
 static double int_cost_ref(const FillContext *s, const SpFrame *cur,
                            const FillRef *ref, int nring, int dx, int dy,
                            int step, double bound)
@@ -406,6 +436,42 @@ static inline void run_sad8(const uint8_t *c, const uint8_t *r, const uint8_t *b
     *n += cnt;
 }
 
+#ifdef __SSE2__
+/* One row of the ring's box for int_cost(): c the ring's values, r the
+ * frame's, m the mask of the samples kept, b the defect map or NULL, over
+ * `pitch` samples (a multiple of 16); adds the sums of absolute
+ * differences to *vs (64-bit lanes) and the samples counted to *cn (8-bit
+ * lanes, one a 16-sample piece). */
+static inline void row_sad16(const uint8_t *c, const uint8_t *r, const uint8_t *m,
+                             const uint8_t *b, int pitch, __m128i *vs, __m128i *cn)
+{
+    const __m128i zero = _mm_setzero_si128();
+    int j;
+
+    if (b) {
+        for (j = 0; j < pitch; j += 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
+            __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
+            __m128i ok = _mm_and_si128(_mm_loadu_si128((const __m128i *)(m + j)),
+                                       _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + j)),
+                                                      zero));
+            __m128i d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)), ok);
+            *vs = _mm_add_epi64(*vs, _mm_sad_epu8(d, zero));
+            *cn = _mm_sub_epi8(*cn, ok);
+        }
+    } else {
+        for (j = 0; j < pitch; j += 16) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
+            __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
+            __m128i ok = _mm_loadu_si128((const __m128i *)(m + j));
+            __m128i d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)), ok);
+            *vs = _mm_add_epi64(*vs, _mm_sad_epu8(d, zero));
+            *cn = _mm_sub_epi8(*cn, ok);
+        }
+    }
+}
+#endif
+
 static double int_cost(const FillContext *s, const SpFrame *cur,
                        const FillRef *ref, int nring, int dx, int dy,
                        int step, double bound)
@@ -423,34 +489,51 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
         s->ring_box[2] + dx >= W || s->ring_box[3] + dy >= H)
         return int_cost_ref(s, cur, ref, nring, dx, dy, step, bound);
     limit = bound >= DBL_MAX / 4 ? LONG_MAX : (long)(bound / shift * total) + 1;
-    if (s->ring_pitch && cur->depth == 8 && s->ring_box[0] + dx + s->ring_pitch <= W) {
+    /* (SSE2 counts two rows in 8-bit lanes: at most 255 16-sample pieces) */
+    if (s->ring_pitch && cur->depth == 8 && s->ring_box[0] + dx + s->ring_pitch <= W &&
+        s->ring_pitch <= 127 * 16) {
         /* whole rows of the box, 16 samples at a time, masked by which
          * are ring samples (of the half, with step 2) and healthy */
-        int bh = s->ring_box[3] - s->ring_box[1] + 1, pitch = s->ring_pitch, y, j;
-        const uint8_t *val = s->ring_rows.p;
-        const uint8_t *keep = val + (size_t)pitch * bh * (step == 2 ? 2 : 1);
-        for (y = 0; y < bh; y++) {
-            int Y = s->ring_box[1] + y + dy, X = s->ring_box[0] + dx;
-            const uint8_t *c = val + (size_t)y * pitch, *m = keep + (size_t)y * pitch;
-            const uint8_t *r = rf->data[0] + (ptrdiff_t)Y * stride + X;
-            const uint8_t *b = bad ? bad + (size_t)Y * W + X : NULL;
+        int bh = s->ring_box[3] - s->ring_box[1] + 1, pitch = s->ring_pitch, y;
+        const uint8_t *c = s->ring_rows.p;
+        const uint8_t *m = c + (size_t)pitch * bh * (step == 2 ? 2 : 1);
+        const uint8_t *r = rf->data[0] + (ptrdiff_t)(s->ring_box[1] + dy) * stride +
+                           s->ring_box[0] + dx;
+        const uint8_t *b = bad ? bad + (size_t)(s->ring_box[1] + dy) * W + s->ring_box[0] + dx
+                               : NULL;
 #ifdef __SSE2__
-            const __m128i zero = _mm_setzero_si128(), one = _mm_set1_epi8(1);
-            __m128i vs = zero, vn = zero;
-            for (j = 0; j < pitch; j += 16) {
-                __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
-                __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
-                __m128i ok = _mm_loadu_si128((const __m128i *)(m + j)), d;
+        /* two rows at a time: the count in 8-bit lanes, summed into 64
+         * bits after them, and the sum compared with its bound */
+        const __m128i zero = _mm_setzero_si128();
+        __m128i vn = zero;
+        for (y = 0; y < bh; y += 2) {
+            __m128i vs = zero, cn = zero;
+            row_sad16(c, r, m, b, pitch, &vs, &cn);
+            c += pitch;
+            m += pitch;
+            r += stride;
+            if (b)
+                b += W;
+            if (y + 1 < bh) {
+                row_sad16(c, r, m, b, pitch, &vs, &cn);
+                c += pitch;
+                m += pitch;
+                r += stride;
                 if (b)
-                    ok = _mm_and_si128(ok, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(b + j)),
-                                                          zero));
-                d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)), ok);
-                vs = _mm_add_epi64(vs, _mm_sad_epu8(d, zero));
-                vn = _mm_add_epi64(vn, _mm_sad_epu8(_mm_and_si128(ok, one), zero));
+                    b += W;
             }
+            vn = _mm_add_epi64(vn, _mm_sad_epu8(cn, zero));
             sum += _mm_cvtsi128_si32(vs) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vs, vs));
-            n += _mm_cvtsi128_si32(vn) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vn, vn));
+            if (sum > limit)
+                return DBL_MAX;
+        }
+        n = _mm_cvtsi128_si32(vn) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(vn, vn));
+        if (n < 8 || n * 2 < total)
+            return DBL_MAX;
+        return sum * shift / n;
 #else
+        for (y = 0; y < bh; y++, c += pitch, m += pitch, r += stride) {
+            int j;
             for (j = 0; j < pitch; j++) {
                 int d = c[j] - r[j];
                 if (!m[j] || (b && b[j]))
@@ -458,13 +541,15 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
                 sum += d < 0 ? -d : d;
                 n++;
             }
-#endif
+            if (b)
+                b += W;
             if (sum > limit)
                 return DBL_MAX;
         }
         if (n < 8 || n * 2 < total)
             return DBL_MAX;
         return sum * shift / n;
+#endif
     }
     for (k = 0; k < s->ring_nruns; k++) {
         int i0 = run[2 * k], len = run[2 * k + 1];
@@ -522,14 +607,16 @@ static double frac_cost_ref(const FillContext *s, const SpFrame *cur,
  * interpolation supports: over the box the displaced ring covers, every
  * row of the frame is interpolated horizontally once (and the defect map
  * or-ed over the support's width), then each ring sample takes the
- * vertical sum of its rows. The products and sums are fetch()'s, in its
- * order, so the cost is frac_cost_ref()'s to the last bit. */
+ * vertical sum of its rows, along the ring's runs (at 8 bits with 4 taps,
+ * with SSE2, two columns at a time; a single tap, of weight 1, is a copy:
+ * 0 + 1 * v is v). The products and sums are fetch()'s, in its order, so
+ * the cost is frac_cost_ref()'s to the last bit. */
 static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
                         int nring, double dx, double dy)
 {
-    const int32_t *pos = s->ring.p;
+    const int32_t *pos = s->ring.p, *run = s->ring_runs.p;
     const SpFrame *rf = ref->f;
-    double shift = 1.0 / (1 << (cur->depth - 8)), sum = 0, *hw;
+    double shift = 1.0 / (1 << (cur->depth - 8)), sum = 0, *hw, *dw;
     int W = s->pw[0], H = s->ph[0], i, j, c, r, n = 0, bw, rows, bx0, by0;
     uint8_t *bwin;
     Kernel k;
@@ -541,10 +628,12 @@ static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
     rows = s->ring_box[3] - s->ring_box[1] + k.ny;
     if (nring != s->ring_count || bx0 < 0 || by0 < 0 || bx0 + bw - 1 + k.nx > W ||
         by0 + rows > H ||
-        sp_fill_buf_reserve(&s->win, (size_t)rows * bw * (sizeof(double) + 1)) < 0)
+        sp_fill_buf_reserve(&s->win, ((size_t)rows * bw + bw + 3) * sizeof(double) +
+                            (size_t)rows * bw) < 0)
         return frac_cost_ref(s, cur, ref, nring, dx, dy);
     hw = s->win.p;
-    bwin = (uint8_t *)(hw + (size_t)rows * bw);
+    dw = hw + (size_t)rows * bw;
+    bwin = (uint8_t *)(dw + bw + 3);
     for (r = 0; r < rows; r++) {
         const uint8_t *row = rf->data[0] + (ptrdiff_t)(by0 + r) * rf->stride[0];
         const uint8_t *b = ref->bad ? ref->bad + (size_t)(by0 + r) * W + bx0 : NULL;
@@ -559,10 +648,39 @@ static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
                 h[c] = v;
             }
         } else if (k.nx == 4) {
-            /* the same products and sums, unrolled */
+            /* the same products and sums, unrolled (with SSE2, two
+             * columns at a time from the row converted to doubles: the
+             * same multiplications and additions in the same order) */
             const uint8_t *src = row + bx0;
             const double w0 = k.wx[0], w1 = k.wx[1], w2 = k.wx[2], w3 = k.wx[3];
-            for (c = 0; c < bw; c++) {
+            c = 0;
+#ifdef __SSE2__
+            {
+                const __m128i zero = _mm_setzero_si128();
+                const __m128d v0 = _mm_set1_pd(w0), v1 = _mm_set1_pd(w1);
+                const __m128d v2 = _mm_set1_pd(w2), v3 = _mm_set1_pd(w3);
+                for (; c + 4 <= bw + 3; c += 4) {
+                    uint32_t w4;
+                    __m128i x;
+                    memcpy(&w4, src + c, 4);
+                    x = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128((int)w4), zero),
+                                           zero);
+                    _mm_storeu_pd(dw + c, _mm_cvtepi32_pd(x));
+                    _mm_storeu_pd(dw + c + 2, _mm_cvtepi32_pd(_mm_srli_si128(x, 8)));
+                }
+                for (; c < bw + 3; c++)
+                    dw[c] = src[c];
+                for (c = 0; c + 2 <= bw; c += 2) {
+                    __m128d v = _mm_setzero_pd();
+                    v = _mm_add_pd(v, _mm_mul_pd(v0, _mm_loadu_pd(dw + c)));
+                    v = _mm_add_pd(v, _mm_mul_pd(v1, _mm_loadu_pd(dw + c + 1)));
+                    v = _mm_add_pd(v, _mm_mul_pd(v2, _mm_loadu_pd(dw + c + 2)));
+                    v = _mm_add_pd(v, _mm_mul_pd(v3, _mm_loadu_pd(dw + c + 3)));
+                    _mm_storeu_pd(h + c, v);
+                }
+            }
+#endif
+            for (; c < bw; c++) {
                 double v = 0;
                 v += w0 * src[c];
                 v += w1 * src[c + 1];
@@ -570,6 +688,11 @@ static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
                 v += w3 * src[c + 3];
                 h[c] = v;
             }
+        } else if (k.nx == 1) {
+            /* one tap of weight 1: 0 + 1 * v is v */
+            const uint8_t *src = row + bx0;
+            for (c = 0; c < bw; c++)
+                h[c] = src[c];
         } else {
             const uint8_t *src = row + bx0;
             for (c = 0; c < bw; c++) {
@@ -581,48 +704,66 @@ static double frac_cost(FillContext *s, const SpFrame *cur, const FillRef *ref,
         }
         if (!b)
             memset(hb, 0, bw);
-        else if (k.nx == 4)
-            for (c = 0; c < bw; c++)
+        else if (k.nx == 1)
+            memcpy(hb, b, bw);
+        else if (k.nx == 4) {
+            c = 0;
+#ifdef __SSE2__
+            for (; c + 16 <= bw; c += 16) {
+                __m128i o = _mm_or_si128(_mm_loadu_si128((const __m128i *)(b + c)),
+                                         _mm_loadu_si128((const __m128i *)(b + c + 1)));
+                o = _mm_or_si128(o, _mm_loadu_si128((const __m128i *)(b + c + 2)));
+                o = _mm_or_si128(o, _mm_loadu_si128((const __m128i *)(b + c + 3)));
+                _mm_storeu_si128((__m128i *)(hb + c), o);
+            }
+#endif
+            for (; c < bw; c++)
                 hb[c] = b[c] | b[c + 1] | b[c + 2] | b[c + 3];
-        else
+        } else {
             for (c = 0; c < bw; c++) {
                 uint8_t o = 0;
                 for (i = 0; i < k.nx; i++)
                     o |= b[c + i];
                 hb[c] = o;
             }
-    }
-    if (k.ny == 4) {
-        const double w0 = k.wy[0], w1 = k.wy[1], w2 = k.wy[2], w3 = k.wy[3];
-        for (i = 0; i < nring; i++) {
-            size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * bw +
-                       (pos[3 * i] - s->ring_box[0]);
-            double v = 0;
-            if (bwin[o] | bwin[o + bw] | bwin[o + 2 * (size_t)bw] | bwin[o + 3 * (size_t)bw])
-                continue;
-            v += w0 * hw[o];
-            v += w1 * hw[o + bw];
-            v += w2 * hw[o + 2 * (size_t)bw];
-            v += w3 * hw[o + 3 * (size_t)bw];
-            v = v < 0 ? 0 : v;
-            sum += fabs(pos[3 * i + 2] - v);
-            n++;
         }
-    } else {
-        for (i = 0; i < nring; i++) {
-            size_t o = (size_t)(pos[3 * i + 1] - s->ring_box[1]) * bw +
-                       (pos[3 * i] - s->ring_box[0]);
-            uint8_t bad = 0;
-            double v = 0;
-            for (j = 0; j < k.ny; j++)
-                bad |= bwin[o + (size_t)j * bw];
-            if (bad)
-                continue;
-            for (j = 0; j < k.ny; j++)
-                v += k.wy[j] * hw[o + (size_t)j * bw];
-            v = v < 0 ? 0 : v;
-            sum += fabs(pos[3 * i + 2] - v);
-            n++;
+    }
+    /* along the ring's runs (samples side by side on a row), in ring
+     * order */
+    for (r = 0; r < s->ring_nruns; r++) {
+        int i0 = run[2 * r], len = run[2 * r + 1];
+        size_t o = (size_t)(pos[3 * i0 + 1] - s->ring_box[1]) * bw +
+                   (pos[3 * i0] - s->ring_box[0]);
+        const int32_t *val = pos + 3 * i0 + 2;
+        if (k.ny == 4) {
+            const double w0 = k.wy[0], w1 = k.wy[1], w2 = k.wy[2], w3 = k.wy[3];
+            for (j = 0; j < len; j++, o++, val += 3) {
+                double v = 0;
+                if (bwin[o] | bwin[o + bw] | bwin[o + 2 * (size_t)bw] |
+                    bwin[o + 3 * (size_t)bw])
+                    continue;
+                v += w0 * hw[o];
+                v += w1 * hw[o + bw];
+                v += w2 * hw[o + 2 * (size_t)bw];
+                v += w3 * hw[o + 3 * (size_t)bw];
+                v = v < 0 ? 0 : v;
+                sum += fabs(*val - v);
+                n++;
+            }
+        } else {
+            for (j = 0; j < len; j++, o++, val += 3) {
+                uint8_t bad = 0;
+                double v = 0;
+                for (i = 0; i < k.ny; i++)
+                    bad |= bwin[o + (size_t)i * bw];
+                if (bad)
+                    continue;
+                for (i = 0; i < k.ny; i++)
+                    v += k.wy[i] * hw[o + (size_t)i * bw];
+                v = v < 0 ? 0 : v;
+                sum += fabs(*val - v);
+                n++;
+            }
         }
     }
     if (n < 8 || n * 2 < nring)
@@ -809,9 +950,11 @@ static double combine(const Cand *c, double tol)
     return den > 0 ? num / den : med;
 }
 
-/* Add the candidates that ref offers for every defective sample of r. */
+/* Add the candidates that ref offers for every defective sample of r.
+ * With cov (else NULL), cov[0] and cov[1] count the luma samples that
+ * reach one and FILL_ENOUGH candidates. */
 static int add_candidates(FillContext *s, const SpFrame *f, const SpRegion *r,
-                          const FillRef *ref, Cand *cand, size_t *plane_off)
+                          const FillRef *ref, Cand *cand, size_t *plane_off, int *cov)
 {
     double w = 1.0 / ((ref->cost + 1.0) * (ref->cost + 1.0));
     int p, x, y, x0, y0, x1, y1, added = 0;
@@ -837,6 +980,10 @@ static int add_candidates(FillContext *s, const SpFrame *f, const SpRegion *r,
                 c->w[c->n] = (float)w;
                 c->n++;
                 added += !p;
+                if (!p && cov) {
+                    cov[0] += c->n == 1;
+                    cov[1] += c->n == FILL_ENOUGH;
+                }
             }
     }
     return added;
@@ -860,23 +1007,19 @@ static Cand *cand_alloc(FillContext *s, const SpFrame *f, const SpRegion *r)
     return s->cand.p;
 }
 
-/* Luma samples of r still defective, and how many of them have at least
- * `need` candidates. */
-static void coverage(const FillContext *s, const SpFrame *f, const SpRegion *r,
-                     const Cand *cand, int need, int *holes, int *covered)
+/* Luma samples of r still defective. (How many of them have at least one
+ * or FILL_ENOUGH candidates, add_candidates() counts as they get them:
+ * the counts only grow, one at a time, from none.) */
+static int holes_of(const FillContext *s, const SpFrame *f, const SpRegion *r)
 {
-    int x, y, x0, y0, x1, y1;
+    int x, y, x0, y0, x1, y1, holes = 0;
 
-    *holes = *covered = 0;
     if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1))
-        return;
+        return 0;
     for (y = y0; y <= y1; y++)
-        for (x = x0; x <= x1; x++) {
-            if (!s->hole[0][(size_t)y * s->pw[0] + x])
-                continue;
-            (*holes)++;
-            *covered += cand[(size_t)(y - y0) * (x1 - x0 + 1) + (x - x0)].n >= need;
-        }
+        for (x = x0; x <= x1; x++)
+            holes += s->hole[0][(size_t)y * s->pw[0] + x] != 0;
+    return holes;
 }
 
 /* Write the combined candidates and clear the filled samples from the hole
@@ -1038,7 +1181,7 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
 {
     Cand *cand;
     double best = DBL_MAX;
-    int nring, i, holes, covered, prev[2] = { -1, -1 }, stale[2] = { 0, 0 };
+    int nring, i, holes, cov[2] = { 0, 0 }, prev[2] = { -1, -1 }, stale[2] = { 0, 0 };
     double contrast = 0;
 
     s->cand_cost = DBL_MAX;
@@ -1047,9 +1190,10 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
         return -1;
     if (!s->nb_refs)
         return 0;
-    nring = build_ring(s, f, r, ring_width);
+    nring = build_ring(s, f, r, ring_width, 1);
     if (nring < 8)
         return nring < 0 ? -1 : 0;
+    holes = holes_of(s, f, r);
     {
         /* the ring's own contrast: a match must do much better than two
          * unrelated pieces of the same texture would */
@@ -1097,23 +1241,21 @@ double sp_fill_temporal_collect(FillContext *s, const SpFrame *f,
         prev[dir] = i;
         if (ref->cost < best)
             best = ref->cost;
-        added = add_candidates(s, f, r, ref, cand, s->cand_off);
+        added = add_candidates(s, f, r, ref, cand, s->cand_off, cov);
         /* a frame that brought nothing because the content hardly moved */
         stale[dir] = added || fabs(ref->vx) + fabs(ref->vy) >= 1.5 ? 0 : stale[dir] + 1;
         if (added && ref->cost < s->cand_cost)
             s->cand_cost = ref->cost;
-        coverage(s, f, r, cand, FILL_ENOUGH, &holes, &covered);
-        if (covered == holes)
+        if (cov[1] == holes)
             break;
     }
-    coverage(s, f, r, cand, 1, &holes, &covered);
-    return holes ? (double)covered / holes : 0;
+    return holes ? (double)cov[0] / holes : 0;
 }
 
 double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r)
 {
     const int32_t *pos;
-    int n = build_ring(s, f, r, 4), i, cnt = 0;
+    int n = build_ring(s, f, r, 4, 0), i, cnt = 0;
     double sum = 0;
 
     if (n <= 0)
@@ -1140,7 +1282,7 @@ double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r)
 
     int zero[2] = { 0, 0 };
 
-    nring = build_ring(s, f, r, 4);
+    nring = build_ring(s, f, r, 4, 1);
     if (nring < 8)
         return nring < 0 ? -1 : 0;
     cand = cand_alloc(s, f, r);
@@ -1154,7 +1296,7 @@ double sp_fill_patch(FillContext *s, SpFrame *f, const SpRegion *r)
     if (self.cost > s->max_cost * 0.5)
         return 0;
 
-    add_candidates(s, f, r, &self, cand, s->cand_off);
+    add_candidates(s, f, r, &self, cand, s->cand_off, NULL);
     return write_candidates(s, f, r, NULL, 0);
 }
 
@@ -1162,7 +1304,7 @@ double sp_fill_test_ring_cost(FillContext *s, const SpFrame *cur,
                               const SpRegion *r, const FillRef *ref, int dx,
                               int dy, int step, double bound, int plain)
 {
-    int nring = build_ring(s, cur, r, 6);
+    int nring = build_ring(s, cur, r, 6, 1);
 
     if (nring < 8)
         return -1;
@@ -1174,7 +1316,7 @@ double sp_fill_test_frac_cost(FillContext *s, const SpFrame *cur,
                               const SpRegion *r, const FillRef *ref, double dx,
                               double dy, int plain)
 {
-    int nring = build_ring(s, cur, r, 6);
+    int nring = build_ring(s, cur, r, 6, 1);
 
     if (nring < 8)
         return -1;

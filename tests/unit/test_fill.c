@@ -834,6 +834,42 @@ static void test_kernels_match_reference(void **state)
                     assert_true(a == c);
                 }
         }
+        {
+            /* other region sizes: ring boxes of one, two and three
+             * 16-sample pieces a row, an even and an odd number of rows */
+            static const int sizes[3][2] = { { 3, 4 }, { 14, 6 }, { 30, 3 } };
+            uint8_t *keep = malloc((size_t)W * H);
+            int z;
+            assert_non_null(keep);
+            memcpy(keep, hole, (size_t)W * H);
+            ref.bad = bad;
+            for (z = 0; z < 3; z++) {
+                SpRegion q = r;
+                q.w = sizes[z][0];
+                q.h = sizes[z][1];
+                memcpy(hole, keep, (size_t)W * H);
+                for (y = q.y; y < q.y + q.h; y++)
+                    for (x = q.x; x < q.x + q.w; x++)
+                        hole[y * W + x] = rnd(&st) % 4 ? 255 : 0;
+                for (dy = -20; dy <= 20; dy += 7)
+                    for (dx = -30; dx <= 30; dx += 7) {
+                        for (step = 1; step <= 2; step++)
+                            for (b = 0; b < 4; b++)
+                                assert_true(sp_fill_test_ring_cost(&s, cur, &q, &ref, dx, dy, step,
+                                                                   bounds[b], 1) ==
+                                            sp_fill_test_ring_cost(&s, cur, &q, &ref, dx, dy, step,
+                                                                   bounds[b], 0));
+                        for (i = 0; i < 6; i++) {
+                            double fx = dx + (i & 1 ? 0.25 * (i + 1) : 0);
+                            double fy = dy + (i > 2 ? 0.5 : 0);
+                            assert_true(sp_fill_test_frac_cost(&s, cur, &q, &ref, fx, fy, 1) ==
+                                        sp_fill_test_frac_cost(&s, cur, &q, &ref, fx, fy, 0));
+                        }
+                    }
+            }
+            memcpy(hole, keep, (size_t)W * H);
+            free(keep);
+        }
         /* the spatial fill's walks over a random hole map */
         assert_int_equal(sp_fill_test_walks(hole, W, H), 0);
         for (i = 0; i < W * H; i++)
