@@ -2390,43 +2390,46 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
     return r < 0 ? !t->faint : r <= 2.0f;
 }
 
-/* Whether two other tracks moved as t did from frame a to n, frame by
- * frame (within 2 px of t's path since a, in two frames at least that they
- * and t were seen in), far from t and from each other (a quarter of the
- * frame's larger side): the defects sit all over the sensor and share one
- * drift; the details of a thing that moves sit together, and things that
- * hop between still details (grain, noise) agree at one frame by chance,
- * not all along. */
-static int shared_motion(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+/* Whether other tracks far from t (a quarter of the frame's larger side)
+ * and from each other, seen in frames a and n, did something t did from a
+ * to n: two of them at least. same_path: they moved along t's path frame
+ * by frame (within 2 px, in two frames at least that they and t were seen
+ * in); else: they moved by themselves by 2.5 px or more, whatever their
+ * vector. */
+static int far_pair(const DetectContext *s, const Track *t, int64_t a, int64_t n,
+                    int same_path)
 {
     enum { NA = 16 };
-    int ka, kn = (int)(n % POS_HIST), i, j, nb = 0;
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0;
     float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
 
-    ka = (int)(a % POS_HIST);
-    if (t->pf[ka] != a || !t->pseen[ka])
-        return 0;
     for (i = 0; i < MAX_TRACKS && nb < NA; i++) {
         const Track *o = &s->tracks[i];
-        int64_t m;
-        int seen = 0;
         if (o == t || o->state == T_FREE || o->hits < 3 || o->pf[ka] != a || !o->pseen[ka] ||
             o->pf[kn] != n || !o->pseen[kn] ||
             (o->x - t->x) * (o->x - t->x) + (o->y - t->y) * (o->y - t->y) < far * far)
             continue;
-        for (m = a + 1; m <= n; m++) {
-            int km = (int)(m % POS_HIST);
-            float ex, ey;
-            if (t->pf[km] != m || !t->pseen[km] || o->pf[km] != m || !o->pseen[km])
+        if (same_path) {
+            int64_t m;
+            int seen = 0;
+            for (m = a + 1; m <= n; m++) {
+                int km = (int)(m % POS_HIST);
+                float ex, ey;
+                if (t->pf[km] != m || !t->pseen[km] || o->pf[km] != m || !o->pseen[km])
+                    continue;
+                ex = (o->px[km] - o->px[ka]) - (t->px[km] - t->px[ka]);
+                ey = (o->py[km] - o->py[ka]) - (t->py[km] - t->py[ka]);
+                if (ex * ex + ey * ey > 2.0f * 2.0f)
+                    break;
+                seen++;
+            }
+            if (m <= n || seen < 2)
                 continue;
-            ex = (o->px[km] - o->px[ka]) - (t->px[km] - t->px[ka]);
-            ey = (o->py[km] - o->py[ka]) - (t->py[km] - t->py[ka]);
-            if (ex * ex + ey * ey > 2.0f * 2.0f)
-                break;
-            seen++;
+        } else {
+            float dx = o->px[kn] - o->px[ka], dy = o->py[kn] - o->py[ka];
+            if (dx * dx + dy * dy < 2.5f * 2.5f)
+                continue;
         }
-        if (m <= n || seen < 2)
-            continue;
         for (j = 0; j < nb; j++)
             if ((o->x - ax[j]) * (o->x - ax[j]) + (o->y - ay[j]) * (o->y - ay[j]) >= far * far)
                 return 1;
@@ -2435,6 +2438,18 @@ static int shared_motion(const DetectContext *s, const Track *t, int64_t a, int6
         nb++;
     }
     return 0;
+}
+
+/* Whether two other tracks moved as t did from frame a (a sighting) to n,
+ * frame by frame, far from t and from each other: the defects sit all
+ * over the sensor and share one drift; the details of a thing that moves
+ * sit together, and things that hop between still details (grain, noise)
+ * agree at one frame by chance, not all along. */
+static int shared_motion(const DetectContext *s, const Track *t, int64_t a, int64_t n)
+{
+    int ka = (int)(a % POS_HIST);
+
+    return t->pf[ka] == a && t->pseen[ka] && far_pair(s, t, a, n, 1);
 }
 
 /* Whether a track's own motion from frame a to n is the defects' shared
@@ -2462,36 +2477,13 @@ static int keeps_any_drift(const DetectContext *s, const Track *t, int64_t a, in
     return r0 < 0 && (r < 0 || cls) && shared_motion(s, t, a, n);
 }
 
-/* Whether two other tracks, far from t and from each other (as in
- * shared_motion), moved by themselves by 2.5 px or more from frame a to
- * n, as t did: defects drift all together, if not by the same vector
- * before their drift is known (a zoom, a turn); a thing that moves over a
- * still picture moves alone. */
+/* Whether two other tracks, far from t and from each other, moved by
+ * themselves by 2.5 px or more from frame a to n, as t did: defects drift
+ * all together, if not by the same vector before their drift is known (a
+ * zoom, a turn); a thing that moves over a still picture moves alone. */
 static int others_moved(const DetectContext *s, const Track *t, int64_t a, int64_t n)
 {
-    enum { NA = 16 };
-    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0;
-    float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
-
-    for (i = 0; i < MAX_TRACKS && nb < NA; i++) {
-        const Track *o = &s->tracks[i];
-        float dx, dy;
-        if (o == t || o->state == T_FREE || o->hits < 3 || o->pf[ka] != a || !o->pseen[ka] ||
-            o->pf[kn] != n || !o->pseen[kn] ||
-            (o->x - t->x) * (o->x - t->x) + (o->y - t->y) * (o->y - t->y) < far * far)
-            continue;
-        dx = o->px[kn] - o->px[ka];
-        dy = o->py[kn] - o->py[ka];
-        if (dx * dx + dy * dy < 2.5f * 2.5f)
-            continue;
-        for (j = 0; j < nb; j++)
-            if ((o->x - ax[j]) * (o->x - ax[j]) + (o->y - ay[j]) * (o->y - ay[j]) >= far * far)
-                return 1;
-        ax[nb] = o->x;
-        ay[nb] = o->y;
-        nb++;
-    }
-    return 0;
+    return far_pair(s, t, a, n, 0);
 }
 
 /* Whether the track's own motion from frame a to n (in the picture) lets

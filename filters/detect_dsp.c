@@ -28,6 +28,27 @@ void sp_detect_half_row_c(uint32_t *row, const uint32_t *up, const uint8_t *r0,
     }
 }
 
+#ifdef __SSE2__
+/* Eight integral samples: out[k] = up[k] + the running sum, from acc (its
+ * total so far in every lane), of the eight 16-bit values v; returns the
+ * new total in every lane. */
+static inline __m128i running_sum8(uint32_t *out, const uint32_t *up, __m128i v, __m128i acc)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m128i lo, hi;
+
+    v = _mm_add_epi16(v, _mm_slli_si128(v, 2));
+    v = _mm_add_epi16(v, _mm_slli_si128(v, 4));
+    v = _mm_add_epi16(v, _mm_slli_si128(v, 8));
+    lo = _mm_add_epi32(_mm_unpacklo_epi16(v, zero), acc);
+    hi = _mm_add_epi32(_mm_unpackhi_epi16(v, zero), acc);
+    _mm_storeu_si128((__m128i *)out, _mm_add_epi32(lo, _mm_loadu_si128((const __m128i *)up)));
+    _mm_storeu_si128((__m128i *)(out + 4),
+                     _mm_add_epi32(hi, _mm_loadu_si128((const __m128i *)(up + 4))));
+    return _mm_shuffle_epi32(hi, 0xff);
+}
+#endif
+
 void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
                         const uint8_t *r1, int hw)
 {
@@ -45,23 +66,14 @@ void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
     for (i = 0; i + 8 <= hw; i += 8) {
         __m128i p = _mm_loadu_si128((const __m128i *)(r0 + 2 * i));
         __m128i q = _mm_loadu_si128((const __m128i *)(r1 + 2 * i));
-        __m128i s, lo, hi;
+        __m128i s;
         if (!(i & 31)) {
             _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
             _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
         }
         s = _mm_add_epi16(_mm_add_epi16(_mm_and_si128(p, low), _mm_srli_epi16(p, 8)),
                           _mm_add_epi16(_mm_and_si128(q, low), _mm_srli_epi16(q, 8)));
-        s = _mm_add_epi16(s, _mm_slli_si128(s, 2));
-        s = _mm_add_epi16(s, _mm_slli_si128(s, 4));
-        s = _mm_add_epi16(s, _mm_slli_si128(s, 8));
-        lo = _mm_add_epi32(_mm_unpacklo_epi16(s, zero), acc);
-        hi = _mm_add_epi32(_mm_unpackhi_epi16(s, zero), acc);
-        acc = _mm_shuffle_epi32(hi, 0xff);
-        _mm_storeu_si128((__m128i *)(row + i + 1),
-                         _mm_add_epi32(lo, _mm_loadu_si128((const __m128i *)(up + i + 1))));
-        _mm_storeu_si128((__m128i *)(row + i + 5),
-                         _mm_add_epi32(hi, _mm_loadu_si128((const __m128i *)(up + i + 5))));
+        acc = running_sum8(row + i + 1, up + i + 1, s, acc);
     }
     a = (uint32_t)_mm_cvtsi128_si32(acc);
     for (; i < hw; i++) {
@@ -97,17 +109,7 @@ void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *sr
     /* 8 pixels at once: their running sum in 16 bits, then 32 */
     for (i = 0; i + 8 <= n; i += 8) {
         __m128i p = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(src + i)), zero);
-        __m128i lo, hi;
-        p = _mm_add_epi16(p, _mm_slli_si128(p, 2));
-        p = _mm_add_epi16(p, _mm_slli_si128(p, 4));
-        p = _mm_add_epi16(p, _mm_slli_si128(p, 8));
-        lo = _mm_add_epi32(_mm_unpacklo_epi16(p, zero), acc);
-        hi = _mm_add_epi32(_mm_unpackhi_epi16(p, zero), acc);
-        acc = _mm_shuffle_epi32(hi, 0xff);
-        _mm_storeu_si128((__m128i *)(row + i + 1),
-                         _mm_add_epi32(lo, _mm_loadu_si128((const __m128i *)(up + i + 1))));
-        _mm_storeu_si128((__m128i *)(row + i + 5),
-                         _mm_add_epi32(hi, _mm_loadu_si128((const __m128i *)(up + i + 5))));
+        acc = running_sum8(row + i + 1, up + i + 1, p, acc);
     }
     a = (uint32_t)_mm_cvtsi128_si32(acc);
     for (; i < n; i++) {

@@ -75,10 +75,10 @@ static inline void sp_detect_prefetch(const void *p)
 }
 
 /* The lowest set bit of a nonzero m. */
-static inline int sp_detect_ctz(uint32_t m)
+static inline int sp_detect_ctz64(uint64_t m)
 {
 #if defined(__GNUC__) || defined(__clang__)
-    return __builtin_ctz(m);
+    return __builtin_ctzll(m);
 #else
     int k = 0;
     while (!(m & 1)) {
@@ -87,6 +87,11 @@ static inline int sp_detect_ctz(uint32_t m)
     }
     return k;
 #endif
+}
+
+static inline int sp_detect_ctz(uint32_t m)
+{
+    return sp_detect_ctz64(m);
 }
 
 /* The largest shift each way the ring match looks at, and how many
@@ -126,18 +131,5 @@ void sp_detect_disk_sums_c(const float *d, const int *span, int r, float half, i
 void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int x, int y,
                          int *area, float *sw, float *sx, float *sy);
 
-static inline int sp_detect_ctz64(uint64_t m)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_ctzll(m);
-#else
-    int k = 0;
-    while (!(m & 1)) {
-        m >>= 1;
-        k++;
-    }
-    return k;
-#endif
-}
 
 #endif /* SPOTHEAL_FILTERS_DETECT_DSP_H */
