@@ -1001,6 +1001,56 @@ static inline int dot_skip(uint64_t busy, int nb, int nfull)
     return (end < nfull ? end : nfull) - nb;
 }
 
+/* The rows the cheap rejects look at: a luma row (up NULL) or a chroma
+ * row with the rows above and below, at sample 0, and their thresholds. */
+typedef struct DotRows {
+    const uint8_t *up, *row, *dn;
+    int t, t4;
+} DotRows;
+
+static uint64_t dot_rejects(const DotRows *d, int x, int n, uint32_t *masks)
+{
+    if (!d->up)
+        return sp_detect_dots_luma(d->row + x, n, d->t, masks);
+    return sp_detect_dots_chroma(d->up + x, d->row + x, d->dn + x, n, d->t, d->t4, masks);
+}
+
+/*
+ * One step of a row's walk over blocks of DOT_BLOCK samples, from the
+ * block at *x16 (block *nb): the whole blocks' rejects are made DOT_CHUNK
+ * blocks at a time (into masks, which of them hold a sample in *busy), the
+ * blocks with none skipped (*x16 and *nb moved on); the last, part block
+ * is the whole block that ends at `end`, less the samples already looked
+ * at. Returns the samples of the block to look at, from *x16 (bit k:
+ * sample *x16 + k); 0 when there are none, *x16 and *nb then left one
+ * block back for the walk's own step. Above 8 bits (nfull 0) every sample.
+ */
+static uint32_t dot_block(const DotRows *d, int *x16, int *nb, int nfull, int end,
+                          uint64_t *busy, uint32_t *masks)
+{
+    uint32_t todo = ~0u;
+
+    if (*nb < nfull) {
+        int skip;
+        if (*nb % DOT_CHUNK == 0)
+            *busy = dot_rejects(d, *x16, nfull - *nb < DOT_CHUNK ? nfull - *nb : DOT_CHUNK,
+                                masks);
+        skip = dot_skip(*busy, *nb, nfull);
+        *nb += skip;
+        *x16 += skip * DOT_BLOCK;
+        if (*nb >= nfull || !(todo = masks[*nb % DOT_CHUNK])) {
+            (*nb)--;
+            *x16 -= DOT_BLOCK;
+            return 0;
+        }
+    } else if (nfull) {
+        int xb = end - DOT_BLOCK;
+        dot_rejects(d, xb, 1, &todo);
+        todo >>= *x16 - xb;
+    }
+    return todo;
+}
+
 /* Pixel-defect candidates: 1-3 px dots against the ring around them. */
 /* The luma dots of row y, into the dots' own list (they follow the
  * blotches among the candidates). The rows go in order: each while the
@@ -1022,30 +1072,12 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
         uint32_t masks[DOT_CHUNK];
         uint64_t busy = 0;
         int nfull = f->depth == 8 ? (s->w - 6) / DOT_BLOCK : 0, nb = 0;
+        const DotRows dr = { NULL, row8, NULL, tif, 0 };
         for (int x16 = 3; x16 < s->w - 3; x16 += DOT_BLOCK, nb++) {
         int xe;
-        uint32_t todo = ~0u; /* the samples to look at, from x16 */
-        if (nb < nfull) {
-            int skip;
-            if (nb % DOT_CHUNK == 0)
-                busy = sp_detect_dots_luma(row8 + x16, nfull - nb < DOT_CHUNK ? nfull - nb : DOT_CHUNK,
-                                           tif, masks);
-            skip = dot_skip(busy, nb, nfull);
-            nb += skip;
-            x16 += skip * DOT_BLOCK;
-            if (nb >= nfull || !(todo = masks[nb % DOT_CHUNK])) {
-                nb--;
-                x16 -= DOT_BLOCK;
-                continue;
-            }
-        } else if (nfull) {
-            /* the last, part block: the whole block that ends where the
-             * row's samples end, less the samples already looked at */
-            int xb = s->w - 3 - DOT_BLOCK;
-            sp_detect_dots_luma(row8 + xb, 1, tif, &todo);
-            if (!(todo >>= x16 - xb))
-                continue;
-        }
+        uint32_t todo; /* the samples to look at, from x16 */
+        if (!(todo = dot_block(&dr, &x16, &nb, nfull, s->w - 3, &busy, masks)))
+            continue;
         xe = x16 + DOT_BLOCK < s->w - 3 ? x16 + DOT_BLOCK : s->w - 3;
         for (x = x16; x < xe; x++) {
             int v, a, b, hi, lo, weak;
@@ -1221,33 +1253,13 @@ static void find_dots(DetectContext *s, const SpFrame *f)
                 uint32_t masks[DOT_CHUNK];
                 uint64_t busy = 0;
                 int nfull = f->depth == 8 ? (cw - 4) / DOT_BLOCK : 0, nb = 0;
+                const uint8_t *cr = f->data[p] + (ptrdiff_t)y * f->stride[p];
+                const DotRows dr = { cr - f->stride[p], cr, cr + f->stride[p], th, th4 };
                 for (int x16 = 2; x16 < cw - 2; x16 += DOT_BLOCK, nb++) {
                 int xe;
-                uint32_t todo = ~0u; /* the samples to look at, from x16 */
-                if (nb < nfull) {
-                    int skip;
-                    if (nb % DOT_CHUNK == 0) {
-                        const uint8_t *r = f->data[p] + (ptrdiff_t)y * f->stride[p] + x16;
-                        busy = sp_detect_dots_chroma(r - f->stride[p], r, r + f->stride[p],
-                                                     nfull - nb < DOT_CHUNK ? nfull - nb : DOT_CHUNK,
-                                                     th, th4, masks);
-                    }
-                    skip = dot_skip(busy, nb, nfull);
-                    nb += skip;
-                    x16 += skip * DOT_BLOCK;
-                    if (nb >= nfull || !(todo = masks[nb % DOT_CHUNK])) {
-                        nb--;
-                        x16 -= DOT_BLOCK;
-                        continue;
-                    }
-                } else if (nfull) {
-                    /* the last, part block, as for luma */
-                    int xb = cw - 2 - DOT_BLOCK;
-                    const uint8_t *r = f->data[p] + (ptrdiff_t)y * f->stride[p] + xb;
-                    sp_detect_dots_chroma(r - f->stride[p], r, r + f->stride[p], 1, th, th4, &todo);
-                    if (!(todo >>= x16 - xb))
-                        continue;
-                }
+                uint32_t todo; /* the samples to look at, from x16 */
+                if (!(todo = dot_block(&dr, &x16, &nb, nfull, cw - 2, &busy, masks)))
+                    continue;
                 xe = x16 + DOT_BLOCK < cw - 2 ? x16 + DOT_BLOCK : cw - 2;
                 for (x = x16; x < xe; x++) {
                     if (!(todo >> (x - x16)))

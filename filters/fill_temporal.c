@@ -508,13 +508,8 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
         __m128i vn = zero;
         for (y = 0; y < bh; y += 2) {
             __m128i vs = zero, cn = zero;
-            row_sad16(c, r, m, b, pitch, &vs, &cn);
-            c += pitch;
-            m += pitch;
-            r += stride;
-            if (b)
-                b += W;
-            if (y + 1 < bh) {
+            int j;
+            for (j = 0; j < 2 && y + j < bh; j++) {
                 row_sad16(c, r, m, b, pitch, &vs, &cn);
                 c += pitch;
                 m += pitch;
