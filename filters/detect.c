@@ -1334,7 +1334,7 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
     int x0 = (int)lrintf(px), y0 = (int)lrintf(py), i, j, bx = x0, by = y0;
     int sign = (t->kind & (SP_KIND_DARK | SP_KIND_DEAD)) ? -1 : 1;
     int m = s->outer / 2;
-    float best = 0, level;
+    float best = 0, level, ring = -1;
     Patch pt;
 
     if (x0 < 3 || y0 < 3 || x0 >= s->w - 3 || y0 >= s->h - 3)
@@ -1416,12 +1416,18 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
             }
         }
     level = box_mean(&pt, bx, by, s->outer);
-    if (best < 0.6f * spawn_threshold(s, level) && best < 0.6f * flat_threshold(s, f, bx, by))
-        return 0;
+    if (best < 0.6f * spawn_threshold(s, level) && best < 0.6f * flat_threshold(s, f, bx, by)) {
+        /* one born standing out of its close ring only (a dark strip
+         * beside it in the outer box) is looked for so again, and its
+         * level is that ring's */
+        if (!t->ringed || (ring = stands_out(s, f, bx, by, sign)) < 0)
+            return 0;
+        level = ring;
+    }
     {
         float cx, cy, depth;
         float rad = blob_shape(s, f, bx, by, sign, s->spot_max / 2 + 2, level, &cx, &cy, &depth);
-        if (!roundish(s, f, cx, cy, sign, rad, depth))
+        if (!roundish(s, f, cx, cy, sign, ring >= 0 ? (float)(s->inner / 2) / 2 : rad, depth))
             return 0;
         *ox = cx;
         *oy = cy;
