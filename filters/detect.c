@@ -2305,17 +2305,37 @@ static void backfill(DetectContext *s, Track *t, int64_t lo)
  * frame by frame, does not add up the errors of each frame.
  * A faint blotch, one found only because its surround is flat
  * (flat_threshold), is confirmed only if it keeps to that drift (within
- * 2 px); where the drift is not known (fewer than three confirmed
- * defects), it waits: on footage without strong defects nothing faint is
- * repaired. Any other blotch that strays from a known drift by more than
- * 2 px is not confirmed either.
+ * 2 px); where the confirmed defects do not tell the drift (fewer than
+ * three), the tracks that wait for it with all the other evidence a
+ * confirmation asks for tell it with them (drift_witness): the faint
+ * defects of footage with one or two strong ones (or none) confirm one
+ * another when three others keep to one motion with the track. Without
+ * three such, it waits: on footage without defects, nothing faint is
+ * repaired unless three more faint things, each with its own evidence,
+ * moved as one with it. Any other blotch that strays from a known drift
+ * by more than 2 px is not confirmed either.
  */
+
+/* Whether track o is one whose motion tells the drift: a confirmed one,
+ * or (wide) a tentative one with all the evidence a confirmation asks for
+ * of its own (seen most of its life, the scene seen moving under it, no
+ * more hops or vetoes than that allows, alone, steady): one that waits
+ * only for the drift. */
+static int drift_witness(const DetectContext *s, const Track *o, int wide)
+{
+    if (o->state == T_CONFIRMED)
+        return 1;
+    return wide && o->state == T_TENTATIVE && o->hits >= 6 && o->hits >= 0.75f * o->frames &&
+           o->good >= 3 && o->bad * 3 <= o->good && o->veto * 2 <= o->good && steady(o) &&
+           !crowded(s, o);
+}
+
 /* The drift of class cls from frame a to frame n, from the confirmed
  * tracks but t seen in both: displacement (tx, ty) + sc * (position in a
  * less the frame's centre). Returns 0, or -1 with fewer than three that
  * agree. */
 static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a, int64_t n,
-                     float *ptx, float *pty, float *psc)
+                     int wide, float *ptx, float *pty, float *psc)
 {
     enum { NO = 64 };
     int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
@@ -2325,7 +2345,7 @@ static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a,
 
     for (i = 0; i < MAX_TRACKS && no < NO; i++) {
         const Track *o = &s->tracks[i];
-        if (o == t || o->state != T_CONFIRMED || (is_pixel_kind(o->kind) ? 1 : 0) != cls ||
+        if (o == t || !drift_witness(s, o, wide) || (is_pixel_kind(o->kind) ? 1 : 0) != cls ||
             o->pf[ka] != a || !o->pseen[ka] || o->pf[kn] != n || !o->pseen[kn])
             continue;
         ox[no] = o->px[ka] - cx;
@@ -2377,7 +2397,7 @@ static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a,
 }
 
 static float drift_residual(const DetectContext *s, const Track *t, int cls, int64_t n,
-                            int span)
+                            int span, int wide)
 {
     int ka = 0;
     int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
@@ -2388,7 +2408,7 @@ static float drift_residual(const DetectContext *s, const Track *t, int cls, int
         if (t->pf[ka] == a && t->pseen[ka])
             break;
     }
-    if (a > n - span || fit_drift(s, t, cls, a, n, &tx, &ty, &sc) < 0)
+    if (a > n - span || fit_drift(s, t, cls, a, n, wide, &tx, &ty, &sc) < 0)
         return -1;
     ex = tx + sc * (t->px[ka] - cx) - (t->x - t->px[ka]);
     ey = ty + sc * (t->py[ka] - cy) - (t->y - t->py[ka]);
@@ -2404,7 +2424,9 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
 
     if (is_pixel_kind(t->kind) && !t->faint)
         return 1;
-    r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8);
+    r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8, 0);
+    if (r < 0 && t->faint)
+        r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8, 1);
     return r < 0 ? !t->faint : r <= 2.0f;
 }
 
@@ -2481,12 +2503,12 @@ static int shared_motion(const DetectContext *s, const Track *t, int64_t a, int6
 static int keeps_any_drift(const DetectContext *s, const Track *t, int64_t a, int64_t n)
 {
     int cls = is_pixel_kind(t->kind) ? 1 : 0;
-    float r = drift_residual(s, t, cls, n, 4), r0 = -1;
+    float r = drift_residual(s, t, cls, n, 4, 0), r0 = -1;
 
     if (r >= 0 && r <= 2.0f)
         return 1;
     if (cls) {
-        r0 = drift_residual(s, t, 0, n, 4);
+        r0 = drift_residual(s, t, 0, n, 4, 0);
         if (r0 >= 0 && r0 <= 2.0f)
             return 1;
     }
@@ -2528,12 +2550,12 @@ static void carry_back(const DetectContext *s, Track *t, int64_t n)
     int cls = is_pixel_kind(t->kind) ? 1 : 0, kb = (int)(t->born % POS_HIST);
     float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc;
     int64_t m;
-    float r = drift_residual(s, t, cls, n, 4);
+    float r = drift_residual(s, t, cls, n, 4, 0);
 
     /* a wide dot (a small blotch taken for one) may keep to the blotches'
      * drift instead */
     if (cls && t->radius > 1.6f && !(r >= 0 && r <= 2.0f)) {
-        float r0 = drift_residual(s, t, 0, n, 4);
+        float r0 = drift_residual(s, t, 0, n, 4, 0);
         if (r0 >= 0 && r0 <= 2.0f) {
             cls = 0;
             r = r0;
@@ -2544,7 +2566,7 @@ static void carry_back(const DetectContext *s, Track *t, int64_t n)
     if (r < 0 || r > 2.0f || t->pf[kb] != t->born || !t->pseen[kb])
         return;
     for (m = t->born - 1; m >= 0 && m >= t->born - CARRY_BACK && n - m < POS_HIST; m--) {
-        if (fit_drift(s, t, cls, m, t->born, &tx, &ty, &sc) < 0)
+        if (fit_drift(s, t, cls, m, t->born, 0, &tx, &ty, &sc) < 0)
             break;
         /* b = m + t + sc (m - c), solved for m */
         record(t, m, (t->px[kb] - tx + sc * cx) / (1 + sc),
@@ -2652,7 +2674,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
              * last sighting goes on with that drift while it is faint */
             if (!t->misses_run) {
                 float r = t->state == T_CONFIRMED && t->last_hit == n - 1 ?
-                          drift_residual(s, t, mc, n - 1, 8) : -1;
+                          drift_residual(s, t, mc, n - 1, 8, 0) : -1;
                 t->drifts = r >= 0 && r <= 2.0f;
                 t->guessed = 0;
             }
@@ -2816,7 +2838,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
          * known drift: a thing moving on its own over a still picture
          * (a face in a webcam inset) keeps to no drift of the defects */
         if (li == 3 && !flat && undecided) {
-            float r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 4);
+            float r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 4, 0);
             if (r >= 0 && r <= 2.0f)
                 flat = undecided;
         }
@@ -3004,7 +3026,7 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
              * than 8 pixels) is a small blotch and gets a blotch's disk,
              * unless it strays from the blotches' drift (a wide scene
              * speck taken for a dot does not spread its repair) */
-            float r = t->radius > 1.6f ? drift_residual(s, t, 0, t->last_hit, 8) : 1e30f;
+            float r = t->radius > 1.6f ? drift_residual(s, t, 0, t->last_hit, 8, 0) : 1e30f;
             rad = r <= 2.0f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
         } else {
             /* the dimming radius measured is where the blob passes half
