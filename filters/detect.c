@@ -2547,7 +2547,7 @@ static int own_motion_ok(const DetectContext *s, const Track *t, int64_t a, int6
  */
 static void carry_back(const DetectContext *s, Track *t, int64_t n)
 {
-    int cls = is_pixel_kind(t->kind) ? 1 : 0, kb = (int)(t->born % POS_HIST);
+    int cls = is_pixel_kind(t->kind) ? 1 : 0, kb = (int)(t->born % POS_HIST), wide = 0;
     float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc;
     int64_t m;
     float r = drift_residual(s, t, cls, n, 4, 0);
@@ -2562,11 +2562,18 @@ static void carry_back(const DetectContext *s, Track *t, int64_t n)
         }
     }
 
+    /* a faint one confirmed on the drift its witnesses tell (keeps_drift)
+     * is carried back by that drift */
+    if (r < 0 && t->faint) {
+        r = drift_residual(s, t, cls, n, 4, 1);
+        wide = 1;
+    }
+
     /* only a track seen to keep to the drift is carried back by it */
     if (r < 0 || r > 2.0f || t->pf[kb] != t->born || !t->pseen[kb])
         return;
     for (m = t->born - 1; m >= 0 && m >= t->born - CARRY_BACK && n - m < POS_HIST; m--) {
-        if (fit_drift(s, t, cls, m, t->born, 0, &tx, &ty, &sc) < 0)
+        if (fit_drift(s, t, cls, m, t->born, wide, &tx, &ty, &sc) < 0)
             break;
         /* b = m + t + sc (m - c), solved for m */
         record(t, m, (t->px[kb] - tx + sc * cx) / (1 + sc),
