@@ -52,7 +52,9 @@
  *    seen in a frame is placed by its last position plus the drift since.
  *    Over a track's span, the others' displacements fitted as one motion
  *    judge it (drift_residual): a faint track is confirmed only if it
- *    kept to that drift, and no blotch that strays from it is.
+ *    kept to that drift, and no blotch that strays from it is. While fewer
+ *    than three confirmed tracks tell it, the tracks that wait for it with
+ *    all the other evidence of a confirmation tell it too (drift_witness).
  *
  * 5. Masks (process, when the frame leaves the ring, lookahead frames
  *    later): every confirmed track's recorded position in that frame gives
