@@ -48,6 +48,16 @@ static const PaintPixel pixels_blue[] = {
     { 230, 140, PAINT_HOT_BLUE, 200 },
 };
 
+/* blotches whose drift takes them along the frame's edges, where
+ * the band-pass's outer box (25 px) reaches past the frame: 5-16 px from it */
+static const PaintSpot spots_edge[] = {
+    { 11, 120, 2.6f, 0.70f, 0 },
+    { 309, 60, 3.0f, 0.60f, 0 },
+    { 160, 11, 2.4f, 0.80f, 0 },
+    { 230, 228, 2.8f, 0.65f, 0 },
+    { 110, 110, 2.8f, 0.60f, 0 },
+};
+
 typedef struct Score {
     long spots_total, spots_hit, pixels_total, pixels_hit, records, false_records;
     long last_hit;   /* frames in which the last pixel defect was covered */
@@ -65,7 +75,8 @@ static int covers(const SpDefect *d, int nb, float x, float y, float pad)
 }
 
 static void score_frame(SpContext *ctx, const SpFrame *out, const PaintDrift *drift,
-                        int with_defects, const PaintPixel *px, int nb_px, Score *sc)
+                        int with_defects, const PaintSpot *sp, int nb_sp,
+                        const PaintPixel *px, int nb_px, Score *sc)
 {
     const SpDefect *d;
     int nb, i, k;
@@ -75,10 +86,10 @@ static void score_frame(SpContext *ctx, const SpFrame *out, const PaintDrift *dr
     for (i = 0; i < nb; i++) {
         int hit = 0;
         SpDefect one = d[i];
-        for (k = 0; with_defects && k < (int)(sizeof(spots) / sizeof(spots[0])); k++) {
+        for (k = 0; with_defects && k < nb_sp; k++) {
             float x, y;
-            paint_drift_at(drift, W, H, (int)out->index, spots[k].x, spots[k].y, &x, &y);
-            hit |= covers(&one, 1, x, y, 2 * spots[k].radius);
+            paint_drift_at(drift, W, H, (int)out->index, sp[k].x, sp[k].y, &x, &y);
+            hit |= covers(&one, 1, x, y, 2 * sp[k].radius);
         }
         for (k = 0; with_defects && k < nb_px; k++)
             hit |= covers(&one, 1, (float)px[k].x, (float)px[k].y, 2);
@@ -86,9 +97,9 @@ static void score_frame(SpContext *ctx, const SpFrame *out, const PaintDrift *dr
     }
     if (!with_defects)
         return;
-    for (k = 0; k < (int)(sizeof(spots) / sizeof(spots[0])); k++) {
+    for (k = 0; k < nb_sp; k++) {
         float x, y;
-        paint_drift_at(drift, W, H, (int)out->index, spots[k].x, spots[k].y, &x, &y);
+        paint_drift_at(drift, W, H, (int)out->index, sp[k].x, sp[k].y, &x, &y);
         sc->spots_total++;
         sc->spots_hit += covers(d, nb, x, y, 0);
     }
@@ -176,7 +187,8 @@ static void test_log(void *opaque, int level, const char *fmt, va_list vl)
 /* Paint and run a whole clip; the pixel defects stay where they are on
  * the sensor, as the blotches do: both go with the drift. */
 static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int with_defects,
-                          const PaintPixel *px, int nb_px, Score *sc)
+                          const PaintSpot *sp, int nb_sp, const PaintPixel *px, int nb_px,
+                          Score *sc)
 {
     const char *opts[] = { "fill=spatial", NULL };
     SpSettings s;
@@ -203,14 +215,13 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
             if (scene == SCENE_CRAWLER)
                 paint_crawler(f, n);
             if (with_defects)
-                paint_defects(f, n, drift, spots, (int)(sizeof(spots) / sizeof(spots[0])),
-                              px, nb_px);
+                paint_defects(f, n, drift, sp, nb_sp, px, nb_px);
             assert_int_equal(sp_send_frame(ctx, f), 0);
         } else {
             assert_int_equal(sp_send_frame(ctx, NULL), 0);
         }
         while ((ret = sp_receive_frame(ctx, &out)) == 0)
-            score_frame(ctx, out, drift, with_defects, px, nb_px, sc);
+            score_frame(ctx, out, drift, with_defects, sp, nb_sp, px, nb_px, sc);
         assert_true(ret == -EAGAIN || ret == SP_EOF);
     }
     sp_close(&ctx);
@@ -222,8 +233,8 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
 static void run_clip(int scene, int cut_at, const PaintDrift *drift, int with_defects,
                      Score *sc)
 {
-    run_clip_with(scene, cut_at, drift, with_defects, pixels,
-                  (int)(sizeof(pixels) / sizeof(pixels[0])), sc);
+    run_clip_with(scene, cut_at, drift, with_defects, spots, (int)(sizeof(spots) / sizeof(spots[0])),
+                  pixels, (int)(sizeof(pixels) / sizeof(pixels[0])), sc);
 }
 
 /* A handheld pan with a stabiliser's drift: nearly every painted defect
@@ -276,11 +287,30 @@ static void test_hot_blue(void **state)
     const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
     Score sc;
 
-    run_clip_with(PAINT_SCENE_PAN, -1, &drift, 1, pixels_blue,
+    run_clip_with(PAINT_SCENE_PAN, -1, &drift, 1, spots, (int)(sizeof(spots) / sizeof(spots[0])),
+                  pixels_blue,
                   (int)(sizeof(pixels_blue) / sizeof(pixels_blue[0])), &sc);
     print_message("hot blue covered in %ld of %d frames\n", sc.last_hit, FRAMES);
     assert_true(sc.last_hit >= 0.95 * FRAMES);
     assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
+/* Blotches drifting along the frame's edges, where the band-pass's boxes
+ * are clipped to the frame, on the panning scene. (Measured: 168 of 240
+ * blotch instances, 126 before the clipped boxes; the misses are the one
+ * at the left edge, which the scene's dark shapes and lines cross, and the
+ * first frames of two others.) */
+static void test_edges(void **state)
+{
+    const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(PAINT_SCENE_PAN, -1, &drift, 1, spots_edge,
+                  (int)(sizeof(spots_edge) / sizeof(spots_edge[0])), pixels,
+                  (int)(sizeof(pixels) / sizeof(pixels[0])), &sc);
+    assert_true(sc.spots_hit >= 0.65 * sc.spots_total);
+    assert_true(sc.pixels_hit >= 0.98 * sc.pixels_total);
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
@@ -381,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_static_scene_drifting_defects),
         cmocka_unit_test(test_scene_cut),
         cmocka_unit_test(test_hot_blue),
+        cmocka_unit_test(test_edges),
         cmocka_unit_test(test_clean_pan),
         cmocka_unit_test(test_clean_night),
         cmocka_unit_test(test_clean_moving_subject),
