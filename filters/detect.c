@@ -88,6 +88,7 @@
 #define SHIFT          6      /* largest relative motion looked for, px */
 #define CAM_SPAN       40     /* frames a track is held against the camera */
 #define BAND_BLOCK     DETECT_BAND_BLOCK /* band-pass responses computed at once */
+#define BORDER_H       3   /* a blotch's centre at least 2 * BORDER_H px inside the frame */
 #define CARRY_BACK     24     /* frames a confirmed track is carried back */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
@@ -515,6 +516,12 @@ static inline float box_mean(const Patch *p, int x, int y, int size)
            (float)((x1 - x0) * (y1 - y0));
 }
 
+/* Whether (x, y) lies d px or more inside the frame. */
+static inline int inside(const DetectContext *s, int x, int y, int d)
+{
+    return x >= d && y >= d && x < s->w - d && y < s->h - d;
+}
+
 /* Band-pass response at (x, y): the core against its surround. */
 static inline float band(const DetectContext *s, const Patch *p, int x, int y, int inner)
 {
@@ -650,7 +657,8 @@ static float blob_shape(const DetectContext *s, const SpFrame *f, int x, int y,
  * in every direction. Eight samples on a circle past its edge must all
  * stand above the centre by a good part of its depth; an edge or a line,
  * whose one side is as dark as the centre, fails (seed 002 found that
- * edges were what fooled its selection).
+ * edges were what fooled its selection). Near an edge the samples past
+ * it are left out (five must remain).
  */
 static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy,
                     int sign, float radius, float depth)
@@ -659,7 +667,7 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
         { 1, 0 }, { 0.7071f, 0.7071f }, { 0, 1 }, { -0.7071f, 0.7071f },
         { -1, 0 }, { -0.7071f, -0.7071f }, { 0, -1 }, { 0.7071f, -0.7071f },
     };
-    int x0 = (int)lrintf(cx), y0 = (int)lrintf(cy), k;
+    int x0 = (int)lrintf(cx), y0 = (int)lrintf(cy), k, in = 0;
     float rr = radius * 2.0f + 2.0f, c;
 
     if (x0 < 0 || y0 < 0 || x0 >= s->w || y0 >= s->h)
@@ -669,12 +677,29 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
         int px = (int)lrintf(cx + rr * dirs[k][0]), py = (int)lrintf(cy + rr * dirs[k][1]);
         float v;
         if (px < 0 || py < 0 || px >= s->w || py >= s->h)
-            return 0;
+            continue;
         v = (float)luma(f, s->shift, px, py);
         if (sign * (c - v) < 0.35f * depth)
             return 0;
+        in++;
     }
-    return 1;
+    /* near an edge: the samples inside the frame, five at the least */
+    return in >= 5;
+}
+
+static inline float half_box_mean(const DetectContext *s, int x, int y, int size);
+
+/* The band-pass where its boxes reach past the frame (half-resolution
+ * columns [xs, xe) of row y): each box clipped to the frame, its mean
+ * over what is left of it. */
+static void band_clipped(const DetectContext *s, int y, int xs, int xe, float *band_out,
+                         float *sur_out)
+{
+    for (int x = xs; x < xe; x++) {
+        float sur = half_box_mean(s, 2 * x, 2 * y, s->hout);
+        sur_out[x] = sur;
+        band_out[x] = half_box_mean(s, 2 * x, 2 * y, s->hin) - sur;
+    }
 }
 
 /*
@@ -682,25 +707,32 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
  * column x in [xs, xe), the surround mean and the core mean minus it, in
  * 8-bit levels; flags[b] has a bit for each of block b's BAND_BLOCK
  * columns from xs, set where the response reaches the 5 levels any
- * threshold asks for (sp_detect_band_row, vector code).
+ * threshold asks for (sp_detect_band_row, vector code). Near the top and
+ * the bottom the boxes' rows are clipped to the frame (the means over the
+ * rows left); the columns from BORDER_H to xs and from xe to BORDER_H
+ * before the edge get the clipped boxes' response (band_clipped).
  */
 static void band_row(DetectContext *s, const SpFrame *f, int y, int xs, int xe,
                      float *band_out, float *sur_out, uint16_t *flags)
 {
     int ri = s->hin / 2, ro = s->hout / 2;
+    int i0 = y - ri < 0 ? 0 : y - ri, i1 = y + ri + 1 > s->hh ? s->hh : y + ri + 1;
+    int o0 = y - ro < 0 ? 0 : y - ro, o1 = y + ro + 1 > s->hh ? s->hh : y + ro + 1;
     DetectBoxRows b;
 
     half_integral_upto(s, f, y + ro + 1);
-    b.i[0] = half_row(s, y - ri) - ri;
-    b.i[1] = half_row(s, y + ri + 1) + ri + 1;
-    b.i[2] = half_row(s, y - ri) + ri + 1;
-    b.i[3] = half_row(s, y + ri + 1) - ri;
-    b.o[0] = half_row(s, y - ro) - ro;
-    b.o[1] = half_row(s, y + ro + 1) + ro + 1;
-    b.o[2] = half_row(s, y - ro) + ro + 1;
-    b.o[3] = half_row(s, y + ro + 1) - ro;
-    sp_detect_band_row(&b, xs, xe, 1.0f / (4 * s->hin * s->hin), 1.0f / (4 * s->hout * s->hout),
-                       band_out, sur_out, flags);
+    b.i[0] = half_row(s, i0) - ri;
+    b.i[1] = half_row(s, i1) + ri + 1;
+    b.i[2] = half_row(s, i0) + ri + 1;
+    b.i[3] = half_row(s, i1) - ri;
+    b.o[0] = half_row(s, o0) - ro;
+    b.o[1] = half_row(s, o1) + ro + 1;
+    b.o[2] = half_row(s, o0) + ro + 1;
+    b.o[3] = half_row(s, o1) - ro;
+    sp_detect_band_row(&b, xs, xe, 1.0f / (4 * s->hin * (i1 - i0)),
+                       1.0f / (4 * s->hout * (o1 - o0)), band_out, sur_out, flags);
+    band_clipped(s, y, BORDER_H - 1, xs, band_out, sur_out);
+    band_clipped(s, y, xe, s->hw - BORDER_H + 1, band_out, sur_out);
 }
 
 static int held(const DetectContext *s, int cls, float x, float y, int64_t n);
@@ -794,11 +826,9 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     if (held(s, 0, (float)x, (float)y, n) || (ring >= 0 && held(s, 1, (float)x, (float)y, n)))
         return; /* a track has it: no new one would start here (one that
                  * stands out of its ring only: a dot track either) */
-    /* a candidate's outer box and its neighbours' inside the frame, with
-     * a pixel to spare: the grid may reach past that near the edges, and
-     * its points there are left out */
-    if (x + 2 < m + 2 || y + 2 < m + 2 || x - 2 >= s->w - m - 3 || y - 2 >= s->h - m - 3)
-        return;
+    /* near the edges the boxes are clipped to the frame (band, box_mean);
+     * the grid's points closer than 2 * BORDER_H px to the edge are left
+     * out */
     /* the cheap part of the spawn test first: a blob of a size looked for,
      * roundish (edges and lines are most extrema) */
     rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2,
@@ -814,13 +844,12 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     for (j = 0; j < 5; j++)
         for (i = 0; i < 5; i++) {
             int px = x - 4 + 2 * i, py = y - 4 + 2 * j;
-            if (px < m || py < m || px + m >= s->w || py + m >= s->h) {
+            if (!inside(s, px, py, 2 * BORDER_H)) {
                 r[j][i] = -1e30f;
                 continue;
             }
             r[j][i] = sign * band(s, &pt, px, py, s->inner);
-            if (i >= 1 && i <= 3 && j >= 1 && j <= 3 && r[j][i] > best &&
-                px >= m + 2 && py >= m + 2 && px < s->w - m - 3 && py < s->h - m - 3) {
+            if (i >= 1 && i <= 3 && j >= 1 && j <= 3 && r[j][i] > best) {
                 best = r[j][i];
                 bx = i;
                 by = j;
@@ -863,26 +892,64 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     }
 }
 
+/* Whether the half-resolution response rc[x] (5 levels or more) is beaten
+ * by none of its eight neighbours (sp_detect_extrema16, one column). */
+static int extremum(const float *rm, const float *rc, const float *rp, int x)
+{
+    float r = rc[x];
+    int sign = r < 0 ? -1 : 1, i;
+
+    if (r > -5.0f && r < 5.0f)
+        return 0;
+    for (i = -1; i <= 1; i++)
+        if (sign * rm[x + i] > sign * r || sign * rp[x + i] > sign * r ||
+            (i && sign * rc[x + i] > sign * r))
+            return 0;
+    return 1;
+}
+
+/* The half-resolution extremum r at (xb, y), over the surround level sur:
+ * a blotch candidate if it passes the usual threshold, or under it where
+ * the surround is flat, or if it stands out of its own ring. */
+static void blotch_at(DetectContext *s, const SpFrame *f, float r, float sur, int xb, int y,
+                      int64_t n)
+{
+    int sign = r < 0 ? -1 : 1;
+    float t, ring = -1;
+
+    if ((sign < 0 && !(s->detect & SP_KIND_DARK)) || (sign > 0 && !(s->detect & SP_KIND_BRIGHT)))
+        return;
+    t = spawn_threshold(s, sur);
+    /* under the usual threshold: only where the surround is flat (a small
+     * blotch's response a little under it: refine_blotch judges its depth) */
+    if (sign * r < t && sign * r < 0.75f * flat_threshold(s, f, 2 * xb, 2 * y) &&
+        (ring = stands_out(s, f, 2 * xb, 2 * y, sign)) < 0)
+        return;
+    refine_blotch(s, f, 2 * xb, 2 * y, sign, ring, n);
+}
+
 /*
  * Blotch candidates: local extrema of the band-pass at half resolution
  * (every other pixel, as a 2-pixel grid at full resolution), the boxes
  * being hin and hout half-resolution pixels (2 * hin, 2 * hout pixels)
  * across. Rows are computed one ahead, three kept, so each response is
- * compared with its eight neighbours.
+ * compared with its eight neighbours. Near the edges, where the boxes
+ * reach past the frame, the clipped boxes' responses are scanned one by
+ * one, to BORDER_H half-resolution pixels from the edge.
  */
 static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
 {
-    int want_dark = s->detect & SP_KIND_DARK, want_bright = s->detect & SP_KIND_BRIGHT;
     int ro = s->hout / 2, xs = ro, xe = s->hw - ro, x, y, b;
 
-    if (!want_dark && !want_bright)
+    if (!(s->detect & (SP_KIND_DARK | SP_KIND_BRIGHT)))
         return;
     if (xe - xs < 3 || s->hh - 2 * ro < 3)
         return;
-    band_row(s, f, ro, xs, xe, s->hband[ro % 3], s->hsur[ro % 3], s->hflag[ro % 3]);
-    band_row(s, f, ro + 1, xs, xe, s->hband[(ro + 1) % 3], s->hsur[(ro + 1) % 3],
-             s->hflag[(ro + 1) % 3]);
-    for (y = ro + 1; y < s->hh - ro - 1; y++) {
+    band_row(s, f, BORDER_H - 1, xs, xe, s->hband[(BORDER_H - 1) % 3],
+             s->hsur[(BORDER_H - 1) % 3], s->hflag[(BORDER_H - 1) % 3]);
+    band_row(s, f, BORDER_H, xs, xe, s->hband[BORDER_H % 3], s->hsur[BORDER_H % 3],
+             s->hflag[BORDER_H % 3]);
+    for (y = BORDER_H; y < s->hh - BORDER_H; y++) {
         const float *rm = s->hband[(y + 2) % 3], *rc = s->hband[y % 3], *rp;
         const float *sc = s->hsur[y % 3];
         const uint16_t *fl = s->hflag[y % 3];
@@ -903,25 +970,17 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
                 xbe = xe - 1;
             em &= xbe > x ? (1u << (xbe - x)) - 1 : 0;
             for (; em; em &= em - 1) {
-                float r, t, ring;
-                int sign, ext = 1;
                 xb = x + sp_detect_ctz(em);
-                r = rc[xb];
-                sign = r < 0 ? -1 : 1;
-                if ((sign < 0 && !want_dark) || (sign > 0 && !want_bright))
-                    continue;
-                t = spawn_threshold(s, sc[xb]);
-                /* under the usual threshold: only where the surround is flat
-                 * (a small blotch's response a little under it: refine_blotch
-                 * judges its depth) */
-                ring = -1;
-                if (ext && sign * r < t && sign * r < 0.75f * flat_threshold(s, f, 2 * xb, 2 * y) &&
-                    (ring = stands_out(s, f, 2 * xb, 2 * y, sign)) < 0)
-                    ext = 0;
-                if (ext)
-                    refine_blotch(s, f, 2 * xb, 2 * y, sign, ring, n);
+                blotch_at(s, f, rc[xb], sc[xb], xb, y, n);
             }
         }
+        /* the columns near the edges, one by one */
+        for (x = BORDER_H; x < xs + 1; x++)
+            if (extremum(rm, rc, rp, x))
+                blotch_at(s, f, rc[x], sc[x], x, y, n);
+        for (x = xe - 1; x < s->hw - BORDER_H; x++)
+            if (extremum(rm, rc, rp, x))
+                blotch_at(s, f, rc[x], sc[x], x, y, n);
     }
 }
 
@@ -1408,7 +1467,7 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
         for (i = -gate; i <= gate; i++) {
             int x = x0 + i, y = y0 + j;
             float r;
-            if (x < m || y < m || x >= s->w - m || y >= s->h - m)
+            if (!inside(s, x, y, 3))
                 continue;
             r = sign * band(s, &pt, x, y, s->inner);
             if (r > best) {
@@ -1726,7 +1785,7 @@ static int left_behind(const DetectContext *s, const SpFrame *f, const Track *t,
         here = sign * (luma(f, s->shift, ix, iy) - ring5(f, s->shift, ix, iy));
     } else {
         Patch pt;
-        if (ix < m || iy < m || ix >= s->w - m || iy >= s->h - m)
+        if (!inside(s, ix, iy, 2 * BORDER_H))
             return 0;
         patch_build(s, f, &pt, ix - m, iy - m, ix + m + 1, iy + m + 1);
         here = sign * band(s, &pt, ix, iy, s->inner);
