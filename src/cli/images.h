@@ -137,6 +137,9 @@ int cli_jpeg_own_tables_cover(const char *path);
  * JPEG standard (ITU T.81, A.3.3 and A.3.4) defines them. */
 void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
                          const uint16_t *quant, int16_t *out);
+/* The plain version of it (the optimised one must give the same values). */
+void cli_jpeg_fdct_quant_c(const uint8_t *src, ptrdiff_t stride,
+                           const uint16_t *quant, int16_t *out);
 
 void cli_jpeg_info_free(CliJpegInfo *j);
 

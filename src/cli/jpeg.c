@@ -40,6 +40,9 @@
 
 #include <jpeglib.h>
 #include <jerror.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "src/cli/images.h"
 
@@ -432,8 +435,8 @@ static const double dct_basis[8][8] = {
       0.4903926402016152, -0.4157348061512726, 0.27778511650980114, -0.09754516100806417 },
 };
 
-void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
-                         const uint16_t *quant, int16_t *out)
+void cli_jpeg_fdct_quant_c(const uint8_t *src, ptrdiff_t stride,
+                           const uint16_t *quant, int16_t *out)
 {
     const double (*basis)[8] = dct_basis;
     double tmp[8][8];
@@ -459,6 +462,54 @@ void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
             out[v * 8 + u] = (int16_t)r;
         }
 }
+
+#ifdef __SSE2__
+/* The same products and sums in the same order, two outputs (u, u + 1)
+ * at a time: every value is cli_jpeg_fdct_quant_c()'s to the last bit. */
+void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
+                         const uint16_t *quant, int16_t *out)
+{
+    double basis_t[8][8], tmp[8][8], res[64];
+    int u, v, x, y;
+
+    for (x = 0; x < 8; x++)
+        for (u = 0; u < 8; u++)
+            basis_t[x][u] = dct_basis[u][x];
+    for (y = 0; y < 8; y++) {
+        double in[8];
+        for (x = 0; x < 8; x++)
+            in[x] = src[y * stride + x] - 128;
+        for (u = 0; u < 8; u += 2) {
+            __m128d s = _mm_setzero_pd();
+            for (x = 0; x < 8; x++)
+                s = _mm_add_pd(s, _mm_mul_pd(_mm_loadu_pd(&basis_t[x][u]),
+                                             _mm_set1_pd(in[x])));
+            _mm_storeu_pd(&tmp[y][u], s);
+        }
+    }
+    for (v = 0; v < 8; v++)
+        for (u = 0; u < 8; u += 2) {
+            __m128d s = _mm_setzero_pd();
+            for (y = 0; y < 8; y++)
+                s = _mm_add_pd(s, _mm_mul_pd(_mm_set1_pd(dct_basis[v][y]),
+                                             _mm_loadu_pd(&tmp[y][u])));
+            _mm_storeu_pd(&res[v * 8 + u], s);
+        }
+    for (x = 0; x < 64; x++) {
+        double q = res[x] / quant[x];
+        long r = (long)(q < 0 ? q - 0.5 : q + 0.5);
+        if (r > 32767) r = 32767;
+        if (r < -32767) r = -32767;
+        out[x] = (int16_t)r;
+    }
+}
+#else
+void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
+                         const uint16_t *quant, int16_t *out)
+{
+    cli_jpeg_fdct_quant_c(src, stride, quant, out);
+}
+#endif
 
 static void write_markers(struct jpeg_compress_struct *c, const CliJpegInfo *j)
 {
@@ -706,8 +757,7 @@ static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coef
                         const BlockList *l)
 {
     uint8_t dc[4][256], ac[4][256];
-    int ci, i, k, n = s->num_components, mcu_w = 0, mcu_h = 0, mx, my, mcus = 0;
-    int pred[MAX_COMPONENTS] = { 0 };
+    int ci, i, k, n = s->num_components, mcu_w = 0, mcu_h = 0, mx, my, mcus;
 
     if (s->progressive_mode || s->arith_code || s->input_scan_number != 1 ||
         s->comps_in_scan != n || n > 4)
@@ -742,7 +792,8 @@ static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coef
             run = 0;
         }
     }
-    /* every DC difference, in the writer's order */
+    /* every DC difference, in the writer's order: MCU by MCU, but each
+     * component has its own predictor, so one component at a time */
     if (n == 1) {
         mcu_w = s->comp_info[0].width_in_blocks;
         mcu_h = s->comp_info[0].height_in_blocks;
@@ -752,42 +803,40 @@ static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coef
         mcu_h = (int)((s->image_height + s->max_v_samp_factor * DCTSIZE - 1) /
                       (s->max_v_samp_factor * DCTSIZE));
     }
-    for (my = 0; my < mcu_h; my++) {
-        JBLOCKARRAY rows[MAX_COMPONENTS][4];
-        for (ci = 0; ci < n; ci++) {
-            jpeg_component_info *cp = &s->comp_info[ci];
-            int v = n == 1 ? 1 : cp->v_samp_factor, j;
-            if (v > 4)
-                return 0;
-            for (j = 0; j < v; j++) {
-                JDIMENSION by = (JDIMENSION)(my * v + j);
-                rows[ci][j] = by < cp->height_in_blocks ?
-                    (*s->mem->access_virt_barray)((j_common_ptr)s, coefs[ci], by, 1, FALSE) :
-                    NULL;
-            }
-        }
-        for (mx = 0; mx < mcu_w; mx++, mcus++) {
-            if (s->restart_interval && mcus % s->restart_interval == 0)
-                memset(pred, 0, sizeof(pred));
-            for (ci = 0; ci < n; ci++) {
-                jpeg_component_info *cp = &s->comp_info[ci];
-                int h = n == 1 ? 1 : cp->h_samp_factor, v = n == 1 ? 1 : cp->v_samp_factor;
-                int bx, j;
-                for (j = 0; j < v; j++)
-                    for (bx = mx * h; bx < mx * h + h; bx++) {
-                        int d;
-                        if (!rows[ci][j] || bx >= (int)cp->width_in_blocks) {
-                            /* a dummy block: the DC repeats, no AC */
-                            if (!dc[ci][0] || !ac[ci][0])
-                                return 0;
-                            continue;
-                        }
-                        d = rows[ci][j][0][bx][0] - pred[ci];
-                        pred[ci] = rows[ci][j][0][bx][0];
-                        if (nbits(d) > 11 || !dc[ci][nbits(d)])
-                            return 0;
+    for (ci = 0; ci < n; ci++) {
+        jpeg_component_info *cp = &s->comp_info[ci];
+        int h = n == 1 ? 1 : cp->h_samp_factor, v = n == 1 ? 1 : cp->v_samp_factor;
+        int bw = (int)cp->width_in_blocks, bh = (int)cp->height_in_blocks;
+        unsigned ok = 0, bad = 0;
+        int pred = 0;
+        if (v > 4)
+            return 0;
+        /* a dummy block (edge MCUs): the DC repeats, no AC */
+        if ((mcu_w * h > bw || mcu_h * v > bh) && (!dc[ci][0] || !ac[ci][0]))
+            return 0;
+        for (k = 0; k <= 11; k++)
+            ok |= (unsigned)(dc[ci][k] != 0) << k;
+        for (my = 0, mcus = 0; my < mcu_h; my++) {
+            JBLOCKARRAY rows[4];
+            int j, nv = bh - my * v < v ? bh - my * v : v;
+            for (j = 0; j < nv; j++)
+                rows[j] = (*s->mem->access_virt_barray)((j_common_ptr)s, coefs[ci],
+                                                         (JDIMENSION)(my * v + j), 1, FALSE);
+            for (mx = 0; mx < mcu_w; mx++, mcus++) {
+                int bx0 = mx * h, bx1 = bx0 + h < bw ? bx0 + h : bw, bx;
+                if (s->restart_interval && mcus % s->restart_interval == 0)
+                    pred = 0;
+                for (j = 0; j < nv; j++)
+                    for (bx = bx0; bx < bx1; bx++) {
+                        int dcv = rows[j][0][bx][0], d = dcv - pred;
+                        unsigned a = (unsigned)(d < 0 ? -d : d);
+                        pred = dcv;
+                        /* the magnitude category must be coded (at most 11) */
+                        bad |= ~ok >> (a ? 32 - __builtin_clz(a) : 0) & 1;
                     }
             }
+            if (bad)
+                return 0;
         }
     }
     return 1;

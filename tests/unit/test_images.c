@@ -667,6 +667,34 @@ static void test_fdct_matches_libjpeg(void **state)
     free(pix);
 }
 
+/* The optimised forward DCT gives the plain one's values, on random blocks
+ * (noise, flat, extremes) and random tables. */
+static void test_fdct_matches_plain(void **state)
+{
+    uint32_t r = 777;
+    int t, k;
+
+    (void)state;
+    for (t = 0; t < 4000; t++) {
+        uint8_t pix[8 * 11];
+        uint16_t q[64];
+        int16_t a[64], b[64];
+        int kind = t % 4;
+        for (k = 0; k < 8 * 11; k++) {
+            r = r * 1664525u + 1013904223u;
+            pix[k] = kind == 0 ? (uint8_t)(r >> 24) : kind == 1 ? 128 + (int)(r >> 30) :
+                     kind == 2 ? ((r >> 31) ? 255 : 0) : (uint8_t)(k * 3 + (r >> 29));
+        }
+        for (k = 0; k < 64; k++) {
+            r = r * 1664525u + 1013904223u;
+            q[k] = (uint16_t)(t & 1 ? 1 + (r >> 29) : 1 + (r >> 24));
+        }
+        cli_jpeg_fdct_quant(pix, 11, q, a);
+        cli_jpeg_fdct_quant_c(pix, 11, q, b);
+        assert_memory_equal(a, b, sizeof(a));
+    }
+}
+
 /* With a mask: only the blocks under the mask are re-encoded, every other
  * block keeps its coefficients; the dark spot is healed; golden hash. */
 static void test_jpeg_mask_blocks(void **state)
@@ -1117,6 +1145,7 @@ int main(void)
         cmocka_unit_test(test_jpeg_read_layout),
         cmocka_unit_test(test_jpeg_identity),
         cmocka_unit_test(test_fdct_matches_libjpeg),
+        cmocka_unit_test(test_fdct_matches_plain),
         cmocka_unit_test(test_jpeg_mask_blocks),
         cmocka_unit_test(test_jpeg_own_tables),
         cmocka_unit_test(test_jpeg_write_changed_block),
