@@ -497,12 +497,17 @@ void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
                                              _mm_loadu_pd(&tmp[y][u])));
             _mm_storeu_pd(&res[v * 8 + u], s);
         }
-    for (x = 0; x < 64; x++) {
-        double q = res[x] / quant[x];
-        long r = (long)(q < 0 ? q - 0.5 : q + 0.5);
-        if (r > 32767) r = 32767;
-        if (r < -32767) r = -32767;
-        out[x] = (int16_t)r;
+    for (x = 0; x < 64; x += 2) {
+        double q[2];
+        int i;
+        _mm_storeu_pd(q, _mm_div_pd(_mm_loadu_pd(&res[x]),
+                                    _mm_set_pd(quant[x + 1], quant[x])));
+        for (i = 0; i < 2; i++) {
+            long r = (long)(q[i] < 0 ? q[i] - 0.5 : q[i] + 0.5);
+            if (r > 32767) r = 32767;
+            if (r < -32767) r = -32767;
+            out[x + i] = (int16_t)r;
+        }
     }
 }
 #else
