@@ -767,8 +767,135 @@ static int huff_set(const JHUFF_TBL *t, uint8_t set[256])
     return 0;
 }
 
+/*
+ * The DC differences that re-encoding changes. The input decoded without
+ * a warning codes every difference of its own with its own tables, and
+ * the writer codes the blocks in the same order with the same restarts:
+ * the only differences that change are those of a re-encoded block and of
+ * the block coded after it (dummy blocks repeat the DC before them, so
+ * they are passed over). Checking those alone, rather than every block of
+ * the image (whose coefficient arrays are out of the cache by then),
+ * gives the same answer.
+ */
+typedef struct DcOrder {
+    int h, v, mcu_w, bw, bh;
+    long total, seg; /* block positions in all, and per restart interval (0: none) */
+} DcOrder;
+
+/* The block at coding position p: 1 if it is a real one, 0 a dummy. */
+static int dc_order_block(const DcOrder *o, long p, int *bx, int *by)
+{
+    long mcu = p / (o->h * o->v);
+    int k = (int)(p % (o->h * o->v));
+
+    *bx = (int)(mcu % o->mcu_w) * o->h + k % o->h;
+    *by = (int)(mcu / o->mcu_w) * o->v + k / o->h;
+    return *bx < o->bw && *by < o->bh;
+}
+
+static int dc_of(struct jpeg_decompress_struct *s, jvirt_barray_ptr a, int bx, int by)
+{
+    return (*s->mem->access_virt_barray)((j_common_ptr)s, a, (JDIMENSION)by, 1,
+                                         FALSE)[0][bx][0];
+}
+
+static int dc_coded(const uint8_t *dc, int d)
+{
+    unsigned a = (unsigned)(d < 0 ? -d : d);
+    int nb = a ? 32 - __builtin_clz(a) : 0;
+
+    return nb <= 11 && dc[nb];
+}
+
+static void dc_order_init(DcOrder *o, const struct jpeg_decompress_struct *s, int ci,
+                          int mcu_w, int mcu_h)
+{
+    const jpeg_component_info *cp = &s->comp_info[ci];
+    int n = s->num_components;
+
+    o->h = n == 1 ? 1 : cp->h_samp_factor;
+    o->v = n == 1 ? 1 : cp->v_samp_factor;
+    o->mcu_w = mcu_w;
+    o->bw = (int)cp->width_in_blocks;
+    o->bh = (int)cp->height_in_blocks;
+    o->total = (long)mcu_w * mcu_h * o->h * o->v;
+    o->seg = (long)s->restart_interval * o->h * o->v;
+}
+
+/* Is the DC difference of a real block coded: with after = 0, that of
+ * the real block at position p itself (from the real block before it,
+ * or from 0 at the start of its restart interval); with after = 1, that
+ * of the first real block after position p in its interval (none: yes). */
+static int dc_diff_coded(struct jpeg_decompress_struct *s, jvirt_barray_ptr a,
+                         const DcOrder *o, const uint8_t *dc, long p, int after)
+{
+    long first = o->seg ? p / o->seg * o->seg : 0;
+    long end = o->seg && first + o->seg < o->total ? first + o->seg : o->total;
+    long q = p;
+    int x, y, cur, prev = 0;
+
+    if (after) {
+        for (q = p + 1; q < end && !dc_order_block(o, q, &x, &y); q++)
+            ;
+        if (q >= end)
+            return 1;
+    } else if (!dc_order_block(o, q, &x, &y)) {
+        return 1;
+    }
+    cur = dc_of(s, a, x, y);
+    while (--q >= first)
+        if (dc_order_block(o, q, &x, &y)) {
+            prev = dc_of(s, a, x, y);
+            break;
+        }
+    return dc_coded(dc, cur - prev);
+}
+
+static int dc_changes_covered(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coefs,
+                              const BlockList *l, uint8_t dc[][256], uint8_t ac[][256],
+                              int mcu_w, int mcu_h)
+{
+    int n = s->num_components, i, ci;
+
+    for (ci = 0; ci < n; ci++) {
+        DcOrder o;
+        int m, k;
+        dc_order_init(&o, s, ci, mcu_w, mcu_h);
+        if (mcu_w * o.h == o.bw && mcu_h * o.v == o.bh)
+            continue;
+        /* a dummy block (edge MCUs): the DC repeats, no AC */
+        if (!dc[ci][0] || !ac[ci][0])
+            return 0;
+        /* the input's own dummy blocks may have had other DCs than the
+         * writer's: the difference of the real block after each dummy one
+         * (in the last MCU column and row) is the writer's own */
+        for (m = 0; m < mcu_w + mcu_h; m++) {
+            long mcu = m < mcu_h ? (long)m * mcu_w + mcu_w - 1 : (long)(mcu_h - 1) * mcu_w + m - mcu_h;
+            for (k = 0; k < o.h * o.v; k++) {
+                long p = mcu * o.h * o.v + k;
+                int x, y;
+                if (!dc_order_block(&o, p, &x, &y) && !dc_diff_coded(s, coefs[ci], &o, dc[ci], p, 1))
+                    return 0;
+            }
+        }
+    }
+    for (i = 0; i < l->n; i++) {
+        DcOrder o;
+        long p;
+        ci = l->b[i][0];
+        dc_order_init(&o, s, ci, mcu_w, mcu_h);
+        p = ((long)(l->b[i][2] / o.v) * mcu_w + l->b[i][1] / o.h) * o.h * o.v +
+            (l->b[i][2] % o.v) * o.h + l->b[i][1] % o.h;
+        /* its own difference, and the next real block's */
+        if (!dc_diff_coded(s, coefs[ci], &o, dc[ci], p, 0) ||
+            !dc_diff_coded(s, coefs[ci], &o, dc[ci], p, 1))
+            return 0;
+    }
+    return 1;
+}
+
 static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coefs,
-                        const BlockList *l)
+                        const BlockList *l, int own_coded)
 {
     uint8_t dc[4][256], ac[4][256];
     int ci, i, k, n = s->num_components, mcu_w = 0, mcu_h = 0, mx, my, mcus;
@@ -817,6 +944,8 @@ static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coef
         mcu_h = (int)((s->image_height + s->max_v_samp_factor * DCTSIZE - 1) /
                       (s->max_v_samp_factor * DCTSIZE));
     }
+    if (own_coded)
+        return dc_changes_covered(s, coefs, l, dc, ac, mcu_w, mcu_h);
     for (ci = 0; ci < n; ci++) {
         jpeg_component_info *cp = &s->comp_info[ci];
         int h = n == 1 ? 1 : cp->h_samp_factor, v = n == 1 ? 1 : cp->v_samp_factor;
@@ -876,10 +1005,56 @@ int cli_jpeg_own_tables_cover(const char *path)
     jpeg_create_decompress(&s);
     jpeg_stdio_src(&s, f);
     jpeg_read_header(&s, TRUE);
-    ret = tables_cover(&s, jpeg_read_coefficients(&s), &none);
+    ret = tables_cover(&s, jpeg_read_coefficients(&s), &none, 0);
     jpeg_finish_decompress(&s);
     jpeg_destroy_decompress(&s);
     fclose(f);
+    return ret;
+}
+
+int cli_jpeg_tables_cover_both(const char *path, const int (*change)[4], int n,
+                               int *full)
+{
+    struct jpeg_decompress_struct s;
+    JpegErr err;
+    BlockList l = { NULL, 0, 0, 0 };
+    FILE *f = fopen(path, "rb");
+    jvirt_barray_ptr *coefs;
+    volatile int ret = -1;
+    int i;
+
+    if (!f || !(l.b = malloc((n ? n : 1) * sizeof(*l.b)))) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    jerr_init(&err);
+    s.err = &err.pub;
+    if (setjmp(err.jb)) {
+        jpeg_destroy_decompress(&s);
+        fclose(f);
+        free(l.b);
+        return -1;
+    }
+    jpeg_create_decompress(&s);
+    jpeg_stdio_src(&s, f);
+    jpeg_read_header(&s, TRUE);
+    coefs = jpeg_read_coefficients(&s);
+    for (i = 0; i < n; i++) {
+        JBLOCKARRAY row = (*s.mem->access_virt_barray)((j_common_ptr)&s, coefs[change[i][0]],
+                                                      (JDIMENSION)change[i][2], 1, TRUE);
+        row[0][change[i][1]][0] = (JCOEF)change[i][3];
+        l.b[i][0] = change[i][0];
+        l.b[i][1] = change[i][1];
+        l.b[i][2] = change[i][2];
+    }
+    l.n = n;
+    *full = tables_cover(&s, coefs, &l, 0);
+    ret = tables_cover(&s, coefs, &l, 1);
+    jpeg_finish_decompress(&s);
+    jpeg_destroy_decompress(&s);
+    fclose(f);
+    free(l.b);
     return ret;
 }
 
@@ -970,7 +1145,7 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     c.restart_interval = s.restart_interval;
     if (s.progressive_mode)
         jpeg_simple_progression(&c);
-    else if (tables_cover(&s, coefs, l)) {
+    else if (tables_cover(&s, coefs, l, !j->corrupt)) {
         copy_tables(&s, &c);
         c.optimize_coding = FALSE;
         st->own_tables++;
