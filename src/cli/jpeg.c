@@ -1094,7 +1094,24 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     jvirt_barray_ptr *coefs;
     JpegErr err;
     volatile int s_created = 0, c_created = 0;
+    int16_t (*volatile blk)[64] = malloc((l->n ? l->n : 1) * sizeof(*blk));
     int ret, ci, i;
+
+    if (!blk) {
+        cli_log(o, SP_LOG_ERROR, "cannot write '%s': out of memory\n", img->out_path);
+        return -ENOMEM;
+    }
+    /* The blocks whose samples changed, transformed and quantised with the
+     * file's table first, while find_changed() has just brought their
+     * samples into the cache (reading the coefficients pushes them out);
+     * the planes are padded to whole blocks, and the library never
+     * changes padding samples. */
+    for (i = 0; i < l->n; i++) {
+        ci = l->b[i][0];
+        cli_jpeg_fdct_quant(f->data[ci] + (ptrdiff_t)l->b[i][2] * DCTSIZE * f->stride[ci] +
+                            l->b[i][1] * DCTSIZE, f->stride[ci], j->quant[j->quant_no[ci]],
+                            blk[i]);
+    }
 
     /* one error manager serves both objects */
     jerr_init(&err);
@@ -1113,24 +1130,16 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     jpeg_read_header(&s, TRUE);
     coefs = jpeg_read_coefficients(&s);
 
-    /* Re-encode the blocks whose samples changed; the planes are padded to
-     * whole blocks, and the library never changes padding samples. */
+    /* in place of the input's */
     for (ci = 0; ci < j->nb_comp; ci++)
         st->blocks += (int64_t)s.comp_info[ci].width_in_blocks *
                       s.comp_info[ci].height_in_blocks;
     for (i = 0; i < l->n; i++) {
-        int bx = l->b[i][1], by = l->b[i][2], k;
-        jpeg_component_info *cp;
-        JBLOCKARRAY row;
-        int16_t blk[64];
-        ci = l->b[i][0];
-        cp = &s.comp_info[ci];
-        row = (*s.mem->access_virt_barray)((j_common_ptr)&s, coefs[ci], by, 1, TRUE);
-        cli_jpeg_fdct_quant(f->data[ci] + (ptrdiff_t)by * DCTSIZE * f->stride[ci] +
-                            bx * DCTSIZE, f->stride[ci],
-                            j->quant[cp->quant_tbl_no], blk);
+        JBLOCKARRAY row = (*s.mem->access_virt_barray)((j_common_ptr)&s, coefs[l->b[i][0]],
+                                                      l->b[i][2], 1, TRUE);
+        int k;
         for (k = 0; k < 64; k++)
-            row[0][bx][k] = blk[k];
+            row[0][l->b[i][1]][k] = blk[i][k];
         st->changed++;
     }
 
@@ -1160,6 +1169,7 @@ end:
         jpeg_destroy_compress(&c);
     if (s_created)
         jpeg_destroy_decompress(&s);
+    free(blk);
     return ret;
 }
 
