@@ -15,6 +15,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "filters/filter.h"
 
@@ -28,6 +31,7 @@ typedef struct MissingContext {
     uint8_t *mask;   /* width * height, 255 missing */
     int dirty;       /* the mask holds marks from the last frame */
     int *cols;       /* columns still all black, while looking for lost ones */
+    uint8_t *dark;   /* the same as a map (1 black so far), while they are many */
     int w, h;
     int target[3];   /* marker in the frame's planes, at its depth */
 } MissingContext;
@@ -55,7 +59,8 @@ static int missing_config(SpFilterContext *fc, const SpFrame *f)
     s->h = f->height;
     s->mask = calloc((size_t)s->w * s->h, 1);
     s->cols = malloc((size_t)s->w * sizeof(*s->cols));
-    if (!s->mask || !s->cols)
+    s->dark = malloc((size_t)s->w);
+    if (!s->mask || !s->cols || !s->dark)
         return -ENOMEM;
     if (f->color == SP_COLOR_RGB) {
         s->target[0] = g << sh;
@@ -145,7 +150,19 @@ static int line_black(const SpFrame *f, int col, int i)
     if (!col && f->color != SP_COLOR_RGB && f->depth == 8) {
         /* 8-bit luma: the row read straight */
         const uint8_t *row = f->data[0] + (ptrdiff_t)i * f->stride[0];
-        for (k = 0; k < n; k++)
+        k = 0;
+#ifdef __SSE2__
+        {
+            /* 16 at a time: max(v, 18) == 18 where v <= 18 */
+            const __m128i t = _mm_set1_epi8(18);
+            for (; k + 16 <= n; k += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(row + k));
+                if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, t), t)) != 0xffff)
+                    return 0;
+            }
+        }
+#endif
+        for (; k < n; k++)
             if (row[k] > 18)
                 return 0;
         return 1;
@@ -206,10 +223,45 @@ static int missing_process(SpFilterContext *fc, SpWindow *w)
             /* 8-bit luma: the first row that is lit somewhere in every
              * column usually ends it within a few rows */
             const uint8_t *row = f->data[0];
+            y = 1;
+#ifdef __SSE2__
+            /* while many columns are left (a dark top edge), a map of
+             * them updated 16 at a time, then the list of those left */
+            {
+                const __m128i t = _mm_set1_epi8(18), one = _mm_set1_epi8(1);
+                const __m128i zero = _mm_setzero_si128();
+                int left = 0;
+                for (x = 0; x < W; x++) {
+                    s->dark[x] = x > 0 && x < W - 1 && row[x] <= 18;
+                    left += s->dark[x];
+                }
+                for (; y < H && left > 32; y++) {
+                    __m128i cnt = zero;
+                    row = f->data[0] + (ptrdiff_t)y * f->stride[0];
+                    for (x = 0; x + 16 <= W; x += 16) {
+                        __m128i v = _mm_loadu_si128((const __m128i *)(row + x));
+                        __m128i d = _mm_and_si128(_mm_loadu_si128((const __m128i *)(s->dark + x)),
+                                                  _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, t), t),
+                                                                one));
+                        _mm_storeu_si128((__m128i *)(s->dark + x), d);
+                        cnt = _mm_add_epi64(cnt, _mm_sad_epu8(d, zero));
+                    }
+                    left = _mm_cvtsi128_si32(cnt) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(cnt, cnt));
+                    for (; x < W; x++) {
+                        s->dark[x] &= row[x] <= 18;
+                        left += s->dark[x];
+                    }
+                }
+                for (x = 1; x < W - 1; x++)
+                    if (s->dark[x])
+                        s->cols[nc++] = x;
+            }
+#else
             for (x = 1; x < W - 1; x++)
                 if (row[x] <= 18)
                     s->cols[nc++] = x;
-            for (y = 1; y < H && nc; y++) {
+#endif
+            for (; y < H && nc; y++) {
                 row = f->data[0] + (ptrdiff_t)y * f->stride[0];
                 for (k = kept = 0; k < nc; k++) {
                     s->cols[kept] = s->cols[k];
@@ -282,8 +334,10 @@ static void missing_uninit(SpFilterContext *fc)
     if (s) {
         free(s->mask);
         free(s->cols);
+        free(s->dark);
         s->mask = NULL;
         s->cols = NULL;
+        s->dark = NULL;
     }
 }
 

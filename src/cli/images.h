@@ -131,12 +131,21 @@ int cli_jpeg_write(const CliOptions *o, const CliImage *img, const char *path,
  * makes, for the tests (an optimised file's tables hold exactly its
  * symbols, so the answer must be 1). */
 int cli_jpeg_own_tables_cover(const char *path);
+/* For the tests: the file at path with the DC of n blocks changed
+ * ({ component, bx, by, new DC }); returns whether its own tables code
+ * it by the writer's check of the changed differences alone (-1 when
+ * unreadable), and in *full by the walk over every block. */
+int cli_jpeg_tables_cover_both(const char *path, const int (*change)[4], int n,
+                               int *full);
 
 /* Forward DCT of an 8x8 block of 8-bit samples (level shift included) and
  * quantisation by a table in natural order, rounding to nearest, as the
  * JPEG standard (ITU T.81, A.3.3 and A.3.4) defines them. */
 void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
                          const uint16_t *quant, int16_t *out);
+/* The plain version of it (the optimised one must give the same values). */
+void cli_jpeg_fdct_quant_c(const uint8_t *src, ptrdiff_t stride,
+                           const uint16_t *quant, int16_t *out);
 
 void cli_jpeg_info_free(CliJpegInfo *j);
 

@@ -40,6 +40,9 @@
 
 #include <jpeglib.h>
 #include <jerror.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "src/cli/images.h"
 
@@ -147,24 +150,26 @@ static uint64_t block_fingerprint(const uint8_t *p, ptrdiff_t stride)
     return h;
 }
 
-/* The fingerprints of n blocks side by side, four chains at a time (the
- * same values as block_fingerprint, computed with more parallelism). */
+/* The fingerprints of n blocks side by side, eight chains at a time (the
+ * same values as block_fingerprint, computed with more parallelism: each
+ * chain waits on its multiplication, so eight hide its latency where four
+ * did not, twice as fast). */
 static void row_fingerprints(const uint8_t *p, ptrdiff_t stride, int n,
                              uint64_t *out)
 {
     int bx = 0, y, k;
 
-    for (; bx + 4 <= n; bx += 4) {
-        uint64_t h[4], r;
-        for (k = 0; k < 4; k++)
+    for (; bx + 8 <= n; bx += 8) {
+        uint64_t h[8], r;
+        for (k = 0; k < 8; k++)
             h[k] = 0x243f6a8885a308d3ull;
         for (y = 0; y < DCTSIZE; y++)
-            for (k = 0; k < 4; k++) {
+            for (k = 0; k < 8; k++) {
                 memcpy(&r, p + y * stride + (bx + k) * DCTSIZE, sizeof(r));
                 h[k] = (h[k] ^ r) * 0x9e3779b97f4a7c15ull;
                 h[k] ^= h[k] >> 29;
             }
-        for (k = 0; k < 4; k++)
+        for (k = 0; k < 8; k++)
             out[bx + k] = h[k];
     }
     for (; bx < n; bx++)
@@ -432,8 +437,8 @@ static const double dct_basis[8][8] = {
       0.4903926402016152, -0.4157348061512726, 0.27778511650980114, -0.09754516100806417 },
 };
 
-void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
-                         const uint16_t *quant, int16_t *out)
+void cli_jpeg_fdct_quant_c(const uint8_t *src, ptrdiff_t stride,
+                           const uint16_t *quant, int16_t *out)
 {
     const double (*basis)[8] = dct_basis;
     double tmp[8][8];
@@ -459,6 +464,59 @@ void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
             out[v * 8 + u] = (int16_t)r;
         }
 }
+
+#ifdef __SSE2__
+/* The same products and sums in the same order, two outputs (u, u + 1)
+ * at a time: every value is cli_jpeg_fdct_quant_c()'s to the last bit. */
+void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
+                         const uint16_t *quant, int16_t *out)
+{
+    double basis_t[8][8], tmp[8][8], res[64];
+    int u, v, x, y;
+
+    for (x = 0; x < 8; x++)
+        for (u = 0; u < 8; u++)
+            basis_t[x][u] = dct_basis[u][x];
+    for (y = 0; y < 8; y++) {
+        double in[8];
+        for (x = 0; x < 8; x++)
+            in[x] = src[y * stride + x] - 128;
+        for (u = 0; u < 8; u += 2) {
+            __m128d s = _mm_setzero_pd();
+            for (x = 0; x < 8; x++)
+                s = _mm_add_pd(s, _mm_mul_pd(_mm_loadu_pd(&basis_t[x][u]),
+                                             _mm_set1_pd(in[x])));
+            _mm_storeu_pd(&tmp[y][u], s);
+        }
+    }
+    for (v = 0; v < 8; v++)
+        for (u = 0; u < 8; u += 2) {
+            __m128d s = _mm_setzero_pd();
+            for (y = 0; y < 8; y++)
+                s = _mm_add_pd(s, _mm_mul_pd(_mm_set1_pd(dct_basis[v][y]),
+                                             _mm_loadu_pd(&tmp[y][u])));
+            _mm_storeu_pd(&res[v * 8 + u], s);
+        }
+    for (x = 0; x < 64; x += 2) {
+        double q[2];
+        int i;
+        _mm_storeu_pd(q, _mm_div_pd(_mm_loadu_pd(&res[x]),
+                                    _mm_set_pd(quant[x + 1], quant[x])));
+        for (i = 0; i < 2; i++) {
+            long r = (long)(q[i] < 0 ? q[i] - 0.5 : q[i] + 0.5);
+            if (r > 32767) r = 32767;
+            if (r < -32767) r = -32767;
+            out[x + i] = (int16_t)r;
+        }
+    }
+}
+#else
+void cli_jpeg_fdct_quant(const uint8_t *src, ptrdiff_t stride,
+                         const uint16_t *quant, int16_t *out)
+{
+    cli_jpeg_fdct_quant_c(src, stride, quant, out);
+}
+#endif
 
 static void write_markers(struct jpeg_compress_struct *c, const CliJpegInfo *j)
 {
@@ -617,6 +675,13 @@ static int find_changed(const CliImage *img, BlockList *l)
         if (!(fp = malloc((size_t)bw * sizeof(*fp))))
             return -ENOMEM;
         for (by = 0; by < bh && !ret; by++) {
+            const uint8_t *next = f->data[ci] + (ptrdiff_t)(by + 1) * DCTSIZE * f->stride[ci];
+            int y, x;
+            /* the frame is long out of the cache by now: ask for the next
+             * block row while this one is hashed */
+            for (y = 0; by + 1 < bh && y < DCTSIZE; y++)
+                for (x = 0; x < bw * DCTSIZE; x += 64)
+                    __builtin_prefetch(next + (ptrdiff_t)y * f->stride[ci] + x);
             old = img->block_hash + img->hash_off[ci] + (size_t)by * bw;
             row_fingerprints(f->data[ci] + (ptrdiff_t)by * DCTSIZE * f->stride[ci],
                              f->stride[ci], bw, fp);
@@ -702,12 +767,138 @@ static int huff_set(const JHUFF_TBL *t, uint8_t set[256])
     return 0;
 }
 
+/*
+ * The DC differences that re-encoding changes. The input decoded without
+ * a warning codes every difference of its own with its own tables, and
+ * the writer codes the blocks in the same order with the same restarts:
+ * the only differences that change are those of a re-encoded block and of
+ * the block coded after it (dummy blocks repeat the DC before them, so
+ * they are passed over). Checking those alone, rather than every block of
+ * the image (whose coefficient arrays are out of the cache by then),
+ * gives the same answer.
+ */
+typedef struct DcOrder {
+    int h, v, mcu_w, bw, bh;
+    long total, seg; /* block positions in all, and per restart interval (0: none) */
+} DcOrder;
+
+/* The block at coding position p: 1 if it is a real one, 0 a dummy. */
+static int dc_order_block(const DcOrder *o, long p, int *bx, int *by)
+{
+    long mcu = p / (o->h * o->v);
+    int k = (int)(p % (o->h * o->v));
+
+    *bx = (int)(mcu % o->mcu_w) * o->h + k % o->h;
+    *by = (int)(mcu / o->mcu_w) * o->v + k / o->h;
+    return *bx < o->bw && *by < o->bh;
+}
+
+static int dc_of(struct jpeg_decompress_struct *s, jvirt_barray_ptr a, int bx, int by)
+{
+    return (*s->mem->access_virt_barray)((j_common_ptr)s, a, (JDIMENSION)by, 1,
+                                         FALSE)[0][bx][0];
+}
+
+static int dc_coded(const uint8_t *dc, int d)
+{
+    unsigned a = (unsigned)(d < 0 ? -d : d);
+    int nb = a ? 32 - __builtin_clz(a) : 0;
+
+    return nb <= 11 && dc[nb];
+}
+
+static void dc_order_init(DcOrder *o, const struct jpeg_decompress_struct *s, int ci,
+                          int mcu_w, int mcu_h)
+{
+    const jpeg_component_info *cp = &s->comp_info[ci];
+    int n = s->num_components;
+
+    o->h = n == 1 ? 1 : cp->h_samp_factor;
+    o->v = n == 1 ? 1 : cp->v_samp_factor;
+    o->mcu_w = mcu_w;
+    o->bw = (int)cp->width_in_blocks;
+    o->bh = (int)cp->height_in_blocks;
+    o->total = (long)mcu_w * mcu_h * o->h * o->v;
+    o->seg = (long)s->restart_interval * o->h * o->v;
+}
+
+/* Is the DC difference of a real block coded: with after = 0, that of
+ * the real block at position p itself (from the real block before it,
+ * or from 0 at the start of its restart interval); with after = 1, that
+ * of the first real block after position p in its interval (none: yes). */
+static int dc_diff_coded(struct jpeg_decompress_struct *s, jvirt_barray_ptr a,
+                         const DcOrder *o, const uint8_t *dc, long p, int after)
+{
+    long first = o->seg ? p / o->seg * o->seg : 0;
+    long end = o->seg && first + o->seg < o->total ? first + o->seg : o->total;
+    long q = p;
+    int x, y, cur, prev = 0;
+
+    if (after) {
+        for (q = p + 1; q < end && !dc_order_block(o, q, &x, &y); q++)
+            ;
+        if (q >= end)
+            return 1;
+    } else if (!dc_order_block(o, q, &x, &y)) {
+        return 1;
+    }
+    cur = dc_of(s, a, x, y);
+    while (--q >= first)
+        if (dc_order_block(o, q, &x, &y)) {
+            prev = dc_of(s, a, x, y);
+            break;
+        }
+    return dc_coded(dc, cur - prev);
+}
+
+static int dc_changes_covered(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coefs,
+                              const BlockList *l, uint8_t dc[][256], uint8_t ac[][256],
+                              int mcu_w, int mcu_h)
+{
+    int n = s->num_components, i, ci;
+
+    for (ci = 0; ci < n; ci++) {
+        DcOrder o;
+        int m, k;
+        dc_order_init(&o, s, ci, mcu_w, mcu_h);
+        if (mcu_w * o.h == o.bw && mcu_h * o.v == o.bh)
+            continue;
+        /* a dummy block (edge MCUs): the DC repeats, no AC */
+        if (!dc[ci][0] || !ac[ci][0])
+            return 0;
+        /* the input's own dummy blocks may have had other DCs than the
+         * writer's: the difference of the real block after each dummy one
+         * (in the last MCU column and row) is the writer's own */
+        for (m = 0; m < mcu_w + mcu_h; m++) {
+            long mcu = m < mcu_h ? (long)m * mcu_w + mcu_w - 1 : (long)(mcu_h - 1) * mcu_w + m - mcu_h;
+            for (k = 0; k < o.h * o.v; k++) {
+                long p = mcu * o.h * o.v + k;
+                int x, y;
+                if (!dc_order_block(&o, p, &x, &y) && !dc_diff_coded(s, coefs[ci], &o, dc[ci], p, 1))
+                    return 0;
+            }
+        }
+    }
+    for (i = 0; i < l->n; i++) {
+        DcOrder o;
+        long p;
+        ci = l->b[i][0];
+        dc_order_init(&o, s, ci, mcu_w, mcu_h);
+        p = ((long)(l->b[i][2] / o.v) * mcu_w + l->b[i][1] / o.h) * o.h * o.v +
+            (l->b[i][2] % o.v) * o.h + l->b[i][1] % o.h;
+        /* its own difference, and the next real block's */
+        if (!dc_diff_coded(s, coefs[ci], &o, dc[ci], p, 0) ||
+            !dc_diff_coded(s, coefs[ci], &o, dc[ci], p, 1))
+            return 0;
+    }
+    return 1;
+}
+
 static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coefs,
-                        const BlockList *l)
+                        const BlockList *l, int own_coded)
 {
     uint8_t dc[4][256], ac[4][256];
-    int ci, i, k, n = s->num_components, mcu_w = 0, mcu_h = 0, mx, my, mcus = 0;
-    int pred[MAX_COMPONENTS] = { 0 };
+    int ci, i, k, n = s->num_components, mcu_w = 0, mcu_h = 0, mx, my, mcus;
 
     if (s->progressive_mode || s->arith_code || s->input_scan_number != 1 ||
         s->comps_in_scan != n || n > 4)
@@ -742,7 +933,8 @@ static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coef
             run = 0;
         }
     }
-    /* every DC difference, in the writer's order */
+    /* every DC difference, in the writer's order: MCU by MCU, but each
+     * component has its own predictor, so one component at a time */
     if (n == 1) {
         mcu_w = s->comp_info[0].width_in_blocks;
         mcu_h = s->comp_info[0].height_in_blocks;
@@ -752,42 +944,42 @@ static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coef
         mcu_h = (int)((s->image_height + s->max_v_samp_factor * DCTSIZE - 1) /
                       (s->max_v_samp_factor * DCTSIZE));
     }
-    for (my = 0; my < mcu_h; my++) {
-        JBLOCKARRAY rows[MAX_COMPONENTS][4];
-        for (ci = 0; ci < n; ci++) {
-            jpeg_component_info *cp = &s->comp_info[ci];
-            int v = n == 1 ? 1 : cp->v_samp_factor, j;
-            if (v > 4)
-                return 0;
-            for (j = 0; j < v; j++) {
-                JDIMENSION by = (JDIMENSION)(my * v + j);
-                rows[ci][j] = by < cp->height_in_blocks ?
-                    (*s->mem->access_virt_barray)((j_common_ptr)s, coefs[ci], by, 1, FALSE) :
-                    NULL;
-            }
-        }
-        for (mx = 0; mx < mcu_w; mx++, mcus++) {
-            if (s->restart_interval && mcus % s->restart_interval == 0)
-                memset(pred, 0, sizeof(pred));
-            for (ci = 0; ci < n; ci++) {
-                jpeg_component_info *cp = &s->comp_info[ci];
-                int h = n == 1 ? 1 : cp->h_samp_factor, v = n == 1 ? 1 : cp->v_samp_factor;
-                int bx, j;
-                for (j = 0; j < v; j++)
-                    for (bx = mx * h; bx < mx * h + h; bx++) {
-                        int d;
-                        if (!rows[ci][j] || bx >= (int)cp->width_in_blocks) {
-                            /* a dummy block: the DC repeats, no AC */
-                            if (!dc[ci][0] || !ac[ci][0])
-                                return 0;
-                            continue;
-                        }
-                        d = rows[ci][j][0][bx][0] - pred[ci];
-                        pred[ci] = rows[ci][j][0][bx][0];
-                        if (nbits(d) > 11 || !dc[ci][nbits(d)])
-                            return 0;
+    if (own_coded)
+        return dc_changes_covered(s, coefs, l, dc, ac, mcu_w, mcu_h);
+    for (ci = 0; ci < n; ci++) {
+        jpeg_component_info *cp = &s->comp_info[ci];
+        int h = n == 1 ? 1 : cp->h_samp_factor, v = n == 1 ? 1 : cp->v_samp_factor;
+        int bw = (int)cp->width_in_blocks, bh = (int)cp->height_in_blocks;
+        unsigned ok = 0, bad = 0;
+        int pred = 0;
+        if (v > 4)
+            return 0;
+        /* a dummy block (edge MCUs): the DC repeats, no AC */
+        if ((mcu_w * h > bw || mcu_h * v > bh) && (!dc[ci][0] || !ac[ci][0]))
+            return 0;
+        for (k = 0; k <= 11; k++)
+            ok |= (unsigned)(dc[ci][k] != 0) << k;
+        for (my = 0, mcus = 0; my < mcu_h; my++) {
+            JBLOCKARRAY rows[4];
+            int j, nv = bh - my * v < v ? bh - my * v : v;
+            for (j = 0; j < nv; j++)
+                rows[j] = (*s->mem->access_virt_barray)((j_common_ptr)s, coefs[ci],
+                                                         (JDIMENSION)(my * v + j), 1, FALSE);
+            for (mx = 0; mx < mcu_w; mx++, mcus++) {
+                int bx0 = mx * h, bx1 = bx0 + h < bw ? bx0 + h : bw, bx;
+                if (s->restart_interval && mcus % s->restart_interval == 0)
+                    pred = 0;
+                for (j = 0; j < nv; j++)
+                    for (bx = bx0; bx < bx1; bx++) {
+                        int dcv = rows[j][0][bx][0], d = dcv - pred;
+                        unsigned a = (unsigned)(d < 0 ? -d : d);
+                        pred = dcv;
+                        /* the magnitude category must be coded (at most 11) */
+                        bad |= ~ok >> (a ? 32 - __builtin_clz(a) : 0) & 1;
                     }
             }
+            if (bad)
+                return 0;
         }
     }
     return 1;
@@ -813,10 +1005,56 @@ int cli_jpeg_own_tables_cover(const char *path)
     jpeg_create_decompress(&s);
     jpeg_stdio_src(&s, f);
     jpeg_read_header(&s, TRUE);
-    ret = tables_cover(&s, jpeg_read_coefficients(&s), &none);
+    ret = tables_cover(&s, jpeg_read_coefficients(&s), &none, 0);
     jpeg_finish_decompress(&s);
     jpeg_destroy_decompress(&s);
     fclose(f);
+    return ret;
+}
+
+int cli_jpeg_tables_cover_both(const char *path, const int (*change)[4], int n,
+                               int *full)
+{
+    struct jpeg_decompress_struct s;
+    JpegErr err;
+    BlockList l = { NULL, 0, 0, 0 };
+    FILE *f = fopen(path, "rb");
+    jvirt_barray_ptr *coefs;
+    volatile int ret = -1;
+    int i;
+
+    if (!f || !(l.b = malloc((n ? n : 1) * sizeof(*l.b)))) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    jerr_init(&err);
+    s.err = &err.pub;
+    if (setjmp(err.jb)) {
+        jpeg_destroy_decompress(&s);
+        fclose(f);
+        free(l.b);
+        return -1;
+    }
+    jpeg_create_decompress(&s);
+    jpeg_stdio_src(&s, f);
+    jpeg_read_header(&s, TRUE);
+    coefs = jpeg_read_coefficients(&s);
+    for (i = 0; i < n; i++) {
+        JBLOCKARRAY row = (*s.mem->access_virt_barray)((j_common_ptr)&s, coefs[change[i][0]],
+                                                      (JDIMENSION)change[i][2], 1, TRUE);
+        row[0][change[i][1]][0] = (JCOEF)change[i][3];
+        l.b[i][0] = change[i][0];
+        l.b[i][1] = change[i][1];
+        l.b[i][2] = change[i][2];
+    }
+    l.n = n;
+    *full = tables_cover(&s, coefs, &l, 0);
+    ret = tables_cover(&s, coefs, &l, 1);
+    jpeg_finish_decompress(&s);
+    jpeg_destroy_decompress(&s);
+    fclose(f);
+    free(l.b);
     return ret;
 }
 
@@ -856,7 +1094,24 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     jvirt_barray_ptr *coefs;
     JpegErr err;
     volatile int s_created = 0, c_created = 0;
+    int16_t (*volatile blk)[64] = malloc((l->n ? l->n : 1) * sizeof(*blk));
     int ret, ci, i;
+
+    if (!blk) {
+        cli_log(o, SP_LOG_ERROR, "cannot write '%s': out of memory\n", img->out_path);
+        return -ENOMEM;
+    }
+    /* The blocks whose samples changed, transformed and quantised with the
+     * file's table first, while find_changed() has just brought their
+     * samples into the cache (reading the coefficients pushes them out);
+     * the planes are padded to whole blocks, and the library never
+     * changes padding samples. */
+    for (i = 0; i < l->n; i++) {
+        ci = l->b[i][0];
+        cli_jpeg_fdct_quant(f->data[ci] + (ptrdiff_t)l->b[i][2] * DCTSIZE * f->stride[ci] +
+                            l->b[i][1] * DCTSIZE, f->stride[ci], j->quant[j->quant_no[ci]],
+                            blk[i]);
+    }
 
     /* one error manager serves both objects */
     jerr_init(&err);
@@ -875,24 +1130,16 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     jpeg_read_header(&s, TRUE);
     coefs = jpeg_read_coefficients(&s);
 
-    /* Re-encode the blocks whose samples changed; the planes are padded to
-     * whole blocks, and the library never changes padding samples. */
+    /* in place of the input's */
     for (ci = 0; ci < j->nb_comp; ci++)
         st->blocks += (int64_t)s.comp_info[ci].width_in_blocks *
                       s.comp_info[ci].height_in_blocks;
     for (i = 0; i < l->n; i++) {
-        int bx = l->b[i][1], by = l->b[i][2], k;
-        jpeg_component_info *cp;
-        JBLOCKARRAY row;
-        int16_t blk[64];
-        ci = l->b[i][0];
-        cp = &s.comp_info[ci];
-        row = (*s.mem->access_virt_barray)((j_common_ptr)&s, coefs[ci], by, 1, TRUE);
-        cli_jpeg_fdct_quant(f->data[ci] + (ptrdiff_t)by * DCTSIZE * f->stride[ci] +
-                            bx * DCTSIZE, f->stride[ci],
-                            j->quant[cp->quant_tbl_no], blk);
+        JBLOCKARRAY row = (*s.mem->access_virt_barray)((j_common_ptr)&s, coefs[l->b[i][0]],
+                                                      l->b[i][2], 1, TRUE);
+        int k;
         for (k = 0; k < 64; k++)
-            row[0][bx][k] = blk[k];
+            row[0][l->b[i][1]][k] = blk[i][k];
         st->changed++;
     }
 
@@ -907,7 +1154,7 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     c.restart_interval = s.restart_interval;
     if (s.progressive_mode)
         jpeg_simple_progression(&c);
-    else if (tables_cover(&s, coefs, l)) {
+    else if (tables_cover(&s, coefs, l, !j->corrupt)) {
         copy_tables(&s, &c);
         c.optimize_coding = FALSE;
         st->own_tables++;
@@ -922,6 +1169,7 @@ end:
         jpeg_destroy_compress(&c);
     if (s_created)
         jpeg_destroy_decompress(&s);
+    free(blk);
     return ret;
 }
 

@@ -667,6 +667,34 @@ static void test_fdct_matches_libjpeg(void **state)
     free(pix);
 }
 
+/* The optimised forward DCT gives the plain one's values, on random blocks
+ * (noise, flat, extremes) and random tables. */
+static void test_fdct_matches_plain(void **state)
+{
+    uint32_t r = 777;
+    int t, k;
+
+    (void)state;
+    for (t = 0; t < 4000; t++) {
+        uint8_t pix[8 * 11];
+        uint16_t q[64];
+        int16_t a[64], b[64];
+        int kind = t % 4;
+        for (k = 0; k < 8 * 11; k++) {
+            r = r * 1664525u + 1013904223u;
+            pix[k] = kind == 0 ? (uint8_t)(r >> 24) : kind == 1 ? 128 + (int)(r >> 30) :
+                     kind == 2 ? ((r >> 31) ? 255 : 0) : (uint8_t)(k * 3 + (r >> 29));
+        }
+        for (k = 0; k < 64; k++) {
+            r = r * 1664525u + 1013904223u;
+            q[k] = (uint16_t)(t & 1 ? 1 + (r >> 29) : 1 + (r >> 24));
+        }
+        cli_jpeg_fdct_quant(pix, 11, q, a);
+        cli_jpeg_fdct_quant_c(pix, 11, q, b);
+        assert_memory_equal(a, b, sizeof(a));
+    }
+}
+
 /* With a mask: only the blocks under the mask are re-encoded, every other
  * block keeps its coefficients; the dark spot is healed; golden hash. */
 static void test_jpeg_mask_blocks(void **state)
@@ -785,6 +813,67 @@ static void test_jpeg_own_tables(void **state)
         jinfo_free(&ja);
         jinfo_free(&jb);
     }
+}
+
+/* The writer's check of the DC differences that re-encoding changes
+ * agrees with the walk over every block: optimised files (tables that
+ * hold only their own symbols), edge MCUs with dummy blocks, restart
+ * intervals, gray; random blocks given small and large DC changes, near
+ * the edges and restarts too. */
+static void test_jpeg_dc_check(void **state)
+{
+    static const struct { int w, h, hs, vs, gray, flags; } v[] = {
+        { 96, 64, 2, 2, 0, JF_OPTIMIZE },
+        { 100, 70, 2, 2, 0, JF_OPTIMIZE },
+        { 100, 70, 2, 1, 0, JF_OPTIMIZE | JF_RESTART },
+        { 90, 60, 1, 1, 1, JF_OPTIMIZE | JF_RESTART },
+        { 90, 60, 1, 1, 1, JF_OPTIMIZE },
+        { 121, 67, 2, 2, 0, JF_OPTIMIZE | JF_RESTART },
+        { 96, 64, 2, 2, 0, 0 },
+    };
+    char in[256];
+    uint32_t r = 99;
+    int i, t, k, agree = 0, covered = 0;
+
+    (void)state;
+    mkdir(tp("dcc"), 0755);
+    for (i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++) {
+        JInfo ji;
+        snprintf(in, sizeof(in), "%s/%02d.jpg", tp("dcc"), i);
+        make_jpeg(in, v[i].w, v[i].h, v[i].hs, v[i].vs, v[i].gray, 90, v[i].flags,
+                  -1, 0, 3 + i);
+        jinfo_read(in, &ji);
+        for (t = 0; t < 300; t++) {
+            int change[6][4], n = 1 + t % 6, full = -2, local;
+            for (k = 0; k < n; k++) {
+                int ci, bx, by;
+                r = r * 1664525u + 1013904223u;
+                ci = (int)(r >> 8) % ji.nb;
+                bx = (int)(r >> 12) % ji.bw[ci];
+                by = (int)(r >> 20) % ji.bh[ci];
+                if (t % 3 == 0) { /* the last column or row */
+                    if (r & 1)
+                        bx = ji.bw[ci] - 1;
+                    else
+                        by = ji.bh[ci] - 1;
+                }
+                change[k][0] = ci;
+                change[k][1] = bx;
+                change[k][2] = by;
+                change[k][3] = ji.coef[ci][((size_t)by * ji.bw[ci] + bx) * 64] +
+                               (int)((r >> 26) % 9) - 4 +
+                               ((t & 7) == 5 ? (int)(r >> 24) - 128 : 0);
+            }
+            local = cli_jpeg_tables_cover_both(in, (const int (*)[4])change, n, &full);
+            assert_true(local >= 0);
+            assert_int_equal(local, full);
+            agree++;
+            covered += local;
+        }
+        jinfo_free(&ji);
+    }
+    /* both answers came up */
+    assert_true(covered > 0 && covered < agree);
 }
 
 /* The writer finds changed blocks itself: a sample changed outside the
@@ -1117,8 +1206,10 @@ int main(void)
         cmocka_unit_test(test_jpeg_read_layout),
         cmocka_unit_test(test_jpeg_identity),
         cmocka_unit_test(test_fdct_matches_libjpeg),
+        cmocka_unit_test(test_fdct_matches_plain),
         cmocka_unit_test(test_jpeg_mask_blocks),
         cmocka_unit_test(test_jpeg_own_tables),
+        cmocka_unit_test(test_jpeg_dc_check),
         cmocka_unit_test(test_jpeg_write_changed_block),
         cmocka_unit_test(test_jpeg_qscale_reencode),
         cmocka_unit_test(test_png_identity),

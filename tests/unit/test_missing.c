@@ -254,6 +254,28 @@ static void test_dark_rows(void **state)
     tframe_free(f);
 }
 
+/* Under a black bar at the top (every column dark at first, followed as
+ * a map 16 columns at a time, then as a list), a lost column in 8-bit
+ * luma is still found, and only it. */
+static void test_dark_top_column(void **state)
+{
+    SpFrame *f = textured(SP_COLOR_YUV, 3);
+    Rig g;
+    int x, y;
+
+    (void)state;
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+            if (y < 12 || x == 77 || (x == W - 3 && y < 50))
+                sp_put(f, 0, x, y, 16);
+    rig_run(&g, f, NULL);
+    for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+            assert_int_equal(g.got[y * W + x], x == 77);
+    rig_close(&g);
+    tframe_free(f);
+}
+
 /* The project's painter loses every 7th row and scattered pixels of a
  * painted scene (YUV 4:2:0 with alpha): exactly those are marked. */
 static void test_painted(void **state)
@@ -290,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_nothing),
         cmocka_unit_test(test_dark_rows),
+        cmocka_unit_test(test_dark_top_column),
         cmocka_unit_test(test_painted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
