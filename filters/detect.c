@@ -174,6 +174,7 @@ typedef struct DetectContext {
     Cand *dcands;            /* the luma dots, found row by row */
     int nb_dcands, dots_next;
     Track *tracks;
+    int track_end;           /* the slots from here on are all free */
     int next_id;
     int64_t last_frame;
     int inner, outer;        /* box sizes (odd) of the blotch band-pass */
@@ -1474,7 +1475,7 @@ static int crowded(const DetectContext *s, const Track *t)
     int i, near = 0, cls = is_pixel_kind(t->kind) ? 1 : 0;
     float r = cls ? 16.0f : 24.0f + 3.0f * t->radius;
 
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         const Track *o = &s->tracks[i];
         float dx, dy;
         /* (a tentative track born only of standing out of its close ring is
@@ -1495,8 +1496,11 @@ static Track *new_track(DetectContext *s)
     int i, victim = -1;
 
     for (i = 0; i < MAX_TRACKS; i++)
-        if (s->tracks[i].state == T_FREE)
+        if (s->tracks[i].state == T_FREE) {
+            if (i >= s->track_end)
+                s->track_end = i + 1;
             return &s->tracks[i];
+        }
     /* full: the weakest tentative track makes room */
     for (i = 0; i < MAX_TRACKS; i++)
         if (s->tracks[i].state == T_TENTATIVE &&
@@ -2053,7 +2057,7 @@ static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
     m->valid = 0;
     m->tx = m->ty = m->sc = 0;
     memset(hist, 0, sizeof(hist));
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         const Track *t = &s->tracks[i];
         int bx, by;
         if (t->state != T_CONFIRMED || (is_pixel_kind(t->kind) ? 1 : 0) != cls ||
@@ -2089,7 +2093,7 @@ static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
     for (iter = 0; iter < 2; iter++) {
         double a11 = 0, a13 = 0, a23 = 0, a33 = 0, b1 = 0, b2 = 0, b3 = 0, sw = 0;
         float lim = iter ? 1.0f : 2.0f;
-        for (i = 0; i < MAX_TRACKS; i++) {
+        for (i = 0; i < s->track_end; i++) {
             const Track *t = &s->tracks[i];
             float px, py, ex, ey, X, Y, w;
             if (t->state != T_CONFIRMED || (is_pixel_kind(t->kind) ? 1 : 0) != cls ||
@@ -2317,7 +2321,7 @@ static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a,
     float ox[NO], oy[NO], odx[NO], ody[NO], mx[NO], my[NO];
     int i, j, k, iter, no = 0;
 
-    for (i = 0; i < MAX_TRACKS && no < NO; i++) {
+    for (i = 0; i < s->track_end && no < NO; i++) {
         const Track *o = &s->tracks[i];
         if (o == t || o->state != T_CONFIRMED || (is_pixel_kind(o->kind) ? 1 : 0) != cls ||
             o->pf[ka] != a || !o->pseen[ka] || o->pf[kn] != n || !o->pseen[kn])
@@ -2415,7 +2419,7 @@ static int far_pair(const DetectContext *s, const Track *t, int64_t a, int64_t n
     int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0;
     float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
 
-    for (i = 0; i < MAX_TRACKS && nb < NA; i++) {
+    for (i = 0; i < s->track_end && nb < NA; i++) {
         const Track *o = &s->tracks[i];
         if (o == t || o->state == T_FREE || o->hits < 3 || o->pf[ka] != a || !o->pseen[ka] ||
             o->pf[kn] != n || !o->pseen[kn] ||
@@ -2573,12 +2577,15 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     int64_t n = slot->index;
     int i, k, pass;
 
+    /* the free slots at the table's end are not looked at */
+    while (s->track_end > 0 && s->tracks[s->track_end - 1].state == T_FREE)
+        s->track_end--;
     track_camera(s, f, n);
 
     /* 1. every live track, at its prediction: confirmed tracks first, so
      * that a blob goes to the oldest track that claims it */
     for (pass = 0; pass < 2; pass++)
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         float ox, oy, resp, rad, px, py, level;
         int cls, mc;
@@ -2683,7 +2690,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     /* a confirmed track unseen in this frame that keeps to the drift is
      * placed by the drift the others show in this frame: measured, not a
      * guess, so its repair goes on however long it stays faint */
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         int cls, k1 = (int)((n - 1) % POS_HIST);
         float mdx, mdy;
@@ -2698,7 +2705,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         t->guessed--;
         record(t, n, t->x, t->y, t->guessed + 1);
     }
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         int cls;
         float ex = 0, ey = 0, r2, still;
@@ -2721,7 +2728,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     /* 3. evidence that the scene moves under each track */
     s->recent[n % RECENT] = f;
     s->recent_n[n % RECENT] = n;
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
         int li, flat, undecided;
@@ -2964,7 +2971,7 @@ static int confirmed_id(const DetectContext *s, int id)
 {
     int i;
 
-    for (i = 0; i < MAX_TRACKS; i++)
+    for (i = 0; i < s->track_end; i++)
         if (s->tracks[i].id == id && s->tracks[i].state == T_CONFIRMED)
             return 1;
     return 0;
@@ -2987,7 +2994,7 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
     }
     cur->nb_regions = j;
 
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         float rad;
         if (t->state != T_CONFIRMED)
@@ -3029,7 +3036,7 @@ static void detect_uninit(SpFilterContext *fc)
 
     if (!s)
         return;
-    for (int i = 0; s->tracks && i < MAX_TRACKS; i++) {
+    for (int i = 0; s->tracks && i < s->track_end; i++) {
         const Track *t = &s->tracks[i];
         if (t->state != T_FREE && t->hits >= 10)
             sp_log(fc->log, SP_LOG_DEBUG, "end: track %d %s at %.1f,%.1f kind %d "
