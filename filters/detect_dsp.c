@@ -49,8 +49,8 @@ static inline __m128i running_sum8(uint32_t *out, const uint32_t *up, __m128i v,
 }
 #endif
 
-void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
-                        const uint8_t *r1, int hw)
+void sp_detect_half_row_sse2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                             const uint8_t *r1, int hw)
 {
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128(), low = _mm_set1_epi16(0xff);
@@ -149,8 +149,8 @@ void sp_detect_band_row_c(const DetectBoxRows *b, int xs, int xe, float inv_in,
     }
 }
 
-void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
-                        float inv_out, float *band, float *sur, uint16_t *masks)
+void sp_detect_band_row_sse2(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                             float inv_out, float *band, float *sur, uint16_t *masks)
 {
 #ifdef __SSE2__
     const __m128 vin = _mm_set1_ps(inv_in), vout = _mm_set1_ps(inv_out);
@@ -215,7 +215,7 @@ unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp
     return m & want;
 }
 
-unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, unsigned want)
+unsigned sp_detect_extrema16_sse2(const float *rm, const float *rc, const float *rp, unsigned want)
 {
 #ifdef __SSE2__
     const __m128 five = _mm_set1_ps(5.0f), mfive = _mm_set1_ps(-5.0f);
@@ -263,7 +263,7 @@ uint64_t sp_detect_dots_luma_c(const uint8_t *r, int nb, int t, uint32_t *masks)
     return busy;
 }
 
-uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks)
+uint64_t sp_detect_dots_luma_sse2(const uint8_t *r, int nb, int t, uint32_t *masks)
 {
 #ifdef __SSE2__
     uint64_t busy = 0;
@@ -317,8 +317,8 @@ uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint
     return busy;
 }
 
-uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
-                               int nb, int t, int t4, uint32_t *masks)
+uint64_t sp_detect_dots_chroma_sse2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                    int nb, int t, int t4, uint32_t *masks)
 {
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128();
@@ -618,4 +618,300 @@ int sp_detect_sad12(const uint8_t *c, const uint8_t *p, ptrdiff_t stride)
 #else
     return sp_detect_sad12_c(c, p, stride);
 #endif
+}
+
+/*
+ * AVX2 versions of the row kernels, twice as wide, on CPUs that have it:
+ * built with the target attribute (the rest of the file is plain x86-64)
+ * and chosen at run time by the entry points below. The same operations
+ * lane by lane as the plain versions, so the same bits.
+ */
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define DETECT_AVX2 1
+#define AVX2_FN __attribute__((target("avx2")))
+
+int sp_detect_avx2(void)
+{
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+}
+
+AVX2_FN void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                                     const uint8_t *r1, int hw)
+{
+    const __m256i low = _mm256_set1_epi16(0xff), last = _mm256_set1_epi32(7);
+    const ptrdiff_t ahead = 4 * (r1 - r0); /* the row pairs the next calls read */
+    __m256i acc = _mm256_setzero_si256();
+    uint32_t a;
+    int i;
+
+    row[0] = 0;
+    /* 32 pixels of each row, 16 outputs: the 2x2 sums (16 bits), their
+     * running sums within each half (16 bits: 8 x 1020 at most), widened
+     * to 32 bits, the first half's total added to the second's, then the
+     * total so far (acc, in every lane) to both */
+    for (i = 0; i + 16 <= hw; i += 16) {
+        __m256i p = _mm256_loadu_si256((const __m256i *)(r0 + 2 * i));
+        __m256i q = _mm256_loadu_si256((const __m256i *)(r1 + 2 * i));
+        __m256i s, lo, hi;
+        if (!(i & 31)) {
+            _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
+            _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
+        }
+        s = _mm256_add_epi16(_mm256_add_epi16(_mm256_and_si256(p, low), _mm256_srli_epi16(p, 8)),
+                             _mm256_add_epi16(_mm256_and_si256(q, low), _mm256_srli_epi16(q, 8)));
+        s = _mm256_add_epi16(s, _mm256_slli_si256(s, 2));
+        s = _mm256_add_epi16(s, _mm256_slli_si256(s, 4));
+        s = _mm256_add_epi16(s, _mm256_slli_si256(s, 8));
+        lo = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(s));
+        hi = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(s, 1));
+        hi = _mm256_add_epi32(hi, _mm256_permutevar8x32_epi32(lo, last));
+        _mm256_storeu_si256((__m256i *)(row + i + 1),
+                            _mm256_add_epi32(_mm256_add_epi32(lo, acc),
+                                             _mm256_loadu_si256((const __m256i *)(up + i + 1))));
+        _mm256_storeu_si256((__m256i *)(row + i + 9),
+                            _mm256_add_epi32(_mm256_add_epi32(hi, acc),
+                                             _mm256_loadu_si256((const __m256i *)(up + i + 9))));
+        acc = _mm256_add_epi32(acc, _mm256_permutevar8x32_epi32(hi, last));
+    }
+    a = (uint32_t)_mm_cvtsi128_si32(_mm256_castsi256_si128(acc));
+    for (; i < hw; i++) {
+        a += (uint32_t)r0[2 * i] + r0[2 * i + 1] + r1[2 * i] + r1[2 * i + 1];
+        row[i + 1] = up[i + 1] + a;
+    }
+}
+
+AVX2_FN void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                                     float inv_out, float *band, float *sur, uint16_t *masks)
+{
+    const __m256 vin = _mm256_set1_ps(inv_in), vout = _mm256_set1_ps(inv_out);
+    const __m256 five = _mm256_set1_ps(5.0f), sign = _mm256_set1_ps(-0.0f);
+    const uint32_t *i0 = b->i[0], *i1 = b->i[1], *i2 = b->i[2], *i3 = b->i[3];
+    const uint32_t *o0 = b->o[0], *o1 = b->o[1], *o2 = b->o[2], *o3 = b->o[3];
+    int x, nb = 0;
+
+    for (x = xs; x + DETECT_BAND_BLOCK <= xe; x += DETECT_BAND_BLOCK, nb++) {
+        unsigned m = 0;
+        for (int k = 0; k < DETECT_BAND_BLOCK; k += 8) {
+            const int c = x + k;
+            __m256i si = _mm256_sub_epi32(
+                _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(i1 + c)),
+                                 _mm256_loadu_si256((const __m256i *)(i0 + c))),
+                _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(i2 + c)),
+                                 _mm256_loadu_si256((const __m256i *)(i3 + c))));
+            __m256i so = _mm256_sub_epi32(
+                _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(o1 + c)),
+                                 _mm256_loadu_si256((const __m256i *)(o0 + c))),
+                _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(o2 + c)),
+                                 _mm256_loadu_si256((const __m256i *)(o3 + c))));
+            __m256 sv = _mm256_mul_ps(_mm256_cvtepi32_ps(so), vout);
+            __m256 r = _mm256_sub_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(si), vin), sv);
+            _mm256_storeu_ps(sur + c, sv);
+            _mm256_storeu_ps(band + c, r);
+            m |= (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, r), five,
+                                                            _CMP_GE_OQ)) << k;
+        }
+        masks[nb] = (uint16_t)m;
+    }
+    if (x < xe)
+        sp_detect_band_row_c(b, x, xe, inv_in, inv_out, band, sur, masks + nb);
+}
+
+AVX2_FN unsigned sp_detect_extrema16_avx2(const float *rm, const float *rc, const float *rp,
+                                          unsigned want)
+{
+    const __m256 five = _mm256_set1_ps(5.0f), mfive = _mm256_set1_ps(-5.0f);
+    unsigned m = 0;
+
+    for (int k = 0; k < 16; k += 8) {
+        __m256 r, a, b, c, d, e, f, g, h, mx, mn, hi, lo;
+        if (!(want >> k & 255))
+            continue;
+        r = _mm256_loadu_ps(rc + k);
+        a = _mm256_loadu_ps(rm + k - 1);
+        b = _mm256_loadu_ps(rm + k);
+        c = _mm256_loadu_ps(rm + k + 1);
+        d = _mm256_loadu_ps(rc + k - 1);
+        e = _mm256_loadu_ps(rc + k + 1);
+        f = _mm256_loadu_ps(rp + k - 1);
+        g = _mm256_loadu_ps(rp + k);
+        h = _mm256_loadu_ps(rp + k + 1);
+        mx = _mm256_max_ps(_mm256_max_ps(_mm256_max_ps(a, b), _mm256_max_ps(c, d)),
+                           _mm256_max_ps(_mm256_max_ps(e, f), _mm256_max_ps(g, h)));
+        mn = _mm256_min_ps(_mm256_min_ps(_mm256_min_ps(a, b), _mm256_min_ps(c, d)),
+                           _mm256_min_ps(_mm256_min_ps(e, f), _mm256_min_ps(g, h)));
+        hi = _mm256_and_ps(_mm256_cmp_ps(r, five, _CMP_GE_OQ), _mm256_cmp_ps(mx, r, _CMP_LE_OQ));
+        lo = _mm256_and_ps(_mm256_cmp_ps(r, mfive, _CMP_LE_OQ), _mm256_cmp_ps(mn, r, _CMP_GE_OQ));
+        m |= (unsigned)_mm256_movemask_ps(_mm256_or_ps(hi, lo)) << k;
+    }
+    return m & want;
+}
+
+AVX2_FN uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint32_t *masks)
+{
+    uint64_t busy = 0;
+    __m256i vt;
+    int b;
+
+    if (t < 1 || t > 255)
+        return sp_detect_dots_luma_c(r, nb, t, masks);
+    vt = _mm256_set1_epi8((char)t);
+    for (b = 0; b < nb; b++, r += DETECT_DOT_BLOCK) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)r);
+        __m256i x = _mm256_loadu_si256((const __m256i *)(r - 2));
+        __m256i y = _mm256_loadu_si256((const __m256i *)(r + 2));
+        __m256i hi = _mm256_max_epu8(x, y), lo = _mm256_min_epu8(x, y);
+        __m256i d = _mm256_max_epu8(_mm256_subs_epu8(v, hi), _mm256_subs_epu8(lo, v));
+        uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(d, vt), d));
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+    return busy;
+}
+
+AVX2_FN uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                            int nb, int t, int t4, uint32_t *masks)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    uint64_t busy = 0;
+    __m256i vt, vt4;
+    int b;
+
+    if (t < 1 || t > 255)
+        return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
+    vt = _mm256_set1_epi8((char)t);
+    vt4 = _mm256_set1_epi16((short)((t4 < -1 ? -1 : t4 > 2000 ? 2000 : t4) - 1));
+#define ABSD(x, y) _mm256_or_si256(_mm256_subs_epu8(x, y), _mm256_subs_epu8(y, x))
+    for (b = 0; b < nb; b++, up += DETECT_DOT_BLOCK, r += DETECT_DOT_BLOCK, dn += DETECT_DOT_BLOCK) {
+        __m256i c = _mm256_loadu_si256((const __m256i *)r);
+        __m256i l = _mm256_loadu_si256((const __m256i *)(r - 1));
+        __m256i rr = _mm256_loadu_si256((const __m256i *)(r + 1));
+        __m256i z = _mm256_min_epu8(ABSD(c, l), ABSD(c, rr)), uu, dd;
+        uint32_t m;
+        if (!(b & 1))
+            _mm_prefetch((const char *)(dn + 3 * (dn - r)), _MM_HINT_T0);
+        /* the row's neighbours first: most samples stop there */
+        if (!_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(z, vt), z))) {
+            masks[b] = 0;
+            continue;
+        }
+        uu = _mm256_loadu_si256((const __m256i *)up);
+        dd = _mm256_loadu_si256((const __m256i *)dn);
+        z = _mm256_min_epu8(z, _mm256_min_epu8(ABSD(c, uu), ABSD(c, dd)));
+        m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(z, vt), z));
+        if (m) {
+            /* 4 c against the sum of the neighbours, in 16 bits (the
+             * unpacks and the pack work within each 128-bit half, so the
+             * bytes come back in order) */
+            __m256i e0 = _mm256_sub_epi16(
+                _mm256_slli_epi16(_mm256_unpacklo_epi8(c, zero), 2),
+                _mm256_add_epi16(_mm256_add_epi16(_mm256_unpacklo_epi8(l, zero),
+                                                  _mm256_unpacklo_epi8(rr, zero)),
+                                 _mm256_add_epi16(_mm256_unpacklo_epi8(uu, zero),
+                                                  _mm256_unpacklo_epi8(dd, zero))));
+            __m256i e1 = _mm256_sub_epi16(
+                _mm256_slli_epi16(_mm256_unpackhi_epi8(c, zero), 2),
+                _mm256_add_epi16(_mm256_add_epi16(_mm256_unpackhi_epi8(l, zero),
+                                                  _mm256_unpackhi_epi8(rr, zero)),
+                                 _mm256_add_epi16(_mm256_unpackhi_epi8(uu, zero),
+                                                  _mm256_unpackhi_epi8(dd, zero))));
+            e0 = _mm256_abs_epi16(e0);
+            e1 = _mm256_abs_epi16(e1);
+            m &= (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(_mm256_cmpgt_epi16(e0, vt4),
+                                                                   _mm256_cmpgt_epi16(e1, vt4)));
+        }
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+#undef ABSD
+    return busy;
+}
+#else
+int sp_detect_avx2(void)
+{
+    return 0;
+}
+
+void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                             const uint8_t *r1, int hw)
+{
+    sp_detect_half_row_c(row, up, r0, r1, hw);
+}
+
+void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                             float inv_out, float *band, float *sur, uint16_t *masks)
+{
+    sp_detect_band_row_c(b, xs, xe, inv_in, inv_out, band, sur, masks);
+}
+
+unsigned sp_detect_extrema16_avx2(const float *rm, const float *rc, const float *rp,
+                                  unsigned want)
+{
+    return sp_detect_extrema16_c(rm, rc, rp, want);
+}
+
+uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint32_t *masks)
+{
+    return sp_detect_dots_luma_c(r, nb, t, masks);
+}
+
+uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                    int nb, int t, int t4, uint32_t *masks)
+{
+    return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
+}
+#endif
+
+/* The entry points: AVX2 where the CPU has it, else SSE2 (or plain C). */
+void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                        const uint8_t *r1, int hw)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_half_row_avx2(row, up, r0, r1, hw);
+        return;
+    }
+#endif
+    sp_detect_half_row_sse2(row, up, r0, r1, hw);
+}
+
+void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                        float inv_out, float *band, float *sur, uint16_t *masks)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_band_row_avx2(b, xs, xe, inv_in, inv_out, band, sur, masks);
+        return;
+    }
+#endif
+    sp_detect_band_row_sse2(b, xs, xe, inv_in, inv_out, band, sur, masks);
+}
+
+unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, unsigned want)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2())
+        return sp_detect_extrema16_avx2(rm, rc, rp, want);
+#endif
+    return sp_detect_extrema16_sse2(rm, rc, rp, want);
+}
+
+uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2())
+        return sp_detect_dots_luma_avx2(r, nb, t, masks);
+#endif
+    return sp_detect_dots_luma_sse2(r, nb, t, masks);
+}
+
+uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                               int nb, int t, int t4, uint32_t *masks)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2())
+        return sp_detect_dots_chroma_avx2(up, r, dn, nb, t, t4, masks);
+#endif
+    return sp_detect_dots_chroma_sse2(up, r, dn, nb, t, t4, masks);
 }

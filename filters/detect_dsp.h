@@ -4,6 +4,9 @@
  * pixel-defect scans. Each has a plain C version (_c) and the one the
  * detector calls, SSE2 where the compiler targets it (x86-64 always);
  * both give exactly the same results (tests/unit/test_detect_dsp.c).
+ * Some have an AVX2 version too (_avx2), which the entry point calls
+ * where the CPU has it (sp_detect_avx2), and the SSE2 one (_sse2) else;
+ * on other targets both are the plain C one.
  */
 #ifndef SPOTHEAL_FILTERS_DETECT_DSP_H
 #define SPOTHEAL_FILTERS_DETECT_DSP_H
@@ -15,6 +18,9 @@
 #define DETECT_BAND_BLOCK 16
 #define DETECT_DOT_BLOCK  32
 
+/* Whether the CPU runs the AVX2 versions. */
+int sp_detect_avx2(void);
+
 /* One row of the half-resolution integral of an 8-bit plane:
  * row[0] = 0, row[i + 1] = up[i + 1] + the sum of the 2x2 pixels of
  * columns 0 to i of the two full-resolution rows r0 and r1. */
@@ -22,6 +28,10 @@ void sp_detect_half_row_c(uint32_t *row, const uint32_t *up, const uint8_t *r0,
                           const uint8_t *r1, int hw);
 void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
                         const uint8_t *r1, int hw);
+void sp_detect_half_row_sse2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                             const uint8_t *r1, int hw);
+void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                             const uint8_t *r1, int hw);
 
 /* One row of a full-resolution integral patch of an 8-bit plane:
  * row[0] = 0, row[i + 1] = up[i + 1] + src[0] + ... + src[i], i < n. */
@@ -41,6 +51,10 @@ void sp_detect_band_row_c(const DetectBoxRows *b, int xs, int xe, float inv_in,
                           float inv_out, float *band, float *sur, uint16_t *masks);
 void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
                         float inv_out, float *band, float *sur, uint16_t *masks);
+void sp_detect_band_row_sse2(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                             float inv_out, float *band, float *sur, uint16_t *masks);
+void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                             float inv_out, float *band, float *sur, uint16_t *masks);
 
 /* Bit k (k < 16) set when rc[k] is 5 levels or more from 0 and none of its
  * eight neighbours in rm, rc, rp (the rows above and below) goes further
@@ -48,6 +62,10 @@ void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
  * the bits of `want` are asked for (others may be left 0). */
 unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want);
 unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, unsigned want);
+unsigned sp_detect_extrema16_sse2(const float *rm, const float *rc, const float *rp,
+                                  unsigned want);
+unsigned sp_detect_extrema16_avx2(const float *rm, const float *rc, const float *rp,
+                                  unsigned want);
 
 /* masks[b] for the nb blocks of DETECT_DOT_BLOCK samples from r: bit k
  * set when sample x = 32 b + k stands out of both r[x - 2] and r[x + 2] by
@@ -55,6 +73,8 @@ unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, 
  * 64 at most. Returns which masks are not 0, a bit each. */
 uint64_t sp_detect_dots_luma_c(const uint8_t *r, int nb, int t, uint32_t *masks);
 uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks);
+uint64_t sp_detect_dots_luma_sse2(const uint8_t *r, int nb, int t, uint32_t *masks);
+uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint32_t *masks);
 
 /* The same where sample x differs by t or more from each of its four
  * neighbours r[x - 1], r[x + 1], up[x] and dn[x], and 4 r[x] from their
@@ -63,6 +83,10 @@ uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint
                                  int nb, int t, int t4, uint32_t *masks);
 uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
                                int nb, int t, int t4, uint32_t *masks);
+uint64_t sp_detect_dots_chroma_sse2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                    int nb, int t, int t4, uint32_t *masks);
+uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                    int nb, int t, int t4, uint32_t *masks);
 
 /* A hint that p will be read soon. */
 static inline void sp_detect_prefetch(const void *p)

@@ -1,6 +1,7 @@
 /*
  * The detector's row kernels (filters/detect_dsp.c): the versions the
- * detector calls (SSE2 on x86-64) give exactly what the plain C ones give,
+ * detector calls (AVX2 or SSE2 on x86-64), and each of those, give exactly
+ * what the plain C ones give,
  * bit for bit, on random rows, near the thresholds (ties, responses of
  * exactly 5 levels, samples exactly t apart), at every length and offset
  * and with thresholds out of the byte range; the ring match's sums at
@@ -50,6 +51,12 @@ static void test_half_row(void **state)
         sp_detect_half_row_c(a, up, r0, r1, hw);
         sp_detect_half_row(b, up, r0, r1, hw);
         assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+        memset(b, 0xaa, sizeof(b));
+        sp_detect_half_row_sse2(b, up, r0, r1, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+        memset(b, 0xaa, sizeof(b));
+        sp_detect_half_row_avx2(b, up, r0, r1, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
         /* a full-resolution patch's row: the same, from one row */
         sp_detect_integral_row_c(a, up, r0, hw);
         sp_detect_integral_row(b, up, r0, hw);
@@ -85,10 +92,16 @@ static void test_band_row(void **state)
         memset(mask_a, 0, sizeof(mask_a));
         memset(mask_b, 0, sizeof(mask_b));
         sp_detect_band_row_c(&b, xs, xe, inv[p][0], inv[p][1], band_a, sur_a, mask_a);
-        sp_detect_band_row(&b, xs, xe, inv[p][0], inv[p][1], band_b, sur_b, mask_b);
-        assert_memory_equal(band_a, band_b, sizeof(band_a));
-        assert_memory_equal(sur_a, sur_b, sizeof(sur_a));
-        assert_memory_equal(mask_a, mask_b, sizeof(mask_a));
+        for (int v = 0; v < 3; v++) {
+            memset(band_b, 0, sizeof(band_b));
+            memset(sur_b, 0, sizeof(sur_b));
+            memset(mask_b, 0, sizeof(mask_b));
+            (v == 0 ? sp_detect_band_row : v == 1 ? sp_detect_band_row_sse2 : sp_detect_band_row_avx2)
+                (&b, xs, xe, inv[p][0], inv[p][1], band_b, sur_b, mask_b);
+            assert_memory_equal(band_a, band_b, sizeof(band_a));
+            assert_memory_equal(sur_a, sur_b, sizeof(sur_a));
+            assert_memory_equal(mask_a, mask_b, sizeof(mask_a));
+        }
     }
 }
 
@@ -109,6 +122,8 @@ static void test_extrema(void **state)
         a = sp_detect_extrema16_c(rows[0] + 1, rows[1] + 1, rows[2] + 1, want);
         b = sp_detect_extrema16(rows[0] + 1, rows[1] + 1, rows[2] + 1, want);
         assert_int_equal(a, b);
+        assert_int_equal(a, sp_detect_extrema16_sse2(rows[0] + 1, rows[1] + 1, rows[2] + 1, want));
+        assert_int_equal(a, sp_detect_extrema16_avx2(rows[0] + 1, rows[1] + 1, rows[2] + 1, want));
         hits += a != 0;
     }
     assert_true(hits > 1000);
@@ -137,6 +152,12 @@ static void test_dots(void **state)
             bb = sp_detect_dots_luma(row + 2, nb, ts[ti], mb);
             assert_memory_equal(ma, mb, sizeof(ma));
             assert_true(ba == bb);
+            memset(mb, 0, sizeof(mb));
+            assert_true(sp_detect_dots_luma_sse2(row + 2, nb, ts[ti], mb) == ba);
+            assert_memory_equal(ma, mb, sizeof(ma));
+            memset(mb, 0, sizeof(mb));
+            assert_true(sp_detect_dots_luma_avx2(row + 2, nb, ts[ti], mb) == ba);
+            assert_memory_equal(ma, mb, sizeof(ma));
             for (int k = 0; k < nb; k++)
                 assert_int_equal(!!ma[k], (int)((ba >> k) & 1));
             memset(ma, 0, sizeof(ma));
@@ -146,6 +167,12 @@ static void test_dots(void **state)
             bb = sp_detect_dots_chroma(up + 1, row + 1, dn + 1, nb, ts[ti], t4, mb);
             assert_memory_equal(ma, mb, sizeof(ma));
             assert_true(ba == bb);
+            memset(mb, 0, sizeof(mb));
+            assert_true(sp_detect_dots_chroma_sse2(up + 1, row + 1, dn + 1, nb, ts[ti], t4, mb) == ba);
+            assert_memory_equal(ma, mb, sizeof(ma));
+            memset(mb, 0, sizeof(mb));
+            assert_true(sp_detect_dots_chroma_avx2(up + 1, row + 1, dn + 1, nb, ts[ti], t4, mb) == ba);
+            assert_memory_equal(ma, mb, sizeof(ma));
             for (int k = 0; k < nb; k++)
                 assert_int_equal(!!ma[k], (int)((ba >> k) & 1));
         }
