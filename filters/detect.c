@@ -543,13 +543,20 @@ static float flat_threshold(const DetectContext *s, const SpFrame *f, int x, int
     int n = 0, k, m = s->outer / 2;
 
     if (f->depth == 8 && x >= m && y >= m && x < s->w - m && y < s->h - m) {
-        /* all inside an 8-bit frame: read in place, summed in the same order */
+        /* all inside an 8-bit frame: read in place, in integers. The float
+         * sums below are exact there (the mean of 32 a multiple of 1/32, the
+         * deviations' sum one below 2^18), so this is the same value: the
+         * mean absolute deviation is sum |32 v - S| / 1024 */
         const uint8_t *p = f->data[0] + (ptrdiff_t)y * f->stride[0] + x;
+        int iv[32], sum = 0, dsum = 0;
         for (k = 0; k < 32; k++) {
-            v[n] = (float)p[(ptrdiff_t)s->flat_dy[k] * f->stride[0] + s->flat_dx[k]];
-            mean += v[n++];
+            iv[k] = p[(ptrdiff_t)s->flat_dy[k] * f->stride[0] + s->flat_dx[k]];
+            sum += iv[k];
         }
-    } else
+        for (k = 0; k < 32; k++)
+            dsum += abs(32 * iv[k] - sum);
+        return (3.0f + 4.0f * ((float)dsum / 1024.0f)) / (float)s->sensitivity;
+    }
     for (k = 0; k < 32; k++) {
         int px = x + s->flat_dx[k], py = y + s->flat_dy[k];
         if (px < 0 || py < 0 || px >= s->w || py >= s->h)
