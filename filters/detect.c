@@ -312,7 +312,8 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     if (!s->patch)
         return -ENOMEM;
     s->shape_r = s->spot_max / 2 + 2;
-    s->shape_d = malloc(sizeof(float) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
+    /* (and the 7 floats sp_detect_disk_moments may read past the disk) */
+    s->shape_d = calloc((2 * s->shape_r + 1) * (2 * s->shape_r + 1) + 7, sizeof(float));
     s->shape_x = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     s->shape_y = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     s->shape_span = malloc(sizeof(int) * (2 * s->shape_r + 1));
@@ -684,6 +685,91 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
 }
 
 /*
+ * A first look at a blob in an 8-bit frame, clear of its edges, before
+ * blob_shape: its radius and depth as blob_shape gives them (the same
+ * count and peak), and bounds of the centre blob_shape would give, from
+ * sums in another order (sp_detect_disk_moments: a few vector lanes,
+ * where blob_shape adds its terms one by one in order, the part that
+ * costs): both are within gamma of the true sums, so that centre lies in
+ * [cxr[0], cxr[1]] x [cyr[0], cyr[1]]. Returns 0 where blob_shape goes
+ * the slow way (nothing is known then).
+ */
+static int blob_bounds(const DetectContext *s, const SpFrame *f, int x, int y, int sign,
+                       float surround, float *rad, float *depth, float cxr[2], float cyr[2])
+{
+    int r = s->shape_r, area;
+    float peak, w, wx, wy;
+    double k, g;
+
+    if (f->depth != 8 || x < r || y < r || x >= s->w - r || y >= s->h - r)
+        return 0;
+    peak = sp_detect_disk_dim(f->data[0] + (ptrdiff_t)y * f->stride[0] + x, f->stride[0],
+                              s->shape_span, r, (float)sign, surround, s->shape_d);
+    sp_detect_disk_moments(s->shape_d, s->shape_span, r, 0.5f * peak, x, y, &area, &w, &wx, &wy);
+    *depth = peak;
+    *rad = sqrtf((float)area / 3.14159f);
+    if (area == 0 || !(w > 0)) {
+        cxr[0] = cxr[1] = (float)x;
+        cyr[0] = cyr[1] = (float)y;
+        return area == 0;
+    }
+    /* each sum's two values within 1 +- g of each other, the quotient's
+     * rounding and the double arithmetic's too, with room to spare */
+    k = 2.0 * area + 2 * r + 8;
+    g = 1.01 * k * 0x1p-24 / (1.0 - k * 0x1p-24) + 0x1p-24 + 1e-12;
+    cxr[0] = nextafterf((float)((double)wx * (1 - g) / ((double)w * (1 + g))), -INFINITY);
+    cxr[1] = nextafterf((float)((double)wx * (1 + g) / ((double)w * (1 - g))), INFINITY);
+    cyr[0] = nextafterf((float)((double)wy * (1 - g) / ((double)w * (1 + g))), -INFINITY);
+    cyr[1] = nextafterf((float)((double)wy * (1 + g) / ((double)w * (1 - g))), INFINITY);
+    return 1;
+}
+
+/*
+ * roundish() of a blob whose centre is only known to lie in
+ * [cxr[0], cxr[1]] x [cyr[0], cyr[1]] (blob_bounds): 0 when it is not
+ * roundish wherever the centre lies in there (one of the eight samples
+ * fails at every place its rounding and the centre's may give, a place
+ * out of the frame failing too), 1 when that is not sure.
+ */
+static int maybe_roundish(const DetectContext *s, const SpFrame *f, const float cxr[2],
+                          const float cyr[2], int sign, float radius, float depth)
+{
+    static const float dirs[8][2] = {
+        { 1, 0 }, { 0.7071f, 0.7071f }, { 0, 1 }, { -0.7071f, 0.7071f },
+        { -1, 0 }, { -0.7071f, -0.7071f }, { 0, -1 }, { 0.7071f, -0.7071f },
+    };
+    int x0[2] = { (int)lrintf(cxr[0]), (int)lrintf(cxr[1]) };
+    int y0[2] = { (int)lrintf(cyr[0]), (int)lrintf(cyr[1]) }, k, a, b, p, q;
+    float rr = radius * 2.0f + 2.0f;
+
+    if (x0[1] - x0[0] > 1 || y0[1] - y0[0] > 1)
+        return 1;
+    for (k = 0; k < 8; k++) {
+        /* (the rounding is monotonic: the places lie between those of the bounds) */
+        int px[2] = { (int)lrintf(cxr[0] + rr * dirs[k][0]), (int)lrintf(cxr[1] + rr * dirs[k][0]) };
+        int py[2] = { (int)lrintf(cyr[0] + rr * dirs[k][1]), (int)lrintf(cyr[1] + rr * dirs[k][1]) };
+        int fails = 1;
+        if (px[1] - px[0] > 1 || py[1] - py[0] > 1)
+            continue;
+        for (a = x0[0]; a <= x0[1] && fails; a++)
+            for (b = y0[0]; b <= y0[1] && fails; b++) {
+                float c;
+                if (a < 0 || b < 0 || a >= s->w || b >= s->h)
+                    continue;
+                c = (float)luma(f, s->shift, a, b);
+                for (p = px[0]; p <= px[1] && fails; p++)
+                    for (q = py[0]; q <= py[1] && fails; q++)
+                        if (p >= 0 && q >= 0 && p < s->w && q < s->h &&
+                            !(sign * (c - (float)luma(f, s->shift, p, q)) < 0.35f * depth))
+                            fails = 0;
+            }
+        if (fails)
+            return 0;
+    }
+    return 1;
+}
+
+/*
  * One row of the half-resolution band-pass: for every half-resolution
  * column x in [xs, xe), the surround mean and the core mean minus it, in
  * 8-bit levels; flags[b] has a bit for each of block b's BAND_BLOCK
@@ -794,7 +880,7 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
                           float ring, int64_t n)
 {
     int m = s->outer / 2, i, j, bx = -1, by = -1;
-    float best = 0, r[5][5], bcx, bcy, depth, rad;
+    float best = 0, r[5][5], bcx, bcy, depth, rad, around, cxr[2], cyr[2];
     Patch pt;
 
     if (held(s, 0, (float)x, (float)y, n) || (ring >= 0 && held(s, 1, (float)x, (float)y, n)))
@@ -806,9 +892,15 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     if (x + 2 < m + 2 || y + 2 < m + 2 || x - 2 >= s->w - m - 3 || y - 2 >= s->h - m - 3)
         return;
     /* the cheap part of the spawn test first: a blob of a size looked for,
-     * roundish (edges and lines are most extrema) */
-    rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2,
-                     ring >= 0 ? ring : half_box_mean(s, x, y, s->hout), &bcx, &bcy, &depth);
+     * roundish (edges and lines are most extrema); most fail for sure on
+     * blob_bounds's first look, which spares blob_shape's ordered sums */
+    around = ring >= 0 ? ring : half_box_mean(s, x, y, s->hout);
+    if (blob_bounds(s, f, x, y, sign, around, &rad, &depth, cxr, cyr) &&
+        (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
+         (ring >= 0 && rad <= 1.6f) ||
+         !maybe_roundish(s, f, cxr, cyr, sign, ring >= 0 ? (float)(s->inner / 2) / 2 : rad, depth)))
+        return;
+    rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2, around, &bcx, &bcy, &depth);
     /* (one that stands out of its close ring only is judged round on
      * that ring: the usual circle, twice its radius away, reaches what
      * the box took in) */

@@ -463,8 +463,8 @@ float sp_detect_disk_dim_c(const uint8_t *p, ptrdiff_t stride, const int *span, 
     return peak;
 }
 
-float sp_detect_disk_dim(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
-                         float sign, float surround, float *d)
+float sp_detect_disk_dim_sse2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                              float sign, float surround, float *d)
 {
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128();
@@ -590,6 +590,103 @@ void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int
     *sy = wy;
 #else
     sp_detect_disk_sums_c(d, span, r, half, x, y, area, sw, sx, sy);
+#endif
+}
+
+void sp_detect_disk_moments_c(const float *d, const int *span, int r, float half, int x, int y,
+                              int *area, float *sw, float *sx, float *sy)
+{
+    int n = 0, j, a = 0;
+    float w = 0, wx = 0, wy = 0;
+
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r], len = 2 * sp + 1, i, l;
+        const float *row = d + n;
+        float aw[8] = { 0 }, ax[8] = { 0 }, tw[4], tx[4], rw;
+        for (i = 0; i < len; i += 8)
+            for (l = 0; l < 8; l++) {
+                int in = i + l < len && row[i + l] > half;
+                float v = in ? row[i + l] : 0.0f;
+                a += in;
+                aw[l] += v;
+                ax[l] += v * (float)(x - sp + i + l);
+            }
+        for (l = 0; l < 4; l++) {
+            tw[l] = aw[l] + aw[l + 4];
+            tx[l] = ax[l] + ax[l + 4];
+        }
+        rw = (tw[0] + tw[2]) + (tw[1] + tw[3]);
+        w += rw;
+        wx += (tx[0] + tx[2]) + (tx[1] + tx[3]);
+        wy += rw * (float)(y + j);
+        n += len;
+    }
+    *area = a;
+    *sw = w;
+    *sx = wx;
+    *sy = wy;
+}
+
+#ifdef __SSE2__
+/* The lanes' sum, as (0 + 2) + (1 + 3). */
+static inline float hsum4(__m128 v)
+{
+    v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+    return _mm_cvtss_f32(_mm_add_ss(v, _mm_shuffle_ps(v, v, 1)));
+}
+#endif
+
+void sp_detect_disk_moments_sse2(const float *d, const int *span, int r, float half, int x,
+                                 int y, int *area, float *sw, float *sx, float *sy)
+{
+#ifdef __SSE2__
+    const __m128 vh = _mm_set1_ps(half), eight = _mm_set1_ps(8.0f);
+    const __m128i lane = _mm_setr_epi32(0, 1, 2, 3), lane4 = _mm_setr_epi32(4, 5, 6, 7);
+    __m128i cnt = _mm_setzero_si128();
+    int n = 0, j;
+    float w = 0, wx = 0, wy = 0, rw;
+
+    /* eight lanes (two vectors), each summed on its own, row by row; the
+     * last eight of a row masked to the row */
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r], len = 2 * sp + 1, i;
+        const float *row = d + n;
+        __m128 aw0 = _mm_setzero_ps(), ax0 = _mm_setzero_ps();
+        __m128 aw1 = _mm_setzero_ps(), ax1 = _mm_setzero_ps();
+        __m128 xv0 = _mm_add_ps(_mm_set1_ps((float)(x - sp)), _mm_cvtepi32_ps(lane));
+        __m128 xv1 = _mm_add_ps(_mm_set1_ps((float)(x - sp)), _mm_cvtepi32_ps(lane4));
+        for (i = 0; i < len; i += 8) {
+            __m128 v0 = _mm_loadu_ps(row + i), m0 = _mm_cmpgt_ps(v0, vh);
+            __m128 v1 = _mm_loadu_ps(row + i + 4), m1 = _mm_cmpgt_ps(v1, vh);
+            if (i + 8 > len) {
+                __m128i left = _mm_set1_epi32(len - i);
+                m0 = _mm_and_ps(m0, _mm_castsi128_ps(_mm_cmpgt_epi32(left, lane)));
+                m1 = _mm_and_ps(m1, _mm_castsi128_ps(_mm_cmpgt_epi32(left, lane4)));
+            }
+            v0 = _mm_and_ps(v0, m0);
+            v1 = _mm_and_ps(v1, m1);
+            aw0 = _mm_add_ps(aw0, v0);
+            aw1 = _mm_add_ps(aw1, v1);
+            ax0 = _mm_add_ps(ax0, _mm_mul_ps(v0, xv0));
+            ax1 = _mm_add_ps(ax1, _mm_mul_ps(v1, xv1));
+            cnt = _mm_sub_epi32(_mm_sub_epi32(cnt, _mm_castps_si128(m0)), _mm_castps_si128(m1));
+            xv0 = _mm_add_ps(xv0, eight);
+            xv1 = _mm_add_ps(xv1, eight);
+        }
+        rw = hsum4(_mm_add_ps(aw0, aw1));
+        w += rw;
+        wx += hsum4(_mm_add_ps(ax0, ax1));
+        wy += rw * (float)(y + j);
+        n += len;
+    }
+    cnt = _mm_add_epi32(cnt, _mm_shuffle_epi32(cnt, 0x4e));
+    cnt = _mm_add_epi32(cnt, _mm_shuffle_epi32(cnt, 0xb1));
+    *area = _mm_cvtsi128_si32(cnt);
+    *sw = w;
+    *sx = wx;
+    *sy = wy;
+#else
+    sp_detect_disk_moments_c(d, span, r, half, x, y, area, sw, sx, sy);
 #endif
 }
 
@@ -827,6 +924,88 @@ AVX2_FN uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r,
 #undef ABSD
     return busy;
 }
+
+AVX2_FN float sp_detect_disk_dim_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                                      float sign, float surround, float *d)
+{
+    const __m256 vs = _mm256_set1_ps(sign), vsur = _mm256_set1_ps(surround);
+    __m256 vpeak = _mm256_setzero_ps();
+    float peak = 0, lanes[8];
+    int n = 0, i, j;
+
+    for (j = -r; j <= r; j++) {
+        const uint8_t *row = p + j * stride;
+        int sp = span[j + r];
+        /* eight pixels at once (the largest kept as the plain loop keeps
+         * it: only a strictly larger one replaces it), the rest one by one */
+        for (i = -sp; i + 7 <= sp; i += 8, n += 8) {
+            __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + i))));
+            v = _mm256_mul_ps(vs, _mm256_sub_ps(v, vsur));
+            _mm256_storeu_ps(d + n, v);
+            vpeak = _mm256_max_ps(v, vpeak);
+        }
+        if (i + 3 <= sp) {
+            int32_t w4;
+            __m128 v;
+            memcpy(&w4, row + i, 4);
+            v = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(w4)));
+            v = _mm_mul_ps(_mm256_castps256_ps128(vs), _mm_sub_ps(v, _mm256_castps256_ps128(vsur)));
+            _mm_storeu_ps(d + n, v);
+            vpeak = _mm256_max_ps(_mm256_insertf128_ps(_mm256_setzero_ps(), v, 0), vpeak);
+            i += 4;
+            n += 4;
+        }
+        for (; i <= sp; i++) {
+            float v = sign * (row[i] - surround);
+            d[n++] = v;
+            peak = v > peak ? v : peak;
+        }
+    }
+    _mm256_storeu_ps(lanes, vpeak);
+    for (i = 0; i < 8; i++)
+        peak = lanes[i] > peak ? lanes[i] : peak;
+    return peak;
+}
+
+AVX2_FN void sp_detect_disk_moments_avx2(const float *d, const int *span, int r, float half,
+                                         int x, int y, int *area, float *sw, float *sx,
+                                         float *sy)
+{
+    const __m256 vh = _mm256_set1_ps(half), eight = _mm256_set1_ps(8.0f);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i cnt = _mm256_setzero_si256();
+    __m128i c4;
+    int n = 0, j;
+    float w = 0, wx = 0, wy = 0, rw;
+
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r], len = 2 * sp + 1, i;
+        const float *row = d + n;
+        __m256 aw = _mm256_setzero_ps(), ax = _mm256_setzero_ps();
+        __m256 xv = _mm256_add_ps(_mm256_set1_ps((float)(x - sp)), _mm256_cvtepi32_ps(lane));
+        for (i = 0; i < len; i += 8, xv = _mm256_add_ps(xv, eight)) {
+            __m256 v = _mm256_loadu_ps(row + i), m = _mm256_cmp_ps(v, vh, _CMP_GT_OQ);
+            if (i + 8 > len)
+                m = _mm256_and_ps(m, _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(len - i), lane)));
+            v = _mm256_and_ps(v, m);
+            aw = _mm256_add_ps(aw, v);
+            ax = _mm256_add_ps(ax, _mm256_mul_ps(v, xv));
+            cnt = _mm256_sub_epi32(cnt, _mm256_castps_si256(m));
+        }
+        rw = hsum4(_mm_add_ps(_mm256_castps256_ps128(aw), _mm256_extractf128_ps(aw, 1)));
+        w += rw;
+        wx += hsum4(_mm_add_ps(_mm256_castps256_ps128(ax), _mm256_extractf128_ps(ax, 1)));
+        wy += rw * (float)(y + j);
+        n += len;
+    }
+    c4 = _mm_add_epi32(_mm256_castsi256_si128(cnt), _mm256_extracti128_si256(cnt, 1));
+    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0x4e));
+    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0xb1));
+    *area = _mm_cvtsi128_si32(c4);
+    *sw = w;
+    *sx = wx;
+    *sy = wy;
+}
 #else
 int sp_detect_avx2(void)
 {
@@ -860,6 +1039,18 @@ uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const u
                                     int nb, int t, int t4, uint32_t *masks)
 {
     return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
+}
+
+float sp_detect_disk_dim_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                              float sign, float surround, float *d)
+{
+    return sp_detect_disk_dim_c(p, stride, span, r, sign, surround, d);
+}
+
+void sp_detect_disk_moments_avx2(const float *d, const int *span, int r, float half, int x,
+                                 int y, int *area, float *sw, float *sx, float *sy)
+{
+    sp_detect_disk_moments_c(d, span, r, half, x, y, area, sw, sx, sy);
 }
 #endif
 
@@ -914,4 +1105,26 @@ uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_
         return sp_detect_dots_chroma_avx2(up, r, dn, nb, t, t4, masks);
 #endif
     return sp_detect_dots_chroma_sse2(up, r, dn, nb, t, t4, masks);
+}
+
+float sp_detect_disk_dim(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                         float sign, float surround, float *d)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2())
+        return sp_detect_disk_dim_avx2(p, stride, span, r, sign, surround, d);
+#endif
+    return sp_detect_disk_dim_sse2(p, stride, span, r, sign, surround, d);
+}
+
+void sp_detect_disk_moments(const float *d, const int *span, int r, float half, int x, int y,
+                            int *area, float *sw, float *sx, float *sy)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_disk_moments_avx2(d, span, r, half, x, y, area, sw, sx, sy);
+        return;
+    }
+#endif
+    sp_detect_disk_moments_sse2(d, span, r, half, x, y, area, sw, sx, sy);
 }

@@ -147,6 +147,10 @@ float sp_detect_disk_dim_c(const uint8_t *p, ptrdiff_t stride, const int *span, 
                            float sign, float surround, float *d);
 float sp_detect_disk_dim(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
                          float sign, float surround, float *d);
+float sp_detect_disk_dim_sse2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                              float sign, float surround, float *d);
+float sp_detect_disk_dim_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                              float sign, float surround, float *d);
 
 /* Over the same disk and d, centred on (x, y), in order: how many d are
  * above half, and the sums of those d, of d * (x + i), of d * (y + j). */
@@ -154,6 +158,24 @@ void sp_detect_disk_sums_c(const float *d, const int *span, int r, float half, i
                            int *area, float *sw, float *sx, float *sy);
 void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int x, int y,
                          int *area, float *sw, float *sx, float *sy);
+
+/* The same counts and sums for a first look, each of eight lanes summed
+ * on its own, row by row (the row's sample i from 0: lane i % 8), the
+ * lanes added as t[l] = l + (l + 4), then (t0 + t2) + (t1 + t3), the
+ * rows' sums in order, the row's y applied to its sum: not bit for bit
+ * those of sp_detect_disk_sums, but as all their
+ * terms are positive (x, y at least r), each term is rounded at most
+ * area + 2 r + 5 times here and area + 1 times there, so that both lie
+ * within gamma(k) = k 2^-24 / (1 - k 2^-24) of the true sums, relatively.
+ * Reads d up to 7 floats past the disk's last sample. */
+void sp_detect_disk_moments_c(const float *d, const int *span, int r, float half, int x, int y,
+                              int *area, float *sw, float *sx, float *sy);
+void sp_detect_disk_moments(const float *d, const int *span, int r, float half, int x, int y,
+                            int *area, float *sw, float *sx, float *sy);
+void sp_detect_disk_moments_sse2(const float *d, const int *span, int r, float half, int x,
+                                 int y, int *area, float *sw, float *sx, float *sy);
+void sp_detect_disk_moments_avx2(const float *d, const int *span, int r, float half, int x,
+                                 int y, int *area, float *sw, float *sx, float *sy);
 
 
 #endif /* SPOTHEAL_FILTERS_DETECT_DSP_H */

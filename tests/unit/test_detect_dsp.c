@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,7 +228,7 @@ static void test_disk(void **state)
 {
     enum { W = 100, R = 40 };
     static uint8_t pic[W * W];
-    static float da[(2 * R + 1) * (2 * R + 1)], db[(2 * R + 1) * (2 * R + 1)];
+    static float da[(2 * R + 1) * (2 * R + 1) + 7], db[(2 * R + 1) * (2 * R + 1) + 7];
     int span[2 * R + 1];
     uint32_t st = 6;
 
@@ -235,7 +236,7 @@ static void test_disk(void **state)
     for (int round = 0; round < 400; round++) {
         int r = round % (R + 1), area_a, area_b, x = 50, y = 49;
         float sign = round % 2 ? 1.0f : -1.0f, sur = (float)(rnd(&st) % 2560) / 10.0f;
-        float pa, pb, wa[3], wb[3];
+        float pa, pb, wa[3], wb[3], wm[3];
         for (int j = -r; j <= r; j++) {
             int i = 0;
             while ((i + 1) * (i + 1) + j * j <= r * r)
@@ -249,10 +250,44 @@ static void test_disk(void **state)
         pb = sp_detect_disk_dim(pic + y * W + x, W, span, r, sign, sur, db);
         assert_memory_equal(&pa, &pb, sizeof(pa));
         assert_memory_equal(da, db, sizeof(da));
+        memset(db, 0, sizeof(db));
+        pb = sp_detect_disk_dim_sse2(pic + y * W + x, W, span, r, sign, sur, db);
+        assert_memory_equal(&pa, &pb, sizeof(pa));
+        assert_memory_equal(da, db, sizeof(da));
+        memset(db, 0, sizeof(db));
+        pb = sp_detect_disk_dim_avx2(pic + y * W + x, W, span, r, sign, sur, db);
+        assert_memory_equal(&pa, &pb, sizeof(pa));
+        assert_memory_equal(da, db, sizeof(da));
         sp_detect_disk_sums_c(da, span, r, 0.5f * pa, x, y, &area_a, &wa[0], &wa[1], &wa[2]);
         sp_detect_disk_sums(da, span, r, 0.5f * pa, x, y, &area_b, &wb[0], &wb[1], &wb[2]);
         assert_int_equal(area_a, area_b);
         assert_memory_equal(wa, wb, sizeof(wa));
+        /* the first look's sums: the same in every version, and within
+         * gamma of the ordered ones (garbage past the disk, never read as
+         * a sample) */
+        {
+            int nd = 0;
+            for (int j = 0; j <= 2 * r; j++)
+                nd += 2 * span[j] + 1;
+            for (int k = nd; k < (2 * R + 1) * (2 * R + 1) + 7; k++)
+                da[k] = 1e6f;
+        }
+        sp_detect_disk_moments_c(da, span, r, 0.5f * pa, x, y, &area_b, &wm[0], &wm[1], &wm[2]);
+        assert_int_equal(area_a, area_b);
+        for (int v = 0; v < 3; v++) {
+            float wv[3];
+            (v == 0 ? sp_detect_disk_moments : v == 1 ? sp_detect_disk_moments_sse2 :
+             sp_detect_disk_moments_avx2)(da, span, r, 0.5f * pa, x, y, &area_b, &wv[0], &wv[1], &wv[2]);
+            assert_int_equal(area_a, area_b);
+            assert_memory_equal(wm, wv, sizeof(wm));
+        }
+        {
+            double k = 2.0 * area_a + 2 * r + 8, g = k * 0x1p-24 / (1 - k * 0x1p-24);
+            for (int c = 0; c < 3; c++) {
+                assert_true(wa[c] >= 0 && wm[c] >= 0);
+                assert_true(fabs((double)wa[c] - wm[c]) <= g * wm[c] + 1e-30);
+            }
+        }
     }
 }
 
