@@ -2007,11 +2007,16 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
      * sample in b, and the place of the sample under it in a, which every
      * shift then only offsets */
     for (quad = 0; quad < 4; quad++) {
+        /* the quadrant's rows and columns of the grid alone, in order (the
+         * grid's first point at 0 or past it: -r1 plus whole steps) */
+        int g0 = -r1 + step * ((r1 + step - 1) / step);
+        int ylo = quad >> 1 ? g0 : -r1, yhi = quad >> 1 ? r1 : -1;
+        int xlo = quad & 1 ? g0 : -r1, xhi = quad & 1 ? r1 : -1;
         nq[quad] = n;
-        for (qy = -r1; qy <= r1; qy += step)
-            for (qx = -r1; qx <= r1 && (qy >= 0) == quad >> 1; qx += step) {
+        for (qy = ylo; qy <= yhi; qy += step)
+            for (qx = xlo; qx <= xhi; qx += step) {
                 int q2 = qx * qx + qy * qy;
-                if ((qx >= 0) + 2 * (qy >= 0) != quad || q2 < r0 * r0 || q2 > r1 * r1 ||
+                if (q2 < r0 * r0 || q2 > r1 * r1 ||
                     !INSIDE(ibx + qx, iby + qy) || !INSIDE(iax + qx, iay + qy) ||
                     n >= s->ring_cap)
                     continue;
