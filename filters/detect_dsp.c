@@ -596,13 +596,12 @@ void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int
 void sp_detect_disk_moments_c(const float *d, const int *span, int r, float half, int x, int y,
                               int *area, float *sw, float *sx, float *sy)
 {
-    int n = 0, j, a = 0;
-    float w = 0, wx = 0, wy = 0;
+    int n = 0, j, a = 0, l;
+    float aw[8] = { 0 }, ax[8] = { 0 }, ay[8] = { 0 }, t[3][4];
 
     for (j = -r; j <= r; j++) {
-        int sp = span[j + r], len = 2 * sp + 1, i, l;
+        int sp = span[j + r], len = 2 * sp + 1, i;
         const float *row = d + n;
-        float aw[8] = { 0 }, ax[8] = { 0 }, tw[4], tx[4], rw;
         for (i = 0; i < len; i += 8)
             for (l = 0; l < 8; l++) {
                 int in = i + l < len && row[i + l] > half;
@@ -610,21 +609,19 @@ void sp_detect_disk_moments_c(const float *d, const int *span, int r, float half
                 a += in;
                 aw[l] += v;
                 ax[l] += v * (float)(x - sp + i + l);
+                ay[l] += v * (float)(y + j);
             }
-        for (l = 0; l < 4; l++) {
-            tw[l] = aw[l] + aw[l + 4];
-            tx[l] = ax[l] + ax[l + 4];
-        }
-        rw = (tw[0] + tw[2]) + (tw[1] + tw[3]);
-        w += rw;
-        wx += (tx[0] + tx[2]) + (tx[1] + tx[3]);
-        wy += rw * (float)(y + j);
         n += len;
     }
+    for (l = 0; l < 4; l++) {
+        t[0][l] = aw[l] + aw[l + 4];
+        t[1][l] = ax[l] + ax[l + 4];
+        t[2][l] = ay[l] + ay[l + 4];
+    }
     *area = a;
-    *sw = w;
-    *sx = wx;
-    *sy = wy;
+    *sw = (t[0][0] + t[0][2]) + (t[0][1] + t[0][3]);
+    *sx = (t[1][0] + t[1][2]) + (t[1][1] + t[1][3]);
+    *sy = (t[2][0] + t[2][2]) + (t[2][1] + t[2][3]);
 }
 
 #ifdef __SSE2__
@@ -643,16 +640,16 @@ void sp_detect_disk_moments_sse2(const float *d, const int *span, int r, float h
     const __m128 vh = _mm_set1_ps(half), eight = _mm_set1_ps(8.0f);
     const __m128i lane = _mm_setr_epi32(0, 1, 2, 3), lane4 = _mm_setr_epi32(4, 5, 6, 7);
     __m128i cnt = _mm_setzero_si128();
+    __m128 aw0 = _mm_setzero_ps(), ax0 = _mm_setzero_ps(), ay0 = _mm_setzero_ps();
+    __m128 aw1 = _mm_setzero_ps(), ax1 = _mm_setzero_ps(), ay1 = _mm_setzero_ps();
     int n = 0, j;
-    float w = 0, wx = 0, wy = 0, rw;
 
-    /* eight lanes (two vectors), each summed on its own, row by row; the
-     * last eight of a row masked to the row */
+    /* eight lanes (two vectors), each summed on its own over the whole
+     * disk; the last eight of a row masked to the row */
     for (j = -r; j <= r; j++) {
         int sp = span[j + r], len = 2 * sp + 1, i;
         const float *row = d + n;
-        __m128 aw0 = _mm_setzero_ps(), ax0 = _mm_setzero_ps();
-        __m128 aw1 = _mm_setzero_ps(), ax1 = _mm_setzero_ps();
+        const __m128 fy = _mm_set1_ps((float)(y + j));
         __m128 xv0 = _mm_add_ps(_mm_set1_ps((float)(x - sp)), _mm_cvtepi32_ps(lane));
         __m128 xv1 = _mm_add_ps(_mm_set1_ps((float)(x - sp)), _mm_cvtepi32_ps(lane4));
         for (i = 0; i < len; i += 8) {
@@ -669,22 +666,20 @@ void sp_detect_disk_moments_sse2(const float *d, const int *span, int r, float h
             aw1 = _mm_add_ps(aw1, v1);
             ax0 = _mm_add_ps(ax0, _mm_mul_ps(v0, xv0));
             ax1 = _mm_add_ps(ax1, _mm_mul_ps(v1, xv1));
+            ay0 = _mm_add_ps(ay0, _mm_mul_ps(v0, fy));
+            ay1 = _mm_add_ps(ay1, _mm_mul_ps(v1, fy));
             cnt = _mm_sub_epi32(_mm_sub_epi32(cnt, _mm_castps_si128(m0)), _mm_castps_si128(m1));
             xv0 = _mm_add_ps(xv0, eight);
             xv1 = _mm_add_ps(xv1, eight);
         }
-        rw = hsum4(_mm_add_ps(aw0, aw1));
-        w += rw;
-        wx += hsum4(_mm_add_ps(ax0, ax1));
-        wy += rw * (float)(y + j);
         n += len;
     }
     cnt = _mm_add_epi32(cnt, _mm_shuffle_epi32(cnt, 0x4e));
     cnt = _mm_add_epi32(cnt, _mm_shuffle_epi32(cnt, 0xb1));
     *area = _mm_cvtsi128_si32(cnt);
-    *sw = w;
-    *sx = wx;
-    *sy = wy;
+    *sw = hsum4(_mm_add_ps(aw0, aw1));
+    *sx = hsum4(_mm_add_ps(ax0, ax1));
+    *sy = hsum4(_mm_add_ps(ay0, ay1));
 #else
     sp_detect_disk_moments_c(d, span, r, half, x, y, area, sw, sx, sy);
 #endif
@@ -974,14 +969,14 @@ AVX2_FN void sp_detect_disk_moments_avx2(const float *d, const int *span, int r,
     const __m256 vh = _mm256_set1_ps(half), eight = _mm256_set1_ps(8.0f);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256i cnt = _mm256_setzero_si256();
+    __m256 aw = _mm256_setzero_ps(), ax = _mm256_setzero_ps(), ay = _mm256_setzero_ps();
     __m128i c4;
     int n = 0, j;
-    float w = 0, wx = 0, wy = 0, rw;
 
     for (j = -r; j <= r; j++) {
         int sp = span[j + r], len = 2 * sp + 1, i;
         const float *row = d + n;
-        __m256 aw = _mm256_setzero_ps(), ax = _mm256_setzero_ps();
+        const __m256 fy = _mm256_set1_ps((float)(y + j));
         __m256 xv = _mm256_add_ps(_mm256_set1_ps((float)(x - sp)), _mm256_cvtepi32_ps(lane));
         for (i = 0; i < len; i += 8, xv = _mm256_add_ps(xv, eight)) {
             __m256 v = _mm256_loadu_ps(row + i), m = _mm256_cmp_ps(v, vh, _CMP_GT_OQ);
@@ -990,21 +985,18 @@ AVX2_FN void sp_detect_disk_moments_avx2(const float *d, const int *span, int r,
             v = _mm256_and_ps(v, m);
             aw = _mm256_add_ps(aw, v);
             ax = _mm256_add_ps(ax, _mm256_mul_ps(v, xv));
+            ay = _mm256_add_ps(ay, _mm256_mul_ps(v, fy));
             cnt = _mm256_sub_epi32(cnt, _mm256_castps_si256(m));
         }
-        rw = hsum4(_mm_add_ps(_mm256_castps256_ps128(aw), _mm256_extractf128_ps(aw, 1)));
-        w += rw;
-        wx += hsum4(_mm_add_ps(_mm256_castps256_ps128(ax), _mm256_extractf128_ps(ax, 1)));
-        wy += rw * (float)(y + j);
         n += len;
     }
     c4 = _mm_add_epi32(_mm256_castsi256_si128(cnt), _mm256_extracti128_si256(cnt, 1));
     c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0x4e));
     c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0xb1));
     *area = _mm_cvtsi128_si32(c4);
-    *sw = w;
-    *sx = wx;
-    *sy = wy;
+    *sw = hsum4(_mm_add_ps(_mm256_castps256_ps128(aw), _mm256_extractf128_ps(aw, 1)));
+    *sx = hsum4(_mm_add_ps(_mm256_castps256_ps128(ax), _mm256_extractf128_ps(ax, 1)));
+    *sy = hsum4(_mm_add_ps(_mm256_castps256_ps128(ay), _mm256_extractf128_ps(ay, 1)));
 }
 #else
 int sp_detect_avx2(void)

@@ -160,12 +160,11 @@ void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int
                          int *area, float *sw, float *sx, float *sy);
 
 /* The same counts and sums for a first look, each of eight lanes summed
- * on its own, row by row (the row's sample i from 0: lane i % 8), the
- * lanes added as t[l] = l + (l + 4), then (t0 + t2) + (t1 + t3), the
- * rows' sums in order, the row's y applied to its sum: not bit for bit
- * those of sp_detect_disk_sums, but as all their
+ * on its own over the disk (a row's sample i from 0: lane i % 8), the
+ * lanes added as t[l] = l + (l + 4), then (t0 + t2) + (t1 + t3): not bit
+ * for bit those of sp_detect_disk_sums, but as all their
  * terms are positive (x, y at least r), each term is rounded at most
- * area + 2 r + 5 times here and area + 1 times there, so that both lie
+ * area + 4 times here and area + 1 times there, so that both lie
  * within gamma(k) = k 2^-24 / (1 - k 2^-24) of the true sums, relatively.
  * Reads d up to 7 floats past the disk's last sample. */
 void sp_detect_disk_moments_c(const float *d, const int *span, int r, float half, int x, int y,
