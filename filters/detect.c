@@ -840,7 +840,7 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
 static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, int sign)
 {
     float v[16], core = 0, med, d, rr = (float)(s->inner / 2 + 2);
-    int i, j, k, clear = 0;
+    int i, j, k, clear = 0, iv[16], m7 = 0, m8 = 0;
 
     if (x < rr + 1 || y < rr + 1 || x >= s->w - rr - 1 || y >= s->h - rr - 1)
         return -1;
@@ -857,15 +857,22 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
         return -1;
     clear = 0;
     for (k = 0; k < 16; k++) {
-        float t;
-        v[k] = (float)luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]);
-        for (j = k; j > 0 && v[j - 1] > v[j]; j--) { /* insertion sort */
-            t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
+        iv[k] = luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]);
+        v[k] = (float)iv[k];
     }
-    med = 0.5f * (v[7] + v[8]);
+    /* the median: the 8th and 9th smallest, found by their ranks (a sample
+     * of n smaller and m equal ones holds places n to n + m - 1 of the
+     * sorted list), without branches */
+    for (k = 0; k < 16; k++) {
+        int below = 0, same = 0;
+        for (j = 0; j < 16; j++) {
+            below += iv[j] < iv[k];
+            same += iv[j] == iv[k];
+        }
+        m7 = below <= 7 && below + same > 7 ? iv[k] : m7;
+        m8 = below <= 8 && below + same > 8 ? iv[k] : m8;
+    }
+    med = 0.5f * ((float)m7 + (float)m8);
     d = sign * (core - med);
     if (d < spawn_threshold(s, med))
         return -1;
