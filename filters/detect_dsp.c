@@ -97,7 +97,7 @@ void sp_detect_integral_row_c(uint32_t *row, const uint32_t *up, const uint8_t *
     }
 }
 
-void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
+void sp_detect_integral_row_sse2(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
 {
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128();
@@ -401,8 +401,8 @@ void sp_detect_ring_sads_c(const uint8_t *a, ptrdiff_t stride, const int *off, c
         }
 }
 
-void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
-                         int n, uint32_t *sads)
+void sp_detect_ring_sads_sse2(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                              int n, uint32_t *sads)
 {
 #if defined(__SSE2__) && DETECT_RING_SHIFT == 6
     /* a row of the 13 shifts of one sample at a time, in 16-bit lanes,
@@ -729,43 +729,56 @@ int sp_detect_avx2(void)
     return __builtin_cpu_supports("avx2") ? 1 : 0;
 }
 
+/* Sixteen integral samples: out[k] = up[k] + the running sum, from acc (its
+ * total so far in every lane), of the sixteen 16-bit values s (the running
+ * sums within each half in 16 bits, then widened, the first half's total
+ * added to the second's); returns the new total in every lane. */
+AVX2_FN static inline __m256i running_sum16(uint32_t *out, const uint32_t *up, __m256i s,
+                                            __m256i acc)
+{
+    const __m256i last = _mm256_set1_epi32(7);
+    __m256i lo, hi;
+
+    s = _mm256_add_epi16(s, _mm256_slli_si256(s, 2));
+    s = _mm256_add_epi16(s, _mm256_slli_si256(s, 4));
+    s = _mm256_add_epi16(s, _mm256_slli_si256(s, 8));
+    lo = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(s));
+    hi = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(s, 1));
+    hi = _mm256_add_epi32(hi, _mm256_permutevar8x32_epi32(lo, last));
+    _mm256_storeu_si256((__m256i *)out,
+                        _mm256_add_epi32(_mm256_add_epi32(lo, acc),
+                                         _mm256_loadu_si256((const __m256i *)up)));
+    _mm256_storeu_si256((__m256i *)(out + 8),
+                        _mm256_add_epi32(_mm256_add_epi32(hi, acc),
+                                         _mm256_loadu_si256((const __m256i *)(up + 8))));
+    return _mm256_add_epi32(acc, _mm256_permutevar8x32_epi32(hi, last));
+}
+
 AVX2_FN void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
                                      const uint8_t *r1, int hw)
 {
-    const __m256i low = _mm256_set1_epi16(0xff), last = _mm256_set1_epi32(7);
+    const __m256i low = _mm256_set1_epi16(0xff);
     const ptrdiff_t ahead = 4 * (r1 - r0); /* the row pairs the next calls read */
     __m256i acc = _mm256_setzero_si256();
     uint32_t a;
     int i;
 
     row[0] = 0;
-    /* 32 pixels of each row, 16 outputs: the 2x2 sums (16 bits), their
-     * running sums within each half (16 bits: 8 x 1020 at most), widened
-     * to 32 bits, the first half's total added to the second's, then the
-     * total so far (acc, in every lane) to both */
+    /* 32 pixels of each row, 16 outputs: the 2x2 sums (16 bits: their
+     * running sums within each half are 8 x 1020 at most) */
     for (i = 0; i + 16 <= hw; i += 16) {
         __m256i p = _mm256_loadu_si256((const __m256i *)(r0 + 2 * i));
         __m256i q = _mm256_loadu_si256((const __m256i *)(r1 + 2 * i));
-        __m256i s, lo, hi;
         if (!(i & 31)) {
             _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
             _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
         }
-        s = _mm256_add_epi16(_mm256_add_epi16(_mm256_and_si256(p, low), _mm256_srli_epi16(p, 8)),
-                             _mm256_add_epi16(_mm256_and_si256(q, low), _mm256_srli_epi16(q, 8)));
-        s = _mm256_add_epi16(s, _mm256_slli_si256(s, 2));
-        s = _mm256_add_epi16(s, _mm256_slli_si256(s, 4));
-        s = _mm256_add_epi16(s, _mm256_slli_si256(s, 8));
-        lo = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(s));
-        hi = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(s, 1));
-        hi = _mm256_add_epi32(hi, _mm256_permutevar8x32_epi32(lo, last));
-        _mm256_storeu_si256((__m256i *)(row + i + 1),
-                            _mm256_add_epi32(_mm256_add_epi32(lo, acc),
-                                             _mm256_loadu_si256((const __m256i *)(up + i + 1))));
-        _mm256_storeu_si256((__m256i *)(row + i + 9),
-                            _mm256_add_epi32(_mm256_add_epi32(hi, acc),
-                                             _mm256_loadu_si256((const __m256i *)(up + i + 9))));
-        acc = _mm256_add_epi32(acc, _mm256_permutevar8x32_epi32(hi, last));
+        acc = running_sum16(row + i + 1, up + i + 1,
+                            _mm256_add_epi16(_mm256_add_epi16(_mm256_and_si256(p, low),
+                                                              _mm256_srli_epi16(p, 8)),
+                                             _mm256_add_epi16(_mm256_and_si256(q, low),
+                                                              _mm256_srli_epi16(q, 8))),
+                            acc);
     }
     a = (uint32_t)_mm_cvtsi128_si32(_mm256_castsi256_si128(acc));
     for (; i < hw; i++) {
@@ -774,40 +787,81 @@ AVX2_FN void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const ui
     }
 }
 
+AVX2_FN void sp_detect_integral_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *src,
+                                         int n)
+{
+    __m256i acc = _mm256_setzero_si256();
+    __m128i acc4;
+    uint32_t a;
+    int i;
+
+    row[0] = 0;
+    /* 16 pixels at once, then 8 */
+    for (i = 0; i + 16 <= n; i += 16)
+        acc = running_sum16(row + i + 1, up + i + 1,
+                            _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(src + i))), acc);
+    acc4 = _mm256_castsi256_si128(acc);
+    if (i + 8 <= n) {
+        acc4 = running_sum8(row + i + 1, up + i + 1,
+                            _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(src + i))), acc4);
+        i += 8;
+    }
+    a = (uint32_t)_mm_cvtsi128_si32(acc4);
+    for (; i < n; i++) {
+        a += src[i];
+        row[i + 1] = up[i + 1] + a;
+    }
+}
+
+/* Eight band-pass responses from column c; returns their flags. */
+AVX2_FN static inline unsigned band8_avx2(const DetectBoxRows *b, int c, __m256 vin, __m256 vout,
+                                          float *band, float *sur)
+{
+    const __m256 five = _mm256_set1_ps(5.0f), sign = _mm256_set1_ps(-0.0f);
+    __m256i si = _mm256_sub_epi32(
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->i[1] + c)),
+                         _mm256_loadu_si256((const __m256i *)(b->i[0] + c))),
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->i[2] + c)),
+                         _mm256_loadu_si256((const __m256i *)(b->i[3] + c))));
+    __m256i so = _mm256_sub_epi32(
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->o[1] + c)),
+                         _mm256_loadu_si256((const __m256i *)(b->o[0] + c))),
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->o[2] + c)),
+                         _mm256_loadu_si256((const __m256i *)(b->o[3] + c))));
+    __m256 sv = _mm256_mul_ps(_mm256_cvtepi32_ps(so), vout);
+    __m256 r = _mm256_sub_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(si), vin), sv);
+    _mm256_storeu_ps(sur + c, sv);
+    _mm256_storeu_ps(band + c, r);
+    return (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, r), five, _CMP_GE_OQ));
+}
+
 AVX2_FN void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, float inv_in,
                                      float inv_out, float *band, float *sur, uint16_t *masks)
 {
     const __m256 vin = _mm256_set1_ps(inv_in), vout = _mm256_set1_ps(inv_out);
-    const __m256 five = _mm256_set1_ps(5.0f), sign = _mm256_set1_ps(-0.0f);
-    const uint32_t *i0 = b->i[0], *i1 = b->i[1], *i2 = b->i[2], *i3 = b->i[3];
-    const uint32_t *o0 = b->o[0], *o1 = b->o[1], *o2 = b->o[2], *o3 = b->o[3];
     int x, nb = 0;
 
-    for (x = xs; x + DETECT_BAND_BLOCK <= xe; x += DETECT_BAND_BLOCK, nb++) {
+    for (x = xs; x + DETECT_BAND_BLOCK <= xe; x += DETECT_BAND_BLOCK, nb++)
+        masks[nb] = (uint16_t)(band8_avx2(b, x, vin, vout, band, sur) |
+                               band8_avx2(b, x + 8, vin, vout, band, sur) << 8);
+    if (x < xe) {
+        /* the last part block: eight at once if it has that many, the
+         * rest one by one (here, not in the plain function: its legacy
+         * SSE code would run with the vector registers' upper halves in
+         * use) */
         unsigned m = 0;
-        for (int k = 0; k < DETECT_BAND_BLOCK; k += 8) {
-            const int c = x + k;
-            __m256i si = _mm256_sub_epi32(
-                _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(i1 + c)),
-                                 _mm256_loadu_si256((const __m256i *)(i0 + c))),
-                _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(i2 + c)),
-                                 _mm256_loadu_si256((const __m256i *)(i3 + c))));
-            __m256i so = _mm256_sub_epi32(
-                _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(o1 + c)),
-                                 _mm256_loadu_si256((const __m256i *)(o0 + c))),
-                _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(o2 + c)),
-                                 _mm256_loadu_si256((const __m256i *)(o3 + c))));
-            __m256 sv = _mm256_mul_ps(_mm256_cvtepi32_ps(so), vout);
-            __m256 r = _mm256_sub_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(si), vin), sv);
-            _mm256_storeu_ps(sur + c, sv);
-            _mm256_storeu_ps(band + c, r);
-            m |= (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, r), five,
-                                                            _CMP_GE_OQ)) << k;
+        int k = 0;
+        if (x + 8 <= xe) {
+            m = band8_avx2(b, x, vin, vout, band, sur);
+            k = 8;
+        }
+        for (; x + k < xe; k++) {
+            float r = band_one(b, x + k, inv_in, inv_out, &sur[x + k]);
+            band[x + k] = r;
+            m |= (unsigned)(r >= 5.0f || r <= -5.0f) << k;
         }
         masks[nb] = (uint16_t)m;
     }
-    if (x < xe)
-        sp_detect_band_row_c(b, x, xe, inv_in, inv_out, band, sur, masks + nb);
 }
 
 AVX2_FN unsigned sp_detect_extrema16_avx2(const float *rm, const float *rc, const float *rp,
@@ -998,6 +1052,63 @@ AVX2_FN void sp_detect_disk_moments_avx2(const float *d, const int *span, int r,
     *sx = hsum4(_mm_add_ps(_mm256_castps256_ps128(ax), _mm256_extractf128_ps(ax, 1)));
     *sy = hsum4(_mm_add_ps(_mm256_castps256_ps128(ay), _mm256_extractf128_ps(ay, 1)));
 }
+
+/* The ring match's sums, two rows of shifts a pass: the 13 shifts of rows
+ * j and j + 1 of one sample in the two halves, in 16-bit lanes, over
+ * chunks of 256 samples (255 x 256 fits 16 bits). */
+AVX2_FN void sp_detect_ring_sads_avx2(const uint8_t *a, ptrdiff_t stride, const int *off,
+                                      const int *v, int n, uint32_t *sads)
+{
+#if DETECT_RING_SHIFT == 6
+    enum { CHUNK = 256, W = 13 };
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i vv[CHUNK];
+    uint16_t lane[32];
+    int k0, j, k, i;
+
+    memset(sads, 0, sizeof(*sads) * DETECT_RING_SHIFTS);
+    for (k0 = 0; k0 < n; k0 += CHUNK) {
+        int ke = k0 + CHUNK < n ? k0 + CHUNK : n;
+        for (k = k0; k < ke; k++)
+            vv[k - k0] = _mm256_set1_epi8((char)v[k]);
+        for (j = 0; j < W; j += 2) {
+            /* (the last pass: row 12 in both halves, the second not kept) */
+            const uint8_t *p = a + (j - 6) * stride - 6;
+            const ptrdiff_t d1 = j + 1 < W ? stride : 0;
+            __m256i acc0 = zero, acc1 = zero;
+            for (k = k0; k < ke; k++) {
+                const uint8_t *q = p + off[k];
+                _mm_prefetch((const char *)(q + 2 * stride), _MM_HINT_T0);
+                /* the 13 samples from q (and from q one row on), read as
+                 * [0, 8) and [5, 13) */
+                __m128i x0 = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)q),
+                                                _mm_srli_si128(_mm_loadl_epi64((const __m128i *)(q + 5)), 3));
+                __m128i x1 = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(q + d1)),
+                                                _mm_srli_si128(_mm_loadl_epi64((const __m128i *)(q + d1 + 5)), 3));
+                __m256i x = _mm256_inserti128_si256(_mm256_castsi128_si256(x0), x1, 1), c = vv[k - k0];
+                __m256i d = _mm256_or_si256(_mm256_subs_epu8(x, c), _mm256_subs_epu8(c, x));
+                acc0 = _mm256_add_epi16(acc0, _mm256_unpacklo_epi8(d, zero));
+                acc1 = _mm256_add_epi16(acc1, _mm256_unpackhi_epi8(d, zero));
+            }
+            /* acc0: shifts 0-7 of row j, then of row j + 1; acc1: 8-15 */
+            _mm256_storeu_si256((__m256i *)lane, acc0);
+            _mm256_storeu_si256((__m256i *)(lane + 16), acc1);
+            for (i = 0; i < 8; i++)
+                sads[j * W + i] += lane[i];
+            for (i = 8; i < W; i++)
+                sads[j * W + i] += lane[16 + i - 8];
+            if (j + 1 < W) {
+                for (i = 0; i < 8; i++)
+                    sads[(j + 1) * W + i] += lane[8 + i];
+                for (i = 8; i < W; i++)
+                    sads[(j + 1) * W + i] += lane[24 + i - 8];
+            }
+        }
+    }
+#else
+    sp_detect_ring_sads_c(a, stride, off, v, n, sads);
+#endif
+}
 #else
 int sp_detect_avx2(void)
 {
@@ -1043,6 +1154,17 @@ void sp_detect_disk_moments_avx2(const float *d, const int *span, int r, float h
                                  int y, int *area, float *sw, float *sx, float *sy)
 {
     sp_detect_disk_moments_c(d, span, r, half, x, y, area, sw, sx, sy);
+}
+
+void sp_detect_ring_sads_avx2(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                              int n, uint32_t *sads)
+{
+    sp_detect_ring_sads_c(a, stride, off, v, n, sads);
+}
+
+void sp_detect_integral_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
+{
+    sp_detect_integral_row_c(row, up, src, n);
 }
 #endif
 
@@ -1119,4 +1241,27 @@ void sp_detect_disk_moments(const float *d, const int *span, int r, float half, 
     }
 #endif
     sp_detect_disk_moments_sse2(d, span, r, half, x, y, area, sw, sx, sy);
+}
+
+void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                         int n, uint32_t *sads)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_ring_sads_avx2(a, stride, off, v, n, sads);
+        return;
+    }
+#endif
+    sp_detect_ring_sads_sse2(a, stride, off, v, n, sads);
+}
+
+void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_integral_row_avx2(row, up, src, n);
+        return;
+    }
+#endif
+    sp_detect_integral_row_sse2(row, up, src, n);
 }

@@ -37,6 +37,8 @@ void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r
  * row[0] = 0, row[i + 1] = up[i + 1] + src[0] + ... + src[i], i < n. */
 void sp_detect_integral_row_c(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
 void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
+void sp_detect_integral_row_sse2(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
+void sp_detect_integral_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
 
 /* The corners of the band-pass's inner and outer boxes in the integral
  * (i[0] - i[2] - i[3] + i[1] the inner box sum at column x, o the outer). */
@@ -138,6 +140,10 @@ void sp_detect_ring_sads_c(const uint8_t *a, ptrdiff_t stride, const int *off, c
                            int n, uint32_t *sads);
 void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
                          int n, uint32_t *sads);
+void sp_detect_ring_sads_sse2(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                              int n, uint32_t *sads);
+void sp_detect_ring_sads_avx2(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                              int n, uint32_t *sads);
 
 /* A blob's dimming over the disk whose row j (-r to r) spans columns
  * -span[j + r] to span[j + r] about the 8-bit pixel p: row by row,

@@ -62,6 +62,12 @@ static void test_half_row(void **state)
         sp_detect_integral_row_c(a, up, r0, hw);
         sp_detect_integral_row(b, up, r0, hw);
         assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+        memset(b, 0xaa, sizeof(b));
+        sp_detect_integral_row_sse2(b, up, r0, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+        memset(b, 0xaa, sizeof(b));
+        sp_detect_integral_row_avx2(b, up, r0, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
     }
 }
 
@@ -204,6 +210,12 @@ static void test_ring_sads(void **state)
         }
         sp_detect_ring_sads_c(pic, W, off, v, n, a);
         sp_detect_ring_sads(pic, W, off, v, n, b);
+        assert_memory_equal(a, b, sizeof(a));
+        memset(b, 0x55, sizeof(b));
+        sp_detect_ring_sads_sse2(pic, W, off, v, n, b);
+        assert_memory_equal(a, b, sizeof(a));
+        memset(b, 0x55, sizeof(b));
+        sp_detect_ring_sads_avx2(pic, W, off, v, n, b);
         assert_memory_equal(a, b, sizeof(a));
     }
 }
