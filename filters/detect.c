@@ -186,10 +186,10 @@ typedef struct DetectContext {
     int *shape_span;         /* the disk's half-width in each of its rows */
     int flat_dx[32], flat_dy[32]; /* flat_threshold's two circles */
     int ring_dx[16], ring_dy[16]; /* stands_out's circle */
-    /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
-     * two tracks never hold one blob */
-    uint16_t *occ[2];
-    int ow, oh;
+    /* occupancy, one bit per 4x4 pixels (ow_words 64-bit words a row),
+     * cleared each frame: two tracks never hold one blob */
+    uint64_t *occ[2];
+    int ow, oh, ow_words;
     struct Motion {
         int valid;
         float tx, ty, sc;
@@ -285,8 +285,9 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
         s->camf[i] = -1;
     s->ow = (s->w + 3) / 4;
     s->oh = (s->h + 3) / 4;
-    s->occ[0] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
-    s->occ[1] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
+    s->ow_words = (s->ow + 63) / 64;
+    s->occ[0] = calloc((size_t)s->ow_words * s->oh, sizeof(uint64_t));
+    s->occ[1] = calloc((size_t)s->ow_words * s->oh, sizeof(uint64_t));
     if (!s->pair || !s->cands || !s->dcands || !s->tracks || !s->occ[0] || !s->occ[1])
         return -ENOMEM;
     /* inner box about a blotch's core, outer box past its soft edge */
@@ -1544,28 +1545,27 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
 static int claim(DetectContext *s, int cls, float x, float y, int64_t n)
 {
     int cx = (int)x >> 2, cy = (int)y >> 2;
-    uint16_t stamp = (uint16_t)(n + 1) ? (uint16_t)(n + 1) : 1;
-    uint16_t *c;
+    uint64_t *c, bit;
 
     if (cx < 0 || cy < 0 || cx >= s->ow || cy >= s->oh)
         return 1;
-    c = &s->occ[cls][(size_t)cy * s->ow + cx];
-    if (*c == stamp)
+    c = &s->occ[cls][(size_t)cy * s->ow_words + cx / 64];
+    bit = (uint64_t)1 << (cx % 64);
+    if (*c & bit)
         return 0;
-    *c = stamp;
+    *c |= bit;
     return 1;
 }
 
 static int held(const DetectContext *s, int cls, float x, float y, int64_t n)
 {
     int cx = (int)x >> 2, cy = (int)y >> 2, i, j;
-    uint16_t stamp = (uint16_t)(n + 1) ? (uint16_t)(n + 1) : 1;
 
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++) {
             int px = cx + i, py = cy + j;
             if (px >= 0 && py >= 0 && px < s->ow && py < s->oh &&
-                s->occ[cls][(size_t)py * s->ow + px] == stamp)
+                (s->occ[cls][(size_t)py * s->ow_words + px / 64] >> (px % 64) & 1))
                 return 1;
         }
     return 0;
@@ -2688,6 +2688,9 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     int64_t n = slot->index;
     int i, k, pass;
 
+    /* this frame's occupancy starts empty */
+    memset(s->occ[0], 0, sizeof(uint64_t) * s->ow_words * s->oh);
+    memset(s->occ[1], 0, sizeof(uint64_t) * s->ow_words * s->oh);
     /* the free slots at the table's end are not looked at */
     while (s->track_end > 0 && s->tracks[s->track_end - 1].state == T_FREE)
         s->track_end--;
