@@ -2302,6 +2302,36 @@ static float elongation(const DetectContext *s, const SpFrame *f, float cx, floa
 
     if (x0 - r < 0 || y0 - r < 0 || x0 + r >= s->w || y0 + r >= s->h)
         return 1.0f;
+    if (f->depth == 8) {
+        /* 8-bit: the disk's rows read in place, over their spans only; the
+         * same values, summed in the same order */
+        const uint8_t *p0 = f->data[0] + (ptrdiff_t)y0 * f->stride[0] + x0;
+        for (j = -r; j <= r; j++) {
+            const uint8_t *row = p0 + (ptrdiff_t)j * f->stride[0];
+            int sp = 0;
+            while ((sp + 1) * (sp + 1) + j * j <= r * r)
+                sp++;
+            for (i = -sp; i <= sp; i++)
+                peak = fmaxf(peak, sign * (row[i] - level));
+        }
+        for (j = -r; j <= r; j++) {
+            const uint8_t *row = p0 + (ptrdiff_t)j * f->stride[0];
+            int sp = 0;
+            while ((sp + 1) * (sp + 1) + j * j <= r * r)
+                sp++;
+            for (i = -sp; i <= sp; i++) {
+                float v = sign * (row[i] - level);
+                if (v <= 0.5f * peak)
+                    continue;
+                sw += v;
+                sx += v * i;
+                sy += v * j;
+                sxx += v * i * i;
+                syy += v * j * j;
+                sxy += v * i * j;
+            }
+        }
+    } else {
     for (j = -r; j <= r; j++)
         for (i = -r; i <= r; i++)
             if (i * i + j * j <= r * r)
@@ -2318,6 +2348,7 @@ static float elongation(const DetectContext *s, const SpFrame *f, float cx, floa
             syy += v * j * j;
             sxy += v * i * j;
         }
+    }
     if (sw <= 0)
         return 1.0f;
     mx = sx / sw;
