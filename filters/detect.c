@@ -704,9 +704,17 @@ static int blob_bounds(const DetectContext *s, const SpFrame *f, int x, int y, i
 
     if (f->depth != 8 || x < r || y < r || x >= s->w - r || y >= s->h - r)
         return 0;
-    peak = sp_detect_disk_dim(f->data[0] + (ptrdiff_t)y * f->stride[0] + x, f->stride[0],
-                              s->shape_span, r, (float)sign, surround, s->shape_d);
-    sp_detect_disk_moments(s->shape_d, s->shape_span, r, 0.5f * peak, x, y, &area, &w, &wx, &wy);
+    if (x + 32 <= s->w) {
+        /* (the vector code reads 32 bytes from each row's start) */
+        peak = sp_detect_disk_look(f->data[0] + (ptrdiff_t)y * f->stride[0] + x, f->stride[0],
+                                   s->shape_span, r, (float)sign, surround, x, y, &area, &w,
+                                   &wx, &wy);
+    } else {
+        peak = sp_detect_disk_dim(f->data[0] + (ptrdiff_t)y * f->stride[0] + x, f->stride[0],
+                                  s->shape_span, r, (float)sign, surround, s->shape_d);
+        sp_detect_disk_moments(s->shape_d, s->shape_span, r, 0.5f * peak, x, y, &area, &w, &wx,
+                               &wy);
+    }
     *depth = peak;
     *rad = sqrtf((float)area / 3.14159f);
     if (area == 0 || !(w > 0)) {

@@ -624,6 +624,49 @@ void sp_detect_disk_moments_c(const float *d, const int *span, int r, float half
     *sy = (t[2][0] + t[2][2]) + (t[2][1] + t[2][3]);
 }
 
+float sp_detect_disk_look_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                            float sign, float surround, int x, int y, int *area, float *sw,
+                            float *sx, float *sy)
+{
+    int j, i, l, lo = 255, hi = 0, a = 0;
+    float peak, half, aw[8] = { 0 }, ax[8] = { 0 }, ay[8] = { 0 }, t[3][4];
+
+    /* the peak: the dimming is monotonic in the sample */
+    for (j = -r; j <= r; j++)
+        for (i = -span[j + r]; i <= span[j + r]; i++) {
+            int v = p[j * stride + i];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+    peak = sign * ((float)(sign > 0 ? hi : lo) - surround);
+    peak = peak > 0 ? peak : 0;
+    half = 0.5f * peak;
+    for (j = -r; j <= r; j++) {
+        const uint8_t *row = p + j * stride;
+        int sp = span[j + r], len = 2 * sp + 1;
+        for (i = 0; i < len; i += 8)
+            for (l = 0; l < 8; l++) {
+                float d = i + l < len ? sign * (row[i + l - sp] - surround) : 0.0f;
+                int in = i + l < len && d > half;
+                float v = in ? d : 0.0f;
+                a += in;
+                aw[l] += v;
+                ax[l] += v * (float)(x - sp + i + l);
+                ay[l] += v * (float)(y + j);
+            }
+    }
+    for (l = 0; l < 4; l++) {
+        t[0][l] = aw[l] + aw[l + 4];
+        t[1][l] = ax[l] + ax[l + 4];
+        t[2][l] = ay[l] + ay[l + 4];
+    }
+    *area = a;
+    *sw = (t[0][0] + t[0][2]) + (t[0][1] + t[0][3]);
+    *sx = (t[1][0] + t[1][2]) + (t[1][1] + t[1][3]);
+    *sy = (t[2][0] + t[2][2]) + (t[2][1] + t[2][3]);
+    return peak;
+}
+
 #ifdef __SSE2__
 /* The lanes' sum, as (0 + 2) + (1 + 3). */
 static inline float hsum4(__m128 v)
@@ -1109,6 +1152,80 @@ AVX2_FN void sp_detect_ring_sads_avx2(const uint8_t *a, ptrdiff_t stride, const 
     sp_detect_ring_sads_c(a, stride, off, v, n, sads);
 #endif
 }
+
+AVX2_FN float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const int *span,
+                                       int r, float sign, float surround, int x, int y,
+                                       int *area, float *sw, float *sx, float *sy)
+{
+    const __m256 vs = _mm256_set1_ps(sign), vsur = _mm256_set1_ps(surround);
+    const __m256 eight = _mm256_set1_ps(8.0f);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i bytes = _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                                           16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                                           29, 30, 31);
+    __m256i vlo = _mm256_set1_epi8((char)255), vhi = _mm256_setzero_si256();
+    __m256i cnt = _mm256_setzero_si256();
+    __m256 aw = _mm256_setzero_ps(), ax = _mm256_setzero_ps(), ay = _mm256_setzero_ps(), vh;
+    __m128i m4, c4;
+    float peak;
+    int j, lo, hi;
+
+    if (r > 15)
+        return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
+    /* the peak from the disk's least and largest samples, a row a load */
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r];
+        __m256i v = _mm256_loadu_si256((const __m256i *)(p + j * stride - sp));
+        /* the bytes past the row: 0 for the largest, 255 for the least */
+        __m256i in = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(2 * sp + 1)), bytes);
+        vhi = _mm256_max_epu8(vhi, _mm256_and_si256(v, in));
+        vlo = _mm256_min_epu8(vlo, _mm256_or_si256(v, _mm256_andnot_si256(in, _mm256_set1_epi8((char)255))));
+    }
+    m4 = _mm_max_epu8(_mm256_castsi256_si128(vhi), _mm256_extracti128_si256(vhi, 1));
+    m4 = _mm_max_epu8(m4, _mm_srli_si128(m4, 8));
+    m4 = _mm_max_epu8(m4, _mm_srli_si128(m4, 4));
+    m4 = _mm_max_epu8(m4, _mm_srli_si128(m4, 2));
+    m4 = _mm_max_epu8(m4, _mm_srli_si128(m4, 1));
+    hi = _mm_cvtsi128_si32(m4) & 255;
+    m4 = _mm_min_epu8(_mm256_castsi256_si128(vlo), _mm256_extracti128_si256(vlo, 1));
+    m4 = _mm_min_epu8(m4, _mm_srli_si128(m4, 8));
+    m4 = _mm_min_epu8(m4, _mm_srli_si128(m4, 4));
+    m4 = _mm_min_epu8(m4, _mm_srli_si128(m4, 2));
+    m4 = _mm_min_epu8(m4, _mm_srli_si128(m4, 1));
+    lo = _mm_cvtsi128_si32(m4) & 255;
+    peak = sign * ((float)(sign > 0 ? hi : lo) - surround);
+    peak = peak > 0 ? peak : 0;
+    vh = _mm256_set1_ps(0.5f * peak);
+    /* the sums, eight samples at once, as sp_detect_disk_moments over the
+     * dimming sp_detect_disk_dim makes */
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r], len = 2 * sp + 1, i;
+        const uint8_t *row = p + j * stride - sp;
+        const __m256 fy = _mm256_set1_ps((float)(y + j));
+        __m256 xv = _mm256_add_ps(_mm256_set1_ps((float)(x - sp)), _mm256_cvtepi32_ps(lane));
+        for (i = 0; i < len; i += 8, xv = _mm256_add_ps(xv, eight)) {
+            __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + i))));
+            __m256 m;
+            v = _mm256_mul_ps(vs, _mm256_sub_ps(v, vsur));
+            m = _mm256_cmp_ps(v, vh, _CMP_GT_OQ);
+            if (i + 8 > len)
+                m = _mm256_and_ps(m, _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(len - i), lane)));
+            v = _mm256_and_ps(v, m);
+            aw = _mm256_add_ps(aw, v);
+            ax = _mm256_add_ps(ax, _mm256_mul_ps(v, xv));
+            ay = _mm256_add_ps(ay, _mm256_mul_ps(v, fy));
+            cnt = _mm256_sub_epi32(cnt, _mm256_castps_si256(m));
+        }
+    }
+    c4 = _mm_add_epi32(_mm256_castsi256_si128(cnt), _mm256_extracti128_si256(cnt, 1));
+    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0x4e));
+    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0xb1));
+    *area = _mm_cvtsi128_si32(c4);
+    *sw = hsum4(_mm_add_ps(_mm256_castps256_ps128(aw), _mm256_extractf128_ps(aw, 1)));
+    *sx = hsum4(_mm_add_ps(_mm256_castps256_ps128(ax), _mm256_extractf128_ps(ax, 1)));
+    *sy = hsum4(_mm_add_ps(_mm256_castps256_ps128(ay), _mm256_extractf128_ps(ay, 1)));
+    return peak;
+}
 #else
 int sp_detect_avx2(void)
 {
@@ -1165,6 +1282,13 @@ void sp_detect_ring_sads_avx2(const uint8_t *a, ptrdiff_t stride, const int *off
 void sp_detect_integral_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
 {
     sp_detect_integral_row_c(row, up, src, n);
+}
+
+float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                               float sign, float surround, int x, int y, int *area, float *sw,
+                               float *sx, float *sy)
+{
+    return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
 }
 #endif
 
@@ -1264,4 +1388,15 @@ void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *sr
     }
 #endif
     sp_detect_integral_row_sse2(row, up, src, n);
+}
+
+float sp_detect_disk_look(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                          float sign, float surround, int x, int y, int *area, float *sw,
+                          float *sx, float *sy)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2())
+        return sp_detect_disk_look_avx2(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
+#endif
+    return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
 }

@@ -182,5 +182,21 @@ void sp_detect_disk_moments_sse2(const float *d, const int *span, int r, float h
 void sp_detect_disk_moments_avx2(const float *d, const int *span, int r, float half, int x,
                                  int y, int *area, float *sw, float *sx, float *sy);
 
+/* Both at once from the pixels: the peak sp_detect_disk_dim returns
+ * (from the disk's least or largest sample: the dimming is monotonic in
+ * it), then over the dimming it would make, the counts and sums
+ * sp_detect_disk_moments gives, bit for bit. The vector version reads 32
+ * bytes from the start of each row's span (p[j stride - span[j + r]] on):
+ * they must lie in the plane; r is 15 at most there (else plain C). */
+float sp_detect_disk_look_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                            float sign, float surround, int x, int y, int *area, float *sw,
+                            float *sx, float *sy);
+float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                               float sign, float surround, int x, int y, int *area, float *sw,
+                               float *sx, float *sy);
+float sp_detect_disk_look(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                          float sign, float surround, int x, int y, int *area, float *sw,
+                          float *sx, float *sy);
+
 
 #endif /* SPOTHEAL_FILTERS_DETECT_DSP_H */
