@@ -2314,14 +2314,21 @@ static float elongation(const DetectContext *s, const SpFrame *f, float cx, floa
         /* 8-bit: the disk's rows read in place, over their spans only; the
          * same values, summed in the same order */
         const uint8_t *p0 = f->data[0] + (ptrdiff_t)y0 * f->stride[0] + x0;
+        int lo = 255, hi = 0;
+        /* the peak from the least or the largest sample (the dimming is
+         * monotonic in it; only compared below, so a zero's sign does not
+         * matter) */
         for (j = -r; j <= r; j++) {
             const uint8_t *row = p0 + (ptrdiff_t)j * f->stride[0];
             int sp = 0;
             while ((sp + 1) * (sp + 1) + j * j <= r * r)
                 sp++;
-            for (i = -sp; i <= sp; i++)
-                peak = fmaxf(peak, sign * (row[i] - level));
+            for (i = -sp; i <= sp; i++) {
+                lo = row[i] < lo ? row[i] : lo;
+                hi = row[i] > hi ? row[i] : hi;
+            }
         }
+        peak = fmaxf(peak, sign * ((sign > 0 ? hi : lo) - level));
         for (j = -r; j <= r; j++) {
             const uint8_t *row = p0 + (ptrdiff_t)j * f->stride[0];
             int sp = 0;
