@@ -1,9 +1,12 @@
 /*
- * The detector's row kernels: plain C, and SSE2 where the compiler targets
- * it. The vector versions do the same integer and single-precision
+ * The detector's row kernels: plain C, SSE2 where the compiler targets it,
+ * and for some AVX2 where the CPU has it (the end of the file). The vector
+ * versions do the same integer and single-precision
  * operations as the plain ones, lane by lane, so that their results are
  * the same bit for bit (the float ones: a conversion, a product and a
- * difference, each rounded once, in the same order; no sum is reordered).
+ * difference, each rounded once, in the same order; no sum is reordered:
+ * a blob's first look sums in lanes of its own, which its plain version
+ * follows).
  */
 #include <stddef.h>
 #include <stdint.h>
