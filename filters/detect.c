@@ -177,6 +177,7 @@ typedef struct DetectContext {
     Cand *dcands;            /* the luma dots, found row by row */
     int nb_dcands, dots_next;
     Track *tracks;
+    int track_end;           /* the slots from here on are all free */
     int next_id;
     int64_t last_frame;
     int inner, outer;        /* box sizes (odd) of the blotch band-pass */
@@ -188,10 +189,10 @@ typedef struct DetectContext {
     int *shape_span;         /* the disk's half-width in each of its rows */
     int flat_dx[32], flat_dy[32]; /* flat_threshold's two circles */
     int ring_dx[16], ring_dy[16]; /* stands_out's circle */
-    /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
-     * two tracks never hold one blob */
-    uint16_t *occ[2];
-    int ow, oh;
+    /* occupancy, one bit per 4x4 pixels (ow_words 64-bit words a row),
+     * cleared each frame: two tracks never hold one blob */
+    uint64_t *occ[2];
+    int ow, oh, ow_words;
     struct Motion {
         int valid;
         float tx, ty, sc;
@@ -287,8 +288,9 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
         s->camf[i] = -1;
     s->ow = (s->w + 3) / 4;
     s->oh = (s->h + 3) / 4;
-    s->occ[0] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
-    s->occ[1] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
+    s->ow_words = (s->ow + 63) / 64;
+    s->occ[0] = calloc((size_t)s->ow_words * s->oh, sizeof(uint64_t));
+    s->occ[1] = calloc((size_t)s->ow_words * s->oh, sizeof(uint64_t));
     if (!s->pair || !s->cands || !s->dcands || !s->tracks || !s->occ[0] || !s->occ[1])
         return -ENOMEM;
     /* inner box about a blotch's core, outer box past its soft edge */
@@ -314,7 +316,8 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     if (!s->patch)
         return -ENOMEM;
     s->shape_r = s->spot_max / 2 + 2;
-    s->shape_d = malloc(sizeof(float) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
+    /* (and the 7 floats sp_detect_disk_moments may read past the disk) */
+    s->shape_d = calloc((2 * s->shape_r + 1) * (2 * s->shape_r + 1) + 7, sizeof(float));
     s->shape_x = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     s->shape_y = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     s->shape_span = malloc(sizeof(int) * (2 * s->shape_r + 1));
@@ -551,13 +554,20 @@ static float flat_threshold(const DetectContext *s, const SpFrame *f, int x, int
     int n = 0, k, m = s->outer / 2;
 
     if (f->depth == 8 && x >= m && y >= m && x < s->w - m && y < s->h - m) {
-        /* all inside an 8-bit frame: read in place, summed in the same order */
+        /* all inside an 8-bit frame: read in place, in integers. The float
+         * sums below are exact there (the mean of 32 a multiple of 1/32, the
+         * deviations' sum one below 2^18), so this is the same value: the
+         * mean absolute deviation is sum |32 v - S| / 1024 */
         const uint8_t *p = f->data[0] + (ptrdiff_t)y * f->stride[0] + x;
+        int iv[32], sum = 0, dsum = 0;
         for (k = 0; k < 32; k++) {
-            v[n] = (float)p[(ptrdiff_t)s->flat_dy[k] * f->stride[0] + s->flat_dx[k]];
-            mean += v[n++];
+            iv[k] = p[(ptrdiff_t)s->flat_dy[k] * f->stride[0] + s->flat_dx[k]];
+            sum += iv[k];
         }
-    } else
+        for (k = 0; k < 32; k++)
+            dsum += abs(32 * iv[k] - sum);
+        return (3.0f + 4.0f * ((float)dsum / 1024.0f)) / (float)s->sensitivity;
+    }
     for (k = 0; k < 32; k++) {
         int px = x + s->flat_dx[k], py = y + s->flat_dy[k];
         if (px < 0 || py < 0 || px >= s->w || py >= s->h)
@@ -703,6 +713,99 @@ static void band_clipped(const DetectContext *s, int y, int xs, int xe, float *b
 }
 
 /*
+ * A first look at a blob in an 8-bit frame, clear of its edges, before
+ * blob_shape: its radius and depth as blob_shape gives them (the same
+ * count and peak), and bounds of the centre blob_shape would give, from
+ * sums in another order (sp_detect_disk_moments: a few vector lanes,
+ * where blob_shape adds its terms one by one in order, the part that
+ * costs): both are within gamma of the true sums, so that centre lies in
+ * [cxr[0], cxr[1]] x [cyr[0], cyr[1]]. Returns 0 where blob_shape goes
+ * the slow way (nothing is known then).
+ */
+static int blob_bounds(const DetectContext *s, const SpFrame *f, int x, int y, int sign,
+                       float surround, float *rad, float *depth, float cxr[2], float cyr[2])
+{
+    int r = s->shape_r, area;
+    float peak, w, wx, wy;
+    double k, g;
+
+    if (f->depth != 8 || x < r || y < r || x >= s->w - r || y >= s->h - r)
+        return 0;
+    if (x + 32 <= s->w) {
+        /* (the vector code reads 32 bytes from each row's start) */
+        peak = sp_detect_disk_look(f->data[0] + (ptrdiff_t)y * f->stride[0] + x, f->stride[0],
+                                   s->shape_span, r, (float)sign, surround, x, y, &area, &w,
+                                   &wx, &wy);
+    } else {
+        peak = sp_detect_disk_dim(f->data[0] + (ptrdiff_t)y * f->stride[0] + x, f->stride[0],
+                                  s->shape_span, r, (float)sign, surround, s->shape_d);
+        sp_detect_disk_moments(s->shape_d, s->shape_span, r, 0.5f * peak, x, y, &area, &w, &wx,
+                               &wy);
+    }
+    *depth = peak;
+    *rad = sqrtf((float)area / 3.14159f);
+    if (area == 0 || !(w > 0)) {
+        cxr[0] = cxr[1] = (float)x;
+        cyr[0] = cyr[1] = (float)y;
+        return area == 0;
+    }
+    /* each sum's two values within 1 +- g of each other, the quotient's
+     * rounding and the double arithmetic's too, with room to spare */
+    k = 2.0 * area + 2 * r + 8;
+    g = 1.01 * k * 0x1p-24 / (1.0 - k * 0x1p-24) + 0x1p-24 + 1e-12;
+    cxr[0] = nextafterf((float)((double)wx * (1 - g) / ((double)w * (1 + g))), -INFINITY);
+    cxr[1] = nextafterf((float)((double)wx * (1 + g) / ((double)w * (1 - g))), INFINITY);
+    cyr[0] = nextafterf((float)((double)wy * (1 - g) / ((double)w * (1 + g))), -INFINITY);
+    cyr[1] = nextafterf((float)((double)wy * (1 + g) / ((double)w * (1 - g))), INFINITY);
+    return 1;
+}
+
+/*
+ * roundish() of a blob whose centre is only known to lie in
+ * [cxr[0], cxr[1]] x [cyr[0], cyr[1]] (blob_bounds): 0 when it is not
+ * roundish wherever the centre lies in there (one of the eight samples
+ * fails at every place its rounding and the centre's may give, a place
+ * out of the frame failing too), 1 when that is not sure.
+ */
+static int maybe_roundish(const DetectContext *s, const SpFrame *f, const float cxr[2],
+                          const float cyr[2], int sign, float radius, float depth)
+{
+    static const float dirs[8][2] = {
+        { 1, 0 }, { 0.7071f, 0.7071f }, { 0, 1 }, { -0.7071f, 0.7071f },
+        { -1, 0 }, { -0.7071f, -0.7071f }, { 0, -1 }, { 0.7071f, -0.7071f },
+    };
+    int x0[2] = { (int)lrintf(cxr[0]), (int)lrintf(cxr[1]) };
+    int y0[2] = { (int)lrintf(cyr[0]), (int)lrintf(cyr[1]) }, k, a, b, p, q;
+    float rr = radius * 2.0f + 2.0f;
+
+    if (x0[1] - x0[0] > 1 || y0[1] - y0[0] > 1)
+        return 1;
+    for (k = 0; k < 8; k++) {
+        /* (the rounding is monotonic: the places lie between those of the bounds) */
+        int px[2] = { (int)lrintf(cxr[0] + rr * dirs[k][0]), (int)lrintf(cxr[1] + rr * dirs[k][0]) };
+        int py[2] = { (int)lrintf(cyr[0] + rr * dirs[k][1]), (int)lrintf(cyr[1] + rr * dirs[k][1]) };
+        int fails = 1;
+        if (px[1] - px[0] > 1 || py[1] - py[0] > 1)
+            continue;
+        for (a = x0[0]; a <= x0[1] && fails; a++)
+            for (b = y0[0]; b <= y0[1] && fails; b++) {
+                float c;
+                if (a < 0 || b < 0 || a >= s->w || b >= s->h)
+                    continue;
+                c = (float)luma(f, s->shift, a, b);
+                for (p = px[0]; p <= px[1] && fails; p++)
+                    for (q = py[0]; q <= py[1] && fails; q++)
+                        if (p >= 0 && q >= 0 && p < s->w && q < s->h &&
+                            !(sign * (c - (float)luma(f, s->shift, p, q)) < 0.35f * depth))
+                            fails = 0;
+            }
+        if (fails)
+            return 0;
+    }
+    return 1;
+}
+
+/*
  * One row of the half-resolution band-pass: for every half-resolution
  * column x in [xs, xe), the surround mean and the core mean minus it, in
  * 8-bit levels; flags[b] has a bit for each of block b's BAND_BLOCK
@@ -780,7 +883,7 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
 static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, int sign)
 {
     float v[16], core = 0, med, d, rr = (float)(s->inner / 2 + 2);
-    int i, j, k, clear = 0;
+    int i, j, k, clear = 0, iv[16], m7 = 0, m8 = 0;
 
     if (x < rr + 1 || y < rr + 1 || x >= s->w - rr - 1 || y >= s->h - rr - 1)
         return -1;
@@ -797,15 +900,22 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
         return -1;
     clear = 0;
     for (k = 0; k < 16; k++) {
-        float t;
-        v[k] = (float)luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]);
-        for (j = k; j > 0 && v[j - 1] > v[j]; j--) { /* insertion sort */
-            t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
+        iv[k] = luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]);
+        v[k] = (float)iv[k];
     }
-    med = 0.5f * (v[7] + v[8]);
+    /* the median: the 8th and 9th smallest, found by their ranks (a sample
+     * of n smaller and m equal ones holds places n to n + m - 1 of the
+     * sorted list), without branches */
+    for (k = 0; k < 16; k++) {
+        int below = 0, same = 0;
+        for (j = 0; j < 16; j++) {
+            below += iv[j] < iv[k];
+            same += iv[j] == iv[k];
+        }
+        m7 = below <= 7 && below + same > 7 ? iv[k] : m7;
+        m8 = below <= 8 && below + same > 8 ? iv[k] : m8;
+    }
+    med = 0.5f * ((float)m7 + (float)m8);
     d = sign * (core - med);
     if (d < spawn_threshold(s, med))
         return -1;
@@ -820,7 +930,7 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
                           float ring, int64_t n)
 {
     int m = s->outer / 2, i, j, bx = -1, by = -1;
-    float best = 0, r[5][5], bcx, bcy, depth, rad;
+    float best = 0, r[5][5], bcx, bcy, depth, rad, around, cxr[2], cyr[2];
     Patch pt;
 
     if (held(s, 0, (float)x, (float)y, n) || (ring >= 0 && held(s, 1, (float)x, (float)y, n)))
@@ -830,9 +940,15 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
      * the grid's points closer than 2 * BORDER_H px to the edge are left
      * out */
     /* the cheap part of the spawn test first: a blob of a size looked for,
-     * roundish (edges and lines are most extrema) */
-    rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2,
-                     ring >= 0 ? ring : half_box_mean(s, x, y, s->hout), &bcx, &bcy, &depth);
+     * roundish (edges and lines are most extrema); most fail for sure on
+     * blob_bounds's first look, which spares blob_shape's ordered sums */
+    around = ring >= 0 ? ring : half_box_mean(s, x, y, s->hout);
+    if (blob_bounds(s, f, x, y, sign, around, &rad, &depth, cxr, cyr) &&
+        (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
+         (ring >= 0 && rad <= 1.6f) ||
+         !maybe_roundish(s, f, cxr, cyr, sign, ring >= 0 ? (float)(s->inner / 2) / 2 : rad, depth)))
+        return;
+    rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2, around, &bcx, &bcy, &depth);
     /* (one that stands out of its close ring only is judged round on
      * that ring: the usual circle, twice its radius away, reaches what
      * the box took in) */
@@ -1504,28 +1620,27 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
 static int claim(DetectContext *s, int cls, float x, float y, int64_t n)
 {
     int cx = (int)x >> 2, cy = (int)y >> 2;
-    uint16_t stamp = (uint16_t)(n + 1) ? (uint16_t)(n + 1) : 1;
-    uint16_t *c;
+    uint64_t *c, bit;
 
     if (cx < 0 || cy < 0 || cx >= s->ow || cy >= s->oh)
         return 1;
-    c = &s->occ[cls][(size_t)cy * s->ow + cx];
-    if (*c == stamp)
+    c = &s->occ[cls][(size_t)cy * s->ow_words + cx / 64];
+    bit = (uint64_t)1 << (cx % 64);
+    if (*c & bit)
         return 0;
-    *c = stamp;
+    *c |= bit;
     return 1;
 }
 
 static int held(const DetectContext *s, int cls, float x, float y, int64_t n)
 {
     int cx = (int)x >> 2, cy = (int)y >> 2, i, j;
-    uint16_t stamp = (uint16_t)(n + 1) ? (uint16_t)(n + 1) : 1;
 
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++) {
             int px = cx + i, py = cy + j;
             if (px >= 0 && py >= 0 && px < s->ow && py < s->oh &&
-                s->occ[cls][(size_t)py * s->ow + px] == stamp)
+                (s->occ[cls][(size_t)py * s->ow_words + px / 64] >> (px % 64) & 1))
                 return 1;
         }
     return 0;
@@ -1541,7 +1656,7 @@ static int crowded(const DetectContext *s, const Track *t)
     int i, near = 0, cls = is_pixel_kind(t->kind) ? 1 : 0;
     float r = cls ? 16.0f : 24.0f + 3.0f * t->radius;
 
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         const Track *o = &s->tracks[i];
         float dx, dy;
         /* (a tentative track born only of standing out of its close ring is
@@ -1562,8 +1677,11 @@ static Track *new_track(DetectContext *s)
     int i, victim = -1;
 
     for (i = 0; i < MAX_TRACKS; i++)
-        if (s->tracks[i].state == T_FREE)
+        if (s->tracks[i].state == T_FREE) {
+            if (i >= s->track_end)
+                s->track_end = i + 1;
             return &s->tracks[i];
+        }
     /* full: the weakest tentative track makes room */
     for (i = 0; i < MAX_TRACKS; i++)
         if (s->tracks[i].state == T_TENTATIVE &&
@@ -1971,11 +2089,16 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
      * sample in b, and the place of the sample under it in a, which every
      * shift then only offsets */
     for (quad = 0; quad < 4; quad++) {
+        /* the quadrant's rows and columns of the grid alone, in order (the
+         * grid's first point at 0 or past it: -r1 plus whole steps) */
+        int g0 = -r1 + step * ((r1 + step - 1) / step);
+        int ylo = quad >> 1 ? g0 : -r1, yhi = quad >> 1 ? r1 : -1;
+        int xlo = quad & 1 ? g0 : -r1, xhi = quad & 1 ? r1 : -1;
         nq[quad] = n;
-        for (qy = -r1; qy <= r1; qy += step)
-            for (qx = -r1; qx <= r1 && (qy >= 0) == quad >> 1; qx += step) {
+        for (qy = ylo; qy <= yhi; qy += step)
+            for (qx = xlo; qx <= xhi; qx += step) {
                 int q2 = qx * qx + qy * qy;
-                if ((qx >= 0) + 2 * (qy >= 0) != quad || q2 < r0 * r0 || q2 > r1 * r1 ||
+                if (q2 < r0 * r0 || q2 > r1 * r1 ||
                     !INSIDE(ibx + qx, iby + qy) || !INSIDE(iax + qx, iay + qy) ||
                     n >= s->ring_cap)
                     continue;
@@ -2120,7 +2243,7 @@ static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
     m->valid = 0;
     m->tx = m->ty = m->sc = 0;
     memset(hist, 0, sizeof(hist));
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         const Track *t = &s->tracks[i];
         int bx, by;
         if (t->state != T_CONFIRMED || (is_pixel_kind(t->kind) ? 1 : 0) != cls ||
@@ -2156,7 +2279,7 @@ static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
     for (iter = 0; iter < 2; iter++) {
         double a11 = 0, a13 = 0, a23 = 0, a33 = 0, b1 = 0, b2 = 0, b3 = 0, sw = 0;
         float lim = iter ? 1.0f : 2.0f;
-        for (i = 0; i < MAX_TRACKS; i++) {
+        for (i = 0; i < s->track_end; i++) {
             const Track *t = &s->tracks[i];
             float px, py, ex, ey, X, Y, w;
             if (t->state != T_CONFIRMED || (is_pixel_kind(t->kind) ? 1 : 0) != cls ||
@@ -2254,6 +2377,43 @@ static float elongation(const DetectContext *s, const SpFrame *f, float cx, floa
 
     if (x0 - r < 0 || y0 - r < 0 || x0 + r >= s->w || y0 + r >= s->h)
         return 1.0f;
+    if (f->depth == 8) {
+        /* 8-bit: the disk's rows read in place, over their spans only; the
+         * same values, summed in the same order */
+        const uint8_t *p0 = f->data[0] + (ptrdiff_t)y0 * f->stride[0] + x0;
+        int lo = 255, hi = 0;
+        /* the peak from the least or the largest sample (the dimming is
+         * monotonic in it; only compared below, so a zero's sign does not
+         * matter) */
+        for (j = -r; j <= r; j++) {
+            const uint8_t *row = p0 + (ptrdiff_t)j * f->stride[0];
+            int sp = 0;
+            while ((sp + 1) * (sp + 1) + j * j <= r * r)
+                sp++;
+            for (i = -sp; i <= sp; i++) {
+                lo = row[i] < lo ? row[i] : lo;
+                hi = row[i] > hi ? row[i] : hi;
+            }
+        }
+        peak = fmaxf(peak, sign * ((sign > 0 ? hi : lo) - level));
+        for (j = -r; j <= r; j++) {
+            const uint8_t *row = p0 + (ptrdiff_t)j * f->stride[0];
+            int sp = 0;
+            while ((sp + 1) * (sp + 1) + j * j <= r * r)
+                sp++;
+            for (i = -sp; i <= sp; i++) {
+                float v = sign * (row[i] - level);
+                if (v <= 0.5f * peak)
+                    continue;
+                sw += v;
+                sx += v * i;
+                sy += v * j;
+                sxx += v * i * i;
+                syy += v * j * j;
+                sxy += v * i * j;
+            }
+        }
+    } else {
     for (j = -r; j <= r; j++)
         for (i = -r; i <= r; i++)
             if (i * i + j * j <= r * r)
@@ -2270,6 +2430,7 @@ static float elongation(const DetectContext *s, const SpFrame *f, float cx, floa
             syy += v * j * j;
             sxy += v * i * j;
         }
+    }
     if (sw <= 0)
         return 1.0f;
     mx = sx / sw;
@@ -2404,7 +2565,7 @@ static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a,
     float ox[NO], oy[NO], odx[NO], ody[NO], mx[NO], my[NO];
     int i, j, k, iter, no = 0;
 
-    for (i = 0; i < MAX_TRACKS && no < NO; i++) {
+    for (i = 0; i < s->track_end && no < NO; i++) {
         const Track *o = &s->tracks[i];
         if (o == t || !drift_witness(s, o, wide) || (is_pixel_kind(o->kind) ? 1 : 0) != cls ||
             o->pf[ka] != a || !o->pseen[ka] || o->pf[kn] != n || !o->pseen[kn])
@@ -2504,7 +2665,7 @@ static int far_pair(const DetectContext *s, const Track *t, int64_t a, int64_t n
     int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0;
     float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
 
-    for (i = 0; i < MAX_TRACKS && nb < NA; i++) {
+    for (i = 0; i < s->track_end && nb < NA; i++) {
         const Track *o = &s->tracks[i];
         if (o == t || o->state == T_FREE || o->hits < 3 || o->pf[ka] != a || !o->pseen[ka] ||
             o->pf[kn] != n || !o->pseen[kn] ||
@@ -2669,12 +2830,18 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     int64_t n = slot->index;
     int i, k, pass;
 
+    /* this frame's occupancy starts empty */
+    memset(s->occ[0], 0, sizeof(uint64_t) * s->ow_words * s->oh);
+    memset(s->occ[1], 0, sizeof(uint64_t) * s->ow_words * s->oh);
+    /* the free slots at the table's end are not looked at */
+    while (s->track_end > 0 && s->tracks[s->track_end - 1].state == T_FREE)
+        s->track_end--;
     track_camera(s, f, n);
 
     /* 1. every live track, at its prediction: confirmed tracks first, so
      * that a blob goes to the oldest track that claims it */
     for (pass = 0; pass < 2; pass++)
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         float ox, oy, resp, rad, px, py, level;
         int cls, mc;
@@ -2779,7 +2946,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     /* a confirmed track unseen in this frame that keeps to the drift is
      * placed by the drift the others show in this frame: measured, not a
      * guess, so its repair goes on however long it stays faint */
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         int cls, k1 = (int)((n - 1) % POS_HIST);
         float mdx, mdy;
@@ -2794,7 +2961,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         t->guessed--;
         record(t, n, t->x, t->y, t->guessed + 1);
     }
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         int cls;
         float ex = 0, ey = 0, r2, still;
@@ -2817,7 +2984,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     /* 3. evidence that the scene moves under each track */
     s->recent[n % RECENT] = f;
     s->recent_n[n % RECENT] = n;
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
         int li, flat, undecided;
@@ -3060,7 +3227,7 @@ static int confirmed_id(const DetectContext *s, int id)
 {
     int i;
 
-    for (i = 0; i < MAX_TRACKS; i++)
+    for (i = 0; i < s->track_end; i++)
         if (s->tracks[i].id == id && s->tracks[i].state == T_CONFIRMED)
             return 1;
     return 0;
@@ -3083,7 +3250,7 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
     }
     cur->nb_regions = j;
 
-    for (i = 0; i < MAX_TRACKS; i++) {
+    for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         float rad;
         if (t->state != T_CONFIRMED)
@@ -3125,7 +3292,7 @@ static void detect_uninit(SpFilterContext *fc)
 
     if (!s)
         return;
-    for (int i = 0; s->tracks && i < MAX_TRACKS; i++) {
+    for (int i = 0; s->tracks && i < s->track_end; i++) {
         const Track *t = &s->tracks[i];
         if (t->state != T_FREE && t->hits >= 10)
             sp_log(fc->log, SP_LOG_DEBUG, "end: track %d %s at %.1f,%.1f kind %d "

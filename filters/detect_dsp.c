@@ -1,9 +1,12 @@
 /*
- * The detector's row kernels: plain C, and SSE2 where the compiler targets
- * it. The vector versions do the same integer and single-precision
+ * The detector's row kernels: plain C, SSE2 where the compiler targets it,
+ * and for some AVX2 where the CPU has it (the end of the file). The vector
+ * versions do the same integer and single-precision
  * operations as the plain ones, lane by lane, so that their results are
  * the same bit for bit (the float ones: a conversion, a product and a
- * difference, each rounded once, in the same order; no sum is reordered).
+ * difference, each rounded once, in the same order; no sum is reordered:
+ * a blob's first look sums in lanes of its own, which its plain version
+ * follows).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -49,8 +52,8 @@ static inline __m128i running_sum8(uint32_t *out, const uint32_t *up, __m128i v,
 }
 #endif
 
-void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
-                        const uint8_t *r1, int hw)
+void sp_detect_half_row_sse2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                             const uint8_t *r1, int hw)
 {
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128(), low = _mm_set1_epi16(0xff);
@@ -97,7 +100,7 @@ void sp_detect_integral_row_c(uint32_t *row, const uint32_t *up, const uint8_t *
     }
 }
 
-void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
+void sp_detect_integral_row_sse2(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
 {
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128();
@@ -149,8 +152,8 @@ void sp_detect_band_row_c(const DetectBoxRows *b, int xs, int xe, float inv_in,
     }
 }
 
-void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
-                        float inv_out, float *band, float *sur, uint16_t *masks)
+void sp_detect_band_row_sse2(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                             float inv_out, float *band, float *sur, uint16_t *masks)
 {
 #ifdef __SSE2__
     const __m128 vin = _mm_set1_ps(inv_in), vout = _mm_set1_ps(inv_out);
@@ -215,7 +218,7 @@ unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp
     return m & want;
 }
 
-unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, unsigned want)
+unsigned sp_detect_extrema16_sse2(const float *rm, const float *rc, const float *rp, unsigned want)
 {
 #ifdef __SSE2__
     const __m128 five = _mm_set1_ps(5.0f), mfive = _mm_set1_ps(-5.0f);
@@ -263,7 +266,7 @@ uint64_t sp_detect_dots_luma_c(const uint8_t *r, int nb, int t, uint32_t *masks)
     return busy;
 }
 
-uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks)
+uint64_t sp_detect_dots_luma_sse2(const uint8_t *r, int nb, int t, uint32_t *masks)
 {
 #ifdef __SSE2__
     uint64_t busy = 0;
@@ -317,8 +320,8 @@ uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint
     return busy;
 }
 
-uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
-                               int nb, int t, int t4, uint32_t *masks)
+uint64_t sp_detect_dots_chroma_sse2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                    int nb, int t, int t4, uint32_t *masks)
 {
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128();
@@ -401,8 +404,8 @@ void sp_detect_ring_sads_c(const uint8_t *a, ptrdiff_t stride, const int *off, c
         }
 }
 
-void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
-                         int n, uint32_t *sads)
+void sp_detect_ring_sads_sse2(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                              int n, uint32_t *sads)
 {
 #if defined(__SSE2__) && DETECT_RING_SHIFT == 6
     /* a row of the 13 shifts of one sample at a time, in 16-bit lanes,
@@ -463,8 +466,8 @@ float sp_detect_disk_dim_c(const uint8_t *p, ptrdiff_t stride, const int *span, 
     return peak;
 }
 
-float sp_detect_disk_dim(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
-                         float sign, float surround, float *d)
+float sp_detect_disk_dim_sse2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                              float sign, float surround, float *d)
 {
 #ifdef __SSE2__
     const __m128i zero = _mm_setzero_si128();
@@ -593,6 +596,141 @@ void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int
 #endif
 }
 
+void sp_detect_disk_moments_c(const float *d, const int *span, int r, float half, int x, int y,
+                              int *area, float *sw, float *sx, float *sy)
+{
+    int n = 0, j, a = 0, l;
+    float aw[8] = { 0 }, ax[8] = { 0 }, ay[8] = { 0 }, t[3][4];
+
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r], len = 2 * sp + 1, i;
+        const float *row = d + n;
+        for (i = 0; i < len; i += 8)
+            for (l = 0; l < 8; l++) {
+                int in = i + l < len && row[i + l] > half;
+                float v = in ? row[i + l] : 0.0f;
+                a += in;
+                aw[l] += v;
+                ax[l] += v * (float)(x - sp + i + l);
+                ay[l] += v * (float)(y + j);
+            }
+        n += len;
+    }
+    for (l = 0; l < 4; l++) {
+        t[0][l] = aw[l] + aw[l + 4];
+        t[1][l] = ax[l] + ax[l + 4];
+        t[2][l] = ay[l] + ay[l + 4];
+    }
+    *area = a;
+    *sw = (t[0][0] + t[0][2]) + (t[0][1] + t[0][3]);
+    *sx = (t[1][0] + t[1][2]) + (t[1][1] + t[1][3]);
+    *sy = (t[2][0] + t[2][2]) + (t[2][1] + t[2][3]);
+}
+
+float sp_detect_disk_look_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                            float sign, float surround, int x, int y, int *area, float *sw,
+                            float *sx, float *sy)
+{
+    int j, i, l, lo = 255, hi = 0, a = 0;
+    float peak, half, aw[8] = { 0 }, ax[8] = { 0 }, ay[8] = { 0 }, t[3][4];
+
+    /* the peak: the dimming is monotonic in the sample */
+    for (j = -r; j <= r; j++)
+        for (i = -span[j + r]; i <= span[j + r]; i++) {
+            int v = p[j * stride + i];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+    peak = sign * ((float)(sign > 0 ? hi : lo) - surround);
+    peak = peak > 0 ? peak : 0;
+    half = 0.5f * peak;
+    for (j = -r; j <= r; j++) {
+        const uint8_t *row = p + j * stride;
+        int sp = span[j + r], len = 2 * sp + 1;
+        for (i = 0; i < len; i += 8)
+            for (l = 0; l < 8; l++) {
+                float d = i + l < len ? sign * (row[i + l - sp] - surround) : 0.0f;
+                int in = i + l < len && d > half;
+                float v = in ? d : 0.0f;
+                a += in;
+                aw[l] += v;
+                ax[l] += v * (float)(x - sp + i + l);
+                ay[l] += v * (float)(y + j);
+            }
+    }
+    for (l = 0; l < 4; l++) {
+        t[0][l] = aw[l] + aw[l + 4];
+        t[1][l] = ax[l] + ax[l + 4];
+        t[2][l] = ay[l] + ay[l + 4];
+    }
+    *area = a;
+    *sw = (t[0][0] + t[0][2]) + (t[0][1] + t[0][3]);
+    *sx = (t[1][0] + t[1][2]) + (t[1][1] + t[1][3]);
+    *sy = (t[2][0] + t[2][2]) + (t[2][1] + t[2][3]);
+    return peak;
+}
+
+#ifdef __SSE2__
+/* The lanes' sum, as (0 + 2) + (1 + 3). */
+static inline float hsum4(__m128 v)
+{
+    v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+    return _mm_cvtss_f32(_mm_add_ss(v, _mm_shuffle_ps(v, v, 1)));
+}
+#endif
+
+void sp_detect_disk_moments_sse2(const float *d, const int *span, int r, float half, int x,
+                                 int y, int *area, float *sw, float *sx, float *sy)
+{
+#ifdef __SSE2__
+    const __m128 vh = _mm_set1_ps(half), eight = _mm_set1_ps(8.0f);
+    const __m128i lane = _mm_setr_epi32(0, 1, 2, 3), lane4 = _mm_setr_epi32(4, 5, 6, 7);
+    __m128i cnt = _mm_setzero_si128();
+    __m128 aw0 = _mm_setzero_ps(), ax0 = _mm_setzero_ps(), ay0 = _mm_setzero_ps();
+    __m128 aw1 = _mm_setzero_ps(), ax1 = _mm_setzero_ps(), ay1 = _mm_setzero_ps();
+    int n = 0, j;
+
+    /* eight lanes (two vectors), each summed on its own over the whole
+     * disk; the last eight of a row masked to the row */
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r], len = 2 * sp + 1, i;
+        const float *row = d + n;
+        const __m128 fy = _mm_set1_ps((float)(y + j));
+        __m128 xv0 = _mm_add_ps(_mm_set1_ps((float)(x - sp)), _mm_cvtepi32_ps(lane));
+        __m128 xv1 = _mm_add_ps(_mm_set1_ps((float)(x - sp)), _mm_cvtepi32_ps(lane4));
+        for (i = 0; i < len; i += 8) {
+            __m128 v0 = _mm_loadu_ps(row + i), m0 = _mm_cmpgt_ps(v0, vh);
+            __m128 v1 = _mm_loadu_ps(row + i + 4), m1 = _mm_cmpgt_ps(v1, vh);
+            if (i + 8 > len) {
+                __m128i left = _mm_set1_epi32(len - i);
+                m0 = _mm_and_ps(m0, _mm_castsi128_ps(_mm_cmpgt_epi32(left, lane)));
+                m1 = _mm_and_ps(m1, _mm_castsi128_ps(_mm_cmpgt_epi32(left, lane4)));
+            }
+            v0 = _mm_and_ps(v0, m0);
+            v1 = _mm_and_ps(v1, m1);
+            aw0 = _mm_add_ps(aw0, v0);
+            aw1 = _mm_add_ps(aw1, v1);
+            ax0 = _mm_add_ps(ax0, _mm_mul_ps(v0, xv0));
+            ax1 = _mm_add_ps(ax1, _mm_mul_ps(v1, xv1));
+            ay0 = _mm_add_ps(ay0, _mm_mul_ps(v0, fy));
+            ay1 = _mm_add_ps(ay1, _mm_mul_ps(v1, fy));
+            cnt = _mm_sub_epi32(_mm_sub_epi32(cnt, _mm_castps_si128(m0)), _mm_castps_si128(m1));
+            xv0 = _mm_add_ps(xv0, eight);
+            xv1 = _mm_add_ps(xv1, eight);
+        }
+        n += len;
+    }
+    cnt = _mm_add_epi32(cnt, _mm_shuffle_epi32(cnt, 0x4e));
+    cnt = _mm_add_epi32(cnt, _mm_shuffle_epi32(cnt, 0xb1));
+    *area = _mm_cvtsi128_si32(cnt);
+    *sw = hsum4(_mm_add_ps(aw0, aw1));
+    *sx = hsum4(_mm_add_ps(ax0, ax1));
+    *sy = hsum4(_mm_add_ps(ay0, ay1));
+#else
+    sp_detect_disk_moments_c(d, span, r, half, x, y, area, sw, sx, sy);
+#endif
+}
+
 int sp_detect_sad12_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride)
 {
     int acc = 0, j, k;
@@ -618,4 +756,650 @@ int sp_detect_sad12(const uint8_t *c, const uint8_t *p, ptrdiff_t stride)
 #else
     return sp_detect_sad12_c(c, p, stride);
 #endif
+}
+
+/*
+ * AVX2 versions of the row kernels, twice as wide, on CPUs that have it:
+ * built with the target attribute (the rest of the file is plain x86-64)
+ * and chosen at run time by the entry points below. The same operations
+ * lane by lane as the plain versions, so the same bits.
+ */
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define DETECT_AVX2 1
+#define AVX2_FN __attribute__((target("avx2")))
+
+int sp_detect_avx2(void)
+{
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+}
+
+/* Sixteen integral samples: out[k] = up[k] + the running sum, from acc (its
+ * total so far in every lane), of the sixteen 16-bit values s (the running
+ * sums within each half in 16 bits, then widened, the first half's total
+ * added to the second's); returns the new total in every lane. */
+AVX2_FN static inline __m256i running_sum16(uint32_t *out, const uint32_t *up, __m256i s,
+                                            __m256i acc)
+{
+    const __m256i last = _mm256_set1_epi32(7);
+    __m256i lo, hi;
+
+    s = _mm256_add_epi16(s, _mm256_slli_si256(s, 2));
+    s = _mm256_add_epi16(s, _mm256_slli_si256(s, 4));
+    s = _mm256_add_epi16(s, _mm256_slli_si256(s, 8));
+    lo = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(s));
+    hi = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(s, 1));
+    hi = _mm256_add_epi32(hi, _mm256_permutevar8x32_epi32(lo, last));
+    _mm256_storeu_si256((__m256i *)out,
+                        _mm256_add_epi32(_mm256_add_epi32(lo, acc),
+                                         _mm256_loadu_si256((const __m256i *)up)));
+    _mm256_storeu_si256((__m256i *)(out + 8),
+                        _mm256_add_epi32(_mm256_add_epi32(hi, acc),
+                                         _mm256_loadu_si256((const __m256i *)(up + 8))));
+    return _mm256_add_epi32(acc, _mm256_permutevar8x32_epi32(hi, last));
+}
+
+AVX2_FN void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                                     const uint8_t *r1, int hw)
+{
+    const __m256i low = _mm256_set1_epi16(0xff);
+    const ptrdiff_t ahead = 4 * (r1 - r0); /* the row pairs the next calls read */
+    __m256i acc = _mm256_setzero_si256();
+    uint32_t a;
+    int i;
+
+    row[0] = 0;
+    /* 32 pixels of each row, 16 outputs: the 2x2 sums (16 bits: their
+     * running sums within each half are 8 x 1020 at most) */
+    for (i = 0; i + 16 <= hw; i += 16) {
+        __m256i p = _mm256_loadu_si256((const __m256i *)(r0 + 2 * i));
+        __m256i q = _mm256_loadu_si256((const __m256i *)(r1 + 2 * i));
+        if (!(i & 31)) {
+            _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
+            _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
+        }
+        acc = running_sum16(row + i + 1, up + i + 1,
+                            _mm256_add_epi16(_mm256_add_epi16(_mm256_and_si256(p, low),
+                                                              _mm256_srli_epi16(p, 8)),
+                                             _mm256_add_epi16(_mm256_and_si256(q, low),
+                                                              _mm256_srli_epi16(q, 8))),
+                            acc);
+    }
+    a = (uint32_t)_mm_cvtsi128_si32(_mm256_castsi256_si128(acc));
+    for (; i < hw; i++) {
+        a += (uint32_t)r0[2 * i] + r0[2 * i + 1] + r1[2 * i] + r1[2 * i + 1];
+        row[i + 1] = up[i + 1] + a;
+    }
+}
+
+AVX2_FN void sp_detect_integral_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *src,
+                                         int n)
+{
+    __m256i acc = _mm256_setzero_si256();
+    __m128i acc4;
+    uint32_t a;
+    int i;
+
+    row[0] = 0;
+    /* 16 pixels at once, then 8 */
+    for (i = 0; i + 16 <= n; i += 16)
+        acc = running_sum16(row + i + 1, up + i + 1,
+                            _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(src + i))), acc);
+    acc4 = _mm256_castsi256_si128(acc);
+    if (i + 8 <= n) {
+        acc4 = running_sum8(row + i + 1, up + i + 1,
+                            _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(src + i))), acc4);
+        i += 8;
+    }
+    a = (uint32_t)_mm_cvtsi128_si32(acc4);
+    for (; i < n; i++) {
+        a += src[i];
+        row[i + 1] = up[i + 1] + a;
+    }
+}
+
+/* Eight band-pass responses from column c; returns their flags. */
+AVX2_FN static inline unsigned band8_avx2(const DetectBoxRows *b, int c, __m256 vin, __m256 vout,
+                                          float *band, float *sur)
+{
+    const __m256 five = _mm256_set1_ps(5.0f), sign = _mm256_set1_ps(-0.0f);
+    __m256i si = _mm256_sub_epi32(
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->i[1] + c)),
+                         _mm256_loadu_si256((const __m256i *)(b->i[0] + c))),
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->i[2] + c)),
+                         _mm256_loadu_si256((const __m256i *)(b->i[3] + c))));
+    __m256i so = _mm256_sub_epi32(
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->o[1] + c)),
+                         _mm256_loadu_si256((const __m256i *)(b->o[0] + c))),
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->o[2] + c)),
+                         _mm256_loadu_si256((const __m256i *)(b->o[3] + c))));
+    __m256 sv = _mm256_mul_ps(_mm256_cvtepi32_ps(so), vout);
+    __m256 r = _mm256_sub_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(si), vin), sv);
+    _mm256_storeu_ps(sur + c, sv);
+    _mm256_storeu_ps(band + c, r);
+    return (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, r), five, _CMP_GE_OQ));
+}
+
+AVX2_FN void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                                     float inv_out, float *band, float *sur, uint16_t *masks)
+{
+    const __m256 vin = _mm256_set1_ps(inv_in), vout = _mm256_set1_ps(inv_out);
+    int x, nb = 0;
+
+    for (x = xs; x + DETECT_BAND_BLOCK <= xe; x += DETECT_BAND_BLOCK, nb++)
+        masks[nb] = (uint16_t)(band8_avx2(b, x, vin, vout, band, sur) |
+                               band8_avx2(b, x + 8, vin, vout, band, sur) << 8);
+    if (x < xe) {
+        /* the last part block: eight at once if it has that many, the
+         * rest one by one (here, not in the plain function: its legacy
+         * SSE code would run with the vector registers' upper halves in
+         * use) */
+        unsigned m = 0;
+        int k = 0;
+        if (x + 8 <= xe) {
+            m = band8_avx2(b, x, vin, vout, band, sur);
+            k = 8;
+        }
+        for (; x + k < xe; k++) {
+            float r = band_one(b, x + k, inv_in, inv_out, &sur[x + k]);
+            band[x + k] = r;
+            m |= (unsigned)(r >= 5.0f || r <= -5.0f) << k;
+        }
+        masks[nb] = (uint16_t)m;
+    }
+}
+
+AVX2_FN unsigned sp_detect_extrema16_avx2(const float *rm, const float *rc, const float *rp,
+                                          unsigned want)
+{
+    const __m256 five = _mm256_set1_ps(5.0f), mfive = _mm256_set1_ps(-5.0f);
+    unsigned m = 0;
+
+    for (int k = 0; k < 16; k += 8) {
+        __m256 r, a, b, c, d, e, f, g, h, mx, mn, hi, lo;
+        if (!(want >> k & 255))
+            continue;
+        r = _mm256_loadu_ps(rc + k);
+        a = _mm256_loadu_ps(rm + k - 1);
+        b = _mm256_loadu_ps(rm + k);
+        c = _mm256_loadu_ps(rm + k + 1);
+        d = _mm256_loadu_ps(rc + k - 1);
+        e = _mm256_loadu_ps(rc + k + 1);
+        f = _mm256_loadu_ps(rp + k - 1);
+        g = _mm256_loadu_ps(rp + k);
+        h = _mm256_loadu_ps(rp + k + 1);
+        mx = _mm256_max_ps(_mm256_max_ps(_mm256_max_ps(a, b), _mm256_max_ps(c, d)),
+                           _mm256_max_ps(_mm256_max_ps(e, f), _mm256_max_ps(g, h)));
+        mn = _mm256_min_ps(_mm256_min_ps(_mm256_min_ps(a, b), _mm256_min_ps(c, d)),
+                           _mm256_min_ps(_mm256_min_ps(e, f), _mm256_min_ps(g, h)));
+        hi = _mm256_and_ps(_mm256_cmp_ps(r, five, _CMP_GE_OQ), _mm256_cmp_ps(mx, r, _CMP_LE_OQ));
+        lo = _mm256_and_ps(_mm256_cmp_ps(r, mfive, _CMP_LE_OQ), _mm256_cmp_ps(mn, r, _CMP_GE_OQ));
+        m |= (unsigned)_mm256_movemask_ps(_mm256_or_ps(hi, lo)) << k;
+    }
+    return m & want;
+}
+
+AVX2_FN uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint32_t *masks)
+{
+    uint64_t busy = 0;
+    __m256i vt;
+    int b;
+
+    if (t < 1 || t > 255)
+        return sp_detect_dots_luma_c(r, nb, t, masks);
+    vt = _mm256_set1_epi8((char)t);
+    for (b = 0; b < nb; b++, r += DETECT_DOT_BLOCK) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)r);
+        __m256i x = _mm256_loadu_si256((const __m256i *)(r - 2));
+        __m256i y = _mm256_loadu_si256((const __m256i *)(r + 2));
+        __m256i hi = _mm256_max_epu8(x, y), lo = _mm256_min_epu8(x, y);
+        __m256i d = _mm256_max_epu8(_mm256_subs_epu8(v, hi), _mm256_subs_epu8(lo, v));
+        uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(d, vt), d));
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+    return busy;
+}
+
+AVX2_FN uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                            int nb, int t, int t4, uint32_t *masks)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    uint64_t busy = 0;
+    __m256i vt, vt4;
+    int b;
+
+    if (t < 1 || t > 255)
+        return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
+    vt = _mm256_set1_epi8((char)t);
+    vt4 = _mm256_set1_epi16((short)((t4 < -1 ? -1 : t4 > 2000 ? 2000 : t4) - 1));
+#define ABSD(x, y) _mm256_or_si256(_mm256_subs_epu8(x, y), _mm256_subs_epu8(y, x))
+    for (b = 0; b < nb; b++, up += DETECT_DOT_BLOCK, r += DETECT_DOT_BLOCK, dn += DETECT_DOT_BLOCK) {
+        __m256i c = _mm256_loadu_si256((const __m256i *)r);
+        __m256i l = _mm256_loadu_si256((const __m256i *)(r - 1));
+        __m256i rr = _mm256_loadu_si256((const __m256i *)(r + 1));
+        __m256i z = _mm256_min_epu8(ABSD(c, l), ABSD(c, rr)), uu, dd;
+        uint32_t m;
+        if (!(b & 1))
+            _mm_prefetch((const char *)(dn + 3 * (dn - r)), _MM_HINT_T0);
+        /* the row's neighbours first: most samples stop there */
+        if (!_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(z, vt), z))) {
+            masks[b] = 0;
+            continue;
+        }
+        uu = _mm256_loadu_si256((const __m256i *)up);
+        dd = _mm256_loadu_si256((const __m256i *)dn);
+        z = _mm256_min_epu8(z, _mm256_min_epu8(ABSD(c, uu), ABSD(c, dd)));
+        m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(z, vt), z));
+        if (m) {
+            /* 4 c against the sum of the neighbours, in 16 bits (the
+             * unpacks and the pack work within each 128-bit half, so the
+             * bytes come back in order) */
+            __m256i e0 = _mm256_sub_epi16(
+                _mm256_slli_epi16(_mm256_unpacklo_epi8(c, zero), 2),
+                _mm256_add_epi16(_mm256_add_epi16(_mm256_unpacklo_epi8(l, zero),
+                                                  _mm256_unpacklo_epi8(rr, zero)),
+                                 _mm256_add_epi16(_mm256_unpacklo_epi8(uu, zero),
+                                                  _mm256_unpacklo_epi8(dd, zero))));
+            __m256i e1 = _mm256_sub_epi16(
+                _mm256_slli_epi16(_mm256_unpackhi_epi8(c, zero), 2),
+                _mm256_add_epi16(_mm256_add_epi16(_mm256_unpackhi_epi8(l, zero),
+                                                  _mm256_unpackhi_epi8(rr, zero)),
+                                 _mm256_add_epi16(_mm256_unpackhi_epi8(uu, zero),
+                                                  _mm256_unpackhi_epi8(dd, zero))));
+            e0 = _mm256_abs_epi16(e0);
+            e1 = _mm256_abs_epi16(e1);
+            m &= (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(_mm256_cmpgt_epi16(e0, vt4),
+                                                                   _mm256_cmpgt_epi16(e1, vt4)));
+        }
+        masks[b] = m;
+        busy |= (uint64_t)(m != 0) << b;
+    }
+#undef ABSD
+    return busy;
+}
+
+AVX2_FN float sp_detect_disk_dim_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                                      float sign, float surround, float *d)
+{
+    const __m256 vs = _mm256_set1_ps(sign), vsur = _mm256_set1_ps(surround);
+    __m256 vpeak = _mm256_setzero_ps();
+    float peak = 0, lanes[8];
+    int n = 0, i, j;
+
+    for (j = -r; j <= r; j++) {
+        const uint8_t *row = p + j * stride;
+        int sp = span[j + r];
+        /* eight pixels at once (the largest kept as the plain loop keeps
+         * it: only a strictly larger one replaces it), the rest one by one */
+        for (i = -sp; i + 7 <= sp; i += 8, n += 8) {
+            __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + i))));
+            v = _mm256_mul_ps(vs, _mm256_sub_ps(v, vsur));
+            _mm256_storeu_ps(d + n, v);
+            vpeak = _mm256_max_ps(v, vpeak);
+        }
+        if (i + 3 <= sp) {
+            int32_t w4;
+            __m128 v;
+            memcpy(&w4, row + i, 4);
+            v = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(w4)));
+            v = _mm_mul_ps(_mm256_castps256_ps128(vs), _mm_sub_ps(v, _mm256_castps256_ps128(vsur)));
+            _mm_storeu_ps(d + n, v);
+            vpeak = _mm256_max_ps(_mm256_insertf128_ps(_mm256_setzero_ps(), v, 0), vpeak);
+            i += 4;
+            n += 4;
+        }
+        for (; i <= sp; i++) {
+            float v = sign * (row[i] - surround);
+            d[n++] = v;
+            peak = v > peak ? v : peak;
+        }
+    }
+    _mm256_storeu_ps(lanes, vpeak);
+    for (i = 0; i < 8; i++)
+        peak = lanes[i] > peak ? lanes[i] : peak;
+    return peak;
+}
+
+AVX2_FN void sp_detect_disk_moments_avx2(const float *d, const int *span, int r, float half,
+                                         int x, int y, int *area, float *sw, float *sx,
+                                         float *sy)
+{
+    const __m256 vh = _mm256_set1_ps(half), eight = _mm256_set1_ps(8.0f);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i cnt = _mm256_setzero_si256();
+    __m256 aw = _mm256_setzero_ps(), ax = _mm256_setzero_ps(), ay = _mm256_setzero_ps();
+    __m128i c4;
+    int n = 0, j;
+
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r], len = 2 * sp + 1, i;
+        const float *row = d + n;
+        const __m256 fy = _mm256_set1_ps((float)(y + j));
+        __m256 xv = _mm256_add_ps(_mm256_set1_ps((float)(x - sp)), _mm256_cvtepi32_ps(lane));
+        for (i = 0; i < len; i += 8, xv = _mm256_add_ps(xv, eight)) {
+            __m256 v = _mm256_loadu_ps(row + i), m = _mm256_cmp_ps(v, vh, _CMP_GT_OQ);
+            if (i + 8 > len)
+                m = _mm256_and_ps(m, _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(len - i), lane)));
+            v = _mm256_and_ps(v, m);
+            aw = _mm256_add_ps(aw, v);
+            ax = _mm256_add_ps(ax, _mm256_mul_ps(v, xv));
+            ay = _mm256_add_ps(ay, _mm256_mul_ps(v, fy));
+            cnt = _mm256_sub_epi32(cnt, _mm256_castps_si256(m));
+        }
+        n += len;
+    }
+    c4 = _mm_add_epi32(_mm256_castsi256_si128(cnt), _mm256_extracti128_si256(cnt, 1));
+    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0x4e));
+    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0xb1));
+    *area = _mm_cvtsi128_si32(c4);
+    *sw = hsum4(_mm_add_ps(_mm256_castps256_ps128(aw), _mm256_extractf128_ps(aw, 1)));
+    *sx = hsum4(_mm_add_ps(_mm256_castps256_ps128(ax), _mm256_extractf128_ps(ax, 1)));
+    *sy = hsum4(_mm_add_ps(_mm256_castps256_ps128(ay), _mm256_extractf128_ps(ay, 1)));
+}
+
+/* The ring match's sums, two rows of shifts a pass: the 13 shifts of rows
+ * j and j + 1 of one sample in the two halves, in 16-bit lanes, over
+ * chunks of 256 samples (255 x 256 fits 16 bits). */
+AVX2_FN void sp_detect_ring_sads_avx2(const uint8_t *a, ptrdiff_t stride, const int *off,
+                                      const int *v, int n, uint32_t *sads)
+{
+#if DETECT_RING_SHIFT == 6
+    enum { CHUNK = 256, W = 13 };
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i vv[CHUNK];
+    uint16_t lane[32];
+    int k0, j, k, i;
+
+    memset(sads, 0, sizeof(*sads) * DETECT_RING_SHIFTS);
+    for (k0 = 0; k0 < n; k0 += CHUNK) {
+        int ke = k0 + CHUNK < n ? k0 + CHUNK : n;
+        for (k = k0; k < ke; k++)
+            vv[k - k0] = _mm256_set1_epi8((char)v[k]);
+        for (j = 0; j < W; j += 2) {
+            /* (the last pass: row 12 in both halves, the second not kept) */
+            const uint8_t *p = a + (j - 6) * stride - 6;
+            const ptrdiff_t d1 = j + 1 < W ? stride : 0;
+            __m256i acc0 = zero, acc1 = zero;
+            for (k = k0; k < ke; k++) {
+                const uint8_t *q = p + off[k];
+                _mm_prefetch((const char *)(q + 2 * stride), _MM_HINT_T0);
+                /* the 13 samples from q (and from q one row on), read as
+                 * [0, 8) and [5, 13) */
+                __m128i x0 = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)q),
+                                                _mm_srli_si128(_mm_loadl_epi64((const __m128i *)(q + 5)), 3));
+                __m128i x1 = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(q + d1)),
+                                                _mm_srli_si128(_mm_loadl_epi64((const __m128i *)(q + d1 + 5)), 3));
+                __m256i x = _mm256_inserti128_si256(_mm256_castsi128_si256(x0), x1, 1), c = vv[k - k0];
+                __m256i d = _mm256_or_si256(_mm256_subs_epu8(x, c), _mm256_subs_epu8(c, x));
+                acc0 = _mm256_add_epi16(acc0, _mm256_unpacklo_epi8(d, zero));
+                acc1 = _mm256_add_epi16(acc1, _mm256_unpackhi_epi8(d, zero));
+            }
+            /* acc0: shifts 0-7 of row j, then of row j + 1; acc1: 8-15 */
+            _mm256_storeu_si256((__m256i *)lane, acc0);
+            _mm256_storeu_si256((__m256i *)(lane + 16), acc1);
+            for (i = 0; i < 8; i++)
+                sads[j * W + i] += lane[i];
+            for (i = 8; i < W; i++)
+                sads[j * W + i] += lane[16 + i - 8];
+            if (j + 1 < W) {
+                for (i = 0; i < 8; i++)
+                    sads[(j + 1) * W + i] += lane[8 + i];
+                for (i = 8; i < W; i++)
+                    sads[(j + 1) * W + i] += lane[24 + i - 8];
+            }
+        }
+    }
+#else
+    sp_detect_ring_sads_c(a, stride, off, v, n, sads);
+#endif
+}
+
+AVX2_FN float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const int *span,
+                                       int r, float sign, float surround, int x, int y,
+                                       int *area, float *sw, float *sx, float *sy)
+{
+    const __m256 vs = _mm256_set1_ps(sign), vsur = _mm256_set1_ps(surround);
+    const __m256 eight = _mm256_set1_ps(8.0f);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i bytes = _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                                           16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                                           29, 30, 31);
+    __m256i vlo = _mm256_set1_epi8((char)255), vhi = _mm256_setzero_si256();
+    __m256i cnt = _mm256_setzero_si256();
+    __m256 aw = _mm256_setzero_ps(), ax = _mm256_setzero_ps(), ay = _mm256_setzero_ps(), vh;
+    __m128i m4, c4;
+    float peak;
+    int j, lo, hi;
+
+    if (r > 15)
+        return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
+    /* the peak from the disk's least and largest samples, a row a load */
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r];
+        __m256i v = _mm256_loadu_si256((const __m256i *)(p + j * stride - sp));
+        /* the bytes past the row: 0 for the largest, 255 for the least */
+        __m256i in = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(2 * sp + 1)), bytes);
+        vhi = _mm256_max_epu8(vhi, _mm256_and_si256(v, in));
+        vlo = _mm256_min_epu8(vlo, _mm256_or_si256(v, _mm256_andnot_si256(in, _mm256_set1_epi8((char)255))));
+    }
+    m4 = _mm_max_epu8(_mm256_castsi256_si128(vhi), _mm256_extracti128_si256(vhi, 1));
+    m4 = _mm_max_epu8(m4, _mm_srli_si128(m4, 8));
+    m4 = _mm_max_epu8(m4, _mm_srli_si128(m4, 4));
+    m4 = _mm_max_epu8(m4, _mm_srli_si128(m4, 2));
+    m4 = _mm_max_epu8(m4, _mm_srli_si128(m4, 1));
+    hi = _mm_cvtsi128_si32(m4) & 255;
+    m4 = _mm_min_epu8(_mm256_castsi256_si128(vlo), _mm256_extracti128_si256(vlo, 1));
+    m4 = _mm_min_epu8(m4, _mm_srli_si128(m4, 8));
+    m4 = _mm_min_epu8(m4, _mm_srli_si128(m4, 4));
+    m4 = _mm_min_epu8(m4, _mm_srli_si128(m4, 2));
+    m4 = _mm_min_epu8(m4, _mm_srli_si128(m4, 1));
+    lo = _mm_cvtsi128_si32(m4) & 255;
+    peak = sign * ((float)(sign > 0 ? hi : lo) - surround);
+    peak = peak > 0 ? peak : 0;
+    vh = _mm256_set1_ps(0.5f * peak);
+    /* the sums, eight samples at once, as sp_detect_disk_moments over the
+     * dimming sp_detect_disk_dim makes */
+    for (j = -r; j <= r; j++) {
+        int sp = span[j + r], len = 2 * sp + 1, i;
+        const uint8_t *row = p + j * stride - sp;
+        const __m256 fy = _mm256_set1_ps((float)(y + j));
+        __m256 xv = _mm256_add_ps(_mm256_set1_ps((float)(x - sp)), _mm256_cvtepi32_ps(lane));
+        for (i = 0; i < len; i += 8, xv = _mm256_add_ps(xv, eight)) {
+            __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + i))));
+            __m256 m;
+            v = _mm256_mul_ps(vs, _mm256_sub_ps(v, vsur));
+            m = _mm256_cmp_ps(v, vh, _CMP_GT_OQ);
+            if (i + 8 > len)
+                m = _mm256_and_ps(m, _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(len - i), lane)));
+            v = _mm256_and_ps(v, m);
+            aw = _mm256_add_ps(aw, v);
+            ax = _mm256_add_ps(ax, _mm256_mul_ps(v, xv));
+            ay = _mm256_add_ps(ay, _mm256_mul_ps(v, fy));
+            cnt = _mm256_sub_epi32(cnt, _mm256_castps_si256(m));
+        }
+    }
+    c4 = _mm_add_epi32(_mm256_castsi256_si128(cnt), _mm256_extracti128_si256(cnt, 1));
+    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0x4e));
+    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0xb1));
+    *area = _mm_cvtsi128_si32(c4);
+    *sw = hsum4(_mm_add_ps(_mm256_castps256_ps128(aw), _mm256_extractf128_ps(aw, 1)));
+    *sx = hsum4(_mm_add_ps(_mm256_castps256_ps128(ax), _mm256_extractf128_ps(ax, 1)));
+    *sy = hsum4(_mm_add_ps(_mm256_castps256_ps128(ay), _mm256_extractf128_ps(ay, 1)));
+    return peak;
+}
+#else
+int sp_detect_avx2(void)
+{
+    return 0;
+}
+
+void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                             const uint8_t *r1, int hw)
+{
+    sp_detect_half_row_c(row, up, r0, r1, hw);
+}
+
+void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                             float inv_out, float *band, float *sur, uint16_t *masks)
+{
+    sp_detect_band_row_c(b, xs, xe, inv_in, inv_out, band, sur, masks);
+}
+
+unsigned sp_detect_extrema16_avx2(const float *rm, const float *rc, const float *rp,
+                                  unsigned want)
+{
+    return sp_detect_extrema16_c(rm, rc, rp, want);
+}
+
+uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint32_t *masks)
+{
+    return sp_detect_dots_luma_c(r, nb, t, masks);
+}
+
+uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                    int nb, int t, int t4, uint32_t *masks)
+{
+    return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
+}
+
+float sp_detect_disk_dim_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                              float sign, float surround, float *d)
+{
+    return sp_detect_disk_dim_c(p, stride, span, r, sign, surround, d);
+}
+
+void sp_detect_disk_moments_avx2(const float *d, const int *span, int r, float half, int x,
+                                 int y, int *area, float *sw, float *sx, float *sy)
+{
+    sp_detect_disk_moments_c(d, span, r, half, x, y, area, sw, sx, sy);
+}
+
+void sp_detect_ring_sads_avx2(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                              int n, uint32_t *sads)
+{
+    sp_detect_ring_sads_c(a, stride, off, v, n, sads);
+}
+
+void sp_detect_integral_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
+{
+    sp_detect_integral_row_c(row, up, src, n);
+}
+
+float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                               float sign, float surround, int x, int y, int *area, float *sw,
+                               float *sx, float *sy)
+{
+    return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
+}
+#endif
+
+/* The entry points: AVX2 where the CPU has it, else SSE2 (or plain C). */
+void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                        const uint8_t *r1, int hw)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_half_row_avx2(row, up, r0, r1, hw);
+        return;
+    }
+#endif
+    sp_detect_half_row_sse2(row, up, r0, r1, hw);
+}
+
+void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                        float inv_out, float *band, float *sur, uint16_t *masks)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_band_row_avx2(b, xs, xe, inv_in, inv_out, band, sur, masks);
+        return;
+    }
+#endif
+    sp_detect_band_row_sse2(b, xs, xe, inv_in, inv_out, band, sur, masks);
+}
+
+unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, unsigned want)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2())
+        return sp_detect_extrema16_avx2(rm, rc, rp, want);
+#endif
+    return sp_detect_extrema16_sse2(rm, rc, rp, want);
+}
+
+uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2())
+        return sp_detect_dots_luma_avx2(r, nb, t, masks);
+#endif
+    return sp_detect_dots_luma_sse2(r, nb, t, masks);
+}
+
+uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                               int nb, int t, int t4, uint32_t *masks)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2())
+        return sp_detect_dots_chroma_avx2(up, r, dn, nb, t, t4, masks);
+#endif
+    return sp_detect_dots_chroma_sse2(up, r, dn, nb, t, t4, masks);
+}
+
+float sp_detect_disk_dim(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                         float sign, float surround, float *d)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2())
+        return sp_detect_disk_dim_avx2(p, stride, span, r, sign, surround, d);
+#endif
+    return sp_detect_disk_dim_sse2(p, stride, span, r, sign, surround, d);
+}
+
+void sp_detect_disk_moments(const float *d, const int *span, int r, float half, int x, int y,
+                            int *area, float *sw, float *sx, float *sy)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_disk_moments_avx2(d, span, r, half, x, y, area, sw, sx, sy);
+        return;
+    }
+#endif
+    sp_detect_disk_moments_sse2(d, span, r, half, x, y, area, sw, sx, sy);
+}
+
+void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                         int n, uint32_t *sads)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_ring_sads_avx2(a, stride, off, v, n, sads);
+        return;
+    }
+#endif
+    sp_detect_ring_sads_sse2(a, stride, off, v, n, sads);
+}
+
+void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *src, int n)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_integral_row_avx2(row, up, src, n);
+        return;
+    }
+#endif
+    sp_detect_integral_row_sse2(row, up, src, n);
+}
+
+float sp_detect_disk_look(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                          float sign, float surround, int x, int y, int *area, float *sw,
+                          float *sx, float *sy)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2())
+        return sp_detect_disk_look_avx2(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
+#endif
+    return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
 }

@@ -4,6 +4,9 @@
  * pixel-defect scans. Each has a plain C version (_c) and the one the
  * detector calls, SSE2 where the compiler targets it (x86-64 always);
  * both give exactly the same results (tests/unit/test_detect_dsp.c).
+ * Some have an AVX2 version too (_avx2), which the entry point calls
+ * where the CPU has it (sp_detect_avx2), and the SSE2 one (_sse2) else;
+ * on other targets both are the plain C one.
  */
 #ifndef SPOTHEAL_FILTERS_DETECT_DSP_H
 #define SPOTHEAL_FILTERS_DETECT_DSP_H
@@ -15,6 +18,9 @@
 #define DETECT_BAND_BLOCK 16
 #define DETECT_DOT_BLOCK  32
 
+/* Whether the CPU runs the AVX2 versions. */
+int sp_detect_avx2(void);
+
 /* One row of the half-resolution integral of an 8-bit plane:
  * row[0] = 0, row[i + 1] = up[i + 1] + the sum of the 2x2 pixels of
  * columns 0 to i of the two full-resolution rows r0 and r1. */
@@ -22,11 +28,17 @@ void sp_detect_half_row_c(uint32_t *row, const uint32_t *up, const uint8_t *r0,
                           const uint8_t *r1, int hw);
 void sp_detect_half_row(uint32_t *row, const uint32_t *up, const uint8_t *r0,
                         const uint8_t *r1, int hw);
+void sp_detect_half_row_sse2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                             const uint8_t *r1, int hw);
+void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
+                             const uint8_t *r1, int hw);
 
 /* One row of a full-resolution integral patch of an 8-bit plane:
  * row[0] = 0, row[i + 1] = up[i + 1] + src[0] + ... + src[i], i < n. */
 void sp_detect_integral_row_c(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
 void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
+void sp_detect_integral_row_sse2(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
+void sp_detect_integral_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *src, int n);
 
 /* The corners of the band-pass's inner and outer boxes in the integral
  * (i[0] - i[2] - i[3] + i[1] the inner box sum at column x, o the outer). */
@@ -41,6 +53,10 @@ void sp_detect_band_row_c(const DetectBoxRows *b, int xs, int xe, float inv_in,
                           float inv_out, float *band, float *sur, uint16_t *masks);
 void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
                         float inv_out, float *band, float *sur, uint16_t *masks);
+void sp_detect_band_row_sse2(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                             float inv_out, float *band, float *sur, uint16_t *masks);
+void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, float inv_in,
+                             float inv_out, float *band, float *sur, uint16_t *masks);
 
 /* Bit k (k < 16) set when rc[k] is 5 levels or more from 0 and none of its
  * eight neighbours in rm, rc, rp (the rows above and below) goes further
@@ -48,6 +64,10 @@ void sp_detect_band_row(const DetectBoxRows *b, int xs, int xe, float inv_in,
  * the bits of `want` are asked for (others may be left 0). */
 unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want);
 unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, unsigned want);
+unsigned sp_detect_extrema16_sse2(const float *rm, const float *rc, const float *rp,
+                                  unsigned want);
+unsigned sp_detect_extrema16_avx2(const float *rm, const float *rc, const float *rp,
+                                  unsigned want);
 
 /* masks[b] for the nb blocks of DETECT_DOT_BLOCK samples from r: bit k
  * set when sample x = 32 b + k stands out of both r[x - 2] and r[x + 2] by
@@ -55,6 +75,8 @@ unsigned sp_detect_extrema16(const float *rm, const float *rc, const float *rp, 
  * 64 at most. Returns which masks are not 0, a bit each. */
 uint64_t sp_detect_dots_luma_c(const uint8_t *r, int nb, int t, uint32_t *masks);
 uint64_t sp_detect_dots_luma(const uint8_t *r, int nb, int t, uint32_t *masks);
+uint64_t sp_detect_dots_luma_sse2(const uint8_t *r, int nb, int t, uint32_t *masks);
+uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint32_t *masks);
 
 /* The same where sample x differs by t or more from each of its four
  * neighbours r[x - 1], r[x + 1], up[x] and dn[x], and 4 r[x] from their
@@ -63,6 +85,10 @@ uint64_t sp_detect_dots_chroma_c(const uint8_t *up, const uint8_t *r, const uint
                                  int nb, int t, int t4, uint32_t *masks);
 uint64_t sp_detect_dots_chroma(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
                                int nb, int t, int t4, uint32_t *masks);
+uint64_t sp_detect_dots_chroma_sse2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                    int nb, int t, int t4, uint32_t *masks);
+uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
+                                    int nb, int t, int t4, uint32_t *masks);
 
 /* A hint that p will be read soon. */
 static inline void sp_detect_prefetch(const void *p)
@@ -114,6 +140,10 @@ void sp_detect_ring_sads_c(const uint8_t *a, ptrdiff_t stride, const int *off, c
                            int n, uint32_t *sads);
 void sp_detect_ring_sads(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
                          int n, uint32_t *sads);
+void sp_detect_ring_sads_sse2(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                              int n, uint32_t *sads);
+void sp_detect_ring_sads_avx2(const uint8_t *a, ptrdiff_t stride, const int *off, const int *v,
+                              int n, uint32_t *sads);
 
 /* A blob's dimming over the disk whose row j (-r to r) spans columns
  * -span[j + r] to span[j + r] about the 8-bit pixel p: row by row,
@@ -123,6 +153,10 @@ float sp_detect_disk_dim_c(const uint8_t *p, ptrdiff_t stride, const int *span, 
                            float sign, float surround, float *d);
 float sp_detect_disk_dim(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
                          float sign, float surround, float *d);
+float sp_detect_disk_dim_sse2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                              float sign, float surround, float *d);
+float sp_detect_disk_dim_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                              float sign, float surround, float *d);
 
 /* Over the same disk and d, centred on (x, y), in order: how many d are
  * above half, and the sums of those d, of d * (x + i), of d * (y + j). */
@@ -130,6 +164,39 @@ void sp_detect_disk_sums_c(const float *d, const int *span, int r, float half, i
                            int *area, float *sw, float *sx, float *sy);
 void sp_detect_disk_sums(const float *d, const int *span, int r, float half, int x, int y,
                          int *area, float *sw, float *sx, float *sy);
+
+/* The same counts and sums for a first look, each of eight lanes summed
+ * on its own over the disk (a row's sample i from 0: lane i % 8), the
+ * lanes added as t[l] = l + (l + 4), then (t0 + t2) + (t1 + t3): not bit
+ * for bit those of sp_detect_disk_sums, but as all their
+ * terms are positive (x, y at least r), each term is rounded at most
+ * area + 4 times here and area + 1 times there, so that both lie
+ * within gamma(k) = k 2^-24 / (1 - k 2^-24) of the true sums, relatively.
+ * Reads d up to 7 floats past the disk's last sample. */
+void sp_detect_disk_moments_c(const float *d, const int *span, int r, float half, int x, int y,
+                              int *area, float *sw, float *sx, float *sy);
+void sp_detect_disk_moments(const float *d, const int *span, int r, float half, int x, int y,
+                            int *area, float *sw, float *sx, float *sy);
+void sp_detect_disk_moments_sse2(const float *d, const int *span, int r, float half, int x,
+                                 int y, int *area, float *sw, float *sx, float *sy);
+void sp_detect_disk_moments_avx2(const float *d, const int *span, int r, float half, int x,
+                                 int y, int *area, float *sw, float *sx, float *sy);
+
+/* Both at once from the pixels: the peak sp_detect_disk_dim returns
+ * (from the disk's least or largest sample: the dimming is monotonic in
+ * it), then over the dimming it would make, the counts and sums
+ * sp_detect_disk_moments gives, bit for bit. The vector version reads 32
+ * bytes from the start of each row's span (p[j stride - span[j + r]] on):
+ * they must lie in the plane; r is 15 at most there (else plain C). */
+float sp_detect_disk_look_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                            float sign, float surround, int x, int y, int *area, float *sw,
+                            float *sx, float *sy);
+float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                               float sign, float surround, int x, int y, int *area, float *sw,
+                               float *sx, float *sy);
+float sp_detect_disk_look(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                          float sign, float surround, int x, int y, int *area, float *sw,
+                          float *sx, float *sy);
 
 
 #endif /* SPOTHEAL_FILTERS_DETECT_DSP_H */

@@ -1,6 +1,7 @@
 /*
  * The detector's row kernels (filters/detect_dsp.c): the versions the
- * detector calls (SSE2 on x86-64) give exactly what the plain C ones give,
+ * detector calls (AVX2 or SSE2 on x86-64), and each of those, give exactly
+ * what the plain C ones give,
  * bit for bit, on random rows, near the thresholds (ties, responses of
  * exactly 5 levels, samples exactly t apart), at every length and offset
  * and with thresholds out of the byte range; the ring match's sums at
@@ -11,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,9 +52,21 @@ static void test_half_row(void **state)
         sp_detect_half_row_c(a, up, r0, r1, hw);
         sp_detect_half_row(b, up, r0, r1, hw);
         assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+        memset(b, 0xaa, sizeof(b));
+        sp_detect_half_row_sse2(b, up, r0, r1, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+        memset(b, 0xaa, sizeof(b));
+        sp_detect_half_row_avx2(b, up, r0, r1, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
         /* a full-resolution patch's row: the same, from one row */
         sp_detect_integral_row_c(a, up, r0, hw);
         sp_detect_integral_row(b, up, r0, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+        memset(b, 0xaa, sizeof(b));
+        sp_detect_integral_row_sse2(b, up, r0, hw);
+        assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
+        memset(b, 0xaa, sizeof(b));
+        sp_detect_integral_row_avx2(b, up, r0, hw);
         assert_memory_equal(a, b, sizeof(*a) * (hw + 1));
     }
 }
@@ -85,10 +99,16 @@ static void test_band_row(void **state)
         memset(mask_a, 0, sizeof(mask_a));
         memset(mask_b, 0, sizeof(mask_b));
         sp_detect_band_row_c(&b, xs, xe, inv[p][0], inv[p][1], band_a, sur_a, mask_a);
-        sp_detect_band_row(&b, xs, xe, inv[p][0], inv[p][1], band_b, sur_b, mask_b);
-        assert_memory_equal(band_a, band_b, sizeof(band_a));
-        assert_memory_equal(sur_a, sur_b, sizeof(sur_a));
-        assert_memory_equal(mask_a, mask_b, sizeof(mask_a));
+        for (int v = 0; v < 3; v++) {
+            memset(band_b, 0, sizeof(band_b));
+            memset(sur_b, 0, sizeof(sur_b));
+            memset(mask_b, 0, sizeof(mask_b));
+            (v == 0 ? sp_detect_band_row : v == 1 ? sp_detect_band_row_sse2 : sp_detect_band_row_avx2)
+                (&b, xs, xe, inv[p][0], inv[p][1], band_b, sur_b, mask_b);
+            assert_memory_equal(band_a, band_b, sizeof(band_a));
+            assert_memory_equal(sur_a, sur_b, sizeof(sur_a));
+            assert_memory_equal(mask_a, mask_b, sizeof(mask_a));
+        }
     }
 }
 
@@ -109,6 +129,8 @@ static void test_extrema(void **state)
         a = sp_detect_extrema16_c(rows[0] + 1, rows[1] + 1, rows[2] + 1, want);
         b = sp_detect_extrema16(rows[0] + 1, rows[1] + 1, rows[2] + 1, want);
         assert_int_equal(a, b);
+        assert_int_equal(a, sp_detect_extrema16_sse2(rows[0] + 1, rows[1] + 1, rows[2] + 1, want));
+        assert_int_equal(a, sp_detect_extrema16_avx2(rows[0] + 1, rows[1] + 1, rows[2] + 1, want));
         hits += a != 0;
     }
     assert_true(hits > 1000);
@@ -137,6 +159,12 @@ static void test_dots(void **state)
             bb = sp_detect_dots_luma(row + 2, nb, ts[ti], mb);
             assert_memory_equal(ma, mb, sizeof(ma));
             assert_true(ba == bb);
+            memset(mb, 0, sizeof(mb));
+            assert_true(sp_detect_dots_luma_sse2(row + 2, nb, ts[ti], mb) == ba);
+            assert_memory_equal(ma, mb, sizeof(ma));
+            memset(mb, 0, sizeof(mb));
+            assert_true(sp_detect_dots_luma_avx2(row + 2, nb, ts[ti], mb) == ba);
+            assert_memory_equal(ma, mb, sizeof(ma));
             for (int k = 0; k < nb; k++)
                 assert_int_equal(!!ma[k], (int)((ba >> k) & 1));
             memset(ma, 0, sizeof(ma));
@@ -146,6 +174,12 @@ static void test_dots(void **state)
             bb = sp_detect_dots_chroma(up + 1, row + 1, dn + 1, nb, ts[ti], t4, mb);
             assert_memory_equal(ma, mb, sizeof(ma));
             assert_true(ba == bb);
+            memset(mb, 0, sizeof(mb));
+            assert_true(sp_detect_dots_chroma_sse2(up + 1, row + 1, dn + 1, nb, ts[ti], t4, mb) == ba);
+            assert_memory_equal(ma, mb, sizeof(ma));
+            memset(mb, 0, sizeof(mb));
+            assert_true(sp_detect_dots_chroma_avx2(up + 1, row + 1, dn + 1, nb, ts[ti], t4, mb) == ba);
+            assert_memory_equal(ma, mb, sizeof(ma));
             for (int k = 0; k < nb; k++)
                 assert_int_equal(!!ma[k], (int)((ba >> k) & 1));
         }
@@ -177,6 +211,12 @@ static void test_ring_sads(void **state)
         sp_detect_ring_sads_c(pic, W, off, v, n, a);
         sp_detect_ring_sads(pic, W, off, v, n, b);
         assert_memory_equal(a, b, sizeof(a));
+        memset(b, 0x55, sizeof(b));
+        sp_detect_ring_sads_sse2(pic, W, off, v, n, b);
+        assert_memory_equal(a, b, sizeof(a));
+        memset(b, 0x55, sizeof(b));
+        sp_detect_ring_sads_avx2(pic, W, off, v, n, b);
+        assert_memory_equal(a, b, sizeof(a));
     }
 }
 
@@ -200,7 +240,7 @@ static void test_disk(void **state)
 {
     enum { W = 100, R = 40 };
     static uint8_t pic[W * W];
-    static float da[(2 * R + 1) * (2 * R + 1)], db[(2 * R + 1) * (2 * R + 1)];
+    static float da[(2 * R + 1) * (2 * R + 1) + 7], db[(2 * R + 1) * (2 * R + 1) + 7];
     int span[2 * R + 1];
     uint32_t st = 6;
 
@@ -208,7 +248,7 @@ static void test_disk(void **state)
     for (int round = 0; round < 400; round++) {
         int r = round % (R + 1), area_a, area_b, x = 50, y = 49;
         float sign = round % 2 ? 1.0f : -1.0f, sur = (float)(rnd(&st) % 2560) / 10.0f;
-        float pa, pb, wa[3], wb[3];
+        float pa, pb, wa[3], wb[3], wm[3];
         for (int j = -r; j <= r; j++) {
             int i = 0;
             while ((i + 1) * (i + 1) + j * j <= r * r)
@@ -222,10 +262,58 @@ static void test_disk(void **state)
         pb = sp_detect_disk_dim(pic + y * W + x, W, span, r, sign, sur, db);
         assert_memory_equal(&pa, &pb, sizeof(pa));
         assert_memory_equal(da, db, sizeof(da));
+        memset(db, 0, sizeof(db));
+        pb = sp_detect_disk_dim_sse2(pic + y * W + x, W, span, r, sign, sur, db);
+        assert_memory_equal(&pa, &pb, sizeof(pa));
+        assert_memory_equal(da, db, sizeof(da));
+        memset(db, 0, sizeof(db));
+        pb = sp_detect_disk_dim_avx2(pic + y * W + x, W, span, r, sign, sur, db);
+        assert_memory_equal(&pa, &pb, sizeof(pa));
+        assert_memory_equal(da, db, sizeof(da));
         sp_detect_disk_sums_c(da, span, r, 0.5f * pa, x, y, &area_a, &wa[0], &wa[1], &wa[2]);
         sp_detect_disk_sums(da, span, r, 0.5f * pa, x, y, &area_b, &wb[0], &wb[1], &wb[2]);
         assert_int_equal(area_a, area_b);
         assert_memory_equal(wa, wb, sizeof(wa));
+        /* the first look's sums: the same in every version, and within
+         * gamma of the ordered ones (garbage past the disk, never read as
+         * a sample) */
+        {
+            int nd = 0;
+            for (int j = 0; j <= 2 * r; j++)
+                nd += 2 * span[j] + 1;
+            for (int k = nd; k < (2 * R + 1) * (2 * R + 1) + 7; k++)
+                da[k] = 1e6f;
+        }
+        sp_detect_disk_moments_c(da, span, r, 0.5f * pa, x, y, &area_b, &wm[0], &wm[1], &wm[2]);
+        assert_int_equal(area_a, area_b);
+        for (int v = 0; v < 3; v++) {
+            float wv[3];
+            (v == 0 ? sp_detect_disk_moments : v == 1 ? sp_detect_disk_moments_sse2 :
+             sp_detect_disk_moments_avx2)(da, span, r, 0.5f * pa, x, y, &area_b, &wv[0], &wv[1], &wv[2]);
+            assert_int_equal(area_a, area_b);
+            assert_memory_equal(wm, wv, sizeof(wm));
+        }
+        /* from the pixels: the same peak and the same sums, bit for bit */
+        for (int v = 0; v < 2; v++) {
+            float wv[3], pv;
+            pv = (v ? sp_detect_disk_look_avx2 : sp_detect_disk_look_c)(pic + y * W + x, W, span, r,
+                                                                      sign, sur, x, y, &area_b,
+                                                                      &wv[0], &wv[1], &wv[2]);
+            assert_memory_equal(&pa, &pv, sizeof(pa));
+            assert_int_equal(area_a, area_b);
+            assert_memory_equal(wm, wv, sizeof(wm));
+            pv = sp_detect_disk_look(pic + y * W + x, W, span, r, sign, sur, x, y, &area_b,
+                                     &wv[0], &wv[1], &wv[2]);
+            assert_memory_equal(&pa, &pv, sizeof(pa));
+            assert_memory_equal(wm, wv, sizeof(wm));
+        }
+        {
+            double k = 2.0 * area_a + 2 * r + 8, g = k * 0x1p-24 / (1 - k * 0x1p-24);
+            for (int c = 0; c < 3; c++) {
+                assert_true(wa[c] >= 0 && wm[c] >= 0);
+                assert_true(fabs((double)wa[c] - wm[c]) <= g * wm[c] + 1e-30);
+            }
+        }
     }
 }
 
