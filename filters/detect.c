@@ -764,8 +764,9 @@ static int blob_bounds(const DetectContext *s, const SpFrame *f, int x, int y, i
  * roundish() of a blob whose centre is only known to lie in
  * [cxr[0], cxr[1]] x [cyr[0], cyr[1]] (blob_bounds): 0 when it is not
  * roundish wherever the centre lies in there (one of the eight samples
- * fails at every place its rounding and the centre's may give, a place
- * out of the frame failing too), 1 when that is not sure.
+ * fails at every place its rounding and the centre's may give; a place
+ * out of the frame never fails, roundish() leaving it out), 1 when that
+ * is not sure.
  */
 static int maybe_roundish(const DetectContext *s, const SpFrame *f, const float cxr[2],
                           const float cyr[2], int sign, float radius, float depth)
@@ -795,7 +796,7 @@ static int maybe_roundish(const DetectContext *s, const SpFrame *f, const float 
                 c = (float)luma(f, s->shift, a, b);
                 for (p = px[0]; p <= px[1] && fails; p++)
                     for (q = py[0]; q <= py[1] && fails; q++)
-                        if (p >= 0 && q >= 0 && p < s->w && q < s->h &&
+                        if (p < 0 || q < 0 || p >= s->w || q >= s->h ||
                             !(sign * (c - (float)luma(f, s->shift, p, q)) < 0.35f * depth))
                             fails = 0;
             }
