@@ -1223,17 +1223,21 @@ static void find_dots(DetectContext *s, const SpFrame *f)
     for (k = 0; k < s->nb_dcands && s->nb_cands < MAX_CANDS; k++) {
         Cand *c = &s->cands[s->nb_cands++];
         *c = s->dcands[k];
-        /* a hot dot that stands out more in a chroma plane than in luma
-         * (hot blue) is a colour dot, followed in that plane */
+        /* a hot dot that stands out in a chroma plane about as much as
+         * in luma, or more, is a colour dot, followed in that plane: a
+         * blue photosite adds 0.11 of its level to luma and 0.5 / 4 to
+         * its Cb sample, so compression decides which of the two is the
+         * larger (a red one adds 0.3 to luma, 0.5 / 4 to Cr) */
         if (s->chroma && c->kind == SP_KIND_HOT) {
             int cx = (int)c->x >> s->ss_x, cy = (int)c->y >> s->ss_y, p;
+            float least = 0.7f * fabsf(c->resp);
             for (p = 1; p <= 2; p++) {
                 float d;
                 if (cx < 2 || cy < 2 || cx >= sp_plane_width(f, p) - 2 ||
                     cy >= sp_plane_height(f, p) - 2)
                     break;
                 d = chroma_center(s, f, p, cx, cy);
-                if (fabsf(d) > fabsf(c->resp)) {
+                if (fabsf(d) > least && (!c->plane || fabsf(d) > c->resp)) {
                     c->resp = fabsf(d);
                     c->plane = d > 0 ? p : -p;
                 }

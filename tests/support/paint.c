@@ -189,6 +189,15 @@ void paint_defects(SpFrame *f, int n, const PaintDrift *d,
                 sp_put(f, 1, p->x >> f->ss_x, p->y >> f->ss_y,
                        sp_get(f, 1, p->x >> f->ss_x, p->y >> f->ss_y) + p->level / 12);
             break;
+        case PAINT_HOT_BLUE_WANDER: {
+            /* a fifth either way in luma, a level in Cb, by frame */
+            int c = (int)(((unsigned)n * 40503u) >> 8) % 3 - 1;
+            sp_put(f, 0, p->x, p->y, v + (int)lrintf(p->level / 11.0f * (1 + 0.2f * sinf(2.4f * n))));
+            if (chroma)
+                sp_put(f, 1, p->x >> f->ss_x, p->y >> f->ss_y,
+                       sp_get(f, 1, p->x >> f->ss_x, p->y >> f->ss_y) + p->level / 12 + c);
+            break;
+        }
         }
     }
 }
