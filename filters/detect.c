@@ -108,6 +108,10 @@ typedef struct Cand {
 #define STEADY_BLOTCH 0.15f
 /* levels of change per frame that compression alone makes in chroma */
 #define STEADY_NOISE 1.0f
+/* a luma dot's limit grows by STEADY / STEADY_SLID for each time the
+ * picture was seen sliding under it, up to STEADY_DOT_MAX */
+#define STEADY_SLID 6
+#define STEADY_DOT_MAX 0.2f
 
 typedef struct Track {
     int state;
@@ -2243,6 +2247,14 @@ static int steady(const Track *t)
     /* a colour dot's few levels of chroma change with the compression */
     float noise = t->cplane ? STEADY_NOISE : 0;
 
+    /* so do a hot pixel's few levels of luma: 2-3 a frame, 10-20 % of a
+     * faint one's excess. The picture seen sliding under a dot (its ring,
+     * not the camera's estimate, which parallax fools on a floor's specks)
+     * with no veto and no hop says it is on the sensor: the more often,
+     * the less steady it need be */
+    if (is_pixel_kind(t->kind) && !t->cplane && !t->veto && !t->bad)
+        lim = fminf(STEADY * (1.0f + (float)(t->good - t->good_cam) / STEADY_SLID),
+                    STEADY_DOT_MAX);
     if (t->nresp < 5)
         return 1;
     if (!is_pixel_kind(t->kind) && median_elongation(t) > 1.5f)

@@ -198,6 +198,13 @@ void paint_defects(SpFrame *f, int n, const PaintDrift *d,
                        sp_get(f, 1, p->x >> f->ss_x, p->y >> f->ss_y) + p->level / 12 + c);
             break;
         }
+        case PAINT_HOT_JITTER: {
+            uint32_t h = (uint32_t)n * 0x9e3779b1u;
+            h = (h ^ (h >> 15)) * 0x85ebca77u;
+            h ^= h >> 13;
+            sp_put(f, 0, p->x, p->y, v + p->level + (int)(h % 7) - 3);
+            break;
+        }
         }
     }
 }

@@ -58,6 +58,15 @@ static const PaintPixel pixels_blue_wander[] = {
     { 130, 40, PAINT_HOT_BLUE_WANDER, 200 },
 };
 
+/* the same with a faint hot pixel whose luma excess jitters */
+static const PaintPixel pixels_jitter[] = {
+    { 40, 200, PAINT_HOT, 110 },
+    { 200, 30, PAINT_HOT, 90 },
+    { 300, 120, PAINT_DEAD, 0 },
+    { 90, 150, PAINT_STUCK, 230 },
+    { 250, 100, PAINT_HOT_JITTER, 18 },
+};
+
 typedef struct Score {
     long spots_total, spots_hit, pixels_total, pixels_hit, records, false_records;
     long last_hit;   /* frames in which the last pixel defect was covered */
@@ -312,6 +321,23 @@ static void test_hot_blue_wandering(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* A faint hot pixel whose luma excess (18 levels) compression varies by up
+ * to 3 levels a frame: once the picture was seen sliding under it often
+ * enough, it is confirmed though that unsteady. (Measured: in 44 of 48
+ * frames; in none when 6 % a frame was asked of it whatever its evidence.) */
+static void test_hot_jitter(void **state)
+{
+    const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(PAINT_SCENE_PAN, -1, &drift, 1, pixels_jitter,
+                  (int)(sizeof(pixels_jitter) / sizeof(pixels_jitter[0])), &sc);
+    print_message("jittering hot pixel covered in %ld of %d frames\n", sc.last_hit, FRAMES);
+    assert_true(sc.last_hit >= 0.85 * FRAMES);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 /* Clean scenes full of small lights and strokes: nothing is a defect. */
 static void test_clean_pan(void **state)
 {
@@ -410,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_scene_cut),
         cmocka_unit_test(test_hot_blue),
         cmocka_unit_test(test_hot_blue_wandering),
+        cmocka_unit_test(test_hot_jitter),
         cmocka_unit_test(test_clean_pan),
         cmocka_unit_test(test_clean_night),
         cmocka_unit_test(test_clean_moving_subject),
