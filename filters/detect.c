@@ -192,6 +192,7 @@ typedef struct DetectContext {
     /* occupancy, one cell per 4x4 pixels, stamped with the frame number:
      * two tracks never hold one blob */
     uint16_t *occ[2];
+    uint16_t *occ_id;        /* the dot track that holds each cell of occ[1] */
     int ow, oh;
     struct Motion {
         int valid;
@@ -290,7 +291,9 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->oh = (s->h + 3) / 4;
     s->occ[0] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
     s->occ[1] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
-    if (!s->pair || !s->cands || !s->dcands || !s->tracks || !s->occ[0] || !s->occ[1])
+    s->occ_id = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
+    if (!s->pair || !s->cands || !s->dcands || !s->tracks || !s->occ[0] || !s->occ[1] ||
+        !s->occ_id)
         return -ENOMEM;
     /* inner box about a blotch's core, outer box past its soft edge */
     s->inner = (s->spot_min + s->spot_max) / 4 * 2 + 1;
@@ -1440,9 +1443,9 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
     return 1;
 }
 
-/* Claim the cell of (x, y) for a track of the given class in frame n;
+/* Claim the cell of (x, y) for track t of the given class in frame n;
  * returns 0 if another track holds it already. */
-static int claim(DetectContext *s, int cls, float x, float y, int64_t n)
+static int claim(DetectContext *s, const Track *t, int cls, float x, float y, int64_t n)
 {
     int cx = (int)x >> 2, cy = (int)y >> 2;
     uint16_t stamp = (uint16_t)(n + 1) ? (uint16_t)(n + 1) : 1;
@@ -1454,6 +1457,8 @@ static int claim(DetectContext *s, int cls, float x, float y, int64_t n)
     if (*c == stamp)
         return 0;
     *c = stamp;
+    if (cls)
+        s->occ_id[(size_t)cy * s->ow + cx] = (uint16_t)(t - s->tracks);
     return 1;
 }
 
@@ -1467,6 +1472,29 @@ static int held(const DetectContext *s, int cls, float x, float y, int64_t n)
             int px = cx + i, py = cy + j;
             if (px >= 0 && py >= 0 && px < s->ow && py < s->oh &&
                 s->occ[cls][(size_t)py * s->ow + px] == stamp)
+                return 1;
+        }
+    return 0;
+}
+
+/* Whether a dot track of frame n is within 3 px of (x, y), the cells
+ * about it: two hot pixels a few pixels apart are two defects, and the
+ * cells about a track (held) span 12 px (the 720p seed 36's hot white
+ * pixel of 74 levels, 5 px from a hot red one, was never followed). */
+static int held_dot(const DetectContext *s, float x, float y, int64_t n)
+{
+    int cx = (int)x >> 2, cy = (int)y >> 2, i, j;
+    uint16_t stamp = (uint16_t)(n + 1) ? (uint16_t)(n + 1) : 1;
+
+    for (j = -1; j <= 1; j++)
+        for (i = -1; i <= 1; i++) {
+            int px = cx + i, py = cy + j;
+            size_t k = (size_t)py * s->ow + px;
+            const Track *o;
+            if (px < 0 || py < 0 || px >= s->ow || py >= s->oh || s->occ[1][k] != stamp)
+                continue;
+            o = &s->tracks[s->occ_id[k]];
+            if ((o->x - x) * (o->x - x) + (o->y - y) * (o->y - y) < 9.0f)
                 return 1;
         }
     return 0;
@@ -2618,7 +2646,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         }
         t->frames++;
         if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad, &level)) {
-            if (!claim(s, cls, ox, oy, n)) {
+            if (!claim(s, t, cls, ox, oy, n)) {
                 /* another track holds this blob: a duplicate (confirmed
                  * tracks come first, so a confirmed one holds it) */
                 t->state = T_FREE;
@@ -2885,8 +2913,8 @@ judge:
         Cand *c = &s->cands[k];
         Track *t;
         float cx = c->x, cy = c->y, depth, rad = c->radius;
-        if (c->used || held(s, is_pixel_kind(c->kind) ? 1 : 0, c->x, c->y, n) ||
-            (is_pixel_kind(c->kind) && held(s, 0, c->x, c->y, n)))
+        if (c->used || (is_pixel_kind(c->kind) ? held_dot(s, c->x, c->y, n) || held(s, 0, c->x, c->y, n) :
+                        held(s, 0, c->x, c->y, n)))
             continue;
         if (!is_pixel_kind(c->kind)) {
             rad = blob_shape(s, f, (int)c->x, (int)c->y, c->kind == SP_KIND_DARK ? -1 : 1,
@@ -2910,7 +2938,7 @@ judge:
         t->last_hit = n;
         t->vframe = -1;
         t->placed = -1;
-        claim(s, is_pixel_kind(c->kind) ? 1 : 0, cx, cy, n);
+        claim(s, t, is_pixel_kind(c->kind) ? 1 : 0, cx, cy, n);
         t->hits = 1;
         t->frames = 1;
         t->radius = rad;
@@ -3072,6 +3100,7 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->tracks);
     free(s->occ[0]);
     free(s->occ[1]);
+    free(s->occ_id);
     free(s->shape_d);
     free(s->shape_span);
     s->shape_span = NULL;
@@ -3088,6 +3117,7 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->quarter[1]);
     s->quarter[0] = s->quarter[1] = NULL;
     s->occ[0] = s->occ[1] = NULL;
+    s->occ_id = NULL;
     s->cands = NULL;
     s->tracks = NULL;
 }

