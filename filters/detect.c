@@ -1504,9 +1504,10 @@ static int held_dot(const DetectContext *s, float x, float y, int64_t n)
  * c: a confirmed one does, a tentative one unless c is a luma dot that
  * stands out of its ring by more than twice the track's band-pass response
  * while its eight neighbours stand out by half as much at most (one pixel,
- * not the core of a blotch, as deep as its centre). A hot pixel is a blotch of one pixel to the band-pass too,
- * whose box dilutes it: a tentative blotch track of 13 levels on phone
- * seed 37's hot green pixel of 93 kept its dot from ever being followed. */
+ * not the core of a blotch, as deep as its centre). A hot pixel is a
+ * blotch of one pixel to the band-pass too, whose box dilutes it: a
+ * tentative blotch track of 13 levels on phone seed 37's hot green pixel
+ * of 93 kept its dot from ever being followed. */
 static int held_blotch(const DetectContext *s, const SpFrame *f, const Cand *c, int64_t n)
 {
     int cx = (int)c->x >> 2, cy = (int)c->y >> 2, i, j, one = -1;
@@ -1520,7 +1521,8 @@ static int held_blotch(const DetectContext *s, const SpFrame *f, const Cand *c, 
             if (px < 0 || py < 0 || px >= s->ow || py >= s->oh || s->occ[0][k] != stamp)
                 continue;
             o = &s->tracks[s->occ_id[0][k]];
-            if (o->state == T_CONFIRMED || c->plane || fabsf(c->resp) <= 2.0f * fabsf(o->contrast))
+            if (o->state == T_CONFIRMED || c->plane ||
+                fabsf(c->resp) <= 2.0f * fabsf(o->contrast))
                 return 1;
             if (one < 0) {
                 int x = (int)c->x, y = (int)c->y, a, b, sum = 0;
