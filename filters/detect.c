@@ -111,6 +111,10 @@ typedef struct Cand {
 #define STEADY_BLOTCH 0.15f
 /* levels of change per frame that compression alone makes in chroma */
 #define STEADY_NOISE 1.0f
+/* a luma dot's limit grows by STEADY / STEADY_SLID for each time the
+ * picture was seen sliding under it, up to STEADY_DOT_MAX */
+#define STEADY_SLID 6
+#define STEADY_DOT_MAX 0.2f
 
 typedef struct Track {
     int state;
@@ -192,6 +196,7 @@ typedef struct DetectContext {
     /* occupancy, one bit per 4x4 pixels (ow_words 64-bit words a row),
      * cleared each frame: two tracks never hold one blob */
     uint64_t *occ[2];
+    uint16_t *occ_id[2];     /* the track that holds each cell of occ (ow a row) */
     int ow, oh, ow_words;
     struct Motion {
         int valid;
@@ -291,7 +296,10 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->ow_words = (s->ow + 63) / 64;
     s->occ[0] = calloc((size_t)s->ow_words * s->oh, sizeof(uint64_t));
     s->occ[1] = calloc((size_t)s->ow_words * s->oh, sizeof(uint64_t));
-    if (!s->pair || !s->cands || !s->dcands || !s->tracks || !s->occ[0] || !s->occ[1])
+    s->occ_id[0] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
+    s->occ_id[1] = calloc((size_t)s->ow * s->oh, sizeof(uint16_t));
+    if (!s->pair || !s->cands || !s->dcands || !s->tracks || !s->occ[0] || !s->occ[1] ||
+        !s->occ_id[0] || !s->occ_id[1])
         return -ENOMEM;
     /* inner box about a blotch's core, outer box past its soft edge */
     s->inner = (s->spot_min + s->spot_max) / 4 * 2 + 1;
@@ -1401,17 +1409,21 @@ static void find_dots(DetectContext *s, const SpFrame *f)
     for (k = 0; k < s->nb_dcands && s->nb_cands < MAX_CANDS; k++) {
         Cand *c = &s->cands[s->nb_cands++];
         *c = s->dcands[k];
-        /* a hot dot that stands out more in a chroma plane than in luma
-         * (hot blue) is a colour dot, followed in that plane */
+        /* a hot dot that stands out in a chroma plane about as much as
+         * in luma, or more, is a colour dot, followed in that plane: a
+         * blue photosite adds 0.11 of its level to luma and 0.5 / 4 to
+         * its Cb sample, so compression decides which of the two is the
+         * larger (a red one adds 0.3 to luma, 0.5 / 4 to Cr) */
         if (s->chroma && c->kind == SP_KIND_HOT) {
             int cx = (int)c->x >> s->ss_x, cy = (int)c->y >> s->ss_y, p;
+            float least = 0.7f * fabsf(c->resp);
             for (p = 1; p <= 2; p++) {
                 float d;
                 if (cx < 2 || cy < 2 || cx >= sp_plane_width(f, p) - 2 ||
                     cy >= sp_plane_height(f, p) - 2)
                     break;
                 d = chroma_center(s, f, p, cx, cy);
-                if (fabsf(d) > fabsf(c->resp)) {
+                if (fabsf(d) > least && (!c->plane || fabsf(d) > c->resp)) {
                     c->resp = fabsf(d);
                     c->plane = d > 0 ? p : -p;
                 }
@@ -1616,9 +1628,9 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
     return 1;
 }
 
-/* Claim the cell of (x, y) for a track of the given class in frame n;
+/* Claim the cell of (x, y) for track t of the given class in frame n;
  * returns 0 if another track holds it already. */
-static int claim(DetectContext *s, int cls, float x, float y, int64_t n)
+static int claim(DetectContext *s, const Track *t, int cls, float x, float y, int64_t n)
 {
     int cx = (int)x >> 2, cy = (int)y >> 2;
     uint64_t *c, bit;
@@ -1630,6 +1642,7 @@ static int claim(DetectContext *s, int cls, float x, float y, int64_t n)
     if (*c & bit)
         return 0;
     *c |= bit;
+    s->occ_id[cls][(size_t)cy * s->ow + cx] = (uint16_t)(t - s->tracks);
     return 1;
 }
 
@@ -1642,6 +1655,66 @@ static int held(const DetectContext *s, int cls, float x, float y, int64_t n)
             int px = cx + i, py = cy + j;
             if (px >= 0 && py >= 0 && px < s->ow && py < s->oh &&
                 (s->occ[cls][(size_t)py * s->ow_words + px / 64] >> (px % 64) & 1))
+                return 1;
+        }
+    return 0;
+}
+
+/* Whether a dot track of frame n is within 3 px of (x, y), the cells
+ * about it: two hot pixels a few pixels apart are two defects, and the
+ * cells about a track (held) span 12 px (the 720p seed 36's hot white
+ * pixel of 74 levels, 5 px from a hot red one, was never followed). */
+static int held_dot(const DetectContext *s, float x, float y, int64_t n)
+{
+    int cx = (int)x >> 2, cy = (int)y >> 2, i, j;
+
+    for (j = -1; j <= 1; j++)
+        for (i = -1; i <= 1; i++) {
+            int px = cx + i, py = cy + j;
+            const Track *o;
+            if (px < 0 || py < 0 || px >= s->ow || py >= s->oh ||
+                !(s->occ[1][(size_t)py * s->ow_words + px / 64] >> (px % 64) & 1))
+                continue;
+            o = &s->tracks[s->occ_id[1][(size_t)py * s->ow + px]];
+            if ((o->x - x) * (o->x - x) + (o->y - y) * (o->y - y) < 9.0f)
+                return 1;
+        }
+    return 0;
+}
+
+/* Whether a blotch track of frame n holds the cells about dot candidate
+ * c: a confirmed one does, a tentative one unless c is a luma dot that
+ * stands out of its ring by more than twice the track's band-pass response
+ * while its eight neighbours stand out by half as much at most (one pixel,
+ * not the core of a blotch, as deep as its centre). A hot pixel is a
+ * blotch of one pixel to the band-pass too, whose box dilutes it: a
+ * tentative blotch track of 13 levels on phone seed 37's hot green pixel
+ * of 93 kept its dot from ever being followed. */
+static int held_blotch(const DetectContext *s, const SpFrame *f, const Cand *c, int64_t n)
+{
+    int cx = (int)c->x >> 2, cy = (int)c->y >> 2, i, j, one = -1;
+
+    for (j = -1; j <= 1; j++)
+        for (i = -1; i <= 1; i++) {
+            int px = cx + i, py = cy + j;
+            const Track *o;
+            if (px < 0 || py < 0 || px >= s->ow || py >= s->oh ||
+                !(s->occ[0][(size_t)py * s->ow_words + px / 64] >> (px % 64) & 1))
+                continue;
+            o = &s->tracks[s->occ_id[0][(size_t)py * s->ow + px]];
+            if (o->state == T_CONFIRMED || c->plane ||
+                fabsf(c->resp) <= 2.0f * fabsf(o->contrast))
+                return 1;
+            if (one < 0) {
+                int x = (int)c->x, y = (int)c->y, a, b, sum = 0;
+                float ring = ring5(f, s->shift, x, y);
+                for (b = -1; b <= 1; b++)
+                    for (a = -1; a <= 1; a++)
+                        if (a || b)
+                            sum += luma(f, s->shift, x + a, y + b);
+                one = fabsf(sum / 8.0f - ring) <= 0.5f * fabsf(c->resp);
+            }
+            if (!one)
                 return 1;
         }
     return 0;
@@ -2468,6 +2541,14 @@ static int steady(const Track *t)
     /* a colour dot's few levels of chroma change with the compression */
     float noise = t->cplane ? STEADY_NOISE : 0;
 
+    /* so do a hot pixel's few levels of luma: 2-3 a frame, 10-20 % of a
+     * faint one's excess. The picture seen sliding under a dot (its ring,
+     * not the camera's estimate, which parallax fools on a floor's specks)
+     * with no veto and no hop says it is on the sensor: the more often,
+     * the less steady it need be */
+    if (is_pixel_kind(t->kind) && !t->cplane && !t->veto && !t->bad)
+        lim = fminf(STEADY * (1.0f + (float)(t->good - t->good_cam) / STEADY_SLID),
+                    STEADY_DOT_MAX);
     if (t->nresp < 5)
         return 1;
     if (!is_pixel_kind(t->kind) && median_elongation(t) > 1.5f)
@@ -2866,7 +2947,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         }
         t->frames++;
         if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad, &level)) {
-            if (!claim(s, cls, ox, oy, n)) {
+            if (!claim(s, t, cls, ox, oy, n)) {
                 /* another track holds this blob: a duplicate (confirmed
                  * tracks come first, so a confirmed one holds it) */
                 t->state = T_FREE;
@@ -3133,8 +3214,9 @@ judge:
         Cand *c = &s->cands[k];
         Track *t;
         float cx = c->x, cy = c->y, depth, rad = c->radius;
-        if (c->used || held(s, is_pixel_kind(c->kind) ? 1 : 0, c->x, c->y, n) ||
-            (is_pixel_kind(c->kind) && held(s, 0, c->x, c->y, n)))
+        if (c->used || (is_pixel_kind(c->kind) ?
+                        held_dot(s, c->x, c->y, n) || held_blotch(s, f, c, n) :
+                        held(s, 0, c->x, c->y, n)))
             continue;
         if (!is_pixel_kind(c->kind)) {
             rad = blob_shape(s, f, (int)c->x, (int)c->y, c->kind == SP_KIND_DARK ? -1 : 1,
@@ -3158,7 +3240,7 @@ judge:
         t->last_hit = n;
         t->vframe = -1;
         t->placed = -1;
-        claim(s, is_pixel_kind(c->kind) ? 1 : 0, cx, cy, n);
+        claim(s, t, is_pixel_kind(c->kind) ? 1 : 0, cx, cy, n);
         t->hits = 1;
         t->frames = 1;
         t->radius = rad;
@@ -3320,6 +3402,8 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->tracks);
     free(s->occ[0]);
     free(s->occ[1]);
+    free(s->occ_id[0]);
+    free(s->occ_id[1]);
     free(s->shape_d);
     free(s->shape_span);
     s->shape_span = NULL;
@@ -3336,6 +3420,7 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->quarter[1]);
     s->quarter[0] = s->quarter[1] = NULL;
     s->occ[0] = s->occ[1] = NULL;
+    s->occ_id[0] = s->occ_id[1] = NULL;
     s->cands = NULL;
     s->tracks = NULL;
 }

@@ -189,6 +189,22 @@ void paint_defects(SpFrame *f, int n, const PaintDrift *d,
                 sp_put(f, 1, p->x >> f->ss_x, p->y >> f->ss_y,
                        sp_get(f, 1, p->x >> f->ss_x, p->y >> f->ss_y) + p->level / 12);
             break;
+        case PAINT_HOT_BLUE_WANDER: {
+            /* a fifth either way in luma, a level in Cb, by frame */
+            int c = (int)(((unsigned)n * 40503u) >> 8) % 3 - 1;
+            sp_put(f, 0, p->x, p->y, v + (int)lrintf(p->level / 11.0f * (1 + 0.2f * sinf(2.4f * n))));
+            if (chroma)
+                sp_put(f, 1, p->x >> f->ss_x, p->y >> f->ss_y,
+                       sp_get(f, 1, p->x >> f->ss_x, p->y >> f->ss_y) + p->level / 12 + c);
+            break;
+        }
+        case PAINT_HOT_JITTER: {
+            uint32_t h = (uint32_t)n * 0x9e3779b1u;
+            h = (h ^ (h >> 15)) * 0x85ebca77u;
+            h ^= h >> 13;
+            sp_put(f, 0, p->x, p->y, v + p->level + (int)(h % 7) - 3);
+            break;
+        }
         }
     }
 }

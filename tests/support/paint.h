@@ -12,8 +12,14 @@
 #include "src/spotheal.h"
 
 /* PAINT_HOT_BLUE: a hot blue photosite as compression leaves it, level / 12
- * in Cb and level / 25 in luma */
-enum PaintPixelKind { PAINT_HOT, PAINT_DEAD, PAINT_STUCK, PAINT_HOT_BLUE };
+ * in Cb and level / 25 in luma; PAINT_HOT_BLUE_WANDER: one that compression
+ * left about as strong in luma (level / 11) as in Cb (level / 12), its luma
+ * excess wandering by up to a fifth either way from frame to frame and its
+ * Cb by a level (a phone clip's hot blue pixels: 10-20 % a frame in luma) */
+/* PAINT_HOT_JITTER: a faint hot pixel as compression leaves it, its luma
+ * excess `level` give or take 3 levels from frame to frame */
+enum PaintPixelKind { PAINT_HOT, PAINT_DEAD, PAINT_STUCK, PAINT_HOT_BLUE, PAINT_HOT_BLUE_WANDER,
+                      PAINT_HOT_JITTER };
 
 typedef struct PaintSpot {
     float x, y;       /* sensor position (frame coordinates with no drift) */

@@ -58,6 +58,34 @@ static const PaintSpot spots_edge[] = {
     { 110, 110, 2.8f, 0.60f, 0 },
 };
 
+/* the same with a hot blue pixel as strong in luma as in Cb, its luma
+ * wandering from frame to frame as compression leaves it */
+static const PaintPixel pixels_blue_wander[] = {
+    { 40, 200, PAINT_HOT, 110 },
+    { 200, 30, PAINT_HOT, 90 },
+    { 300, 120, PAINT_DEAD, 0 },
+    { 90, 150, PAINT_STUCK, 230 },
+    { 130, 40, PAINT_HOT_BLUE_WANDER, 200 },
+};
+
+/* the same with a faint hot pixel whose luma excess jitters */
+static const PaintPixel pixels_jitter[] = {
+    { 40, 200, PAINT_HOT, 110 },
+    { 200, 30, PAINT_HOT, 90 },
+    { 300, 120, PAINT_DEAD, 0 },
+    { 90, 150, PAINT_STUCK, 230 },
+    { 250, 100, PAINT_HOT_JITTER, 18 },
+};
+
+/* the same with a second hot pixel 5 px from one of them */
+static const PaintPixel pixels_pair[] = {
+    { 40, 200, PAINT_HOT, 110 },
+    { 200, 30, PAINT_HOT, 90 },
+    { 300, 120, PAINT_DEAD, 0 },
+    { 90, 150, PAINT_STUCK, 230 },
+    { 203, 34, PAINT_HOT, 120 },
+};
+
 typedef struct Score {
     long spots_total, spots_hit, pixels_total, pixels_hit, records, false_records;
     long last_hit;   /* frames in which the last pixel defect was covered */
@@ -370,6 +398,61 @@ static void test_edges(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* A hot blue pixel whose luma excess is about its Cb excess (a blue
+ * photosite adds 0.11 of its level to luma, 0.5 / 4 to its Cb sample) but
+ * wanders by up to a quarter from frame to frame, as compression leaves
+ * it: followed in Cb, where it keeps steady. (Measured: in 48 of 48
+ * frames; 30 when it was followed in luma, judged unsteady.) */
+static void test_hot_blue_wandering(void **state)
+{
+    const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(PAINT_SCENE_PAN, -1, &drift, 1, spots, (int)(sizeof(spots) / sizeof(spots[0])),
+                  pixels_blue_wander,
+                  (int)(sizeof(pixels_blue_wander) / sizeof(pixels_blue_wander[0])), &sc);
+    print_message("wandering hot blue covered in %ld of %d frames\n", sc.last_hit, FRAMES);
+    assert_true(sc.last_hit >= 0.9 * FRAMES);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
+/* A faint hot pixel whose luma excess (18 levels) compression varies by up
+ * to 3 levels a frame: once the picture was seen sliding under it often
+ * enough, it is confirmed though that unsteady. (Measured: in 44 of 48
+ * frames; in none when 6 % a frame was asked of it whatever its evidence.) */
+static void test_hot_jitter(void **state)
+{
+    const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(PAINT_SCENE_PAN, -1, &drift, 1, spots, (int)(sizeof(spots) / sizeof(spots[0])),
+                  pixels_jitter,
+                  (int)(sizeof(pixels_jitter) / sizeof(pixels_jitter[0])), &sc);
+    print_message("jittering hot pixel covered in %ld of %d frames\n", sc.last_hit, FRAMES);
+    assert_true(sc.last_hit >= 0.85 * FRAMES);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
+/* Two hot pixels 5 px apart are two defects, both followed. (Measured: the
+ * second in 48 of 48 frames; in none while a dot track held the 12 px
+ * about it.) */
+static void test_hot_pair(void **state)
+{
+    const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(PAINT_SCENE_PAN, -1, &drift, 1, spots, (int)(sizeof(spots) / sizeof(spots[0])),
+                  pixels_pair,
+                  (int)(sizeof(pixels_pair) / sizeof(pixels_pair[0])), &sc);
+    print_message("second of the pair covered in %ld of %d frames\n", sc.last_hit, FRAMES);
+    assert_true(sc.last_hit >= 0.95 * FRAMES);
+    assert_true(sc.pixels_hit >= 0.98 * sc.pixels_total);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 /* Clean scenes full of small lights and strokes: nothing is a defect. */
 static void test_clean_pan(void **state)
 {
@@ -469,6 +552,9 @@ int main(void)
         cmocka_unit_test(test_hot_blue),
         cmocka_unit_test(test_faint_walls),
         cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_hot_blue_wandering),
+        cmocka_unit_test(test_hot_jitter),
+        cmocka_unit_test(test_hot_pair),
         cmocka_unit_test(test_clean_pan),
         cmocka_unit_test(test_clean_night),
         cmocka_unit_test(test_clean_moving_subject),
