@@ -126,6 +126,7 @@ typedef struct Track {
     int64_t first;           /* its earliest sighting, followed back */
     int hits, misses_run, frames;
     float radius;            /* smoothed blob radius (blotches) */
+    int wide;                /* a luma dot wider than a pixel's smear */
     float contrast;          /* smoothed response */
     float moved;             /* evidence that the scene moved under it */
     float vx, vy;            /* displacement over the last frame */
@@ -1514,6 +1515,18 @@ static int is_pixel_kind(int kind)
     return kind & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
 }
 
+/* A luma dot's extent at (x, y), as a blotch's dimming radius: a small
+ * blotch passes for a dot too, and its mask must cover it. */
+static float dot_extent(const DetectContext *s, const SpFrame *f, int x, int y, int sign)
+{
+    int m = s->outer / 2;
+    float cx, cy, depth;
+    Patch pd;
+
+    patch_build(s, f, &pd, x - m, y - m, x + m + 1, y + m + 1);
+    return blob_shape(s, f, x, y, sign, 4, box_mean(&pd, x, y, s->outer), &cx, &cy, &depth);
+}
+
 /* Look for a track in frame f near its prediction (px, py). Returns 1 and
  * the refined position if found. */
 static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
@@ -1580,15 +1593,7 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
         *oy = (float)by;
         *resp = sign * best;
         *olevel = ring5(f, s->shift, bx, by);
-        /* its extent: a small blotch passes for a dot too, and its mask
-         * must cover it */
-        {
-            float cx, cy, depth;
-            Patch pd;
-            patch_build(s, f, &pd, bx - m, by - m, bx + m + 1, by + m + 1);
-            *radius = blob_shape(s, f, bx, by, sign, 4, box_mean(&pd, bx, by, s->outer),
-                                 &cx, &cy, &depth);
-        }
+        *radius = dot_extent(s, f, bx, by, sign);
         return 1;
     }
     patch_build(s, f, &pt, x0 - gate - m, y0 - gate - m, x0 + gate + m + 1, y0 + gate + m + 1);
@@ -2719,6 +2724,28 @@ static float drift_residual(const DetectContext *s, const Track *t, int cls, int
     return sqrtf(ex * ex + ey * ey);
 }
 
+/* A track's residual from its class's drift (drift_residual), but a
+ * wide dot (a small blotch taken for one) that strays from the dots'
+ * may keep to the blotches' drift instead; *cls (if not NULL) is the
+ * class it kept to. */
+static float own_drift_residual(const DetectContext *s, const Track *t, int64_t n,
+                                int span, int *cls)
+{
+    int c = is_pixel_kind(t->kind) ? 1 : 0;
+    float r = drift_residual(s, t, c, n, span, 0);
+
+    if (c && t->wide && !(r >= 0 && r <= 2.0f)) {
+        float r0 = drift_residual(s, t, 0, n, span, 0);
+        if (r0 >= 0 && r0 <= 2.0f) {
+            c = 0;
+            r = r0;
+        }
+    }
+    if (cls)
+        *cls = c;
+    return r;
+}
+
 /* Whether a track may be confirmed as far as the shared drift goes: it
  * kept to it, or the drift is not known and the track is not faint (dots
  * that are not faint are not judged by it). */
@@ -2851,20 +2878,10 @@ static int own_motion_ok(const DetectContext *s, const Track *t, int64_t a, int6
  */
 static void carry_back(const DetectContext *s, Track *t, int64_t n)
 {
-    int cls = is_pixel_kind(t->kind) ? 1 : 0, kb = (int)(t->born % POS_HIST), wide = 0;
+    int cls, kb = (int)(t->born % POS_HIST), wide = 0;
     float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc;
     int64_t m;
-    float r = drift_residual(s, t, cls, n, 4, 0);
-
-    /* a wide dot (a small blotch taken for one) may keep to the blotches'
-     * drift instead */
-    if (cls && t->radius > 1.6f && !(r >= 0 && r <= 2.0f)) {
-        float r0 = drift_residual(s, t, 0, n, 4, 0);
-        if (r0 >= 0 && r0 <= 2.0f) {
-            cls = 0;
-            r = r0;
-        }
-    }
+    float r = own_drift_residual(s, t, n, 4, &cls);
 
     /* a faint one confirmed on the drift its witnesses tell (keeps_drift)
      * is carried back by that drift */
@@ -2896,7 +2913,7 @@ static int motion_class(const DetectContext *s, const Track *t, int64_t n)
 
     if (!is_pixel_kind(t->kind))
         return 0;
-    if (t->radius <= 1.6f || t->vframe != n || !s->motion[0].valid || !s->motion[1].valid)
+    if (!t->wide || t->vframe != n || !s->motion[0].valid || !s->motion[1].valid)
         return 1;
     motion_at(&s->motion[0], cx, cy, t->x - t->vx, t->y - t->vy, &ax, &ay);
     motion_at(&s->motion[1], cx, cy, t->x - t->vx, t->y - t->vy, &bx, &by);
@@ -2985,6 +3002,11 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             t->misses_run = 0;
             t->contrast = t->hits == 1 ? resp : 0.8f * t->contrast + 0.2f * resp;
             t->radius = t->hits == 1 ? rad : 0.8f * t->radius + 0.2f * rad;
+            /* wide: half its depth over more than 8 pixels (1.6 px), held
+             * down to 1.4 px: a measure of whole pixels that hovers about
+             * the limit does not flip the track's class and mask */
+            if (is_pixel_kind(t->kind) && !t->cplane)
+                t->wide = t->radius > (t->wide ? 1.4f : 1.6f);
             record(t, n, ox, oy, 0);
         } else {
             /* a confirmed defect that kept to its class's drift up to its
@@ -3155,7 +3177,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
          * known drift: a thing moving on its own over a still picture
          * (a face in a webcam inset) keeps to no drift of the defects */
         if (li == 3 && !flat && undecided) {
-            float r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 4, 0);
+            float r = own_drift_residual(s, t, n, 4, NULL);
             if (r >= 0 && r <= 2.0f)
                 flat = undecided;
         }
@@ -3244,6 +3266,7 @@ judge:
         t->hits = 1;
         t->frames = 1;
         t->radius = rad;
+        t->wide = is_pixel_kind(c->kind) && !c->plane && rad > 1.6f;
         t->contrast = c->resp;
         t->faint = is_pixel_kind(c->kind) ? fabsf(c->resp) < 14.0f / (float)s->sensitivity :
                    fabsf(c->resp) < spawn_threshold(s, c->level);
@@ -3344,7 +3367,7 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
              * than 8 pixels) is a small blotch and gets a blotch's disk,
              * unless it strays from the blotches' drift (a wide scene
              * speck taken for a dot does not spread its repair) */
-            float r = t->radius > 1.6f ? drift_residual(s, t, 0, t->last_hit, 8, 0) : 1e30f;
+            float r = t->wide ? drift_residual(s, t, 0, t->last_hit, 8, 0) : 1e30f;
             rad = r <= 2.0f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
         } else {
             /* the dimming radius measured is where the blob passes half

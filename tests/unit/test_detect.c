@@ -86,8 +86,19 @@ static const PaintPixel pixels_pair[] = {
     { 203, 34, PAINT_HOT, 120 },
 };
 
+/* small dark blotches, a dot's size or a little more: their masks must
+ * reach their soft edges, not just a dot's */
+static const PaintSpot spots_small[] = {
+    { 60, 50, 1.6f, 0.80f, 0 },
+    { 250, 60, 1.8f, 0.85f, 0 },
+    { 150, 170, 1.7f, 0.75f, 0 },
+    { 280, 200, 1.6f, 0.90f, 0 },
+    { 110, 110, 1.8f, 0.80f, 0 },
+};
+
 typedef struct Score {
     long spots_total, spots_hit, pixels_total, pixels_hit, records, false_records;
+    long spots_core; /* blotch instances whose core (1.5 radii) one record holds */
     long last_hit;   /* frames in which the last pixel defect was covered */
 } Score;
 
@@ -98,6 +109,18 @@ static int covers(const SpDefect *d, int nb, float x, float y, float pad)
     for (i = 0; i < nb; i++)
         if (x >= d[i].x - pad && x < d[i].x + d[i].w + pad &&
             y >= d[i].y - pad && y < d[i].y + d[i].h + pad)
+            return 1;
+    return 0;
+}
+
+/* Whether one of the records holds the disk of radius r about (x, y). */
+static int holds(const SpDefect *d, int nb, float x, float y, float r)
+{
+    int i;
+
+    for (i = 0; i < nb; i++)
+        if (x - r >= d[i].x && x + r <= d[i].x + d[i].w &&
+            y - r >= d[i].y && y + r <= d[i].y + d[i].h)
             return 1;
     return 0;
 }
@@ -130,6 +153,7 @@ static void score_frame(SpContext *ctx, const SpFrame *out, const PaintDrift *dr
         paint_drift_at(drift, W, H, (int)out->index, sp[k].x, sp[k].y, &x, &y);
         sc->spots_total++;
         sc->spots_hit += covers(d, nb, x, y, 0);
+        sc->spots_core += holds(d, nb, x, y, 1.5f * sp[k].radius);
     }
     for (k = 0; k < nb_px; k++) {
         int hit = covers(d, nb, (float)px[k].x, (float)px[k].y, 0);
@@ -453,6 +477,25 @@ static void test_hot_pair(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* Small dark blotches (radius 2-2.2) that the dot search takes first, as
+ * wide dead pixels: followed as dots, they are masked as the blotches they
+ * are, to their soft edges. (Measured: cores held in 194 of 240, 157 before a
+ * dot's wide extent was held against its hovering about the limit.) */
+static void test_small_blotches(void **state)
+{
+    const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(PAINT_SCENE_PAN, -1, &drift, 1, spots_small,
+                  (int)(sizeof(spots_small) / sizeof(spots_small[0])), pixels,
+                  (int)(sizeof(pixels) / sizeof(pixels[0])), &sc);
+    print_message("small blotches' cores held in %ld of %ld\n", sc.spots_core, sc.spots_total);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.spots_core >= 0.75 * sc.spots_total);
+    assert_true(sc.pixels_hit >= 0.98 * sc.pixels_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 /* Clean scenes full of small lights and strokes: nothing is a defect. */
 static void test_clean_pan(void **state)
 {
@@ -555,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_hot_blue_wandering),
         cmocka_unit_test(test_hot_jitter),
         cmocka_unit_test(test_hot_pair),
+        cmocka_unit_test(test_small_blotches),
         cmocka_unit_test(test_clean_pan),
         cmocka_unit_test(test_clean_night),
         cmocka_unit_test(test_clean_moving_subject),
