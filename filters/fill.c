@@ -445,6 +445,16 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
             return -ENOMEM;
     }
     sp_fill_searched(s);
+    /* auto: where the neighbour frames show what a tracked spot hides, the
+     * spot's attenuation is measured against them, for the frames where
+     * they will not (see fill_gain.c) */
+    if (s->method == SP_FILL_NONE && cover >= 0.5 && r->track >= 0 &&
+        (r->kind & (SP_KIND_DARK | SP_KIND_BRIGHT | SP_KIND_USER))) {
+        int32_t *orig = sp_fill_save(s, f, r);
+        float *ref = orig ? gain_reference(s, f, r, orig, cover) : NULL;
+        if (!ref || sp_fill_gain(s, f, r, w->cur->index, orig, ref, FILL_GAIN_SEEN) < 0)
+            return -ENOMEM;
+    }
     /* auto: a dimming spot that the motion does not uncover, on texture
      * that the spatial fill cannot rebuild (see fill_gain.c) */
     if (s->method == SP_FILL_NONE && cover < 0.5 &&
@@ -456,7 +466,8 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
         if (!ref)
             return -ENOMEM;
         ret = sp_fill_gain(s, f, r, w->cur->index, orig, ref,
-                           s->method != SP_FILL_GAIN);
+                           (s->method != SP_FILL_GAIN ? FILL_GAIN_STRICT : 0) |
+                           (cover < 0.5 ? FILL_GAIN_GUESS : 0));
         if (ret < 0)
             return -ENOMEM;
         if (ret == 0) {
