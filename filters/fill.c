@@ -11,7 +11,10 @@
  *    divided out (fill_gain.c), which keeps the real texture under it;
  *  - what is left is filled from the surround: an exemplar patch where the
  *    surround is textured and the hole large, edge-directed interpolation
- *    elsewhere (fill_spatial.c).
+ *    elsewhere (fill_spatial.c); where the neighbour frames show part of
+ *    the hole, the interpolation is checked on that part and pulled back
+ *    towards the samples as they were when it is clearly worse than them
+ *    (see spatial_trust()).
  * fill=temporal|gain|patch|spatial forces one method (with the spatial fill
  * still catching what the others leave). The region records the method that
  * filled most of it.

@@ -38,6 +38,14 @@
  * (with strict, as fill=auto asks) is a fit that disagrees with the
  * track's earlier ones or comes before two of them.
  *
+ * The spatial fill's guess is a poor reference on an edge or a line: it
+ * carries the surround into the hole, and the fit then takes the content
+ * itself for a shadow (a depth at the clamp, divided out into a bright
+ * halo). So per track a second, "seen" model is fitted, writing nothing,
+ * wherever the neighbour frames do show what the spot hides; once it
+ * holds two fits, a frame left with the spatial guess keeps the seen
+ * depth and shape and fits only the spot's centre.
+ *
  * Measured on painted H.264 clips, the division multiplies the encoder's
  * error in the dark spot by 1 / a(p) as well, so where the neighbour
  * frames show the content the temporal fill is far closer (mean squared
@@ -54,6 +62,7 @@
 #define GAIN_HISTORY 8  /* frames a track's shape is averaged over */
 #define SEEN_REFRESH 4  /* frames between a steady seen model's updates */
 #define SEEN_HISTORY 48 /* frames a seen model is trusted after its last update */
+#define SEEN_RESIDUAL 0.1 /* share of the difference a seen fit may leave unexplained */
 
 /* Black level (the value an attenuation pulls towards) of plane p. */
 static double black(const SpFrame *f, int p)
@@ -291,6 +300,11 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
      * much as it divides the centre */
     t = track_state(s, r->track, index);
     if (flags & FILL_GAIN_SEEN) {
+        /* where the neighbour frames do show the content, a spot's
+         * shadow explains nearly all of the difference; a fit that
+         * explains less met a wrong match, and is not averaged in */
+        if (best.err > SEEN_RESIDUAL * e0)
+            return 1;
         if (index - t->seen_last > SEEN_HISTORY || index < t->seen_last)
             t->seen_weight = 0;
         if (t->seen_weight < GAIN_HISTORY)
