@@ -53,6 +53,10 @@ typedef struct FillGainTrack {
     int64_t last;      /* last frame index it was updated */
     double strength, radius, shape;
     double weight;     /* how many fits have been averaged in */
+    /* the same, fitted only where the neighbour frames showed what the
+     * spot hides (a reference that is the content, not a guess) */
+    int64_t seen_last;
+    double seen_strength, seen_radius, seen_shape, seen_weight;
 } FillGainTrack;
 
 #define FILL_GAIN_TRACKS 64
@@ -187,11 +191,18 @@ double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r)
  * a reference (ref: per luma sample of the region's box, -1 where none)
  * and divides it out where it is mild enough, averaged with the temporal
  * candidates where there are some; orig holds the region's samples as
- * sp_fill_save() saved them; strict: only a fit that agrees with the
- * track's last ones is used. Returns 0 when it wrote, 1 when the spot does
- * not look like a dimming (nothing written), negative on error. */
+ * sp_fill_save() saved them. Flags: FILL_GAIN_STRICT, only a fit that
+ * agrees with the track's last ones is used; FILL_GAIN_SEEN, ref is what
+ * the neighbour frames show: the fit only updates the track's seen model,
+ * nothing is written; FILL_GAIN_GUESS, ref is the spatial fill's guess:
+ * a track with a seen model keeps its depth and shape, only the centre is
+ * fitted. Returns 0 when it wrote, 1 when the spot does not look like a
+ * dimming (nothing written), negative on error. */
+#define FILL_GAIN_STRICT 1
+#define FILL_GAIN_SEEN   2
+#define FILL_GAIN_GUESS  4
 int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
-                 const int32_t *orig, const float *ref, int strict);
+                 const int32_t *orig, const float *ref, int flags);
 
 /* Put back what sp_fill_save() saved: samples and hole weights. */
 void sp_fill_restore(FillContext *s, SpFrame *f, const SpRegion *r,

@@ -38,6 +38,14 @@
  * (with strict, as fill=auto asks) is a fit that disagrees with the
  * track's earlier ones or comes before two of them.
  *
+ * The spatial fill's guess is a poor reference on an edge or a line: it
+ * carries the surround into the hole, and the fit then takes the content
+ * itself for a shadow (a depth at the clamp, divided out into a bright
+ * halo). So per track a second, "seen" model is fitted, writing nothing,
+ * wherever the neighbour frames do show what the spot hides; once it
+ * holds two fits, a frame left with the spatial guess keeps the seen
+ * depth and shape and fits only the spot's centre.
+ *
  * Measured on painted H.264 clips, the division multiplies the encoder's
  * error in the dark spot by 1 / a(p) as well, so where the neighbour
  * frames show the content the temporal fill is far closer (mean squared
@@ -52,6 +60,9 @@
 #include "filters/fill.h"
 
 #define GAIN_HISTORY 8  /* frames a track's shape is averaged over */
+#define SEEN_REFRESH 4  /* frames between a steady seen model's updates */
+#define SEEN_HISTORY 48 /* frames a seen model is trusted after its last update */
+#define SEEN_RESIDUAL 0.1 /* share of the difference a seen fit may leave unexplained */
 
 /* Black level (the value an attenuation pulls towards) of plane p. */
 static double black(const SpFrame *f, int p)
@@ -87,7 +98,7 @@ typedef struct GainFit {
  *     sum (y - ref + A b)^2 = e0 - 2 A sum (ref - y) b + A^2 sum b^2,
  * so one pass gives both (no second exp() per sample). */
 static void fit_depth(const float *px, const float *py, const float *y,
-                      const float *ref, int n, double e0, GainFit *g)
+                      const float *ref, int n, double e0, int keep_depth, GainFit *g)
 {
     double num = 0, den = 0;
     int i;
@@ -98,7 +109,8 @@ static void fit_depth(const float *px, const float *py, const float *y,
         num += (ref[i] - y[i]) * b;
         den += b * b;
     }
-    g->A = den > 0 ? num / den : 0;
+    if (!keep_depth)
+        g->A = den > 0 ? num / den : 0;
     if (g->A < 0) g->A = 0;
     if (g->A > 0.97) g->A = 0.97;
     g->err = e0 - 2 * g->A * num + g->A * g->A * den;
@@ -132,9 +144,9 @@ static FillGainTrack *track_state(FillContext *s, int track, int64_t index)
 }
 
 int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
-                 const int32_t *orig, const float *ref, int strict)
+                 const int32_t *orig, const float *ref, int flags)
 {
-    int stable = 1;
+    int stable = 1, strict = flags & FILL_GAIN_STRICT, shaped = 0;
     static const double qs[] = { 2, 4, 6 };
     int bw0, x, y, x0, y0, x1, y1, n = 0, i, k, p, written = 0;
     float *px, *py, *yv, *rv;
@@ -143,10 +155,16 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     double o0 = black(f, 0), scale = 1.0 / (1 << (f->depth - 8));
     double sy = 0, sr = 0, rmin, rmax;
     GainFit best = { 0, 0, 0, 0, 0, DBL_MAX }, g;
-    FillGainTrack *t;
+    FillGainTrack *t = NULL;
 
     if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1))
         return 1;
+    if (flags & FILL_GAIN_SEEN) {
+        t = track_state(s, r->track, index);
+        if (!t || (t->seen_weight >= GAIN_HISTORY && index >= t->seen_last &&
+                   index - t->seen_last < SEEN_REFRESH))
+            return 1; /* steady, and fresh enough */
+    }
     bw0 = x1 - x0 + 1;
     if (sp_fill_buf_reserve(&s->gbuf, (size_t)bw0 * (y1 - y0 + 1) * 5 * sizeof(float)) < 0)
         return -1;
@@ -195,6 +213,40 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     rmax = (r->w < r->h ? r->w : r->h) / 2.0;
     if (rmax < 1.5)
         rmax = 1.5;
+    if (flags & FILL_GAIN_GUESS) {
+        /* a spatial guess of the content is no measure of the spot's depth
+         * (on an edge or a line it takes the content itself for a
+         * shadow): where the track's spot was seen against what the
+         * neighbour frames showed, its depth and shape are kept and only
+         * the centre is fitted */
+        t = track_state(s, r->track, index);
+        shaped = t && t->seen_weight >= 2 && index >= t->seen_last &&
+                 index - t->seen_last <= SEEN_HISTORY;
+    }
+    if (shaped) {
+        GainFit c0 = best;
+        double cs = 0.5;
+        int a, b, level;
+        best.err = DBL_MAX;
+        for (level = 0; level < 4; level++, cs /= 2) {
+            int span = level ? 1 : 3;
+            for (b = -span; b <= span; b++)
+                for (a = -span; a <= span; a++) {
+                    g.cx = c0.cx + cs * a;
+                    g.cy = c0.cy + cs * b;
+                    g.rho = t->seen_radius;
+                    g.q = t->seen_shape;
+                    g.A = t->seen_strength;
+                    fit_depth(px, py, yv, rv, n, e0, 1, &g);
+                    if (g.err < best.err)
+                        best = g;
+                }
+            c0 = best;
+        }
+        if (best.err >= e0)
+            return 1; /* the model explains nothing here */
+        goto divide;
+    }
     /* coarse: centre on a half-pixel grid around the centroid, all radii
      * and shapes; then fine: quarter pixels and finer radii */
     {
@@ -209,7 +261,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                         g.cy = c0.cy + 0.5 * b;
                         g.rho = rho;
                         g.q = qs[k];
-                        fit_depth(px, py, yv, rv, n, e0, &g);
+                        fit_depth(px, py, yv, rv, n, e0, 0, &g);
                         if (g.err < best.err)
                             best = g;
                     }
@@ -231,7 +283,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                             g.q = c0.q;
                             if (g.rho < 0.5)
                                 continue;
-                            fit_depth(px, py, yv, rv, n, e0, &g);
+                            fit_depth(px, py, yv, rv, n, e0, 0, &g);
                             if (g.err < best.err)
                                 best = g;
                         }
@@ -247,6 +299,22 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
      * ones: a misfitted radius would multiply the rim of the spot by as
      * much as it divides the centre */
     t = track_state(s, r->track, index);
+    if (flags & FILL_GAIN_SEEN) {
+        /* where the neighbour frames do show the content, a spot's
+         * shadow explains nearly all of the difference; a fit that
+         * explains less met a wrong match, and is not averaged in */
+        if (best.err > SEEN_RESIDUAL * e0)
+            return 1;
+        if (index - t->seen_last > SEEN_HISTORY || index < t->seen_last)
+            t->seen_weight = 0;
+        if (t->seen_weight < GAIN_HISTORY)
+            t->seen_weight += 1;
+        t->seen_strength += (best.A - t->seen_strength) / t->seen_weight;
+        t->seen_radius += (best.rho - t->seen_radius) / t->seen_weight;
+        t->seen_shape += (best.q - t->seen_shape) / t->seen_weight;
+        t->seen_last = index;
+        return 1;
+    }
     if (strict && (!t || index - t->last > GAIN_HISTORY || t->weight < 2 ||
                    fabs(best.A - t->strength) > 0.06 ||
                    fabs(best.rho - t->radius) > 0.3))
@@ -266,6 +334,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     }
     if (!stable)
         return 1;
+divide:
     r->gain = (float)(1 - best.A);
 
 
