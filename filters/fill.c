@@ -11,10 +11,7 @@
  *    divided out (fill_gain.c), which keeps the real texture under it;
  *  - what is left is filled from the surround: an exemplar patch where the
  *    surround is textured and the hole large, edge-directed interpolation
- *    elsewhere (fill_spatial.c); where the neighbour frames show part of
- *    the hole, the interpolation is checked on that part and pulled back
- *    towards the samples as they were when it is clearly worse than them
- *    (see spatial_trust()).
+ *    elsewhere (fill_spatial.c).
  * fill=temporal|gain|patch|spatial forces one method (with the spatial fill
  * still catching what the others leave). The region records the method that
  * filled most of it.
@@ -84,8 +81,6 @@ static const SpOption fill_options[] = {
 #define SMOOTH 0.75        /* spatial fill's ring error below which auto stays spatial */
 #define GAIN_TEXTURE 3.0  /* spatial fill's ring error above which auto tries the gain fill */
 
-#define TRUST_MIN 8       /* shown samples below which the spatial fill is trusted */
-#define TRUST_BAD 4.0     /* its error on them below which it is, 8-bit levels */
 #define NEAR 16           /* reach of a region's reads but the patch search, luma pixels */
 #define PATCH_REACH(r) (((r)->w > (r)->h ? (r)->w : (r)->h) + 32)
 #define MAX_THREADS 64
@@ -424,66 +419,6 @@ static float *gain_reference(FillContext *s, SpFrame *f, const SpRegion *r,
     return ref;
 }
 
-/* How far the spatial fill is to be trusted where the neighbour frames
- * show only part of r. On the luma samples that they show (the hole's
- * edge, where a spot is faint: leaving them would look good even where
- * the fill is right), the spatial fill must be clearly wrong, off what
- * they show by more than TRUST_BAD levels and twice as much as the
- * samples as they were; then k is the least squares fit of (shown -
- * original) against (spatial - original), clamped to 0..1. Else 1, as
- * when they show too few to tell; negative on error. The spatial fill is
- * done on the frame, read, then undone. */
-static double spatial_trust(FillContext *s, SpFrame *f, const SpRegion *r)
-{
-    int32_t *orig = sp_fill_save(s, f, r);
-    int x, y, x0, y0, x1, y1, n = 0;
-    double num = 0, den = 0, es = 0, eo = 0, lv = 1 << (f->depth - 8);
-    size_t j = 0;
-
-    if (!orig)
-        return -1;
-    if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1))
-        return 1;
-    sp_fill_spatial(s, f, r);
-    for (y = y0; y <= y1; y++)
-        for (x = x0; x <= x1; x++, j++) {
-            double t, e, o;
-            if (orig[2 * j + 1] != 255 || (t = sp_fill_temporal_value(s, f, r, 0, x, y)) < 0)
-                continue;
-            e = sp_get(f, 0, x, y);
-            o = orig[2 * j];
-            es += fabs(e - t);
-            eo += fabs(o - t);
-            num += (t - o) * (e - o);
-            den += (e - o) * (e - o);
-            n++;
-        }
-    sp_fill_restore(s, f, r, orig);
-    if (n < TRUST_MIN || den <= 0 || es <= TRUST_BAD * lv * n || es <= 2 * eo)
-        return 1;
-    return num <= 0 ? 0 : num >= den ? 1 : num / den;
-}
-
-/* Move what the spatial fill wrote over the samples saved in orig back
- * towards them: o + k (v - o). */
-static void shrink_fill(FillContext *s, SpFrame *f, const SpRegion *r,
-                        const int32_t *orig, double k)
-{
-    size_t i = 0;
-    int p, x, y, x0, y0, x1, y1;
-
-    for (p = 0; p < s->nb_planes; p++) {
-        if (!sp_fill_plane_box(s, f, p, r, &x0, &y0, &x1, &y1))
-            continue;
-        for (y = y0; y <= y1; y++)
-            for (x = x0; x <= x1; x++, i++)
-                if (orig[2 * i + 1]) {
-                    double o = orig[2 * i];
-                    sp_put(f, p, x, y, (int)lrint(o + k * (sp_get(f, p, x, y) - o)));
-                }
-    }
-}
-
 static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
 {
     SpFrame *f = w->cur->frame;
@@ -491,7 +426,6 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
     int share[SP_FILL_GAIN + 1] = { 0 };
     double cover = 0, es = -1;
     int gain = s->method == SP_FILL_GAIN, smooth = 0;
-    double trust = 1;
 
     if (!total)
         return 0;
@@ -541,12 +475,6 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
             left -= share[SP_FILL_GAIN];
         }
     }
-    /* auto: where the neighbour frames show part of the hole, what they
-     * show tells how far the spatial fill of the rest is right; on an
-     * edge or a line it can be worse than the defect it replaces */
-    if (left && s->method == SP_FILL_NONE && cover > 0 && cover < 0.5 &&
-        (trust = spatial_trust(s, f, r)) < 0)
-        return -ENOMEM;
     if (left && cover > 0) {
         double ws = 0;
         int32_t *orig = NULL;
@@ -582,12 +510,7 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
         left -= share[SP_FILL_PATCH];
     }
     if (left) {
-        int32_t *orig = NULL;
-        if (trust < 1 && !(orig = sp_fill_save(s, f, r)))
-            return -ENOMEM;
         sp_fill_spatial(s, f, r);
-        if (orig)
-            shrink_fill(s, f, r, orig, trust);
         share[SP_FILL_SPATIAL] += left - holes_left(s, f, r);
     }
     best = SP_FILL_SPATIAL;

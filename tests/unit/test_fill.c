@@ -510,57 +510,6 @@ static void test_gain_seen_depth(void **state)
     rig_close(&g);
 }
 
-/* A faint dark spot (12 levels, radius 5) on the rim of a large dark disc, on a
- * scene panning by a pixel a frame: the neighbour frames show only the
- * hole's edge columns, and the spatial fill of the rest carries the
- * light background into the disc. What the neighbours show says it would
- * be worse than the spot itself, so it is moved back towards the samples
- * as they were: the hole comes back no worse than untouched (the spatial
- * fill alone made it several times worse). */
-static int dark_disc(int x, int y, int k)
-{
-    double dx = x + k - 40.5, dy = y - 43.2;
-
-    return dx * dx + dy * dy < 12.5 * 12.5 ? 40 : 170;
-}
-
-static int spot(int x, int y)
-{
-    return (x - 40) * (x - 40) + (y - 30) * (y - 30) <= 25 ? 12 : 0;
-}
-
-static void test_spatial_trust(void **state)
-{
-    enum { W = 80, H = 64, N = 3, BX = 34, BY = 24, BW = 13, BH = 13 };
-    const char *opts[] = { "fill=auto", "fill-frames=1", NULL };
-    Rig g;
-    int k, p, x, y;
-    double err = 0, err0 = 0;
-    long cnt = 0;
-
-    rig_open(&g, opts);
-    for (k = 0; k < N; k++) {
-        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
-        for (p = 0; p < 3; p++)
-            for (y = 0; y < sp_plane_height(f, p); y++)
-                for (x = 0; x < sp_plane_width(f, p); x++)
-                    sp_put(f, p, x, y, p ? 128 : dark_disc(x, y, k) - spot(x, y));
-        rig_add(&g, f);
-        rig_region(&g, k, BX, BY, BW, BH, SP_KIND_DARK);
-    }
-    for (k = 0; k < N; k++)
-        rig_process(&g, k);
-    for (y = BY; y < BY + BH; y++)
-        for (x = BX; x < BX + BW; x++, cnt++) {
-            err += abs(sp_get(g.slots[1].frame, 0, x, y) - dark_disc(x, y, 1));
-            err0 += spot(x, y);
-        }
-    print_message("faint spot on a rim: mean error %.2f (untouched %.2f), fill %d\n",
-                  err / cnt, err0 / cnt, g.slots[1].regions[0].fill);
-    assert_true(err <= err0);
-    rig_close(&g);
-}
-
 /* Through the public API: a user mask over a panning texture, fill=auto;
  * every frame comes back with the hidden samples recovered (the first and
  * last have neighbours on one side only) and nothing else changed; the
@@ -1030,7 +979,6 @@ int main(void)
         cmocka_unit_test(test_gain_dust),
         cmocka_unit_test(test_auto_dust),
         cmocka_unit_test(test_gain_seen_depth),
-        cmocka_unit_test(test_spatial_trust),
         cmocka_unit_test(test_api_pan),
         cmocka_unit_test(test_mask_pieces),
         cmocka_unit_test(test_border_regions),
