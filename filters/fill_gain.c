@@ -42,9 +42,11 @@
  * carries the surround into the hole, and the fit then takes the content
  * itself for a shadow (a depth at the clamp, divided out into a bright
  * halo). So per track a second, "seen" model is fitted, writing nothing,
- * wherever the neighbour frames do show what the spot hides; once it
- * holds two fits, a frame left with the spatial guess keeps the seen
- * depth and shape and fits only the spot's centre.
+ * wherever the neighbour frames do show what the spot hides (every such
+ * frame until it holds SEEN_STEADY fits, then every SEEN_REFRESH: each fit
+ * costs about what a fill does); once it holds two fits, a frame left with
+ * the spatial guess keeps the seen depth and shape and fits only the
+ * spot's centre.
  *
  * Measured on painted H.264 clips, the division multiplies the encoder's
  * error in the dark spot by 1 / a(p) as well, so where the neighbour
@@ -60,7 +62,8 @@
 #include "filters/fill.h"
 
 #define GAIN_HISTORY 8  /* frames a track's shape is averaged over */
-#define SEEN_REFRESH 4  /* frames between a steady seen model's updates */
+#define SEEN_STEADY 4   /* fits after which a seen model is steady */
+#define SEEN_REFRESH 16 /* frames between a steady seen model's updates */
 #define SEEN_HISTORY 48 /* frames a seen model is trusted after its last update */
 #define SEEN_RESIDUAL 0.1 /* share of the difference a seen fit may leave unexplained */
 
@@ -161,7 +164,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
         return 1;
     if (flags & FILL_GAIN_SEEN) {
         t = track_state(s, r->track, index);
-        if (!t || (t->seen_weight >= GAIN_HISTORY && index >= t->seen_last &&
+        if (!t || (t->seen_weight >= SEEN_STEADY && index >= t->seen_last &&
                    index - t->seen_last < SEEN_REFRESH))
             return 1; /* steady, and fresh enough */
     }
