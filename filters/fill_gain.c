@@ -42,11 +42,12 @@
  * carries the surround into the hole, and the fit then takes the content
  * itself for a shadow (a depth at the clamp, divided out into a bright
  * halo). So per track a second, "seen" model is fitted, writing nothing,
- * wherever the neighbour frames do show what the spot hides (every such
- * frame until it holds SEEN_STEADY fits, then every SEEN_REFRESH: each fit
- * costs about what a fill does); once it holds two fits, a frame left with
- * the spatial guess keeps the seen depth and shape and fits only the
- * spot's centre.
+ * wherever the neighbour frames do show what the spot hides (every
+ * SEEN_SPACING frames until it holds SEEN_STEADY fits, then every
+ * SEEN_REFRESH: each fit costs about what a fill does; and only in a free
+ * slot of the gain tracks, never evicting one); once it holds two fits, a
+ * frame left with the spatial guess keeps the seen depth and shape and
+ * fits only the spot's centre.
  *
  * Measured on painted H.264 clips, the division multiplies the encoder's
  * error in the dark spot by 1 / a(p) as well, so where the neighbour
@@ -63,6 +64,7 @@
 
 #define GAIN_HISTORY 8  /* frames a track's shape is averaged over */
 #define SEEN_STEADY 4   /* fits after which a seen model is steady */
+#define SEEN_SPACING 2  /* frames between a seen model's fits until then */
 #define SEEN_REFRESH 16 /* frames between a steady seen model's updates */
 #define SEEN_HISTORY 48 /* frames a seen model is trusted after its last update */
 #define SEEN_RESIDUAL 0.1 /* share of the difference a seen fit may leave unexplained */
@@ -121,7 +123,7 @@ static void fit_depth(const float *px, const float *py, const float *y,
         g->err = 0;
 }
 
-static FillGainTrack *track_state(FillContext *s, int track, int64_t index)
+static FillGainTrack *track_state(FillContext *s, int track, int64_t index, int evict)
 {
     FillGainTrack *free_slot = NULL, *oldest = &s->gain[0];
     int i;
@@ -138,6 +140,8 @@ static FillGainTrack *track_state(FillContext *s, int track, int64_t index)
         if (t->last < oldest->last)
             oldest = t;
     }
+    if (!free_slot && !evict)
+        return NULL;
     if (!free_slot)
         free_slot = oldest;
     memset(free_slot, 0, sizeof(*free_slot));
@@ -163,10 +167,13 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1))
         return 1;
     if (flags & FILL_GAIN_SEEN) {
-        t = track_state(s, r->track, index);
+        /* a seen model takes a free slot, never another track's; until
+         * steady it is fitted every SEEN_SPACING frames */
+        t = track_state(s, r->track, index, 0);
         if (!t || (t->seen_weight >= SEEN_STEADY && index >= t->seen_last &&
-                   index - t->seen_last < SEEN_REFRESH))
-            return 1; /* steady, and fresh enough */
+                   index - t->seen_last < SEEN_REFRESH) ||
+            (t->seen_weight < SEEN_STEADY && (index + r->track) % SEEN_SPACING))
+            return 1; /* steady and fresh enough, or not its turn */
     }
     bw0 = x1 - x0 + 1;
     if (sp_fill_buf_reserve(&s->gbuf, (size_t)bw0 * (y1 - y0 + 1) * 5 * sizeof(float)) < 0)
@@ -222,7 +229,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
          * shadow): where the track's spot was seen against what the
          * neighbour frames showed, its depth and shape are kept and only
          * the centre is fitted */
-        t = track_state(s, r->track, index);
+        t = track_state(s, r->track, index, 1);
         shaped = t && t->seen_weight >= 2 && index >= t->seen_last &&
                  index - t->seen_last <= SEEN_HISTORY;
     }
@@ -301,7 +308,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
      * strict, a fit is only used once it agrees with the track's earlier
      * ones: a misfitted radius would multiply the rim of the spot by as
      * much as it divides the centre */
-    t = track_state(s, r->track, index);
+    t = track_state(s, r->track, index, 1);
     if (flags & FILL_GAIN_SEEN) {
         /* where the neighbour frames do show the content, a spot's
          * shadow explains nearly all of the difference; a fit that
