@@ -1651,17 +1651,23 @@ static int claim(DetectContext *s, const Track *t, int cls, float x, float y, in
     return 1;
 }
 
+/* The track of class cls holding cell (px, py) this frame, or NULL. */
+static const Track *holder(const DetectContext *s, int cls, int px, int py)
+{
+    if (px < 0 || py < 0 || px >= s->ow || py >= s->oh ||
+        !(s->occ[cls][(size_t)py * s->ow_words + px / 64] >> (px % 64) & 1))
+        return NULL;
+    return &s->tracks[s->occ_id[cls][(size_t)py * s->ow + px]];
+}
+
 static int held(const DetectContext *s, int cls, float x, float y, int64_t n)
 {
     int cx = (int)x >> 2, cy = (int)y >> 2, i, j;
 
     for (j = -1; j <= 1; j++)
-        for (i = -1; i <= 1; i++) {
-            int px = cx + i, py = cy + j;
-            if (px >= 0 && py >= 0 && px < s->ow && py < s->oh &&
-                (s->occ[cls][(size_t)py * s->ow_words + px / 64] >> (px % 64) & 1))
+        for (i = -1; i <= 1; i++)
+            if (holder(s, cls, cx + i, cy + j))
                 return 1;
-        }
     return 0;
 }
 
@@ -1675,13 +1681,8 @@ static int held_dot(const DetectContext *s, float x, float y, int64_t n)
 
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++) {
-            int px = cx + i, py = cy + j;
-            const Track *o;
-            if (px < 0 || py < 0 || px >= s->ow || py >= s->oh ||
-                !(s->occ[1][(size_t)py * s->ow_words + px / 64] >> (px % 64) & 1))
-                continue;
-            o = &s->tracks[s->occ_id[1][(size_t)py * s->ow + px]];
-            if ((o->x - x) * (o->x - x) + (o->y - y) * (o->y - y) < 9.0f)
+            const Track *o = holder(s, 1, cx + i, cy + j);
+            if (o && (o->x - x) * (o->x - x) + (o->y - y) * (o->y - y) < 9.0f)
                 return 1;
         }
     return 0;
@@ -1701,12 +1702,9 @@ static int held_blotch(const DetectContext *s, const SpFrame *f, const Cand *c, 
 
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++) {
-            int px = cx + i, py = cy + j;
-            const Track *o;
-            if (px < 0 || py < 0 || px >= s->ow || py >= s->oh ||
-                !(s->occ[0][(size_t)py * s->ow_words + px / 64] >> (px % 64) & 1))
+            const Track *o = holder(s, 0, cx + i, cy + j);
+            if (!o)
                 continue;
-            o = &s->tracks[s->occ_id[0][(size_t)py * s->ow + px]];
             if (o->state == T_CONFIRMED || c->plane ||
                 fabsf(c->resp) <= 2.0f * fabsf(o->contrast))
                 return 1;
