@@ -47,16 +47,20 @@ typedef struct FillBuf {
     size_t size;
 } FillBuf;
 
-/* Per-track attenuation model of a dimming spot (see fill_gain.c). */
-typedef struct FillGainTrack {
-    int track;         /* -1: free */
+/* A spot's attenuation shape, averaged over the fits of its last frames. */
+typedef struct FillGainShape {
     int64_t last;      /* last frame index it was updated */
     double strength, radius, shape;
     double weight;     /* how many fits have been averaged in */
+} FillGainShape;
+
+/* Per-track attenuation model of a dimming spot (see fill_gain.c). */
+typedef struct FillGainTrack {
+    int track;         /* -1: free */
+    FillGainShape fit;
     /* the same, fitted only where the neighbour frames showed what the
      * spot hides (a reference that is the content, not a guess) */
-    int64_t seen_last;
-    double seen_strength, seen_radius, seen_shape, seen_weight;
+    FillGainShape seen;
 } FillGainTrack;
 
 #define FILL_GAIN_TRACKS 64

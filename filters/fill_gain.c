@@ -123,6 +123,20 @@ static void fit_depth(const float *px, const float *py, const float *y,
         g->err = 0;
 }
 
+/* Average fit g into shape m, the fits of frames before index forgotten
+ * first if reset. */
+static void shape_add(FillGainShape *m, const GainFit *g, int64_t index, int reset)
+{
+    if (reset)
+        m->weight = 0;
+    if (m->weight < GAIN_HISTORY)
+        m->weight += 1;
+    m->strength += (g->A - m->strength) / m->weight;
+    m->radius += (g->rho - m->radius) / m->weight;
+    m->shape += (g->q - m->shape) / m->weight;
+    m->last = index;
+}
+
 static FillGainTrack *track_state(FillContext *s, int track, int64_t index, int evict)
 {
     FillGainTrack *free_slot = NULL, *oldest = &s->gain[0];
@@ -137,7 +151,7 @@ static FillGainTrack *track_state(FillContext *s, int track, int64_t index, int 
             return t;
         if (t->track < 0 && !free_slot)
             free_slot = t;
-        if (t->last < oldest->last)
+        if (t->fit.last < oldest->fit.last)
             oldest = t;
     }
     if (!free_slot && !evict)
@@ -146,7 +160,7 @@ static FillGainTrack *track_state(FillContext *s, int track, int64_t index, int 
         free_slot = oldest;
     memset(free_slot, 0, sizeof(*free_slot));
     free_slot->track = track;
-    free_slot->last = index;
+    free_slot->fit.last = index;
     return free_slot;
 }
 
@@ -170,9 +184,9 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
         /* a seen model takes a free slot, never another track's; until
          * steady it is fitted every SEEN_SPACING frames */
         t = track_state(s, r->track, index, 0);
-        if (!t || (t->seen_weight >= SEEN_STEADY && index >= t->seen_last &&
-                   index - t->seen_last < SEEN_REFRESH) ||
-            (t->seen_weight < SEEN_STEADY && (index + r->track) % SEEN_SPACING))
+        if (!t || (t->seen.weight >= SEEN_STEADY && index >= t->seen.last &&
+                   index - t->seen.last < SEEN_REFRESH) ||
+            (t->seen.weight < SEEN_STEADY && (index + r->track) % SEEN_SPACING))
             return 1; /* steady and fresh enough, or not its turn */
     }
     bw0 = x1 - x0 + 1;
@@ -230,8 +244,8 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
          * neighbour frames showed, its depth and shape are kept and only
          * the centre is fitted */
         t = track_state(s, r->track, index, 1);
-        shaped = t && t->seen_weight >= 2 && index >= t->seen_last &&
-                 index - t->seen_last <= SEEN_HISTORY;
+        shaped = t && t->seen.weight >= 2 && index >= t->seen.last &&
+                 index - t->seen.last <= SEEN_HISTORY;
     }
     if (shaped) {
         GainFit c0 = best;
@@ -244,9 +258,9 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                 for (a = -span; a <= span; a++) {
                     g.cx = c0.cx + cs * a;
                     g.cy = c0.cy + cs * b;
-                    g.rho = t->seen_radius;
-                    g.q = t->seen_shape;
-                    g.A = t->seen_strength;
+                    g.rho = t->seen.radius;
+                    g.q = t->seen.shape;
+                    g.A = t->seen.strength;
                     fit_depth(px, py, yv, rv, n, e0, 1, &g);
                     if (g.err < best.err)
                         best = g;
@@ -315,32 +329,19 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
          * explains less met a wrong match, and is not averaged in */
         if (best.err > SEEN_RESIDUAL * e0)
             return 1;
-        if (index - t->seen_last > SEEN_HISTORY || index < t->seen_last)
-            t->seen_weight = 0;
-        if (t->seen_weight < GAIN_HISTORY)
-            t->seen_weight += 1;
-        t->seen_strength += (best.A - t->seen_strength) / t->seen_weight;
-        t->seen_radius += (best.rho - t->seen_radius) / t->seen_weight;
-        t->seen_shape += (best.q - t->seen_shape) / t->seen_weight;
-        t->seen_last = index;
+        shape_add(&t->seen, &best, index,
+                  index - t->seen.last > SEEN_HISTORY || index < t->seen.last);
         return 1;
     }
-    if (strict && (!t || index - t->last > GAIN_HISTORY || t->weight < 2 ||
-                   fabs(best.A - t->strength) > 0.06 ||
-                   fabs(best.rho - t->radius) > 0.3))
+    if (strict && (!t || index - t->fit.last > GAIN_HISTORY || t->fit.weight < 2 ||
+                   fabs(best.A - t->fit.strength) > 0.06 ||
+                   fabs(best.rho - t->fit.radius) > 0.3))
         stable = 0;
     if (t) {
-        if (index - t->last > GAIN_HISTORY)
-            t->weight = 0;
-        if (t->weight < GAIN_HISTORY)
-            t->weight += 1;
-        t->strength += (best.A - t->strength) / t->weight;
-        t->radius += (best.rho - t->radius) / t->weight;
-        t->shape += (best.q - t->shape) / t->weight;
-        t->last = index;
-        best.A = t->strength;
-        best.rho = t->radius;
-        best.q = t->shape;
+        shape_add(&t->fit, &best, index, index - t->fit.last > GAIN_HISTORY);
+        best.A = t->fit.strength;
+        best.rho = t->fit.radius;
+        best.q = t->fit.shape;
     }
     if (!stable)
         return 1;
