@@ -449,7 +449,8 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
      * spot's attenuation is measured against them, for the frames where
      * they will not (see fill_gain.c) */
     if (s->method == SP_FILL_NONE && cover >= 0.5 && r->track >= 0 &&
-        (r->kind & (SP_KIND_DARK | SP_KIND_BRIGHT | SP_KIND_USER))) {
+        (r->kind & (SP_KIND_DARK | SP_KIND_BRIGHT | SP_KIND_USER)) &&
+        sp_fill_gain_seen_due(s, r, w->cur->index)) {
         int32_t *orig = sp_fill_save(s, f, r);
         float *ref = orig ? gain_reference(s, f, r, orig, cover) : NULL;
         if (!ref || sp_fill_gain(s, f, r, w->cur->index, orig, ref, FILL_GAIN_SEEN) < 0)

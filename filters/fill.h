@@ -202,6 +202,10 @@ double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r)
  * a track with a seen model keeps its depth and shape, only the centre is
  * fitted. Returns 0 when it wrote, 1 when the spot does not look like a
  * dimming (nothing written), negative on error. */
+/* Whether r's track is due a seen fit in frame index (a free slot for it,
+ * not steady and fresh, its turn): what sp_fill_gain with FILL_GAIN_SEEN
+ * asks first, so that callers may skip making its reference. */
+int sp_fill_gain_seen_due(FillContext *s, const SpRegion *r, int64_t index);
 #define FILL_GAIN_STRICT 1
 #define FILL_GAIN_SEEN   2
 #define FILL_GAIN_GUESS  4

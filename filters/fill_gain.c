@@ -164,6 +164,17 @@ static FillGainTrack *track_state(FillContext *s, int track, int64_t index, int 
     return free_slot;
 }
 
+int sp_fill_gain_seen_due(FillContext *s, const SpRegion *r, int64_t index)
+{
+    /* a seen model takes a free slot, never another track's; until steady
+     * it is fitted every SEEN_SPACING frames */
+    const FillGainTrack *t = track_state(s, r->track, index, 0);
+
+    return t && !(t->seen.weight >= SEEN_STEADY && index >= t->seen.last &&
+                  index - t->seen.last < SEEN_REFRESH) &&
+           !(t->seen.weight < SEEN_STEADY && (index + r->track) % SEEN_SPACING);
+}
+
 int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                  const int32_t *orig, const float *ref, int flags)
 {
@@ -180,15 +191,8 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
 
     if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1))
         return 1;
-    if (flags & FILL_GAIN_SEEN) {
-        /* a seen model takes a free slot, never another track's; until
-         * steady it is fitted every SEEN_SPACING frames */
-        t = track_state(s, r->track, index, 0);
-        if (!t || (t->seen.weight >= SEEN_STEADY && index >= t->seen.last &&
-                   index - t->seen.last < SEEN_REFRESH) ||
-            (t->seen.weight < SEEN_STEADY && (index + r->track) % SEEN_SPACING))
-            return 1; /* steady and fresh enough, or not its turn */
-    }
+    if ((flags & FILL_GAIN_SEEN) && !sp_fill_gain_seen_due(s, r, index))
+        return 1;
     bw0 = x1 - x0 + 1;
     if (sp_fill_buf_reserve(&s->gbuf, (size_t)bw0 * (y1 - y0 + 1) * 5 * sizeof(float)) < 0)
         return -1;
