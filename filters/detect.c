@@ -1018,22 +1018,6 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     }
 }
 
-/* Whether the half-resolution response rc[x] (5 levels or more) is beaten
- * by none of its eight neighbours (sp_detect_extrema16, one column). */
-static int extremum(const float *rm, const float *rc, const float *rp, int x)
-{
-    float r = rc[x];
-    int sign = r < 0 ? -1 : 1, i;
-
-    if (r > -5.0f && r < 5.0f)
-        return 0;
-    for (i = -1; i <= 1; i++)
-        if (sign * rm[x + i] > sign * r || sign * rp[x + i] > sign * r ||
-            (i && sign * rc[x + i] > sign * r))
-            return 0;
-    return 1;
-}
-
 /* The half-resolution extremum r at (xb, y), over the surround level sur:
  * a blotch candidate if it passes the usual threshold, or under it where
  * the surround is flat, or if it stands out of its own ring. */
@@ -1052,6 +1036,24 @@ static void blotch_at(DetectContext *s, const SpFrame *f, float r, float sur, in
         (ring = stands_out(s, f, 2 * xb, 2 * y, sign)) < 0)
         return;
     refine_blotch(s, f, 2 * xb, 2 * y, sign, ring, n);
+}
+
+/* blotch_at for the extrema among half-resolution columns [x0, x1) of
+ * row y, which the band-pass row gives no flags (sp_detect_extrema16 on
+ * flags made here). */
+static void edge_blotches(DetectContext *s, const SpFrame *f, const float *rm, const float *rc,
+                          const float *rp, const float *sc, int x0, int x1, int y, int64_t n)
+{
+    for (int x = x0; x < x1; x += BAND_BLOCK) {
+        unsigned want = 0, em;
+        for (int k = 0; k < BAND_BLOCK && x + k < x1; k++)
+            want |= (unsigned)(rc[x + k] >= 5.0f || rc[x + k] <= -5.0f) << k;
+        em = want ? sp_detect_extrema16(rm + x, rc + x, rp + x, want) : 0;
+        for (; em; em &= em - 1) {
+            int xb = x + sp_detect_ctz(em);
+            blotch_at(s, f, rc[xb], sc[xb], xb, y, n);
+        }
+    }
 }
 
 /*
@@ -1100,13 +1102,9 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
                 blotch_at(s, f, rc[xb], sc[xb], xb, y, n);
             }
         }
-        /* the columns near the edges, one by one */
-        for (x = BORDER_H; x < xs + 1; x++)
-            if (extremum(rm, rc, rp, x))
-                blotch_at(s, f, rc[x], sc[x], x, y, n);
-        for (x = xe - 1; x < s->hw - BORDER_H; x++)
-            if (extremum(rm, rc, rp, x))
-                blotch_at(s, f, rc[x], sc[x], x, y, n);
+        /* the columns near the edges, which have no flags */
+        edge_blotches(s, f, rm, rc, rp, sc, BORDER_H, xs + 1, y, n);
+        edge_blotches(s, f, rm, rc, rp, sc, xe - 1, s->hw - BORDER_H, y, n);
     }
 }
 
