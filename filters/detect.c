@@ -1062,8 +1062,9 @@ static void edge_blotches(DetectContext *s, const SpFrame *f, const float *rm, c
  * being hin and hout half-resolution pixels (2 * hin, 2 * hout pixels)
  * across. Rows are computed one ahead, three kept, so each response is
  * compared with its eight neighbours. Near the edges, where the boxes
- * reach past the frame, the clipped boxes' responses are scanned one by
- * one, to BORDER_H half-resolution pixels from the edge.
+ * reach past the frame, the clipped boxes' responses are scanned on
+ * flags made for them (edge_blotches), to BORDER_H half-resolution pixels
+ * from the edge.
  */
 static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
 {
