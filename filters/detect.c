@@ -1596,6 +1596,40 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
         return 1;
     }
     patch_build(s, f, &pt, x0 - gate - m, y0 - gate - m, x0 + gate + m + 1, y0 + gate + m + 1);
+    if (pt.x0 == x0 - gate - m && pt.y0 == y0 - gate - m && pt.x1 == x0 + gate + m + 1 &&
+        pt.y1 == y0 + gate + m + 1 && gate <= 4 && s->inner / 2 <= m) {
+        /* the patch whole (no box clipped): a row of the window's
+         * responses at once, the same values band gives */
+        size_t W = (size_t)(pt.x1 - pt.x0) + 1;
+        int ri = s->inner / 2;
+        float ain = (float)((2 * ri + 1) * (2 * ri + 1)), aout = (float)((2 * m + 1) * (2 * m + 1));
+        float rv[9];
+        DetectBoxRows b;
+        for (j = -gate; j <= gate; j++) {
+            const uint32_t *c = pt.I + (size_t)(gate + m + j) * W + m;
+            b.i[0] = c + (ri + 1) * W + ri + 1;
+            b.i[1] = c - ri * W - ri;
+            b.i[2] = c - ri * W + ri + 1;
+            b.i[3] = c + (ri + 1) * W - ri;
+            b.o[0] = c + (m + 1) * W + m + 1;
+            b.o[1] = c - m * W - m;
+            b.o[2] = c - m * W + m + 1;
+            b.o[3] = c + (m + 1) * W - m;
+            sp_detect_band_div(&b, 2 * gate + 1, ain, aout, rv);
+            for (i = -gate; i <= gate; i++) {
+                int x = x0 + i, y = y0 + j;
+                float r;
+                if (!inside(s, x, y, 3))
+                    continue;
+                r = sign * rv[i + gate];
+                if (r > best) {
+                    best = r;
+                    bx = x;
+                    by = y;
+                }
+            }
+        }
+    } else
     for (j = -gate; j <= gate; j++)
         for (i = -gate; i <= gate; i++) {
             int x = x0 + i, y = y0 + j;
@@ -2311,8 +2345,8 @@ static void motion_at(const Motion *m, float cx, float cy, float x, float y,
  */
 static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
 {
-    enum { NB = 33 };
-    float hist[NB * NB];
+    enum { NB = 33, PW = NB + 2 };
+    float hist[PW * PW]; /* NB x NB bins in a border of zeros */
     float cx = s->w / 2.0f, cy = s->h / 2.0f, mx = 0, my = 0;
     int i, b, best = -1, iter;
 
@@ -2329,17 +2363,24 @@ static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
         by = (int)lrintf(t->vy * 2) + NB / 2;
         if (bx < 0 || by < 0 || bx >= NB || by >= NB)
             continue;
-        hist[by * NB + bx] += t->state == T_CONFIRMED ? 4.0f : 1.0f;
+        hist[(by + 1) * PW + bx + 1] += t->state == T_CONFIRMED ? 4.0f : 1.0f;
     }
     {
         float bestw = 0;
         for (b = 0; b < NB * NB; b++) {
-            int bx = b % NB, by = b / NB, i2, j2;
+            /* the 3x3 bins around, in order; the border's zeros add
+             * nothing (w + 0 is w), as the bins past the edge did not */
+            const float *h = hist + (b / NB) * PW + b % NB;
             float w = 0;
-            for (j2 = -1; j2 <= 1; j2++)
-                for (i2 = -1; i2 <= 1; i2++)
-                    if (bx + i2 >= 0 && by + j2 >= 0 && bx + i2 < NB && by + j2 < NB)
-                        w += hist[(by + j2) * NB + bx + i2];
+            w += h[0];
+            w += h[1];
+            w += h[2];
+            w += h[PW];
+            w += h[PW + 1];
+            w += h[PW + 2];
+            w += h[2 * PW];
+            w += h[2 * PW + 1];
+            w += h[2 * PW + 2];
             if (w > bestw) {
                 bestw = w;
                 best = b;

@@ -196,6 +196,50 @@ void sp_detect_band_row_sse2(const DetectBoxRows *b, int xs, int xe, float inv_i
 #endif
 }
 
+void sp_detect_band_div_c(const DetectBoxRows *b, int n, float in_area, float out_area,
+                          float *band)
+{
+    for (int k = 0; k < n; k++) {
+        uint32_t si = b->i[0][k] - b->i[2][k] - b->i[3][k] + b->i[1][k];
+        uint32_t so = b->o[0][k] - b->o[2][k] - b->o[3][k] + b->o[1][k];
+        band[k] = (float)si / in_area - (float)so / out_area;
+    }
+}
+
+/* Four columns at a time (a patch's sums are far below 2^31: converted as
+ * signed, the same floats). */
+void sp_detect_band_div(const DetectBoxRows *b, int n, float in_area, float out_area,
+                        float *band)
+{
+#ifdef __SSE2__
+    const __m128 vin = _mm_set1_ps(in_area), vout = _mm_set1_ps(out_area);
+    int k;
+
+    for (k = 0; k + 4 <= n; k += 4) {
+        __m128i si = _mm_sub_epi32(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->i[0] + k)),
+                                                 _mm_loadu_si128((const __m128i *)(b->i[1] + k))),
+                                   _mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->i[2] + k)),
+                                                 _mm_loadu_si128((const __m128i *)(b->i[3] + k))));
+        __m128i so = _mm_sub_epi32(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->o[0] + k)),
+                                                 _mm_loadu_si128((const __m128i *)(b->o[1] + k))),
+                                   _mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->o[2] + k)),
+                                                 _mm_loadu_si128((const __m128i *)(b->o[3] + k))));
+        _mm_storeu_ps(band + k, _mm_sub_ps(_mm_div_ps(_mm_cvtepi32_ps(si), vin),
+                                           _mm_div_ps(_mm_cvtepi32_ps(so), vout)));
+    }
+    if (k < n) {
+        DetectBoxRows t;
+        for (int c = 0; c < 4; c++) {
+            t.i[c] = b->i[c] + k;
+            t.o[c] = b->o[c] + k;
+        }
+        sp_detect_band_div_c(&t, n - k, in_area, out_area, band + k);
+    }
+#else
+    sp_detect_band_div_c(b, n, in_area, out_area, band);
+#endif
+}
+
 unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want)
 {
     unsigned m = 0;

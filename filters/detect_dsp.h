@@ -58,6 +58,15 @@ void sp_detect_band_row_sse2(const DetectBoxRows *b, int xs, int xe, float inv_i
 void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, float inv_in,
                              float inv_out, float *band, float *sur, uint16_t *masks);
 
+/* Band-pass responses of n columns from the box rows' column 0, the
+ * means as a box sum divided by its area (as a patch's box means are, not
+ * multiplied by the area's inverse): band[k] = (float)inner sum / in_area
+ * - (float)outer sum / out_area. */
+void sp_detect_band_div_c(const DetectBoxRows *b, int n, float in_area, float out_area,
+                          float *band);
+void sp_detect_band_div(const DetectBoxRows *b, int n, float in_area, float out_area,
+                        float *band);
+
 /* Bit k (k < 16) set when rc[k] is 5 levels or more from 0 and none of its
  * eight neighbours in rm, rc, rp (the rows above and below) goes further
  * the same way: a local extremum of the band-pass. Reads [-1, 16]. Only

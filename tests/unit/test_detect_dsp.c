@@ -112,6 +112,51 @@ static void test_band_row(void **state)
     }
 }
 
+/* A patch's band-pass by division: the box means of a real integral
+ * (the sums a patch holds), at every count of columns. */
+static void test_band_div(void **state)
+{
+    enum { W = 48 };
+    static uint32_t I[(W + 1) * (W + 1)];
+    static uint8_t px[W * W];
+    float a[W], b[W];
+    uint32_t st = 12;
+
+    (void)state;
+    for (int round = 0; round < 8; round++) {
+        fill_bytes(px, W * W, &st, round & 1 ? 6 : 256);
+        memset(I, 0, sizeof(I));
+        for (int y = 0; y < W; y++)
+            for (int x = 0, acc = 0; x < W; x++) {
+                acc += px[y * W + x];
+                I[(y + 1) * (W + 1) + x + 1] = I[y * (W + 1) + x + 1] + (uint32_t)acc;
+            }
+        for (int ri = 0; ri <= 3; ri++)
+            for (int ro = ri + 1; ro <= 12; ro += 3)
+                for (int n = 1; n + 2 * ro + 1 <= W; n += 5) {
+                    int y = ro + (int)(rnd(&st) % (uint32_t)(W - 2 * ro)), x = ro;
+                    DetectBoxRows r;
+                    r.i[0] = I + (y + ri + 1) * (W + 1) + x + ri + 1;
+                    r.i[1] = I + (y - ri) * (W + 1) + x - ri;
+                    r.i[2] = I + (y - ri) * (W + 1) + x + ri + 1;
+                    r.i[3] = I + (y + ri + 1) * (W + 1) + x - ri;
+                    r.o[0] = I + (y + ro + 1) * (W + 1) + x + ro + 1;
+                    r.o[1] = I + (y - ro) * (W + 1) + x - ro;
+                    r.o[2] = I + (y - ro) * (W + 1) + x + ro + 1;
+                    r.o[3] = I + (y + ro + 1) * (W + 1) + x - ro;
+                    if (x + n + ro + 1 > W)
+                        continue;
+                    memset(a, 0, sizeof(a));
+                    memset(b, 0, sizeof(b));
+                    sp_detect_band_div_c(&r, n, (float)((2 * ri + 1) * (2 * ri + 1)),
+                                         (float)((2 * ro + 1) * (2 * ro + 1)), a);
+                    sp_detect_band_div(&r, n, (float)((2 * ri + 1) * (2 * ri + 1)),
+                                       (float)((2 * ro + 1) * (2 * ro + 1)), b);
+                    assert_memory_equal(a, b, sizeof(a));
+                }
+    }
+}
+
 static void test_extrema(void **state)
 {
     float rows[3][18];
@@ -322,6 +367,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_half_row),
         cmocka_unit_test(test_band_row),
+        cmocka_unit_test(test_band_div),
         cmocka_unit_test(test_extrema),
         cmocka_unit_test(test_dots),
         cmocka_unit_test(test_ring_sads),
