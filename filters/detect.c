@@ -2205,18 +2205,42 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
         int ylo = quad >> 1 ? g0 : -r1, yhi = quad >> 1 ? r1 : -1;
         int xlo = quad & 1 ? g0 : -r1, xhi = quad & 1 ? r1 : -1;
         nq[quad] = n;
-        for (qy = ylo; qy <= yhi; qy += step)
-            for (qx = xlo; qx <= xhi; qx += step) {
-                int q2 = qx * qx + qy * qy;
-                if (q2 < r0 * r0 || q2 > r1 * r1 ||
-                    !INSIDE(ibx + qx, iby + qy) || !INSIDE(iax + qx, iay + qy) ||
-                    n >= s->ring_cap)
+        for (qy = ylo; qy <= yhi; qy += step) {
+            /* the row's points in the ring (r0 <= |q| <= r1: |qx| from b
+             * to a) with both places inside, the grid's columns from the
+             * first at or past the row's start */
+            int rem1 = r1 * r1 - qy * qy, rem0 = r0 * r0 - qy * qy, a, b, lo, hi;
+            if (rem1 < 0 || !INSIDE(SHIFT, iby + qy) || !INSIDE(SHIFT, iay + qy))
+                continue;
+            a = (int)sqrtf((float)rem1);
+            while (a > 0 && a * a > rem1)
+                a--;
+            while ((a + 1) * (a + 1) <= rem1)
+                a++;
+            b = rem0 > 0 ? (int)sqrtf((float)rem0) : 0;
+            while (b > 0 && (b - 1) * (b - 1) >= rem0)
+                b--;
+            while (b * b < rem0)
+                b++;
+            lo = quad & 1 ? b : -a;
+            hi = quad & 1 ? a : -b;
+            lo = lo > xlo ? lo : xlo;
+            hi = hi < xhi ? hi : xhi;
+            lo = lo > SHIFT - ibx ? lo : SHIFT - ibx;
+            lo = lo > SHIFT - iax ? lo : SHIFT - iax;
+            hi = hi < s->w - SHIFT - 1 - ibx ? hi : s->w - SHIFT - 1 - ibx;
+            hi = hi < s->w - SHIFT - 1 - iax ? hi : s->w - SHIFT - 1 - iax;
+            if (lo > hi)
+                continue;
+            for (qx = xlo + step * ((lo - xlo + step - 1) / step); qx <= hi; qx += step) {
+                if (n >= s->ring_cap)
                     continue;
                 vb[n] = luma(fb, s->shift, ibx + qx, iby + qy);
                 offa[n] = (int)((iay + qy) * sa + iax + qx);
                 sum += vb[n];
                 n++;
             }
+        }
     }
     nq[4] = n;
     if (!n)
