@@ -1068,7 +1068,8 @@ static void edge_blotches(DetectContext *s, const SpFrame *f, const float *rm, c
  */
 static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
 {
-    int ro = s->hout / 2, xs = ro, xe = s->hw - ro, x, y, b;
+    int ro = s->hout / 2, xs = ro, xe = s->hw - ro, x, y, b, b0;
+    int nbk = (xe - xs + BAND_BLOCK - 1) / BAND_BLOCK;
 
     if (!(s->detect & (SP_KIND_DARK | SP_KIND_BRIGHT)))
         return;
@@ -1085,22 +1086,27 @@ static void find_blotches(DetectContext *s, const SpFrame *f, int64_t n)
         band_row(s, f, y + 1, xs, xe, s->hband[(y + 1) % 3], s->hsur[(y + 1) % 3],
                  s->hflag[(y + 1) % 3]);
         rp = s->hband[(y + 1) % 3];
-        for (b = 0, x = xs; x < xe; b++, x += BAND_BLOCK) {
-            int xb = x, xbe = x + BAND_BLOCK < xe ? x + BAND_BLOCK : xe;
-            unsigned em;
-            if (!fl[b])
-                continue;
-            /* the responses of 5 levels or more that none of their eight
-             * neighbours beats (under any threshold: 8 levels at the least) */
-            em = sp_detect_extrema16(rm + x, rc + x, rp + x, fl[b]);
-            if (x < xs + 1)
-                em &= ~((1u << (xs + 1 - x)) - 1);
-            if (xbe > xe - 1)
-                xbe = xe - 1;
-            em &= xbe > x ? (1u << (xbe - x)) - 1 : 0;
-            for (; em; em &= em - 1) {
-                xb = x + sp_detect_ctz(em);
-                blotch_at(s, f, rc[xb], sc[xb], xb, y, n);
+        /* the flagged blocks alone, 64 blocks' flags looked at at once */
+        for (b0 = 0; b0 < nbk; b0 += 64) {
+            uint64_t nz = sp_detect_nonzero16(fl + b0, nbk - b0 < 64 ? nbk - b0 : 64);
+            for (; nz; nz &= nz - 1) {
+                int xb, xbe;
+                unsigned em;
+                b = b0 + sp_detect_ctz64(nz);
+                x = xs + b * BAND_BLOCK;
+                xbe = x + BAND_BLOCK < xe ? x + BAND_BLOCK : xe;
+                /* the responses of 5 levels or more that none of their eight
+                 * neighbours beats (under any threshold: 8 levels at the least) */
+                em = sp_detect_extrema16(rm + x, rc + x, rp + x, fl[b]);
+                if (x < xs + 1)
+                    em &= ~((1u << (xs + 1 - x)) - 1);
+                if (xbe > xe - 1)
+                    xbe = xe - 1;
+                em &= xbe > x ? (1u << (xbe - x)) - 1 : 0;
+                for (; em; em &= em - 1) {
+                    xb = x + sp_detect_ctz(em);
+                    blotch_at(s, f, rc[xb], sc[xb], xb, y, n);
+                }
             }
         }
         /* the columns near the edges, which have no flags */

@@ -240,6 +240,36 @@ void sp_detect_band_div(const DetectBoxRows *b, int n, float in_area, float out_
 #endif
 }
 
+uint64_t sp_detect_nonzero16_c(const uint16_t *m, int n)
+{
+    uint64_t nz = 0;
+
+    for (int k = 0; k < n; k++)
+        nz |= (uint64_t)(m[k] != 0) << k;
+    return nz;
+}
+
+/* Sixteen at a time: the equal-to-zero lanes packed to bytes. */
+uint64_t sp_detect_nonzero16(const uint16_t *m, int n)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    uint64_t nz = 0;
+    int k;
+
+    for (k = 0; k + 16 <= n; k += 16) {
+        __m128i a = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(m + k)), zero);
+        __m128i b = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(m + k + 8)), zero);
+        nz |= (uint64_t)(~_mm_movemask_epi8(_mm_packs_epi16(a, b)) & 0xffff) << k;
+    }
+    if (k < n)
+        nz |= sp_detect_nonzero16_c(m + k, n - k) << k;
+    return nz;
+#else
+    return sp_detect_nonzero16_c(m, n);
+#endif
+}
+
 unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want)
 {
     unsigned m = 0;

@@ -99,6 +99,10 @@ uint64_t sp_detect_dots_chroma_sse2(const uint8_t *up, const uint8_t *r, const u
 uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
                                     int nb, int t, int t4, uint32_t *masks);
 
+/* Bit k set when m[k] is not 0, k < n <= 64. */
+uint64_t sp_detect_nonzero16_c(const uint16_t *m, int n);
+uint64_t sp_detect_nonzero16(const uint16_t *m, int n);
+
 /* A hint that p will be read soon. */
 static inline void sp_detect_prefetch(const void *p)
 {

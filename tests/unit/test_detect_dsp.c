@@ -157,6 +157,24 @@ static void test_band_div(void **state)
     }
 }
 
+/* The flagged blocks' bits, at every count, the flags sparse or dense. */
+static void test_nonzero(void **state)
+{
+    uint16_t m[64];
+    uint32_t st = 13;
+
+    (void)state;
+    for (int round = 0; round < 40; round++)
+        for (int n = 0; n <= 64; n++) {
+            for (int k = 0; k < 64; k++)
+                m[k] = rnd(&st) % (uint32_t)(round % 4 + 2) ? 0 : (uint16_t)(1u << (rnd(&st) % 16));
+            assert_true(sp_detect_nonzero16(m, n) == sp_detect_nonzero16_c(m, n));
+            if (n == 64)
+                for (int k = 0; k < 64; k++)
+                    assert_int_equal((int)(sp_detect_nonzero16_c(m, n) >> k & 1), m[k] != 0);
+        }
+}
+
 static void test_extrema(void **state)
 {
     float rows[3][18];
@@ -368,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_half_row),
         cmocka_unit_test(test_band_row),
         cmocka_unit_test(test_band_div),
+        cmocka_unit_test(test_nonzero),
         cmocka_unit_test(test_extrema),
         cmocka_unit_test(test_dots),
         cmocka_unit_test(test_ring_sads),
