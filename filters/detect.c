@@ -1854,7 +1854,14 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
                 q[x] = (uint16_t)acc;
             }
         }
-        for (x = 0; x < x1 - x0; x++) {
+        x = 0;
+        if (nr == 5 && nc >= 5) {
+            /* the whole boxes at once (vector code), the same means */
+            int nfull = (nc - 5) / 4 + 1;
+            x = nfull < x1 - x0 ? nfull : x1 - x0;
+            sp_detect_quarter_means(q, x, cur + y * s->qw + x0);
+        }
+        for (; x < x1 - x0; x++) {
             int c = 4 * x, cols = c + 5 <= nc ? 5 : nc - c, n = cols * nr, acc = 0, i;
             if (n == 25) {
                 /* a whole box: the division by a constant, which is cheap */

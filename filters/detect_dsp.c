@@ -270,6 +270,51 @@ uint64_t sp_detect_nonzero16(const uint16_t *m, int n)
 #endif
 }
 
+void sp_detect_quarter_means_c(const uint16_t *q, int n, uint8_t *out)
+{
+    for (int x = 0; x < n; x++) {
+        int acc = q[4 * x] + q[4 * x + 1] + q[4 * x + 2] + q[4 * x + 3] + q[4 * x + 4];
+        out[x] = (uint8_t)((2 * acc + 25) / 50);
+    }
+}
+
+/* Eight means at a time: the four-sample groups' sums by pmaddwd (twice),
+ * the groups' first samples by packing the even lanes (twice), each box
+ * its group plus the next group's first; the division by 50 exact as
+ * (t * 10486) >> 19 for t = 2 s + 25 <= 12775. */
+void sp_detect_quarter_means(const uint16_t *q, int n, uint8_t *out)
+{
+#ifdef __SSE2__
+    const __m128i ones = _mm_set1_epi16(1), even = _mm_set1_epi32(0xffff);
+    const __m128i c25 = _mm_set1_epi16(25), magic = _mm_set1_epi16(10486);
+    int x;
+
+    for (x = 0; x + 8 <= n; x += 8) {
+        const uint16_t *p = q + 4 * x;
+        __m128i l0 = _mm_loadu_si128((const __m128i *)p);
+        __m128i l1 = _mm_loadu_si128((const __m128i *)(p + 8));
+        __m128i l2 = _mm_loadu_si128((const __m128i *)(p + 16));
+        __m128i l3 = _mm_loadu_si128((const __m128i *)(p + 24));
+        __m128i g01 = _mm_madd_epi16(_mm_packs_epi32(_mm_madd_epi16(l0, ones), _mm_madd_epi16(l1, ones)), ones);
+        __m128i g23 = _mm_madd_epi16(_mm_packs_epi32(_mm_madd_epi16(l2, ones), _mm_madd_epi16(l3, ones)), ones);
+        __m128i g = _mm_packs_epi32(g01, g23);
+        __m128i e01 = _mm_packs_epi32(_mm_and_si128(l0, even), _mm_and_si128(l1, even));
+        __m128i e23 = _mm_packs_epi32(_mm_and_si128(l2, even), _mm_and_si128(l3, even));
+        __m128i e = _mm_packs_epi32(_mm_and_si128(e01, even), _mm_and_si128(e23, even));
+        __m128i t;
+        e = _mm_insert_epi16(_mm_srli_si128(e, 2), p[32], 7);
+        t = _mm_add_epi16(g, e);
+        t = _mm_add_epi16(_mm_add_epi16(t, t), c25);
+        t = _mm_srli_epi16(_mm_mulhi_epu16(t, magic), 3);
+        _mm_storel_epi64((__m128i *)(out + x), _mm_packus_epi16(t, t));
+    }
+    if (x < n)
+        sp_detect_quarter_means_c(q + 4 * x, n - x, out + x);
+#else
+    sp_detect_quarter_means_c(q, n, out);
+#endif
+}
+
 unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want)
 {
     unsigned m = 0;

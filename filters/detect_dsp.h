@@ -103,6 +103,12 @@ uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const u
 uint64_t sp_detect_nonzero16_c(const uint16_t *m, int n);
 uint64_t sp_detect_nonzero16(const uint16_t *m, int n);
 
+/* The camera's quarter-resolution means: out[x] = (2 s + 25) / 50 with
+ * s = q[4 x] + ... + q[4 x + 4] (q[i] at most 1275: five rows' sums of
+ * 8-bit samples), x < n; reads q[0] to q[4 n]. */
+void sp_detect_quarter_means_c(const uint16_t *q, int n, uint8_t *out);
+void sp_detect_quarter_means(const uint16_t *q, int n, uint8_t *out);
+
 /* A hint that p will be read soon. */
 static inline void sp_detect_prefetch(const void *p)
 {

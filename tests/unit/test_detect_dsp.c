@@ -175,6 +175,44 @@ static void test_nonzero(void **state)
         }
 }
 
+/* The camera's quarter-resolution means, at every count, on random sums
+ * and on the largest (1275: five rows of 255) and the divisions' edges. */
+static void test_quarter_means(void **state)
+{
+    enum { N = 70 };
+    uint16_t q[4 * N + 1];
+    uint8_t a[N], b[N];
+    uint32_t st = 14;
+
+    (void)state;
+    for (int round = 0; round < 30; round++)
+        for (int n = 0; n <= N; n++) {
+            for (int k = 0; k <= 4 * n; k++)
+                q[k] = round == 0 ? 1275 : round == 1 ? (uint16_t)(5 * k % 1276)
+                     : (uint16_t)(rnd(&st) % 1276);
+            memset(a, 0, sizeof(a));
+            memset(b, 0, sizeof(b));
+            sp_detect_quarter_means_c(q, n, a);
+            sp_detect_quarter_means(q, n, b);
+            assert_memory_equal(a, b, sizeof(a));
+        }
+    /* every box sum: the division by 50 */
+    for (int sum = 0; sum <= 5 * 1275; sum++) {
+        for (int k = 0; k < 5; k++)
+            q[k] = 0;
+        for (int k = 0; k < 8; k++)
+            q[4 * k] = q[4 * k + 1] = q[4 * k + 2] = q[4 * k + 3] = 0;
+        q[32] = 0;
+        q[0] = (uint16_t)(sum < 1275 ? sum : 1275);
+        q[1] = (uint16_t)(sum - q[0] < 1275 ? sum - q[0] : 1275);
+        q[2] = (uint16_t)(sum - q[0] - q[1] < 1275 ? sum - q[0] - q[1] : 1275);
+        q[3] = (uint16_t)(sum - q[0] - q[1] - q[2] < 1275 ? sum - q[0] - q[1] - q[2] : 1275);
+        q[4] = (uint16_t)(sum - q[0] - q[1] - q[2] - q[3]);
+        sp_detect_quarter_means(q, 8, b);
+        assert_int_equal(b[0], (2 * sum + 25) / 50);
+    }
+}
+
 static void test_extrema(void **state)
 {
     float rows[3][18];
@@ -387,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_band_row),
         cmocka_unit_test(test_band_div),
         cmocka_unit_test(test_nonzero),
+        cmocka_unit_test(test_quarter_means),
         cmocka_unit_test(test_extrema),
         cmocka_unit_test(test_dots),
         cmocka_unit_test(test_ring_sads),
