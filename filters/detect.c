@@ -193,6 +193,8 @@ typedef struct DetectContext {
     int shape_r;
     int *shape_span;         /* the disk's half-width in each of its rows */
     int flat_dx[32], flat_dy[32]; /* flat_threshold's two circles */
+    ptrdiff_t flat_off[32];  /* their places in a plane of stride flat_stride */
+    ptrdiff_t flat_stride;
     int ring_dx[16], ring_dy[16]; /* stands_out's circle */
     /* occupancy, one bit per 4x4 pixels (ow_words 64-bit words a row),
      * cleared each frame: two tracks never hold one blob */
@@ -568,13 +570,15 @@ static float flat_threshold(const DetectContext *s, const SpFrame *f, int x, int
          * deviations' sum one below 2^18), so this is the same value: the
          * mean absolute deviation is sum |32 v - S| / 1024 */
         const uint8_t *p = f->data[0] + (ptrdiff_t)y * f->stride[0] + x;
-        int iv[32], sum = 0, dsum = 0;
-        for (k = 0; k < 32; k++) {
-            iv[k] = p[(ptrdiff_t)s->flat_dy[k] * f->stride[0] + s->flat_dx[k]];
-            sum += iv[k];
+        ptrdiff_t off[32];
+        const ptrdiff_t *o = s->flat_off;
+        int dsum;
+        if (f->stride[0] != s->flat_stride) {
+            for (k = 0; k < 32; k++)
+                off[k] = (ptrdiff_t)s->flat_dy[k] * f->stride[0] + s->flat_dx[k];
+            o = off;
         }
-        for (k = 0; k < 32; k++)
-            dsum += abs(32 * iv[k] - sum);
+        dsum = sp_detect_dev32(p, o);
         return (3.0f + 4.0f * ((float)dsum / 1024.0f)) / (float)s->sensitivity;
     }
     for (k = 0; k < 32; k++) {
@@ -3004,6 +3008,12 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     int64_t n = slot->index;
     int i, k, pass;
 
+    if (f->stride[0] != s->flat_stride) {
+        /* flat_threshold's samples' places in the frames of this stride */
+        s->flat_stride = f->stride[0];
+        for (k = 0; k < 32; k++)
+            s->flat_off[k] = (ptrdiff_t)s->flat_dy[k] * f->stride[0] + s->flat_dx[k];
+    }
     /* this frame's occupancy starts empty */
     memset(s->occ[0], 0, sizeof(uint64_t) * s->ow_words * s->oh);
     memset(s->occ[1], 0, sizeof(uint64_t) * s->ow_words * s->oh);

@@ -10,6 +10,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -312,6 +313,56 @@ void sp_detect_quarter_means(const uint16_t *q, int n, uint8_t *out)
         sp_detect_quarter_means_c(q + 4 * x, n - x, out + x);
 #else
     sp_detect_quarter_means_c(q, n, out);
+#endif
+}
+
+int sp_detect_dev32_c(const uint8_t *p, const ptrdiff_t *off)
+{
+    int iv[32], sum = 0, dsum = 0, k;
+
+    for (k = 0; k < 32; k++) {
+        iv[k] = p[off[k]];
+        sum += iv[k];
+    }
+    for (k = 0; k < 32; k++)
+        dsum += abs(32 * iv[k] - sum);
+    return dsum;
+}
+
+/* The samples gathered to bytes, their sum by psadbw, the deviations in
+ * 16 bits (|32 v - S| <= 8160) and summed in 32. */
+int sp_detect_dev32(const uint8_t *p, const ptrdiff_t *off)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128(), ones = _mm_set1_epi16(1);
+    uint8_t b[32];
+    __m128i v0, v1, s, acc = zero;
+    int k;
+
+    for (k = 0; k < 32; k++)
+        b[k] = p[off[k]];
+    v0 = _mm_loadu_si128((const __m128i *)b);
+    v1 = _mm_loadu_si128((const __m128i *)(b + 16));
+    s = _mm_add_epi64(_mm_sad_epu8(v0, zero), _mm_sad_epu8(v1, zero));
+    s = _mm_add_epi64(s, _mm_unpackhi_epi64(s, s));
+    s = _mm_shufflelo_epi16(s, 0);
+    s = _mm_unpacklo_epi64(s, s); /* the sum in every 16-bit lane */
+#define DEV8(v)                                                              \
+    do {                                                                     \
+        __m128i d = _mm_sub_epi16(_mm_slli_epi16((v), 5), s);                \
+        d = _mm_max_epi16(d, _mm_sub_epi16(zero, d));                        \
+        acc = _mm_add_epi32(acc, _mm_madd_epi16(d, ones));                   \
+    } while (0)
+    DEV8(_mm_unpacklo_epi8(v0, zero));
+    DEV8(_mm_unpackhi_epi8(v0, zero));
+    DEV8(_mm_unpacklo_epi8(v1, zero));
+    DEV8(_mm_unpackhi_epi8(v1, zero));
+#undef DEV8
+    acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0x4e));
+    acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0xb1));
+    return _mm_cvtsi128_si32(acc);
+#else
+    return sp_detect_dev32_c(p, off);
 #endif
 }
 

@@ -109,6 +109,11 @@ uint64_t sp_detect_nonzero16(const uint16_t *m, int n);
 void sp_detect_quarter_means_c(const uint16_t *q, int n, uint8_t *out);
 void sp_detect_quarter_means(const uint16_t *q, int n, uint8_t *out);
 
+/* The deviations' sum of 32 8-bit samples v[k] = p[off[k]] about their
+ * sum S: the sum of |32 v[k] - S|. */
+int sp_detect_dev32_c(const uint8_t *p, const ptrdiff_t *off);
+int sp_detect_dev32(const uint8_t *p, const ptrdiff_t *off);
+
 /* A hint that p will be read soon. */
 static inline void sp_detect_prefetch(const void *p)
 {

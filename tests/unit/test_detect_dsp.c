@@ -213,6 +213,36 @@ static void test_quarter_means(void **state)
     }
 }
 
+/* The flat test's deviations: random samples, ties, and the extremes. */
+static void test_dev32(void **state)
+{
+    enum { W = 40 };
+    static uint8_t px[W * W];
+    ptrdiff_t off[32];
+    uint32_t st = 15;
+
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        int ref = 0;
+        fill_bytes(px, W * W, &st, round % 3 == 0 ? 256 : round % 3 == 1 ? 4 : 0);
+        if (round == 5)
+            for (int k = 0; k < W * W; k++)
+                px[k] = k & 1 ? 255 : 0;
+        for (int k = 0; k < 32; k++)
+            off[k] = (ptrdiff_t)((int)(rnd(&st) % 31) - 15) * W + (int)(rnd(&st) % 31) - 15;
+        {
+            const uint8_t *p = px + 20 * W + 20;
+            int sum = 0;
+            for (int k = 0; k < 32; k++)
+                sum += p[off[k]];
+            for (int k = 0; k < 32; k++)
+                ref += abs(32 * p[off[k]] - sum);
+            assert_int_equal(sp_detect_dev32_c(p, off), ref);
+            assert_int_equal(sp_detect_dev32(p, off), ref);
+        }
+    }
+}
+
 static void test_extrema(void **state)
 {
     float rows[3][18];
@@ -426,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_band_div),
         cmocka_unit_test(test_nonzero),
         cmocka_unit_test(test_quarter_means),
+        cmocka_unit_test(test_dev32),
         cmocka_unit_test(test_extrema),
         cmocka_unit_test(test_dots),
         cmocka_unit_test(test_ring_sads),
