@@ -194,6 +194,7 @@ typedef struct DetectContext {
     int *shape_span;         /* the disk's half-width in each of its rows */
     int flat_dx[32], flat_dy[32]; /* flat_threshold's two circles */
     ptrdiff_t flat_off[32];  /* their places in a plane of stride flat_stride */
+    ptrdiff_t ring_off16[16]; /* stands_out's, the same way */
     ptrdiff_t flat_stride;
     int ring_dx[16], ring_dy[16]; /* stands_out's circle */
     /* occupancy, one bit per 4x4 pixels (ow_words 64-bit words a row),
@@ -718,10 +719,24 @@ static inline float half_box_mean(const DetectContext *s, int x, int y, int size
 static void band_clipped(const DetectContext *s, int y, int xs, int xe, float *band_out,
                          float *sur_out)
 {
+    /* half_box_mean's values, each box's rows clipped once for the row */
+    int ro = s->hout / 2, ri = s->hin / 2;
+    int oy0 = y - ro > 0 ? y - ro : 0, oy1 = y + ro + 1 < s->hh ? y + ro + 1 : s->hh;
+    int iy0 = y - ri > 0 ? y - ri : 0, iy1 = y + ri + 1 < s->hh ? y + ri + 1 : s->hh;
+    const uint32_t *oa = oy1 > oy0 ? half_row(s, oy0) : NULL, *ob = oa ? half_row(s, oy1) : NULL;
+    const uint32_t *ia = iy1 > iy0 ? half_row(s, iy0) : NULL, *ib = ia ? half_row(s, iy1) : NULL;
+
     for (int x = xs; x < xe; x++) {
-        float sur = half_box_mean(s, 2 * x, 2 * y, s->hout);
+        int x0 = x - ro > 0 ? x - ro : 0, x1 = x + ro + 1 < s->hw ? x + ro + 1 : s->hw;
+        float sur = 0, in = 0;
+        if (oa && x1 > x0)
+            sur = (float)(ob[x1] - oa[x1] - ob[x0] + oa[x0]) / (float)(4 * (x1 - x0) * (oy1 - oy0));
+        x0 = x - ri > 0 ? x - ri : 0;
+        x1 = x + ri + 1 < s->hw ? x + ri + 1 : s->hw;
+        if (ia && x1 > x0)
+            in = (float)(ib[x1] - ia[x1] - ib[x0] + ia[x0]) / (float)(4 * (x1 - x0) * (iy1 - iy0));
         sur_out[x] = sur;
-        band_out[x] = half_box_mean(s, 2 * x, 2 * y, s->hin) - sur;
+        band_out[x] = in - sur;
     }
 }
 
@@ -897,38 +912,34 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
 static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, int sign)
 {
     float v[16], core = 0, med, d, rr = (float)(s->inner / 2 + 2);
-    int i, j, k, clear = 0, iv[16], m7 = 0, m8 = 0;
+    int i, j, k, clear = 0, m7, m8;
+    uint8_t iv[16];
+    /* an 8-bit frame of the usual stride: read in place, at the circle's
+     * places made once */
+    const uint8_t *p8 = f->depth == 8 && f->stride[0] == s->flat_stride
+                      ? f->data[0] + (ptrdiff_t)y * f->stride[0] + x : NULL;
+#define RING_AT(k) (p8 ? p8[s->ring_off16[k]] : luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]))
 
     if (x < rr + 1 || y < rr + 1 || x >= s->w - rr - 1 || y >= s->h - rr - 1)
         return -1;
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++)
-            core += luma(f, s->shift, x + i, y + j);
+            core += p8 ? p8[(ptrdiff_t)j * f->stride[0] + i] : luma(f, s->shift, x + i, y + j);
     core /= 9;
     /* a sample clear of the core is so by half the least threshold: two
      * of the four on the axes that are not leave too few */
     for (k = 0; k < 16; k += 4)
-        clear += sign * (core - luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k])) <
-                 4.0f / (float)s->sensitivity;
+        clear += sign * (core - RING_AT(k)) < 4.0f / (float)s->sensitivity;
     if (clear >= 2)
         return -1;
     clear = 0;
     for (k = 0; k < 16; k++) {
-        iv[k] = luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]);
+        iv[k] = (uint8_t)RING_AT(k); /* 8-bit scale */
         v[k] = (float)iv[k];
     }
-    /* the median: the 8th and 9th smallest, found by their ranks (a sample
-     * of n smaller and m equal ones holds places n to n + m - 1 of the
-     * sorted list), without branches */
-    for (k = 0; k < 16; k++) {
-        int below = 0, same = 0;
-        for (j = 0; j < 16; j++) {
-            below += iv[j] < iv[k];
-            same += iv[j] == iv[k];
-        }
-        m7 = below <= 7 && below + same > 7 ? iv[k] : m7;
-        m8 = below <= 8 && below + same > 8 ? iv[k] : m8;
-    }
+#undef RING_AT
+    /* the median: the 8th and 9th smallest (by their ranks, vector code) */
+    sp_detect_mid16(iv, &m7, &m8);
     med = 0.5f * ((float)m7 + (float)m8);
     d = sign * (core - med);
     if (d < spawn_threshold(s, med))
@@ -3009,10 +3020,13 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     int i, k, pass;
 
     if (f->stride[0] != s->flat_stride) {
-        /* flat_threshold's samples' places in the frames of this stride */
+        /* flat_threshold's and stands_out's samples' places in the frames
+         * of this stride */
         s->flat_stride = f->stride[0];
         for (k = 0; k < 32; k++)
             s->flat_off[k] = (ptrdiff_t)s->flat_dy[k] * f->stride[0] + s->flat_dx[k];
+        for (k = 0; k < 16; k++)
+            s->ring_off16[k] = (ptrdiff_t)s->ring_dy[k] * f->stride[0] + s->ring_dx[k];
     }
     /* this frame's occupancy starts empty */
     memset(s->occ[0], 0, sizeof(uint64_t) * s->ow_words * s->oh);

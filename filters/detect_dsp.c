@@ -366,6 +366,63 @@ int sp_detect_dev32(const uint8_t *p, const ptrdiff_t *off)
 #endif
 }
 
+/* By the samples' ranks: a sample with n smaller and m equal ones holds
+ * places n to n + m - 1 of the sorted list. */
+void sp_detect_mid16_c(const uint8_t *v, int *m7, int *m8)
+{
+    int a = 0, b = 0;
+
+    for (int k = 0; k < 16; k++) {
+        int below = 0, same = 0;
+        for (int j = 0; j < 16; j++) {
+            below += v[j] < v[k];
+            same += v[j] == v[k];
+        }
+        a = below <= 7 && below + same > 7 ? v[k] : a;
+        b = below <= 8 && below + same > 8 ? v[k] : b;
+    }
+    *m7 = a;
+    *m8 = b;
+}
+
+#ifdef __SSE2__
+/* The largest of 16 bytes. */
+static inline int hmax_epu8(__m128i v)
+{
+    v = _mm_max_epu8(v, _mm_srli_si128(v, 8));
+    v = _mm_max_epu8(v, _mm_srli_si128(v, 4));
+    v = _mm_max_epu8(v, _mm_srli_si128(v, 2));
+    v = _mm_max_epu8(v, _mm_srli_si128(v, 1));
+    return _mm_cvtsi128_si32(v) & 0xff;
+}
+#endif
+
+/* Every sample's ranks at once (16 byte lanes, counted down by the
+ * compares' all-ones); the samples that hold a place are all the same
+ * value, their largest is it. */
+void sp_detect_mid16(const uint8_t *v, int *m7, int *m8)
+{
+#ifdef __SSE2__
+    const __m128i flip = _mm_set1_epi8((char)0x80);
+    const __m128i vv = _mm_loadu_si128((const __m128i *)v), vs = _mm_xor_si128(vv, flip);
+    __m128i below = _mm_setzero_si128(), upto = _mm_setzero_si128(), c7, c8;
+
+    for (int j = 0; j < 16; j++) {
+        __m128i b = _mm_set1_epi8((char)(v[j] ^ 0x80));
+        __m128i lt = _mm_cmpgt_epi8(vs, b);  /* v[j] < v[k] */
+        below = _mm_sub_epi8(below, lt);
+        upto = _mm_sub_epi8(upto, _mm_or_si128(lt, _mm_cmpeq_epi8(vs, b)));
+    }
+    /* place p held: below <= p < below + same (= upto) */
+    c7 = _mm_andnot_si128(_mm_cmpgt_epi8(below, _mm_set1_epi8(7)), _mm_cmpgt_epi8(upto, _mm_set1_epi8(7)));
+    c8 = _mm_andnot_si128(_mm_cmpgt_epi8(below, _mm_set1_epi8(8)), _mm_cmpgt_epi8(upto, _mm_set1_epi8(8)));
+    *m7 = hmax_epu8(_mm_and_si128(vv, c7));
+    *m8 = hmax_epu8(_mm_and_si128(vv, c8));
+#else
+    sp_detect_mid16_c(v, m7, m8);
+#endif
+}
+
 unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want)
 {
     unsigned m = 0;

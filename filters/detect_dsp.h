@@ -114,6 +114,11 @@ void sp_detect_quarter_means(const uint16_t *q, int n, uint8_t *out);
 int sp_detect_dev32_c(const uint8_t *p, const ptrdiff_t *off);
 int sp_detect_dev32(const uint8_t *p, const ptrdiff_t *off);
 
+/* The 8th and 9th smallest of 16 samples (places 7 and 8 of the sorted
+ * list) into *m7 and *m8. */
+void sp_detect_mid16_c(const uint8_t *v, int *m7, int *m8);
+void sp_detect_mid16(const uint8_t *v, int *m7, int *m8);
+
 /* A hint that p will be read soon. */
 static inline void sp_detect_prefetch(const void *p)
 {

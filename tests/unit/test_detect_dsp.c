@@ -243,6 +243,36 @@ static void test_dev32(void **state)
     }
 }
 
+/* The ring's median places: random samples, many ties, all equal, and
+ * the byte range's ends (the signed compares). */
+static void test_mid16(void **state)
+{
+    uint8_t v[16];
+    uint32_t st = 16;
+
+    (void)state;
+    for (int round = 0; round < 3000; round++) {
+        int a, b, c, d, sorted[16];
+        for (int k = 0; k < 16; k++)
+            v[k] = round % 4 == 0 ? (uint8_t)rnd(&st) : round % 4 == 1 ? (uint8_t)(rnd(&st) % 3)
+                 : round % 4 == 2 ? (uint8_t)(rnd(&st) & 1 ? 255 : 0) : (uint8_t)(126 + rnd(&st) % 4);
+        if (round == 7)
+            memset(v, 200, sizeof(v));
+        for (int k = 0; k < 16; k++) {
+            int j = k;
+            for (; j > 0 && sorted[j - 1] > v[k]; j--)
+                sorted[j] = sorted[j - 1];
+            sorted[j] = v[k];
+        }
+        sp_detect_mid16_c(v, &a, &b);
+        sp_detect_mid16(v, &c, &d);
+        assert_int_equal(a, sorted[7]);
+        assert_int_equal(b, sorted[8]);
+        assert_int_equal(c, sorted[7]);
+        assert_int_equal(d, sorted[8]);
+    }
+}
+
 static void test_extrema(void **state)
 {
     float rows[3][18];
@@ -457,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_nonzero),
         cmocka_unit_test(test_quarter_means),
         cmocka_unit_test(test_dev32),
+        cmocka_unit_test(test_mid16),
         cmocka_unit_test(test_extrema),
         cmocka_unit_test(test_dots),
         cmocka_unit_test(test_ring_sads),
