@@ -1167,9 +1167,24 @@ AVX2_FN unsigned sp_detect_extrema16_avx2(const float *rm, const float *rc, cons
     return m & want;
 }
 
+/* Which of the nb masks are not 0, a bit each, eight at a time. */
+AVX2_FN static inline uint64_t busy_avx2(const uint32_t *masks, int nb)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    uint64_t busy = 0;
+    int b;
+
+    for (b = 0; b + 8 <= nb; b += 8) {
+        __m256i z = _mm256_cmpeq_epi32(_mm256_loadu_si256((const __m256i *)(masks + b)), zero);
+        busy |= (uint64_t)(~_mm256_movemask_ps(_mm256_castsi256_ps(z)) & 0xff) << b;
+    }
+    for (; b < nb; b++)
+        busy |= (uint64_t)(masks[b] != 0) << b;
+    return busy;
+}
+
 AVX2_FN uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint32_t *masks)
 {
-    uint64_t busy = 0;
     __m256i vt;
     int b;
 
@@ -1182,11 +1197,9 @@ AVX2_FN uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint3
         __m256i y = _mm256_loadu_si256((const __m256i *)(r + 2));
         __m256i hi = _mm256_max_epu8(x, y), lo = _mm256_min_epu8(x, y);
         __m256i d = _mm256_max_epu8(_mm256_subs_epu8(v, hi), _mm256_subs_epu8(lo, v));
-        uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(d, vt), d));
-        masks[b] = m;
-        busy |= (uint64_t)(m != 0) << b;
+        masks[b] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(d, vt), d));
     }
-    return busy;
+    return busy_avx2(masks, nb);
 }
 
 AVX2_FN uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
