@@ -2550,13 +2550,26 @@ static float elongation(const DetectContext *s, const SpFrame *f, float cx, floa
         /* 8-bit: the disk's rows read in place, over their spans only; the
          * same values, summed in the same order */
         const uint8_t *p0 = f->data[0] + (ptrdiff_t)y0 * f->stride[0] + x0;
-        int lo = 255, hi = 0;
+        int lo = 255, hi = 0, spans[2 * 64 + 1], sp = 0;
+        /* each row's half-width (the largest sp with sp^2 + j^2 <= r^2),
+         * from the row before's */
+        for (j = -r; j <= r; j++) {
+            while ((sp + 1) * (sp + 1) + j * j <= r * r)
+                sp++;
+            while (sp > 0 && sp * sp + j * j > r * r)
+                sp--;
+            if (r <= 64)
+                spans[j + r] = sp;
+        }
         /* the peak from the least or the largest sample (the dimming is
          * monotonic in it; only compared below, so a zero's sign does not
          * matter) */
+        if (r <= 64) {
+            sp_detect_disk_minmax(p0, f->stride[0], spans, r, &lo, &hi);
+        } else
         for (j = -r; j <= r; j++) {
             const uint8_t *row = p0 + (ptrdiff_t)j * f->stride[0];
-            int sp = 0;
+            sp = 0;
             while ((sp + 1) * (sp + 1) + j * j <= r * r)
                 sp++;
             for (i = -sp; i <= sp; i++) {
@@ -2567,9 +2580,13 @@ static float elongation(const DetectContext *s, const SpFrame *f, float cx, floa
         peak = fmaxf(peak, sign * ((sign > 0 ? hi : lo) - level));
         for (j = -r; j <= r; j++) {
             const uint8_t *row = p0 + (ptrdiff_t)j * f->stride[0];
-            int sp = 0;
-            while ((sp + 1) * (sp + 1) + j * j <= r * r)
-                sp++;
+            if (r <= 64) {
+                sp = spans[j + r];
+            } else {
+                sp = 0;
+                while ((sp + 1) * (sp + 1) + j * j <= r * r)
+                    sp++;
+            }
             for (i = -sp; i <= sp; i++) {
                 float v = sign * (row[i] - level);
                 if (v <= 0.5f * peak)

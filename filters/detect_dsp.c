@@ -423,6 +423,69 @@ void sp_detect_mid16(const uint8_t *v, int *m7, int *m8)
 #endif
 }
 
+void sp_detect_disk_minmax_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                             int *lo, int *hi)
+{
+    int a = *lo, b = *hi;
+
+    for (int j = -r; j <= r; j++) {
+        const uint8_t *row = p + (ptrdiff_t)j * stride;
+        for (int i = -span[j + r]; i <= span[j + r]; i++) {
+            a = row[i] < a ? row[i] : a;
+            b = row[i] > b ? row[i] : b;
+        }
+    }
+    *lo = a;
+    *hi = b;
+}
+
+/* Rows of 16 samples or more 16 at a time, the last 16 ending at the
+ * row's end (read twice, which changes no extreme). */
+void sp_detect_disk_minmax(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                           int *lo, int *hi)
+{
+#ifdef __SSE2__
+    __m128i vlo = _mm_set1_epi8((char)*lo), vhi = _mm_set1_epi8((char)*hi);
+    int a = *lo, b = *hi;
+
+    for (int j = -r; j <= r; j++) {
+        const uint8_t *row = p + (ptrdiff_t)j * stride;
+        int sp = span[j + r], i;
+        if (2 * sp + 1 < 16) {
+            for (i = -sp; i <= sp; i++) {
+                a = row[i] < a ? row[i] : a;
+                b = row[i] > b ? row[i] : b;
+            }
+            continue;
+        }
+        for (i = -sp; i + 16 <= sp + 1; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(row + i));
+            vlo = _mm_min_epu8(vlo, v);
+            vhi = _mm_max_epu8(vhi, v);
+        }
+        if (i <= sp) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(row + sp - 15));
+            vlo = _mm_min_epu8(vlo, v);
+            vhi = _mm_max_epu8(vhi, v);
+        }
+    }
+    vlo = _mm_min_epu8(vlo, _mm_srli_si128(vlo, 8));
+    vlo = _mm_min_epu8(vlo, _mm_srli_si128(vlo, 4));
+    vlo = _mm_min_epu8(vlo, _mm_srli_si128(vlo, 2));
+    vlo = _mm_min_epu8(vlo, _mm_srli_si128(vlo, 1));
+    vhi = _mm_max_epu8(vhi, _mm_srli_si128(vhi, 8));
+    vhi = _mm_max_epu8(vhi, _mm_srli_si128(vhi, 4));
+    vhi = _mm_max_epu8(vhi, _mm_srli_si128(vhi, 2));
+    vhi = _mm_max_epu8(vhi, _mm_srli_si128(vhi, 1));
+    a = a < (_mm_cvtsi128_si32(vlo) & 0xff) ? a : (_mm_cvtsi128_si32(vlo) & 0xff);
+    b = b > (_mm_cvtsi128_si32(vhi) & 0xff) ? b : (_mm_cvtsi128_si32(vhi) & 0xff);
+    *lo = a;
+    *hi = b;
+#else
+    sp_detect_disk_minmax_c(p, stride, span, r, lo, hi);
+#endif
+}
+
 unsigned sp_detect_extrema16_c(const float *rm, const float *rc, const float *rp, unsigned want)
 {
     unsigned m = 0;

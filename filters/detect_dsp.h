@@ -119,6 +119,14 @@ int sp_detect_dev32(const uint8_t *p, const ptrdiff_t *off);
 void sp_detect_mid16_c(const uint8_t *v, int *m7, int *m8);
 void sp_detect_mid16(const uint8_t *v, int *m7, int *m8);
 
+/* The least and the largest 8-bit sample of the disk whose row j (-r to
+ * r) spans columns -span[j + r] to span[j + r] about p (only its samples
+ * read), from *lo and *hi as they are. */
+void sp_detect_disk_minmax_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                             int *lo, int *hi);
+void sp_detect_disk_minmax(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
+                           int *lo, int *hi);
+
 /* A hint that p will be read soon. */
 static inline void sp_detect_prefetch(const void *p)
 {

@@ -273,6 +273,40 @@ static void test_mid16(void **state)
     }
 }
 
+/* A disk's extremes, at every radius to 20, from the running ones given
+ * in; the plane's bytes around it the extremes, which must not be read. */
+static void test_disk_minmax(void **state)
+{
+    enum { W = 64 };
+    static uint8_t px[W * W];
+    int span[41];
+    uint32_t st = 17;
+
+    (void)state;
+    for (int r = 0; r <= 20; r++)
+        for (int round = 0; round < 6; round++) {
+            const uint8_t *p = px + 32 * W + 32;
+            int sp = 0, a0 = round & 1 ? 255 : 40, b0 = round & 1 ? 0 : 200, a, b, c, d;
+            memset(px, round & 2 ? 0 : 255, sizeof(px));
+            for (int j = -r; j <= r; j++) {
+                while ((sp + 1) * (sp + 1) + j * j <= r * r)
+                    sp++;
+                while (sp > 0 && sp * sp + j * j > r * r)
+                    sp--;
+                span[j + r] = sp;
+                for (int i = -sp; i <= sp; i++)
+                    px[(32 + j) * W + 32 + i] = (uint8_t)(60 + rnd(&st) % 100);
+            }
+            a = c = a0;
+            b = d = b0;
+            sp_detect_disk_minmax_c(p, W, span, r, &a, &b);
+            sp_detect_disk_minmax(p, W, span, r, &c, &d);
+            assert_int_equal(a, c);
+            assert_int_equal(b, d);
+            assert_true(a >= (round & 1 ? 60 : 40) && b <= (round & 1 ? 159 : 200));
+        }
+}
+
 static void test_extrema(void **state)
 {
     float rows[3][18];
@@ -488,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_quarter_means),
         cmocka_unit_test(test_dev32),
         cmocka_unit_test(test_mid16),
+        cmocka_unit_test(test_disk_minmax),
         cmocka_unit_test(test_extrema),
         cmocka_unit_test(test_dots),
         cmocka_unit_test(test_ring_sads),
