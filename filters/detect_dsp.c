@@ -208,7 +208,8 @@ void sp_detect_band_div_c(const DetectBoxRows *b, int n, float in_area, float ou
 }
 
 /* Four columns at a time (a patch's sums are far below 2^31: converted as
- * signed, the same floats). */
+ * signed, the same floats); the columns past the last four whole ones by
+ * four ending at n. */
 void sp_detect_band_div(const DetectBoxRows *b, int n, float in_area, float out_area,
                         float *band)
 {
@@ -216,26 +217,24 @@ void sp_detect_band_div(const DetectBoxRows *b, int n, float in_area, float out_
     const __m128 vin = _mm_set1_ps(in_area), vout = _mm_set1_ps(out_area);
     int k;
 
-    for (k = 0; k + 4 <= n; k += 4) {
-        __m128i si = _mm_sub_epi32(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->i[0] + k)),
-                                                 _mm_loadu_si128((const __m128i *)(b->i[1] + k))),
-                                   _mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->i[2] + k)),
-                                                 _mm_loadu_si128((const __m128i *)(b->i[3] + k))));
-        __m128i so = _mm_sub_epi32(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->o[0] + k)),
-                                                 _mm_loadu_si128((const __m128i *)(b->o[1] + k))),
-                                   _mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->o[2] + k)),
-                                                 _mm_loadu_si128((const __m128i *)(b->o[3] + k))));
+    /* the last four ending at n where n is not a multiple of four (those
+     * made twice are the same) */
+    for (k = 0; k < n && n >= 4; k += 4) {
+        __m128i si, so;
+        k = k + 4 <= n ? k : n - 4;
+        si = _mm_sub_epi32(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->i[0] + k)),
+                                         _mm_loadu_si128((const __m128i *)(b->i[1] + k))),
+                           _mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->i[2] + k)),
+                                         _mm_loadu_si128((const __m128i *)(b->i[3] + k))));
+        so = _mm_sub_epi32(_mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->o[0] + k)),
+                                         _mm_loadu_si128((const __m128i *)(b->o[1] + k))),
+                           _mm_add_epi32(_mm_loadu_si128((const __m128i *)(b->o[2] + k)),
+                                         _mm_loadu_si128((const __m128i *)(b->o[3] + k))));
         _mm_storeu_ps(band + k, _mm_sub_ps(_mm_div_ps(_mm_cvtepi32_ps(si), vin),
                                            _mm_div_ps(_mm_cvtepi32_ps(so), vout)));
     }
-    if (k < n) {
-        DetectBoxRows t;
-        for (int c = 0; c < 4; c++) {
-            t.i[c] = b->i[c] + k;
-            t.o[c] = b->o[c] + k;
-        }
-        sp_detect_band_div_c(&t, n - k, in_area, out_area, band + k);
-    }
+    if (n < 4)
+        sp_detect_band_div_c(b, n, in_area, out_area, band);
 #else
     sp_detect_band_div_c(b, n, in_area, out_area, band);
 #endif
@@ -290,8 +289,12 @@ void sp_detect_quarter_means(const uint16_t *q, int n, uint8_t *out)
     const __m128i c25 = _mm_set1_epi16(25), magic = _mm_set1_epi16(10486);
     int x;
 
-    for (x = 0; x + 8 <= n; x += 8) {
-        const uint16_t *p = q + 4 * x;
+    /* the last eight ending at n where n is not a multiple of eight (those
+     * made twice are the same) */
+    for (x = 0; x < n && n >= 8; x += 8) {
+        const uint16_t *p;
+        x = x + 8 <= n ? x : n - 8;
+        p = q + 4 * x;
         __m128i l0 = _mm_loadu_si128((const __m128i *)p);
         __m128i l1 = _mm_loadu_si128((const __m128i *)(p + 8));
         __m128i l2 = _mm_loadu_si128((const __m128i *)(p + 16));
@@ -309,8 +312,8 @@ void sp_detect_quarter_means(const uint16_t *q, int n, uint8_t *out)
         t = _mm_srli_epi16(_mm_mulhi_epu16(t, magic), 3);
         _mm_storel_epi64((__m128i *)(out + x), _mm_packus_epi16(t, t));
     }
-    if (x < n)
-        sp_detect_quarter_means_c(q + 4 * x, n - x, out + x);
+    if (n < 8)
+        sp_detect_quarter_means_c(q, n, out);
 #else
     sp_detect_quarter_means_c(q, n, out);
 #endif
