@@ -1135,6 +1135,14 @@ static inline float ring5(const SpFrame *f, int shift, int x, int y)
 {
     int k, sum = 0;
 
+    if (f->depth == 8 && !shift) {
+        /* 8-bit: read in place (the same integer sum) */
+        ptrdiff_t st = f->stride[0];
+        const uint8_t *p = f->data[0] + (ptrdiff_t)y * st + x, *u = p - 2 * st, *d = p + 2 * st;
+        sum = u[-2] + u[-1] + u[0] + u[1] + u[2] + d[-2] + d[-1] + d[0] + d[1] + d[2] +
+              p[-st - 2] + p[-st + 2] + p[-2] + p[2] + p[st - 2] + p[st + 2];
+        return sum / 16.0f;
+    }
     for (k = -2; k <= 2; k++) {
         sum += luma(f, shift, x + k, y - 2) + luma(f, shift, x + k, y + 2);
         if (k > -2 && k < 2)
@@ -1152,14 +1160,16 @@ static float dot_flat_threshold(const DetectContext *s, const SpFrame *f, int x,
 {
     int k;
     float dev = 0;
+    /* an 8-bit frame read in place: the same samples in the same order */
+    const uint8_t *p8 = f->depth == 8 && !s->shift ? f->data[0] + (ptrdiff_t)y * f->stride[0] + x : NULL;
+#define DOT_AT(i, j) (p8 ? p8[(ptrdiff_t)(j) * f->stride[0] + (i)] : luma(f, s->shift, x + (i), y + (j)))
 
     for (k = -2; k <= 2; k++) {
-        dev += fabsf(luma(f, s->shift, x + k, y - 2) - ring) +
-               fabsf(luma(f, s->shift, x + k, y + 2) - ring);
+        dev += fabsf(DOT_AT(k, -2) - ring) + fabsf(DOT_AT(k, 2) - ring);
         if (k > -2 && k < 2)
-            dev += fabsf(luma(f, s->shift, x - 2, y + k) - ring) +
-                   fabsf(luma(f, s->shift, x + 2, y + k) - ring);
+            dev += fabsf(DOT_AT(-2, k) - ring) + fabsf(DOT_AT(2, k) - ring);
     }
+#undef DOT_AT
     return (3.0f + 4.0f * dev / 16.0f) / (float)s->sensitivity;
 }
 
