@@ -2248,6 +2248,7 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
              * to a) with both places inside, the grid's columns from the
              * first at or past the row's start */
             int rem1 = r1 * r1 - qy * qy, rem0 = r0 * r0 - qy * qy, a, b, lo, hi;
+            const uint8_t *rb8;
             if (rem1 < 0 || !INSIDE(SHIFT, iby + qy) || !INSIDE(SHIFT, iay + qy))
                 continue;
             a = (int)sqrtf((float)rem1);
@@ -2270,10 +2271,12 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
             hi = hi < s->w - SHIFT - 1 - iax ? hi : s->w - SHIFT - 1 - iax;
             if (lo > hi)
                 continue;
+            rb8 = fb->depth == 8 && !s->shift
+                ? fb->data[0] + (ptrdiff_t)(iby + qy) * fb->stride[0] + ibx : NULL;
             for (qx = xlo + step * ((lo - xlo + step - 1) / step); qx <= hi; qx += step) {
                 if (n >= s->ring_cap)
                     continue;
-                vb[n] = luma(fb, s->shift, ibx + qx, iby + qy);
+                vb[n] = rb8 ? rb8[qx] : luma(fb, s->shift, ibx + qx, iby + qy);
                 offa[n] = (int)((iay + qy) * sa + iax + qx);
                 sum += vb[n];
                 n++;
