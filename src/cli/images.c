@@ -417,7 +417,7 @@ int cli_run_images(const CliOptions *o)
     SpFrame first;
     int ret = CLI_EXIT_ERROR, i, k, err, mw = 0, mh = 0, nb_opts = 0;
     int prog_open = 0, sync_ok = 0, threads_started = 0;
-    int64_t received = 0;
+    int64_t received = 0, done;
     long ncpu;
 
     memset(&job, 0, sizeof(job));
@@ -569,8 +569,10 @@ int cli_run_images(const CliOptions *o)
             goto end;
         if (cli_interrupted)
             goto interrupted;
-        cli_progress_update(&prog, job.write ? job.written : received,
-                            (job.write ? job.written : received) / 25.0, 0);
+        pthread_mutex_lock(&job.lock);
+        done = job.write ? job.written : received;
+        pthread_mutex_unlock(&job.lock);
+        cli_progress_update(&prog, done, done / 25.0, 0);
     }
 
     /* every write done */
