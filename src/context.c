@@ -369,18 +369,18 @@ static int configure(SpContext *ctx, const SpFrame *f)
     ctx->future = calloc(ctx->nb_slots, sizeof(*ctx->future));
     if (!ctx->slots || !ctx->past || !ctx->future)
         return -ENOMEM;
-    if (ctx->async_fc >= 0) {
-        if (pthread_mutex_init(&ctx->lock, NULL))
-            return -ENOMEM;
+    /* no thread: every stage in sp_receive_frame(), as without overlap */
+    if (ctx->async_fc >= 0 && !pthread_mutex_init(&ctx->lock, NULL)) {
         if (pthread_cond_init(&ctx->cond, NULL)) {
             pthread_mutex_destroy(&ctx->lock);
-            return -ENOMEM;
+        } else {
+            ctx->th_ok = 1;
+            if (!pthread_create(&ctx->th, NULL, fill_thread, ctx))
+                ctx->th_ok = 2;
         }
-        ctx->th_ok = 1;
-        if (pthread_create(&ctx->th, NULL, fill_thread, ctx))
-            return -EAGAIN;
-        ctx->th_ok = 2;
     }
+    if (ctx->th_ok < 2)
+        ctx->async_fc = -1;
     ctx->configured = 1;
     sp_log(&ctx->log, SP_LOG_VERBOSE, "ring: %d past, %d future frames%s\n",
            ctx->history, ctx->lookahead,
