@@ -12,11 +12,25 @@
  *
  * The ring holds history + 1 + lookahead slots, allocated once, when the
  * first frame arrives; its size is the largest any filter asks for.
+ *
+ * Overlap (SpSettings.overlap, more than one thread): the last filter of
+ * the chain with a process() (the fill) runs on a thread of the context,
+ * the others on the caller's, in sp_receive_frame(); the frame is given
+ * back by the first sp_receive_frame() after the next sp_send_frame(),
+ * whose analyze() ran meanwhile. The two touch different data: analyze()
+ * writes only the new frame and the filters' own state, reads that frame
+ * and frames within the detector's lookahead of it, while the fill writes
+ * the frame lookahead + 1 older and reads its window, whose newest frame
+ * is the one sent before. The next frame's process() starts once the fill
+ * is done, so every filter sees what it saw in order. The ring holds one
+ * slot more, for the frame being filled.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "src/internal.h"
 
@@ -44,6 +58,18 @@ struct SpContext {
     int64_t oldest;    /* index of the oldest frame held */
     int configured, flushing;
     SpFrame layout;
+
+    /* overlap: the chain from filter async_fc on runs on th */
+    int async_fc;           /* -1: no overlap */
+    pthread_t th;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int th_ok;              /* 1: lock and cond made, 2: th started too */
+    int pending;            /* frame next_out handed to th */
+    int job, done, quit;    /* with lock: a frame to fill, it is filled, stop */
+    int job_ret, job_fc;    /* its result, the filter that failed */
+    int sent_since;         /* a frame was sent since the hand-over */
+    SpWindow pw;            /* the window of the frame being filled */
 };
 
 void sp_log(const SpLogger *l, int level, const char *fmt, ...)
@@ -254,6 +280,47 @@ fail:
     return ret;
 }
 
+/* Run the chain's process() from filter `from` on, in order; the index of
+ * the failing filter in *bad. */
+static int run_chain(SpContext *ctx, SpWindow *w, int from, int to, int *bad)
+{
+    int i, ret;
+
+    for (i = from; i < to; i++) {
+        SpFilterContext *fc = &ctx->fc[i];
+        if (fc->enabled && fc->filter->process &&
+            (ret = fc->filter->process(fc, w)) < 0) {
+            *bad = i;
+            return ret;
+        }
+    }
+    return 0;
+}
+
+static void *fill_thread(void *arg)
+{
+    SpContext *ctx = arg;
+
+    pthread_mutex_lock(&ctx->lock);
+    for (;;) {
+        int ret, bad = -1;
+        while (!ctx->job && !ctx->quit)
+            pthread_cond_wait(&ctx->cond, &ctx->lock);
+        if (ctx->quit)
+            break;
+        pthread_mutex_unlock(&ctx->lock);
+        ret = run_chain(ctx, &ctx->pw, ctx->async_fc, ctx->nb_fc, &bad);
+        pthread_mutex_lock(&ctx->lock);
+        ctx->job = 0;
+        ctx->job_ret = ret;
+        ctx->job_fc = bad;
+        ctx->done = 1;
+        pthread_cond_broadcast(&ctx->cond);
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return NULL;
+}
+
 static int configure(SpContext *ctx, const SpFrame *f)
 {
     int i, ret;
@@ -267,6 +334,7 @@ static int configure(SpContext *ctx, const SpFrame *f)
         return -EINVAL;
     }
     ctx->layout = *f;
+    ctx->async_fc = -1;
     ctx->lookahead = ctx->settings.lookahead;
     ctx->history = 0;
     for (i = 0; i < ctx->nb_fc; i++) {
@@ -283,17 +351,40 @@ static int configure(SpContext *ctx, const SpFrame *f)
         if (fc->want_history > ctx->history)
             ctx->history = fc->want_history;
     }
+    if (ctx->settings.overlap) {
+        long n = ctx->settings.threads;
+        if (n <= 0)
+            n = sysconf(_SC_NPROCESSORS_ONLN);
+        for (i = ctx->nb_fc - 1; n > 1 && i >= 0; i--)
+            if (ctx->fc[i].enabled && ctx->fc[i].filter->process) {
+                ctx->async_fc = i;
+                break;
+            }
+    }
     if (ctx->lookahead + ctx->history + 1 > SP_MAX_RING)
         ctx->lookahead = SP_MAX_RING - 1 - ctx->history;
-    ctx->nb_slots = ctx->history + 1 + ctx->lookahead;
+    ctx->nb_slots = ctx->history + 1 + ctx->lookahead + (ctx->async_fc >= 0);
     ctx->slots = calloc(ctx->nb_slots, sizeof(*ctx->slots));
     ctx->past = calloc(ctx->nb_slots, sizeof(*ctx->past));
     ctx->future = calloc(ctx->nb_slots, sizeof(*ctx->future));
     if (!ctx->slots || !ctx->past || !ctx->future)
         return -ENOMEM;
+    /* no thread: every stage in sp_receive_frame(), as without overlap */
+    if (ctx->async_fc >= 0 && !pthread_mutex_init(&ctx->lock, NULL)) {
+        if (pthread_cond_init(&ctx->cond, NULL)) {
+            pthread_mutex_destroy(&ctx->lock);
+        } else {
+            ctx->th_ok = 1;
+            if (!pthread_create(&ctx->th, NULL, fill_thread, ctx))
+                ctx->th_ok = 2;
+        }
+    }
+    if (ctx->th_ok < 2)
+        ctx->async_fc = -1;
     ctx->configured = 1;
-    sp_log(&ctx->log, SP_LOG_VERBOSE, "ring: %d past, %d future frames\n",
-           ctx->history, ctx->lookahead);
+    sp_log(&ctx->log, SP_LOG_VERBOSE, "ring: %d past, %d future frames%s\n",
+           ctx->history, ctx->lookahead,
+           ctx->async_fc >= 0 ? ", the fill overlapping the next analysis" : "");
     return 0;
 }
 
@@ -394,7 +485,7 @@ int sp_send_frame(SpContext *ctx, SpFrame *f)
     }
     evict(ctx);
     if (ctx->next_in - ctx->oldest >= ctx->nb_slots ||
-        ctx->next_in - ctx->next_out > ctx->lookahead)
+        ctx->next_in - (ctx->next_out + ctx->pending) > ctx->lookahead)
         return -EAGAIN;
 
     s = slot_of(ctx, ctx->next_in);
@@ -410,49 +501,117 @@ int sp_send_frame(SpContext *ctx, SpFrame *f)
             (ret = fc->filter->analyze(fc, s)) < 0)
             return ret;
     }
+    ctx->sent_since = 1;
     return 0;
+}
+
+static void log_failure(SpContext *ctx, int i, int ret)
+{
+    sp_log(&ctx->log, SP_LOG_ERROR, "%s: frame %lld: %s\n",
+           ctx->fc[i].filter->name, (long long)ctx->next_out,
+           sp_error_string(ret));
+}
+
+/* The frame handed to the fill thread, once filled. */
+static int finish_pending(SpContext *ctx)
+{
+    int ret, bad;
+
+    pthread_mutex_lock(&ctx->lock);
+    while (!ctx->done)
+        pthread_cond_wait(&ctx->cond, &ctx->lock);
+    ctx->done = 0;
+    ret = ctx->job_ret;
+    bad = ctx->job_fc;
+    pthread_mutex_unlock(&ctx->lock);
+    ctx->pending = 0;
+    if (ret < 0) {
+        log_failure(ctx, bad, ret);
+        return ret;
+    }
+    return make_defects(slot_of(ctx, ctx->next_out));
+}
+
+/* Process frame next_out: every filter but the overlapping one here,
+ * that one on the fill thread (then *handed is 1). */
+static int start_frame(SpContext *ctx, int *handed)
+{
+    SpWindow *w = &ctx->pw;
+    int64_t k;
+    int ret, bad = -1;
+
+    *handed = 0;
+    w->cur = slot_of(ctx, ctx->next_out);
+    w->nb_past = 0;
+    for (k = ctx->next_out - 1; k >= ctx->oldest &&
+         ctx->next_out - k <= ctx->history; k--)
+        ctx->past[w->nb_past++] = slot_of(ctx, k);
+    w->nb_future = 0;
+    for (k = ctx->next_out + 1; k < ctx->next_in; k++)
+        ctx->future[w->nb_future++] = slot_of(ctx, k);
+    w->past = ctx->past;
+    w->future = ctx->future;
+
+    if ((ret = run_chain(ctx, w, 0, ctx->async_fc >= 0 ? ctx->async_fc : ctx->nb_fc,
+                         &bad)) < 0) {
+        log_failure(ctx, bad, ret);
+        return ret;
+    }
+    if (ctx->async_fc < 0)
+        return make_defects(w->cur);
+    pthread_mutex_lock(&ctx->lock);
+    ctx->job = 1;
+    pthread_cond_broadcast(&ctx->cond);
+    pthread_mutex_unlock(&ctx->lock);
+    ctx->pending = 1;
+    ctx->sent_since = 0;
+    *handed = 1;
+    return 0;
+}
+
+/* Whether frame next_out can be processed. */
+static int frame_due(const SpContext *ctx)
+{
+    return ctx->next_out < ctx->next_in &&
+           (ctx->flushing || ctx->next_in - ctx->next_out > ctx->lookahead);
 }
 
 int sp_receive_frame(SpContext *ctx, SpFrame **out)
 {
-    SpWindow w;
-    int64_t k;
-    int i, ret;
+    SpFrame *f;
+    int ret, handed;
 
     *out = NULL;
     if (!ctx->configured)
         return ctx->flushing ? SP_EOF : -EAGAIN;
-    evict(ctx);
-    if (ctx->next_out >= ctx->next_in)
-        return ctx->flushing ? SP_EOF : -EAGAIN;
-    if (!ctx->flushing && ctx->next_in - ctx->next_out <= ctx->lookahead)
-        return -EAGAIN;
-
-    w.cur = slot_of(ctx, ctx->next_out);
-    w.nb_past = 0;
-    for (k = ctx->next_out - 1; k >= ctx->oldest &&
-         ctx->next_out - k <= ctx->history; k--)
-        ctx->past[w.nb_past++] = slot_of(ctx, k);
-    w.nb_future = 0;
-    for (k = ctx->next_out + 1; k < ctx->next_in; k++)
-        ctx->future[w.nb_future++] = slot_of(ctx, k);
-    w.past = ctx->past;
-    w.future = ctx->future;
-
-    for (i = 0; i < ctx->nb_fc; i++) {
-        SpFilterContext *fc = &ctx->fc[i];
-        if (fc->enabled && fc->filter->process &&
-            (ret = fc->filter->process(fc, &w)) < 0) {
-            sp_log(&ctx->log, SP_LOG_ERROR, "%s: frame %lld: %s\n",
-                   fc->filter->name, (long long)ctx->next_out,
-                   sp_error_string(ret));
+    if (!ctx->pending) {
+        evict(ctx);
+        if (ctx->next_out >= ctx->next_in)
+            return ctx->flushing ? SP_EOF : -EAGAIN;
+        if (!frame_due(ctx))
+            return -EAGAIN;
+        if ((ret = start_frame(ctx, &handed)) < 0)
             return ret;
+        if (!handed) {
+            f = slot_of(ctx, ctx->next_out)->frame;
+            ctx->next_out++;
+            *out = f;
+            return 0;
         }
     }
-    if ((ret = make_defects(w.cur)) < 0)
+    /* a frame is being filled: given back once the next frame was sent
+     * (its analysis overlapped the fill) or at the end */
+    if (!ctx->flushing && !ctx->sent_since)
+        return -EAGAIN;
+    if ((ret = finish_pending(ctx)) < 0)
         return ret;
+    f = slot_of(ctx, ctx->next_out)->frame;
     ctx->next_out++;
-    *out = w.cur->frame;
+    /* the next one starts at once: its fill overlaps what the caller
+     * does with this one and the next frame's analysis */
+    if (frame_due(ctx) && (ret = start_frame(ctx, &handed)) < 0)
+        return ret;
+    *out = f;
     return 0;
 }
 
@@ -481,6 +640,19 @@ void sp_close(SpContext **pctx)
 
     if (!ctx)
         return;
+    if (ctx->th_ok == 2) {
+        pthread_mutex_lock(&ctx->lock);
+        while (ctx->pending && !ctx->done)
+            pthread_cond_wait(&ctx->cond, &ctx->lock);
+        ctx->quit = 1;
+        pthread_cond_broadcast(&ctx->cond);
+        pthread_mutex_unlock(&ctx->lock);
+        pthread_join(ctx->th, NULL);
+    }
+    if (ctx->th_ok) {
+        pthread_cond_destroy(&ctx->cond);
+        pthread_mutex_destroy(&ctx->lock);
+    }
     for (i = 0; ctx->slots && i < ctx->nb_slots; i++) {
         release_slot(&ctx->slots[i]);
         free(ctx->slots[i].defects);

@@ -132,6 +132,14 @@ typedef struct SpSettings {
     int threads;
     /** Frames of lookahead held before a frame is given back, 0 = default. */
     int lookahead;
+    /** 1: with more than one thread, the chain's last stage (the fill) of
+     * a frame runs on a thread of the library's while the caller sends
+     * the next frame, whose analysis overlaps it; each frame is then given
+     * back one sp_send_frame() later (after lookahead + 1 newer frames),
+     * the output is the same. sp_receive_frame() may answer -EAGAIN when
+     * it has just started a frame: the next sp_send_frame() is accepted.
+     * 0: every stage runs in sp_receive_frame(). */
+    int overlap;
 
     /** A user mask (nonzero = heal) of mask_width x mask_height 8-bit
      * samples applied to every frame, or NULL. The library copies it. */

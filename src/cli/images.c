@@ -417,7 +417,7 @@ int cli_run_images(const CliOptions *o)
     SpFrame first;
     int ret = CLI_EXIT_ERROR, i, k, err, mw = 0, mh = 0, nb_opts = 0;
     int prog_open = 0, sync_ok = 0, threads_started = 0;
-    int64_t received = 0;
+    int64_t received = 0, done;
     long ncpu;
 
     memset(&job, 0, sizeof(job));
@@ -471,6 +471,9 @@ int cli_run_images(const CliOptions *o)
     sp_default_settings(&s);
     s.threads = o->threads;
     s.lookahead = o->lookahead;
+    /* the fill of one frame while the next is analysed, its file decoded
+     * and earlier ones written */
+    s.overlap = 1;
     s.mask = mask;
     s.mask_width = mw;
     s.mask_height = mh;
@@ -549,11 +552,12 @@ int cli_run_images(const CliOptions *o)
                 goto end;
             }
         }
-        while ((err = sp_send_frame(ctx, img ? &img->frame : NULL)) == -EAGAIN) {
+        for (int tries = 0; (err = sp_send_frame(ctx, img ? &img->frame : NULL)) == -EAGAIN; tries++) {
             /* a full ring: take a frame out first (cannot happen when
-             * everything is taken out after each send) */
+             * everything is taken out after each send); with the overlap
+             * the first receive may only start one, which frees a place */
             int got = drain(&job, ctx, report, &received);
-            if (got <= 0) {
+            if (got < 0 || (!got && tries)) {
                 err = got < 0 ? got : -EIO;
                 break;
             }
@@ -569,8 +573,10 @@ int cli_run_images(const CliOptions *o)
             goto end;
         if (cli_interrupted)
             goto interrupted;
-        cli_progress_update(&prog, job.write ? job.written : received,
-                            (job.write ? job.written : received) / 25.0, 0);
+        pthread_mutex_lock(&job.lock);
+        done = job.write ? job.written : received;
+        pthread_mutex_unlock(&job.lock);
+        cli_progress_update(&prog, done, done / 25.0, 0);
     }
 
     /* every write done */

@@ -1,7 +1,8 @@
 /*
  * Unit tests of the library core: the lookahead ring (order, one frame out
- * for one in, releases, flush), option parsing, the user mask with the
- * fill (what changes and what must not), defect records.
+ * for one in, releases, flush, the fill overlapping the next send), option
+ * parsing, the user mask with the fill (what changes and what must not),
+ * defect records.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -118,6 +119,79 @@ static void test_ring_full(void **state)
     assert_int_equal(out->index, 0);
     assert_int_equal(sp_send_frame(ctx, f), 0);
     sp_close(&ctx);
+}
+
+/* With the overlap the fill of a frame runs while the next one is sent:
+ * every frame comes out one send later (once n + lookahead + 1 is in),
+ * in order, each released once, and the frames come back as they do
+ * without it, bit for bit (a moving texture healed under a user mask from
+ * its neighbours). */
+static void run_overlap(int overlap, SpFrame **outs, int n)
+{
+    enum { W = 64, H = 48, L = 3 };
+    uint8_t mask[W * H];
+    SpSettings s;
+    SpContext *ctx = NULL;
+    SpFrame *out;
+    int released = 0, sent, got = 0, ret, p, x, y;
+
+    memset(mask, 0, sizeof(mask));
+    for (y = 18; y < 26; y++)
+        for (x = 26; x < 34; x++)
+            mask[y * W + x] = 255;
+    sp_default_settings(&s);
+    s.lookahead = L;
+    s.threads = 2;
+    s.overlap = overlap;
+    s.mask = mask;
+    s.mask_width = W;
+    s.mask_height = H;
+    s.mask_stride = W;
+    assert_int_equal(sp_open(&ctx, &s), 0);
+    for (sent = 0; sent < n; sent++) {
+        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, &released);
+        assert_non_null(f);
+        for (p = 0; p < 3; p++)
+            for (y = 0; y < sp_plane_height(f, p); y++)
+                for (x = 0; x < sp_plane_width(f, p); x++)
+                    sp_put(f, p, x, y, 60 + p * 20 + ((x + 2 * sent) * 7 + y * 5) % 31 +
+                                       (mask[(y << (p > 0)) * W + (x << (p > 0))] ? 90 : 0));
+        assert_int_equal(sp_send_frame(ctx, f), 0);
+        while ((ret = sp_receive_frame(ctx, &out)) == 0) {
+            assert_int_equal(out->index, got);
+            outs[got] = tframe_copy(out);
+            outs[got++]->touched_w = out->touched_w;
+        }
+        assert_int_equal(ret, -EAGAIN);
+        assert_int_equal(got, sent >= L + overlap ? sent - L - overlap + 1 : 0);
+    }
+    assert_int_equal(sp_send_frame(ctx, NULL), 0);
+    while ((ret = sp_receive_frame(ctx, &out)) == 0) {
+        assert_int_equal(out->index, got);
+        outs[got] = tframe_copy(out);
+        outs[got++]->touched_w = out->touched_w;
+    }
+    assert_int_equal(ret, SP_EOF);
+    assert_int_equal(got, n);
+    sp_close(&ctx);
+    assert_int_equal(released, n);
+}
+
+static void test_overlap(void **state)
+{
+    enum { N = 16 };
+    SpFrame *a[N], *b[N];
+    int i, p;
+
+    run_overlap(0, a, N);
+    run_overlap(1, b, N);
+    for (i = 0; i < N; i++) {
+        for (p = 0; p < 3; p++)
+            assert_int_equal(tframe_diff(a[i], b[i], p), 0);
+        assert_true(a[i]->touched_w > 0);
+        tframe_free(a[i]);
+        tframe_free(b[i]);
+    }
 }
 
 static void test_options(void **state)
@@ -315,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_identity),
         cmocka_unit_test(test_layout_change_refused),
         cmocka_unit_test(test_ring_full),
+        cmocka_unit_test(test_overlap),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_option_parsing),
         cmocka_unit_test(test_mask_fill),
