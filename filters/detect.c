@@ -2963,29 +2963,6 @@ static int motion_class(const DetectContext *s, const Track *t, int64_t n)
     return da + 0.5f < db ? 0 : 1;
 }
 
-/*
- * Whether the blob a blotch track found, more than 2 px off its
- * prediction, is the one another live blotch track stands on (within 2 px
- * and that one's last step of where it is, or was last frame): two
- * defects drifting side by side, the fainter one's window reaching the
- * stronger's, which it would take, the other then lost as its duplicate.
- */
-static int taken(const DetectContext *s, const Track *t, float px, float py, float ox, float oy)
-{
-    int i;
-
-    if ((ox - px) * (ox - px) + (oy - py) * (oy - py) <= 2.0f * 2.0f)
-        return 0;
-    for (i = 0; i < s->track_end; i++) {
-        const Track *o = &s->tracks[i];
-        float r = 2.0f + (o->vframe >= 0 ? sqrtf(o->vx * o->vx + o->vy * o->vy) : 0);
-        if (o != t && o->state != T_FREE && !is_pixel_kind(o->kind) &&
-            (o->x - ox) * (o->x - ox) + (o->y - oy) * (o->y - oy) <= r * r)
-            return 1;
-    }
-    return 0;
-}
-
 static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
 {
     DetectContext *s = fc->priv;
@@ -3027,8 +3004,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             py = t->y;
         }
         t->frames++;
-        if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad, &level) &&
-            (is_pixel_kind(t->kind) || !taken(s, t, px, py, ox, oy))) {
+        if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad, &level)) {
             if (!claim(s, t, cls, ox, oy, n)) {
                 /* another track holds this blob: a duplicate (confirmed
                  * tracks come first, so a confirmed one holds it) */

@@ -518,27 +518,6 @@ static void test_blotch_pair(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
-/* The same with the second one fainter and 11 px off: after a frame it
- * went unseen, its track's window reaches the stronger one, whose blob it
- * must not take (the other would be lost as its duplicate). */
-static void test_blotch_pair_faint(void **state)
-{
-    static const PaintSpot pair[] = {
-        { 60, 60, 2.8f, 0.70f, 0 },
-        { 250, 200, 3.0f, 0.65f, 0 },
-        { 60, 200, 2.8f, 0.60f, 0 },
-        { 100, 100, 2.6f, 0.70f, 0 },
-        { 108.8f, 93.4f, 2.0f, 0.35f, 0 },
-    };
-    const PaintDrift drift = { 6.0f, 20.0f, 0.01f };
-    Score sc;
-
-    run_clip_with(SCENE_WALLS, -1, &drift, 1, pair, (int)(sizeof(pair) / sizeof(pair[0])),
-                  NULL, 0, &sc);
-    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
-    assert_true(sc.false_records <= FRAMES / 50);
-}
-
 /* Clean scenes full of small lights and strokes: nothing is a defect. */
 static void test_clean_pan(void **state)
 {
@@ -643,7 +622,6 @@ int main(void)
         cmocka_unit_test(test_hot_pair),
         cmocka_unit_test(test_small_blotches),
         cmocka_unit_test(test_blotch_pair),
-        cmocka_unit_test(test_blotch_pair_faint),
         cmocka_unit_test(test_clean_pan),
         cmocka_unit_test(test_clean_night),
         cmocka_unit_test(test_clean_moving_subject),
