@@ -2321,6 +2321,12 @@ static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_
         nb.y[nb.n] = (int)lrintf(o->y);
         nb.r2[nb.n++] = (int)(ro * ro);
     }
+    /* more than one going along with it (two tracks on one blob, a
+     * dot's and a blotch's, are one): a pattern of the scene moving with
+     * the picture (a grid of lights), not a pair of defects */
+    for (i = 1; i < nb.n; i++)
+        if ((nb.x[i] - nb.x[0]) * (nb.x[i] - nb.x[0]) + (nb.y[i] - nb.y[0]) * (nb.y[i] - nb.y[0]) > 9)
+            nb.n = 0;
 
     /* look further out only where it is flat close by: a textured
      * surround that stays still says the thing sits in a still scene */
