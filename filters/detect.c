@@ -2805,6 +2805,15 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
     r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8, 0);
     if (r < 0 && t->faint)
         r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8, 1);
+    /* a faint luma dot as wide as a small blotch may be one: the
+     * blotches' drift, kept, says so too */
+    if (!(r >= 0 && r <= 2.0f) && is_pixel_kind(t->kind) && t->wide && !t->cplane) {
+        float rb = drift_residual(s, t, 0, n, 8, 0);
+        if (rb < 0)
+            rb = drift_residual(s, t, 0, n, 8, 1);
+        if (rb >= 0 && rb <= 2.0f)
+            return 1;
+    }
     return r < 0 ? !t->faint : r <= 2.0f;
 }
 
