@@ -2219,6 +2219,22 @@ static int carried_off(const DetectContext *s, const SpFrame *fa, const SpFrame 
     return went_on(s, fa, f, t, a, cx, cy);
 }
 
+/* Other tracks' disks about a track, in the frame it is seen in now:
+ * places whose content is not the scene's (scene_moved) */
+#define NEAR_MAX 8
+typedef struct Near {
+    int n;
+    int x[NEAR_MAX], y[NEAR_MAX], r2[NEAR_MAX];
+} Near;
+
+static int near_other(const Near *nb, int x, int y)
+{
+    for (int k = 0; k < nb->n; k++)
+        if ((x - nb->x[k]) * (x - nb->x[k]) + (y - nb->y[k]) * (y - nb->y[k]) <= nb->r2[k])
+            return 1;
+    return 0;
+}
+
 /*
  * Did the scene move under a track between frame a and frame b? The
  * annulus around the track in b is matched against the annulus around the
@@ -2231,7 +2247,7 @@ static int carried_off(const DetectContext *s, const SpFrame *fa, const SpFrame 
  */
 static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, int iay,
                             const SpFrame *fb, int ibx, int iby, int r0, int r1, int step,
-                            int *slide_x, int *slide_y)
+                            const Near *nb, int *slide_x, int *slide_y)
 {
     int moved_itself = (ibx - iax) * (ibx - iax) + (iby - iay) * (iby - iay) >= 4;
     int qx, qy, dx, dy, n = 0, k, quad, bestdx = 0, bestdy = 0, bestd;
@@ -2282,7 +2298,7 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
             rb8 = fb->depth == 8 && !s->shift
                 ? fb->data[0] + (ptrdiff_t)(iby + qy) * fb->stride[0] + ibx : NULL;
             for (qx = xlo + step * ((lo - xlo + step - 1) / step); qx <= hi; qx += step) {
-                if (n >= s->ring_cap)
+                if (n >= s->ring_cap || (nb->n && near_other(nb, ibx + qx, iby + qy)))
                     continue;
                 vb[n] = rb8 ? rb8[qx] : luma(fb, s->shift, ibx + qx, iby + qy);
                 offa[n] = (int)((iay + qy) * sa + iax + qx);
@@ -2378,22 +2394,56 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
 #undef INSIDE
 }
 
-static int scene_moved(const DetectContext *s, const SpFrame *fa, float ax, float ay,
-                       const SpFrame *fb, float bx, float by, float radius,
-                       int *slide_x, int *slide_y)
+static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_t n,
+                       const SpFrame *fa, float ax, float ay, const SpFrame *fb, float bx,
+                       float by, float radius, int *slide_x, int *slide_y)
 {
     int iax = (int)lrintf(ax), iay = (int)lrintf(ay), ibx = (int)lrintf(bx), iby = (int)lrintf(by);
-    int r0 = (int)(radius * 1.5f) + 3, ret;
+    int r0 = (int)(radius * 1.5f) + 3, ret, i;
+    Near nb = { 0 };
+
+    /* another track about it that went along with it (within 1.5 px,
+     * from frame a or its first frame since) is no part of the scene:
+     * another defect drifting beside it is not its surround coming along
+     * (the ring's samples on it are left out) */
+    for (i = 0; i < s->track_end && nb.n < NEAR_MAX; i++) {
+        const Track *o = &s->tracks[i];
+        float dx = o->x - bx, dy = o->y - by, ro, ex, ey;
+        int64_t b = o->born > a ? o->born : a;
+        int kb = (int)(b % POS_HIST);
+        if (o == t || o->state == T_FREE || o->last_seen != n || b >= n ||
+            o->pf[kb] != b || t->pf[kb] != b)
+            continue;
+        ex = o->x - o->px[kb] - (bx - t->px[kb]);
+        ey = o->y - o->py[kb] - (by - t->py[kb]);
+        if (ex * ex + ey * ey > 1.5f * 1.5f)
+            continue;
+        ro = is_pixel_kind(o->kind) ? 2.5f : 1.5f * o->radius + 2.0f;
+        /* (one whose disk takes in its centre is a second track on the
+         * same blob: a dot's and a blotch's) */
+        if (dx * dx + dy * dy >= (r0 + 44 + ro) * (r0 + 44 + ro) ||
+            dx * dx + dy * dy <= (ro + 2.0f) * (ro + 2.0f))
+            continue;
+        nb.x[nb.n] = (int)lrintf(o->x);
+        nb.y[nb.n] = (int)lrintf(o->y);
+        nb.r2[nb.n++] = (int)(ro * ro);
+    }
+    /* more than one going along with it (two tracks on one blob, a
+     * dot's and a blotch's, are one): a pattern of the scene moving with
+     * the picture (a grid of lights), not a pair of defects */
+    for (i = 1; i < nb.n; i++)
+        if ((nb.x[i] - nb.x[0]) * (nb.x[i] - nb.x[0]) + (nb.y[i] - nb.y[0]) * (nb.y[i] - nb.y[0]) > 9)
+            nb.n = 0;
 
     /* look further out only where it is flat close by: a textured
      * surround that stays still says the thing sits in a still scene */
     *slide_x = *slide_y = 0;
-    ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0, r0 + 4, 2, slide_x, slide_y);
+    ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0, r0 + 4, 2, &nb, slide_x, slide_y);
     if (ret == 2)
-        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 8, r0 + 20, 3,
+        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 8, r0 + 20, 3, &nb,
                                slide_x, slide_y);
     if (ret == 2)
-        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 20, r0 + 44, 4,
+        ret = scene_moved_ring(s, fa, iax, iay, fb, ibx, iby, r0 + 20, r0 + 44, 4, &nb,
                                slide_x, slide_y);
     return ret;
 }
@@ -2886,6 +2936,15 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
     r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8, 0);
     if (r < 0 && t->faint)
         r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8, 1);
+    /* a faint luma dot as wide as a small blotch may be one: the
+     * blotches' drift, kept, says so too */
+    if (!(r >= 0 && r <= 2.0f) && is_pixel_kind(t->kind) && t->wide && !t->cplane) {
+        float rb = drift_residual(s, t, 0, n, 8, 0);
+        if (rb < 0)
+            rb = drift_residual(s, t, 0, n, 8, 1);
+        if (rb >= 0 && rb <= 2.0f)
+            return 1;
+    }
     return r < 0 ? !t->faint : r <= 2.0f;
 }
 
@@ -3267,7 +3326,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 t->bad++;
                 break;
             }
-            sm = scene_moved(s, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
+            sm = scene_moved(s, t, a, n, s->recent[kf], t->px[ka], t->py[ka], f, t->x, t->y,
                              is_pixel_kind(t->kind) ? 1.0f : t->radius, &slx, &sly);
             /* the picture slid under it, but only if it did not go along
              * with the picture itself (sliding along a stroke of a letter) */

@@ -496,6 +496,29 @@ static void test_small_blotches(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* Two blotches 9 px apart drifting side by side over a flat wall, with
+ * others far off on the walls to tell the drift: each is in the other's
+ * ring and goes along with it, which is not the scene coming along.
+ * (Measured: 206 of 240 instances, 192 before; the misses are the fainter
+ * one's track taking the stronger one's blob after a frame unseen.) */
+static void test_blotch_pair(void **state)
+{
+    static const PaintSpot pair[] = {
+        { 30, 40, 2.8f, 0.70f, 0 },
+        { 250, 200, 3.0f, 0.65f, 0 },
+        { 60, 200, 2.8f, 0.60f, 0 },
+        { 100, 100, 2.6f, 0.70f, 0 },
+        { 108, 95, 2.0f, 0.66f, 0 },
+    };
+    const PaintDrift drift = { 6.0f, 20.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(SCENE_WALLS, -1, &drift, 1, pair, (int)(sizeof(pair) / sizeof(pair[0])),
+                  NULL, 0, &sc);
+    assert_true(sc.spots_hit >= 0.85 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 /* Clean scenes full of small lights and strokes: nothing is a defect. */
 static void test_clean_pan(void **state)
 {
@@ -599,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_hot_jitter),
         cmocka_unit_test(test_hot_pair),
         cmocka_unit_test(test_small_blotches),
+        cmocka_unit_test(test_blotch_pair),
         cmocka_unit_test(test_clean_pan),
         cmocka_unit_test(test_clean_night),
         cmocka_unit_test(test_clean_moving_subject),
