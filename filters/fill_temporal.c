@@ -26,9 +26,9 @@
  *     the same place, and only content that the motion carried out from
  *     under it is usable. When the motion is too small to uncover a sample
  *     no frame offers it, and it is left to the spatial fill.
- *  4. Up to four candidates are combined robustly: the weighted mean of
- *     those within a tolerance of their median (weights from the match
- *     costs), as in the robust temporal averaging of film restoration
+ *  4. Up to eight candidates are combined robustly: the weighted mean of
+ *     those within a tolerance of their weighted median (weights from the
+ *     match costs), as in the robust temporal averaging of film restoration
  *     (Kokaram, "Motion Picture Restoration", 1998, ch. 8 uses the median
  *     of motion-compensated neighbours to fill blotches).
  * Neighbour frames take their defects from their own regions (the past
@@ -915,11 +915,16 @@ typedef struct Cand {
 } Cand;
 
 /* Robust combination: the weighted mean of the candidates within tol of
- * their median (with two that disagree, the better weighted one). */
+ * their weighted median, the value with half the weight on either side
+ * (with two that disagree, the better weighted one). The weights come from
+ * the match costs, so one frame that predicts the ring well outweighs two
+ * that predict it badly and agree with each other, as frames far off in
+ * one direction do where the content moves differently from the ring
+ * (an edge sliding through the hole): a plain median took those. */
 static double combine(const Cand *c, double tol)
 {
     float v[FILL_MAX_CAND], w[FILL_MAX_CAND], t;
-    double med, num = 0, den = 0;
+    double med, num = 0, den = 0, tot = 0, acc = 0;
     int i, j, n = c->n;
 
     if (n == 1)
@@ -936,13 +941,32 @@ static double combine(const Cand *c, double tol)
             return c->w[0] >= c->w[1] ? c->v[0] : c->v[1];
         return (v[0] * w[0] + v[1] * w[1]) / (w[0] + w[1]);
     }
-    med = n & 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    for (i = 0; i < n; i++)
+        tot += w[i];
+    for (i = 0; i < n - 1; i++) {
+        acc += w[i];
+        if (2 * acc >= tot)
+            break;
+    }
+    med = 2 * acc == tot && i + 1 < n ? 0.5 * (v[i] + v[i + 1]) : v[i];
     for (i = 0; i < n; i++)
         if (fabs(v[i] - med) <= tol) {
             num += v[i] * w[i];
             den += w[i];
         }
     return den > 0 ? num / den : med;
+}
+
+double sp_fill_test_combine(const float *v, const float *w, int n, double tol)
+{
+    Cand c = { { 0 }, { 0 }, 0 };
+
+    if (n < 1 || n > FILL_MAX_CAND)
+        return -1;
+    memcpy(c.v, v, n * sizeof(*v));
+    memcpy(c.w, w, n * sizeof(*w));
+    c.n = n;
+    return combine(&c, tol);
 }
 
 /* Add the candidates that ref offers for every defective sample of r.

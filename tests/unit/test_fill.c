@@ -816,6 +816,27 @@ static void test_threads_identical(void **state)
     }
 }
 
+
+/* The combination of a sample's candidates: one frame whose match
+ * predicts the ring well (cost 1, weight 1/4) against three far frames
+ * that predict it badly (cost 5, weight 1/36) and agree with each other,
+ * as where an edge slides through the hole at another speed than the
+ * ring: the well-matched frame's value, not the three's. With equal
+ * weights, the plain median's cluster as before; two that disagree, the
+ * better weighted one. */
+static void test_combine_weighted(void **state)
+{
+    const float v[4] = { 100, 140, 141, 142 }, wbad = 1.0f / 36;
+    const float w[4] = { 0.25f, wbad, wbad, wbad };
+    const float e[3] = { 10, 20, 30 }, we[3] = { 1, 1, 1 };
+    const float v2[2] = { 50, 80 }, w2[2] = { wbad, 0.25f };
+
+    assert_true(fabs(sp_fill_test_combine(v, w, 4, 6.0) - 100) < 1e-6);
+    assert_true(fabs(sp_fill_test_combine(v + 1, w + 1, 3, 6.0) - 141) < 1e-4);
+    assert_true(fabs(sp_fill_test_combine(e, we, 3, 6.0) - 20) < 1e-6);
+    assert_true(fabs(sp_fill_test_combine(v2, w2, 2, 6.0) - 80) < 1e-6);
+}
+
 /* The temporal fill's fast ring cost and interpolation, and the spatial
  * fill's walks, give exactly what their plain versions give, on random
  * pictures and defect maps, at every depth and subsampling, near the
@@ -982,6 +1003,7 @@ int main(void)
         cmocka_unit_test(test_api_pan),
         cmocka_unit_test(test_mask_pieces),
         cmocka_unit_test(test_border_regions),
+        cmocka_unit_test(test_combine_weighted),
         cmocka_unit_test(test_kernels_match_reference),
         cmocka_unit_test(test_threads_identical),
     };
