@@ -358,7 +358,28 @@ static int build_refs(FillContext *s, const SpWindow *w)
                                         r->w, r->h, 0, 0, grow)) < 0)
                         return ret;
                 }
-            } else {
+            }
+            if (!j) {
+                /* the current regions that this past frame has none of
+                 * the track of (found since, or untracked): the defect
+                 * was on the sensor there too, unmarked, where the drift
+                 * puts it */
+                for (i = 0; i < cur->nb_regions; i++) {
+                    const SpRegion *r = &cur->regions[i];
+                    double dx, dy;
+                    int grow = r->kind == SP_KIND_USER ? 0 : 1 + (k + 1) / 2, m;
+                    for (m = 0; r->track >= 0 && m < slot->nb_regions; m++)
+                        if (slot->regions[m].track == r->track)
+                            break;
+                    if (r->track >= 0 && m < slot->nb_regions)
+                        continue;
+                    drift(w, r, &dx, &dy);
+                    if ((ret = mark_bad(s, n, sp_region_mask(cur, r), r->x, r->y,
+                                        r->w, r->h, -(int)lrint(dx * k),
+                                        -(int)lrint(dy * k), grow)) < 0)
+                        return ret;
+                }
+            } else if (!slot->nb_regions) {
                 for (i = 0; i < cur->nb_regions; i++) {
                     const SpRegion *r = &cur->regions[i];
                     double dx, dy;

@@ -32,9 +32,10 @@
  *     (Kokaram, "Motion Picture Restoration", 1998, ch. 8 uses the median
  *     of motion-compensated neighbours to fill blotches).
  * Neighbour frames take their defects from their own regions (the past
- * frames', final) or, for future frames not yet examined, from the
- * current frame's regions moved by their drift and grown by a margin
- * (fill.c builds these maps).
+ * frames', final, plus the current regions of tracks they have none of)
+ * or, for future frames not yet examined, from the current frame's
+ * regions moved by their drift and grown by a margin (fill.c builds these
+ * maps).
  *
  * The patch fill (Criminisi, Perez and Toyama, "Region filling and object
  * removal by exemplar-based image inpainting", 2004, searches the surround
