@@ -85,6 +85,7 @@ typedef struct FillContext {
     uint8_t *badmap[FILL_MAX_REFS];  /* neighbours' defects, full-size luma */
     FillBuf badbox[FILL_MAX_REFS];   /* boxes marked in each, to clear them */
     int nb_badbox[FILL_MAX_REFS];
+    FillBuf tracks;       /* a past frame's region tracks, sorted */
     FillRef refs[FILL_MAX_REFS];
     int nb_refs;
 
