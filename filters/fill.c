@@ -320,6 +320,28 @@ static void drift(const SpWindow *w, const SpRegion *r, double *dx, double *dy)
         }
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Is `track` among the n sorted tracks? */
+static int has_track(const int *tracks, int n, int track)
+{
+    int lo = 0, hi = n;
+
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (tracks[mid] < track)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && tracks[lo] == track;
+}
+
 /* The neighbour frames, nearest first, alternating past and future, with
  * their defect maps. */
 static int build_refs(FillContext *s, const SpWindow *w)
@@ -358,7 +380,34 @@ static int build_refs(FillContext *s, const SpWindow *w)
                                         r->w, r->h, 0, 0, grow)) < 0)
                         return ret;
                 }
-            } else {
+            }
+            if (!j) {
+                /* the current regions that this past frame has none of
+                 * the track of (found since, or untracked): the defect
+                 * was on the sensor there too, unmarked, where the drift
+                 * puts it */
+                int *tracks, nt = 0;
+                if (sp_fill_buf_reserve(&s->tracks, ((size_t)slot->nb_regions + 1) *
+                                        sizeof(int)) < 0)
+                    return -ENOMEM;
+                tracks = s->tracks.p;
+                for (i = 0; i < slot->nb_regions; i++)
+                    if (slot->regions[i].track >= 0)
+                        tracks[nt++] = slot->regions[i].track;
+                qsort(tracks, nt, sizeof(int), cmp_int);
+                for (i = 0; i < cur->nb_regions; i++) {
+                    const SpRegion *r = &cur->regions[i];
+                    double dx, dy;
+                    int grow = r->kind == SP_KIND_USER ? 0 : 1 + (k + 1) / 2;
+                    if (r->track >= 0 && has_track(tracks, nt, r->track))
+                        continue;
+                    drift(w, r, &dx, &dy);
+                    if ((ret = mark_bad(s, n, sp_region_mask(cur, r), r->x, r->y,
+                                        r->w, r->h, -(int)lrint(dx * k),
+                                        -(int)lrint(dy * k), grow)) < 0)
+                        return ret;
+                }
+            } else if (!slot->nb_regions) {
                 for (i = 0; i < cur->nb_regions; i++) {
                     const SpRegion *r = &cur->regions[i];
                     double dx, dy;
@@ -776,6 +825,7 @@ static int fill_parallel(FillContext *s, SpWindow *w)
 
 static void scratch_free(FillContext *s)
 {
+    sp_fill_buf_free(&s->tracks);
     sp_fill_buf_free(&s->ring);
     sp_fill_buf_free(&s->ring_runs);
     sp_fill_buf_free(&s->ring_val8);

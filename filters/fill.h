@@ -85,6 +85,7 @@ typedef struct FillContext {
     uint8_t *badmap[FILL_MAX_REFS];  /* neighbours' defects, full-size luma */
     FillBuf badbox[FILL_MAX_REFS];   /* boxes marked in each, to clear them */
     int nb_badbox[FILL_MAX_REFS];
+    FillBuf tracks;       /* a past frame's region tracks, sorted */
     FillRef refs[FILL_MAX_REFS];
     int nb_refs;
 
@@ -237,6 +238,10 @@ double sp_fill_test_frac_cost(FillContext *s, const SpFrame *cur,
 double sp_fill_test_fetch(const FillContext *s, const SpFrame *f,
                           const uint8_t *bad, int p, int x, int y, double dx,
                           double dy, int plain);
+
+/* The temporal fill's combination of a sample's n candidates (values v,
+ * weights w) with tolerance tol, for the tests. */
+double sp_fill_test_combine(const float *v, const float *w, int n, double tol);
 
 /* The spatial fill's walk from every sample of a hole map, in every
  * direction and at several reaches, against its plain version: the number

@@ -26,15 +26,16 @@
  *     the same place, and only content that the motion carried out from
  *     under it is usable. When the motion is too small to uncover a sample
  *     no frame offers it, and it is left to the spatial fill.
- *  4. Up to four candidates are combined robustly: the weighted mean of
- *     those within a tolerance of their median (weights from the match
- *     costs), as in the robust temporal averaging of film restoration
+ *  4. Up to eight candidates are combined robustly: the weighted mean of
+ *     those within a tolerance of their weighted median (weights from the
+ *     match costs), as in the robust temporal averaging of film restoration
  *     (Kokaram, "Motion Picture Restoration", 1998, ch. 8 uses the median
  *     of motion-compensated neighbours to fill blotches).
  * Neighbour frames take their defects from their own regions (the past
- * frames', final) or, for future frames not yet examined, from the
- * current frame's regions moved by their drift and grown by a margin
- * (fill.c builds these maps).
+ * frames', final, plus the current regions of tracks they have none of)
+ * or, for future frames not yet examined, from the current frame's
+ * regions moved by their drift and grown by a margin (fill.c builds these
+ * maps).
  *
  * The patch fill (Criminisi, Perez and Toyama, "Region filling and object
  * removal by exemplar-based image inpainting", 2004, searches the surround
@@ -345,7 +346,8 @@ static int build_ring(FillContext *s, const SpFrame *f, const SpRegion *r, int w
  * inside the frame (nearly always), int_cost() drops the bounds checks:
  * at 8 bits it goes over whole rows of the ring's box, 16 samples at a
  * time (SSE2: absolute differences masked by which samples belong to the
- * ring, or to its half, and by the defect map, summed by psadbw); where a
+ * ring, or to its half, and by the defect map, summed by psadbw; 32 at a
+ * time with AVX2 where the CPU has it); where a
  * padded row would pass the frame's right edge, and above 8 bits, over the
  * ring's runs along the rows. The running sum is compared with its bound
  * after each run, or each two rows (SSE2), rather than after each sample:
@@ -472,6 +474,83 @@ static inline void row_sad16(const uint8_t *c, const uint8_t *r, const uint8_t *
 }
 #endif
 
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define FILL_AVX2 1
+
+/* int_cost()'s whole rows on CPUs with AVX2 (built with the target
+ * attribute, chosen at run time): 32 samples at a time, a last 16 with
+ * SSE2, the same masks, sums and counts as row_sad16() and the sum
+ * compared with limit at the same places (each two rows), so the same
+ * answer. bh rows of `pitch` samples (a multiple of 16) from c (the
+ * ring's values), m (its mask), r (the frame's, stride apart) and b (the
+ * defect map, W apart, or NULL). Returns 1 once the sum passes limit,
+ * else 0 with *sum and *n. */
+__attribute__((target("avx2")))
+static int rows_sad_avx2(const uint8_t *c, const uint8_t *m, const uint8_t *r,
+                         const uint8_t *b, int pitch, int bh, ptrdiff_t stride, int W,
+                         long limit, long *sum, int *n)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    const __m128i zero1 = _mm_setzero_si128();
+    __m256i vn = zero;
+    __m128i vn1 = zero1;
+    long sm = 0;
+    int y;
+
+    for (y = 0; y < bh; y += 2) {
+        __m256i vs = zero, cn = zero;
+        __m128i vs1 = zero1, cn1 = zero1, t;
+        int j, k;
+        for (k = 0; k < 2 && y + k < bh; k++) {
+            for (j = 0; j + 32 <= pitch; j += 32) {
+                __m256i a = _mm256_loadu_si256((const __m256i *)(c + j));
+                __m256i v = _mm256_loadu_si256((const __m256i *)(r + j));
+                __m256i ok = _mm256_loadu_si256((const __m256i *)(m + j)), d;
+                if (b)
+                    ok = _mm256_and_si256(ok, _mm256_cmpeq_epi8(
+                        _mm256_loadu_si256((const __m256i *)(b + j)), zero));
+                d = _mm256_and_si256(_mm256_or_si256(_mm256_subs_epu8(a, v),
+                                                     _mm256_subs_epu8(v, a)), ok);
+                vs = _mm256_add_epi64(vs, _mm256_sad_epu8(d, zero));
+                cn = _mm256_sub_epi8(cn, ok);
+            }
+            if (j < pitch) {
+                __m128i a = _mm_loadu_si128((const __m128i *)(c + j));
+                __m128i v = _mm_loadu_si128((const __m128i *)(r + j));
+                __m128i ok = _mm_loadu_si128((const __m128i *)(m + j)), d;
+                if (b)
+                    ok = _mm_and_si128(ok, _mm_cmpeq_epi8(
+                        _mm_loadu_si128((const __m128i *)(b + j)), zero1));
+                d = _mm_and_si128(_mm_or_si128(_mm_subs_epu8(a, v), _mm_subs_epu8(v, a)), ok);
+                vs1 = _mm_add_epi64(vs1, _mm_sad_epu8(d, zero1));
+                cn1 = _mm_sub_epi8(cn1, ok);
+            }
+            c += pitch;
+            m += pitch;
+            r += stride;
+            if (b)
+                b += W;
+        }
+        vn = _mm256_add_epi64(vn, _mm256_sad_epu8(cn, zero));
+        vn1 = _mm_add_epi64(vn1, _mm_sad_epu8(cn1, zero1));
+        t = _mm_add_epi64(_mm_add_epi64(_mm256_castsi256_si128(vs),
+                                        _mm256_extracti128_si256(vs, 1)), vs1);
+        sm += _mm_cvtsi128_si32(t) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(t, t));
+        if (sm > limit)
+            return 1;
+    }
+    {
+        __m128i t = _mm_add_epi64(_mm_add_epi64(_mm256_castsi256_si128(vn),
+                                                _mm256_extracti128_si256(vn, 1)), vn1);
+        *n = _mm_cvtsi128_si32(t) + _mm_cvtsi128_si32(_mm_unpackhi_epi64(t, t));
+    }
+    *sum = sm;
+    return 0;
+}
+#endif
+
 static double int_cost(const FillContext *s, const SpFrame *cur,
                        const FillRef *ref, int nring, int dx, int dy,
                        int step, double bound)
@@ -501,6 +580,16 @@ static double int_cost(const FillContext *s, const SpFrame *cur,
                            s->ring_box[0] + dx;
         const uint8_t *b = bad ? bad + (size_t)(s->ring_box[1] + dy) * W + s->ring_box[0] + dx
                                : NULL;
+#ifdef FILL_AVX2
+        if (pitch >= 32 && __builtin_cpu_supports("avx2")) {
+            if (rows_sad_avx2(c, m, rf->data[0] + (ptrdiff_t)(s->ring_box[1] + dy) * stride +
+                              s->ring_box[0] + dx, b, pitch, bh, stride, W, limit, &sum, &n))
+                return DBL_MAX;
+            if (n < 8 || n * 2 < total)
+                return DBL_MAX;
+            return sum * shift / n;
+        }
+#endif
 #ifdef __SSE2__
         /* two rows at a time: the count in 8-bit lanes, summed into 64
          * bits after them, and the sum compared with its bound */
@@ -915,11 +1004,16 @@ typedef struct Cand {
 } Cand;
 
 /* Robust combination: the weighted mean of the candidates within tol of
- * their median (with two that disagree, the better weighted one). */
+ * their weighted median, the value with half the weight on either side
+ * (with two that disagree, the better weighted one). The weights come from
+ * the match costs, so one frame that predicts the ring well outweighs two
+ * that predict it badly and agree with each other, as frames far off in
+ * one direction do where the content moves differently from the ring
+ * (an edge sliding through the hole): a plain median took those. */
 static double combine(const Cand *c, double tol)
 {
     float v[FILL_MAX_CAND], w[FILL_MAX_CAND], t;
-    double med, num = 0, den = 0;
+    double med, num = 0, den = 0, tot = 0, acc = 0;
     int i, j, n = c->n;
 
     if (n == 1)
@@ -936,13 +1030,32 @@ static double combine(const Cand *c, double tol)
             return c->w[0] >= c->w[1] ? c->v[0] : c->v[1];
         return (v[0] * w[0] + v[1] * w[1]) / (w[0] + w[1]);
     }
-    med = n & 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    for (i = 0; i < n; i++)
+        tot += w[i];
+    for (i = 0; i < n - 1; i++) {
+        acc += w[i];
+        if (2 * acc >= tot)
+            break;
+    }
+    med = 2 * acc == tot && i + 1 < n ? 0.5 * (v[i] + v[i + 1]) : v[i];
     for (i = 0; i < n; i++)
         if (fabs(v[i] - med) <= tol) {
             num += v[i] * w[i];
             den += w[i];
         }
     return den > 0 ? num / den : med;
+}
+
+double sp_fill_test_combine(const float *v, const float *w, int n, double tol)
+{
+    Cand c = { { 0 }, { 0 }, 0 };
+
+    if (n < 1 || n > FILL_MAX_CAND)
+        return -1;
+    memcpy(c.v, v, n * sizeof(*v));
+    memcpy(c.w, w, n * sizeof(*w));
+    c.n = n;
+    return combine(&c, tol);
 }
 
 /* Add the candidates that ref offers for every defective sample of r.

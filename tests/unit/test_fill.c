@@ -304,6 +304,39 @@ static void test_static_falls_back(void **state)
     rig_close(&g);
 }
 
+/* A defect found late: the past frames show it too, at the same place,
+ * but have no region of it (the detector had not confirmed it yet). A
+ * still camera matches them at no displacement; the temporal fill must not
+ * copy the defect back from them, and leaves the hole to the spatial
+ * fill. */
+static void test_late_found_not_copied(void **state)
+{
+    enum { W = 64, H = 48, N = 5, BX = 30, BY = 20, BW = 5, BH = 5 };
+    const char *opts[] = { "fill=temporal", NULL };
+    Rig g;
+    int k, x, y, mid = N - 1;
+
+    rig_open(&g, opts);
+    for (k = 0; k < N; k++) {
+        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 128, NULL);
+        for (y = 0; y < H; y++)
+            for (x = 0; x < W; x++)
+                sp_put(f, 0, x, y, x >= BX && x < BX + BW && y >= BY && y < BY + BH
+                       ? 250 : 40 + x * x / 16 + y);
+        rig_add(&g, f);
+    }
+    rig_region(&g, mid, BX, BY, BW, BH, SP_KIND_DARK);
+    for (k = 0; k <= mid; k++)
+        rig_process(&g, k);
+    for (y = BY; y < BY + BH; y++)
+        for (x = BX; x < BX + BW; x++)
+            if (abs(sp_get(g.slots[mid].frame, 0, x, y) - (40 + x * x / 16 + y)) > 2)
+                fail_msg("(%d, %d): %d, want %d", x, y, sp_get(g.slots[mid].frame, 0, x, y),
+                         40 + x * x / 16 + y);
+    assert_int_equal(g.slots[mid].regions[0].fill, SP_FILL_SPATIAL);
+    rig_close(&g);
+}
+
 /* A vertical edge through the hole stays sharp (8-bit gray, one frame). */
 static void test_spatial_edge(void **state)
 {
@@ -816,6 +849,27 @@ static void test_threads_identical(void **state)
     }
 }
 
+
+/* The combination of a sample's candidates: one frame whose match
+ * predicts the ring well (cost 1, weight 1/4) against three far frames
+ * that predict it badly (cost 5, weight 1/36) and agree with each other,
+ * as where an edge slides through the hole at another speed than the
+ * ring: the well-matched frame's value, not the three's. With equal
+ * weights, the plain median's cluster as before; two that disagree, the
+ * better weighted one. */
+static void test_combine_weighted(void **state)
+{
+    const float v[4] = { 100, 140, 141, 142 }, wbad = 1.0f / 36;
+    const float w[4] = { 0.25f, wbad, wbad, wbad };
+    const float e[3] = { 10, 20, 30 }, we[3] = { 1, 1, 1 };
+    const float v2[2] = { 50, 80 }, w2[2] = { wbad, 0.25f };
+
+    assert_true(fabs(sp_fill_test_combine(v, w, 4, 6.0) - 100) < 1e-6);
+    assert_true(fabs(sp_fill_test_combine(v + 1, w + 1, 3, 6.0) - 141) < 1e-4);
+    assert_true(fabs(sp_fill_test_combine(e, we, 3, 6.0) - 20) < 1e-6);
+    assert_true(fabs(sp_fill_test_combine(v2, w2, 2, 6.0) - 80) < 1e-6);
+}
+
 /* The temporal fill's fast ring cost and interpolation, and the spatial
  * fill's walks, give exactly what their plain versions give, on random
  * pictures and defect maps, at every depth and subsampling, near the
@@ -974,6 +1028,7 @@ int main(void)
         cmocka_unit_test(test_auto_on_texture),
         cmocka_unit_test(test_temporal_subpixel),
         cmocka_unit_test(test_static_falls_back),
+        cmocka_unit_test(test_late_found_not_copied),
         cmocka_unit_test(test_spatial_edge),
         cmocka_unit_test(test_patch_periodic),
         cmocka_unit_test(test_gain_dust),
@@ -982,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_api_pan),
         cmocka_unit_test(test_mask_pieces),
         cmocka_unit_test(test_border_regions),
+        cmocka_unit_test(test_combine_weighted),
         cmocka_unit_test(test_kernels_match_reference),
         cmocka_unit_test(test_threads_identical),
     };
