@@ -101,7 +101,7 @@ typedef struct GainFit {
 
 /* The samples a fit is measured on: positions, (Y - o) and (R - o), e0 =
  * sum (y - ref)^2, and how far exp_fast's error of a fit can be from
- * fit_depth's (see fit_best). */
+ * fit_depth's (see fit_choose). */
 typedef struct GainSamples {
     const float *px, *py, *y, *ref;
     int n;
@@ -266,7 +266,7 @@ static double fit_error_fast(const GainSamples *S, const GainFit *g, int keep_de
         num += (ref[i] - y[i]) * b;
         den += b * b;
     }
-    return clamped_error(S, num, den, keep_depth, g->A);
+    return clamped_error(S, num, den, keep_depth, keep_depth ? g->A : 0);
 }
 
 /* The fit that fit_depth over the nc candidates c[] in order would leave
