@@ -301,6 +301,7 @@ static void fit_choose(const GainSamples *S, GainFit *c, int nc, const double *e
 
 /* The same, every candidate's error estimated with exp_fast. */
 #define FIT_BATCH 64
+#define GRID_MAX_BOX (256 * 256) /* box samples up to which the grid is tabled */
 static void fit_best(const GainSamples *S, GainFit *c, int nc, int keep_depth, GainFit *best)
 {
     double e[FIT_BATCH];
@@ -541,10 +542,13 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     G.th = 2 * G.bh + 5;
     {
         /* 5 floats a box sample (an even number of them, for the doubles
-         * after), then the grid's doubles */
+         * after), then the grid's doubles (about 50 bytes a box sample:
+         * only for boxes up to GRID_MAX_BOX samples) */
         size_t nb = (size_t)G.bw * G.bh, nf = (5 * nb + 1) & ~(size_t)1;
         size_t nd = 2 * nb + G.tw + G.th + 2 * (size_t)G.th * (G.bw + 3);
-        if (sp_fill_buf_reserve(&s->gbuf, nf * sizeof(float) + nd * sizeof(double)) < 0)
+        grid = nb <= GRID_MAX_BOX;
+        if (sp_fill_buf_reserve(&s->gbuf, nf * sizeof(float) +
+                                (grid ? nd : 0) * sizeof(double)) < 0)
             return -1;
         px = s->gbuf.p;
         G.u = (double *)(px + nf);
@@ -562,7 +566,8 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     for (y = y0; y <= y1; y++)
         for (x = x0; x <= x1; x++) {
             size_t j = (size_t)(y - y0) * bw0 + (x - x0);
-            G.u[j] = G.v[j] = 0;
+            if (grid)
+                G.u[j] = G.v[j] = 0;
             if (!orig[2 * j + 1] || ref[j] < 0)
                 continue;
             px[n] = (float)x;
@@ -571,8 +576,10 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
             rv[n] = (float)(ref[j] - o0);
             if (rv[n] * scale < 1)
                 continue; /* no light to attenuate: says nothing */
-            G.u[j] = (double)(rv[n] - yv[n]) * rv[n];
-            G.v[j] = (double)rv[n] * rv[n];
+            if (grid) {
+                G.u[j] = (double)(rv[n] - yv[n]) * rv[n];
+                G.v[j] = (double)rv[n] * rv[n];
+            }
             sy += yv[n];
             sr += rv[n];
             n++;
@@ -610,7 +617,7 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
      * to spare: exp_fast's error and the sums' are near 1e-16 of that */
     S.bound = (n + 64) * 1e-14 * (e0 + 2 * s1 + s2);
     /* the grids are centred on the centroid */
-    grid = grid_offsets(G.dx, x0, G.bw, best.cx) && grid_offsets(G.dy, y0, G.bh, best.cy);
+    grid = grid && grid_offsets(G.dx, x0, G.bw, best.cx) && grid_offsets(G.dy, y0, G.bh, best.cy);
     rmin = 1.0;
     rmax = (r->w < r->h ? r->w : r->h) / 2.0;
     if (rmax < 1.5)
