@@ -38,10 +38,9 @@ static const int dirs[8][2] = {
 /* A walk that cannot leave the plane, from the sample at h by steps of
  * st: four steps tested at once (the walks are short and their ends
  * unpredictable, so one branch per four steps instead of one a step). */
-static const uint8_t first[16] = { 0, 1, 2, 1, 3, 1, 2, 1, 4, 1, 2, 1, 3, 1, 2, 1 };
-
 static inline int walk_inside(const uint8_t *h, ptrdiff_t st, int reach)
 {
+    static const uint8_t first[16] = { 0, 1, 2, 1, 3, 1, 2, 1, 4, 1, 2, 1, 3, 1, 2, 1 };
     int k;
 
     for (k = 0; k + 4 <= reach; k += 4, h += 4 * st) {
@@ -123,32 +122,13 @@ static inline void walks(const uint8_t *hole, int pw, int ph, int x, int y,
 {
     int d;
 
-    if (reach >= 4 && x >= 2 * reach && y >= 2 * reach && x < pw - 2 * reach &&
-        y < ph - 2 * reach) {
-        /* no walk can leave the plane (steps are 2 at most): no bounds;
-         * the first four steps of all 16 walks are tested before any
-         * branch (most walks end there), then the walks that go on */
+    if (x >= 2 * reach && y >= 2 * reach && x < pw - 2 * reach && y < ph - 2 * reach) {
+        /* no walk can leave the plane (steps are 2 at most): no bounds */
         const uint8_t *h0 = hole + (size_t)y * pw + x;
-        unsigned on = 0;
         for (d = 0; d < 8; d++) {
             ptrdiff_t st = (ptrdiff_t)dirs[d][1] * pw + dirs[d][0];
-            unsigned ma = (unsigned)!h0[st] | (unsigned)!h0[2 * st] << 1 |
-                          (unsigned)!h0[3 * st] << 2 | (unsigned)!h0[4 * st] << 3;
-            unsigned mb = (unsigned)!h0[-st] | (unsigned)!h0[-2 * st] << 1 |
-                          (unsigned)!h0[-3 * st] << 2 | (unsigned)!h0[-4 * st] << 3;
-            ka[d] = first[ma];
-            kb[d] = first[mb];
-            on |= (unsigned)!ma << d | (unsigned)!mb << (8 + d);
-        }
-        for (d = 0; on; d++, on >>= 1) {
-            ptrdiff_t st;
-            int k;
-            if (!(on & 1))
-                continue;
-            st = (ptrdiff_t)dirs[d & 7][1] * pw + dirs[d & 7][0];
-            st = d < 8 ? st : -st;
-            k = walk_inside(h0 + 4 * st, st, reach - 4);
-            (d < 8 ? ka : kb)[d & 7] = k ? k + 4 : 0;
+            ka[d] = walk_inside(h0, st, reach);
+            kb[d] = walk_inside(h0, -st, reach);
         }
     } else {
         for (d = 0; d < 8; d++) {
