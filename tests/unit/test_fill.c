@@ -874,6 +874,16 @@ static void test_combine_weighted(void **state)
  * fill's walks, give exactly what their plain versions give, on random
  * pictures and defect maps, at every depth and subsampling, near the
  * borders and with bounds that stop the sum early. */
+/* The gain fill's fit by estimates chooses fit_depth's fit, bit for bit. */
+static void test_gain_fit_estimates(void **state)
+{
+    uint32_t seed;
+
+    (void)state;
+    for (seed = 0; seed < 8; seed++)
+        assert_int_equal(sp_fill_test_gain_fit(seed), 0);
+}
+
 static void test_kernels_match_reference(void **state)
 {
     static const int layouts[3][3] = { /* depth, color, subsampled */
@@ -1039,6 +1049,7 @@ int main(void)
         cmocka_unit_test(test_border_regions),
         cmocka_unit_test(test_combine_weighted),
         cmocka_unit_test(test_kernels_match_reference),
+        cmocka_unit_test(test_gain_fit_estimates),
         cmocka_unit_test(test_threads_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
