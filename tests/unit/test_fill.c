@@ -274,33 +274,57 @@ static void test_temporal_subpixel(void **state)
     rig_close(&g);
 }
 
+/* A still scene (a smooth ramp) in N frames with a bright 5x5 box at
+ * (30, 20) in every one; still_ramp_check() asserts that frame k's box holds
+ * the ramp again, filled spatially. */
+enum { ST_W = 64, ST_H = 48, ST_N = 5, ST_BX = 30, ST_BY = 20, ST_B = 5 };
+
+static int still_ramp(int x, int y)
+{
+    return 40 + x * x / 16 + y;
+}
+
+static void still_ramp_frames(Rig *g)
+{
+    int k, x, y;
+
+    for (k = 0; k < ST_N; k++) {
+        SpFrame *f = tframe_new(ST_W, ST_H, 8, SP_COLOR_YUV, 1, 1, 3, 128, NULL);
+        for (y = 0; y < ST_H; y++)
+            for (x = 0; x < ST_W; x++)
+                sp_put(f, 0, x, y, x >= ST_BX && x < ST_BX + ST_B &&
+                       y >= ST_BY && y < ST_BY + ST_B ? 250 : still_ramp(x, y));
+        rig_add(g, f);
+    }
+}
+
+static void still_ramp_check(Rig *g, int k)
+{
+    int x, y;
+
+    for (y = ST_BY; y < ST_BY + ST_B; y++)
+        for (x = ST_BX; x < ST_BX + ST_B; x++)
+            if (abs(sp_get(g->slots[k].frame, 0, x, y) - still_ramp(x, y)) > 2)
+                fail_msg("(%d, %d): %d, want %d", x, y, sp_get(g->slots[k].frame, 0, x, y),
+                         still_ramp(x, y));
+    assert_int_equal(g->slots[k].regions[0].fill, SP_FILL_SPATIAL);
+}
+
 /* A static scene: no motion uncovers the spot, so the temporal fill must
  * refuse and leave it to the spatial fill (here, of a smooth curved ramp,
  * which no displacement maps onto itself). */
 static void test_static_falls_back(void **state)
 {
-    enum { W = 64, H = 48, N = 5, BX = 30, BY = 20, BW = 5, BH = 5 };
     Rig g;
-    int k, x, y, mid = N / 2;
+    int k, mid = ST_N / 2;
 
     rig_open(&g, NULL);
-    for (k = 0; k < N; k++) {
-        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 128, NULL);
-        for (y = 0; y < H; y++)
-            for (x = 0; x < W; x++)
-                sp_put(f, 0, x, y, x >= BX && x < BX + BW && y >= BY && y < BY + BH
-                       ? 250 : 40 + x * x / 16 + y);
-        rig_add(&g, f);
-        rig_region(&g, k, BX, BY, BW, BH, SP_KIND_USER);
-    }
+    still_ramp_frames(&g);
+    for (k = 0; k < ST_N; k++)
+        rig_region(&g, k, ST_BX, ST_BY, ST_B, ST_B, SP_KIND_USER);
     for (k = 0; k <= mid; k++)
         rig_process(&g, k);
-    for (y = BY; y < BY + BH; y++)
-        for (x = BX; x < BX + BW; x++)
-            if (abs(sp_get(g.slots[mid].frame, 0, x, y) - (40 + x * x / 16 + y)) > 2)
-                fail_msg("(%d, %d): %d, want %d", x, y, sp_get(g.slots[mid].frame, 0, x, y),
-                         40 + x * x / 16 + y);
-    assert_int_equal(g.slots[mid].regions[0].fill, SP_FILL_SPATIAL);
+    still_ramp_check(&g, mid);
     rig_close(&g);
 }
 
@@ -311,29 +335,16 @@ static void test_static_falls_back(void **state)
  * fill. */
 static void test_late_found_not_copied(void **state)
 {
-    enum { W = 64, H = 48, N = 5, BX = 30, BY = 20, BW = 5, BH = 5 };
     const char *opts[] = { "fill=temporal", NULL };
     Rig g;
-    int k, x, y, mid = N - 1;
+    int k, mid = ST_N - 1;
 
     rig_open(&g, opts);
-    for (k = 0; k < N; k++) {
-        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 128, NULL);
-        for (y = 0; y < H; y++)
-            for (x = 0; x < W; x++)
-                sp_put(f, 0, x, y, x >= BX && x < BX + BW && y >= BY && y < BY + BH
-                       ? 250 : 40 + x * x / 16 + y);
-        rig_add(&g, f);
-    }
-    rig_region(&g, mid, BX, BY, BW, BH, SP_KIND_DARK);
+    still_ramp_frames(&g);
+    rig_region(&g, mid, ST_BX, ST_BY, ST_B, ST_B, SP_KIND_DARK);
     for (k = 0; k <= mid; k++)
         rig_process(&g, k);
-    for (y = BY; y < BY + BH; y++)
-        for (x = BX; x < BX + BW; x++)
-            if (abs(sp_get(g.slots[mid].frame, 0, x, y) - (40 + x * x / 16 + y)) > 2)
-                fail_msg("(%d, %d): %d, want %d", x, y, sp_get(g.slots[mid].frame, 0, x, y),
-                         40 + x * x / 16 + y);
-    assert_int_equal(g.slots[mid].regions[0].fill, SP_FILL_SPATIAL);
+    still_ramp_check(&g, mid);
     rig_close(&g);
 }
 
