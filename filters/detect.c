@@ -903,7 +903,8 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
  * Whether the blob at (x, y) stands out of its own ring: the mean of its
  * 3x3 core against the median of 16 samples on a circle just past a
  * blotch's soft edge (the inner box's half side plus 2 px), by the usual
- * threshold at that level, with 15 of the 16 clear of the core by half
+ * threshold at that level (out of a flat ring, by the ring's own texture),
+ * with 15 of the 16 clear of the core by half
  * that (a line crossing the circle leaves two or more that are not). The band-pass's outer box takes in whatever lies within 12 px
  * (a dark strip beside a blotch on wood pulled its response from about
  * 30 to 7); the median of a close ring does not. Returns the ring's
@@ -942,8 +943,16 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
     sp_detect_mid16(iv, &m7, &m8);
     med = 0.5f * ((float)m7 + (float)m8);
     d = sign * (core - med);
-    if (d < spawn_threshold(s, med))
-        return -1;
+    if (d < spawn_threshold(s, med)) {
+        /* under the usual threshold: only out of a flat ring, by its own
+         * texture as flat_threshold has it (3 levels and 4 times the mean
+         * absolute deviation from the median) */
+        float dev = 0;
+        for (k = 0; k < 16; k++)
+            dev += fabsf(v[k] - med);
+        if (d < (3.0f + 4.0f * dev / 16) / (float)s->sensitivity)
+            return -1;
+    }
     for (k = 0; k < 16; k++)
         clear += sign * (core - v[k]) >= 0.5f * d;
     return clear >= 15 ? med : -1;
@@ -1004,8 +1013,15 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
         /* 5 levels at the least at full resolution, as on the half
          * resolution grid (a lone hot pixel's 2x2 block passes there, its
          * 7x7 box does not: it is left to the dot search) */
-        if (best < 5.0f)
-            return;
+        if (best < 5.0f) {
+            /* a blob under that, wider than a dot's smear, that the inner
+             * box dilutes (radius 2-2.5 px): judged by its depth out of its
+             * close ring (stands_out) as a faint candidate, at half that */
+            if (ring < 0 && best >= 2.5f && rad > 1.6f && !held(s, 1, (float)x, (float)y, n))
+                ring = stands_out(s, f, x, y, sign);
+            if (ring < 0 || best < 2.5f)
+                return;
+        }
         /* under the usual threshold: only where the surround is flat; a
          * blotch smaller than the inner box, whose response the box
          * dilutes, also if its depth passes twice the flat threshold (one

@@ -232,9 +232,10 @@ static void paint_crawler(SpFrame *f, int n)
  * its own with a grain of 3 levels) parted by 20 px strips of coarse
  * texture the camera's motion can be followed on, through a handheld
  * camera that sways up to 6 px each way. */
-enum { SCENE_WALLS = 102 };
+enum { SCENE_WALLS = 102, SCENE_DARK_WALLS = 103 };
 
-static void paint_walls(SpFrame *f, int n)
+/* dark: the walls' levels 35-50, as a wall in the shade or a dusk sky */
+static void paint_walls(SpFrame *f, int n, int dark)
 {
     float ox = 6.0f * sinf(n / 4.0f), oy = 4.0f * sinf(n / 5.0f + 1.0f);
     int x, y;
@@ -245,7 +246,8 @@ static void paint_walls(SpFrame *f, int n)
             int cx = sx / 160, cy = sy / 160, lx = sx % 160, ly = sy % 160;
             float v;
             if (lx < 140 && ly < 140)
-                v = 100 + 70 * subject_hash(cx, cy + 50) + 3 * subject_hash(sx, sy);
+                v = dark ? 35 + 15 * subject_hash(cx, cy + 50) + 3 * subject_hash(sx, sy)
+                         : 100 + 70 * subject_hash(cx, cy + 50) + 3 * subject_hash(sx, sy);
             else
                 v = 40 + 170 * subject_hash(sx / 3, sy / 3);
             f->data[0][(ptrdiff_t)y * f->stride[0] + x] = (uint8_t)lrintf(v);
@@ -295,8 +297,8 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
                 paint_subject(f, n);
             if (scene == SCENE_CRAWLER)
                 paint_crawler(f, n);
-            if (scene == SCENE_WALLS)
-                paint_walls(f, n);
+            if (scene == SCENE_WALLS || scene == SCENE_DARK_WALLS)
+                paint_walls(f, n, scene == SCENE_DARK_WALLS);
             if (with_defects)
                 paint_defects(f, n, drift, sp, nb_sp, px, nb_px);
             assert_int_equal(sp_send_frame(ctx, f), 0);
@@ -401,6 +403,34 @@ static void test_faint_walls(void **state)
     assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
     assert_true(sc.false_records <= FRAMES / 50);
     run_clip_with(SCENE_WALLS, -1, &drift, 0, faint, 0, NULL, 0, &sc);
+    assert_int_equal(sc.records, 0);
+}
+
+/* Small faint blotches on dark flat walls (levels 35-50): 10-14 levels
+ * deep at the centre, but over a radius of 2.3-2.6 px only, so that the
+ * band-pass's inner box dilutes them to 4-6 levels (under the 5 any
+ * candidate had to reach and the flat threshold). They stand out of
+ * their close ring by about 9 levels, where the ring's own grain asks
+ * for about 6. (Before: the two strong ones alone, 30 %; measured: all
+ * of them.) */
+static void test_faint_dark_walls(void **state)
+{
+    static const PaintSpot faint[] = {
+        { 60, 60, 2.8f, 0.70f, 0 },
+        { 250, 200, 3.0f, 0.65f, 0 },
+        { 100, 100, 2.4f, 0.30f, 0 },
+        { 230, 60, 2.3f, 0.32f, 0 },
+        { 60, 200, 2.6f, 0.28f, 0 },
+        { 200, 100, 2.4f, 0.30f, 0 },
+    };
+    const PaintDrift drift = { 6.0f, 20.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(SCENE_DARK_WALLS, -1, &drift, 1, faint,
+                  (int)(sizeof(faint) / sizeof(faint[0])), NULL, 0, &sc);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+    run_clip_with(SCENE_DARK_WALLS, -1, &drift, 0, faint, 0, NULL, 0, &sc);
     assert_int_equal(sc.records, 0);
 }
 
@@ -617,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_scene_cut),
         cmocka_unit_test(test_hot_blue),
         cmocka_unit_test(test_faint_walls),
+        cmocka_unit_test(test_faint_dark_walls),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_hot_blue_wandering),
         cmocka_unit_test(test_hot_jitter),
