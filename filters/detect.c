@@ -946,10 +946,23 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
     if (d < spawn_threshold(s, med)) {
         /* under the usual threshold: only out of a flat ring, by its own
          * texture as flat_threshold has it (3 levels and 4 times the mean
-         * absolute deviation from the median) */
-        float dev = 0;
+         * absolute deviation), the ring's slope taken off (a shading or a
+         * vignette's gradient is no texture): the deviation from the plane
+         * fitted to the ring (its mean and slopes, the circle's samples
+         * being symmetric) */
+        float mean = 0, gx = 0, gy = 0, sxx = 0, syy = 0, dev = 0;
+        for (k = 0; k < 16; k++) {
+            mean += v[k];
+            gx += v[k] * (float)s->ring_dx[k];
+            gy += v[k] * (float)s->ring_dy[k];
+            sxx += (float)(s->ring_dx[k] * s->ring_dx[k]);
+            syy += (float)(s->ring_dy[k] * s->ring_dy[k]);
+        }
+        mean /= 16;
+        gx /= sxx;
+        gy /= syy;
         for (k = 0; k < 16; k++)
-            dev += fabsf(v[k] - med);
+            dev += fabsf(v[k] - mean - gx * (float)s->ring_dx[k] - gy * (float)s->ring_dy[k]);
         if (d < (3.0f + 4.0f * dev / 16) / (float)s->sensitivity)
             return -1;
     }

@@ -232,9 +232,11 @@ static void paint_crawler(SpFrame *f, int n)
  * its own with a grain of 3 levels) parted by 20 px strips of coarse
  * texture the camera's motion can be followed on, through a handheld
  * camera that sways up to 6 px each way. */
-enum { SCENE_WALLS = 102, SCENE_DARK_WALLS = 103 };
+enum { SCENE_WALLS = 102, SCENE_DARK_WALLS = 103, SCENE_SHADED_WALLS = 104 };
 
-/* dark: the walls' levels 35-50, as a wall in the shade or a dusk sky */
+/* dark 1: the walls' levels 35-50, as a wall in the shade or a dusk sky;
+ * 2: each wall shaded from 142 down to 30 along its width, a level a
+ * pixel and a quarter */
 static void paint_walls(SpFrame *f, int n, int dark)
 {
     float ox = 6.0f * sinf(n / 4.0f), oy = 4.0f * sinf(n / 5.0f + 1.0f);
@@ -246,7 +248,8 @@ static void paint_walls(SpFrame *f, int n, int dark)
             int cx = sx / 160, cy = sy / 160, lx = sx % 160, ly = sy % 160;
             float v;
             if (lx < 140 && ly < 140)
-                v = dark ? 35 + 15 * subject_hash(cx, cy + 50) + 3 * subject_hash(sx, sy)
+                v = dark == 2 ? 30 + 0.8f * (140 - lx) + 3 * subject_hash(sx, sy)
+                    : dark ? 35 + 15 * subject_hash(cx, cy + 50) + 3 * subject_hash(sx, sy)
                          : 100 + 70 * subject_hash(cx, cy + 50) + 3 * subject_hash(sx, sy);
             else
                 v = 40 + 170 * subject_hash(sx / 3, sy / 3);
@@ -297,8 +300,8 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
                 paint_subject(f, n);
             if (scene == SCENE_CRAWLER)
                 paint_crawler(f, n);
-            if (scene == SCENE_WALLS || scene == SCENE_DARK_WALLS)
-                paint_walls(f, n, scene == SCENE_DARK_WALLS);
+            if (scene == SCENE_WALLS || scene == SCENE_DARK_WALLS || scene == SCENE_SHADED_WALLS)
+                paint_walls(f, n, scene - SCENE_WALLS);
             if (with_defects)
                 paint_defects(f, n, drift, sp, nb_sp, px, nb_px);
             assert_int_equal(sp_send_frame(ctx, f), 0);
@@ -431,6 +434,31 @@ static void test_faint_dark_walls(void **state)
     assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
     assert_true(sc.false_records <= FRAMES / 50);
     run_clip_with(SCENE_DARK_WALLS, -1, &drift, 0, faint, 0, NULL, 0, &sc);
+    assert_int_equal(sc.records, 0);
+}
+
+/* The same on shaded walls (0.8 levels a pixel, levels 30-142): the close
+ * ring's slope is no texture. (Before it was taken for one: none found,
+ * the strong ones' tracks waiting for a drift the faint ones did not
+ * tell; measured: 237 of 288, the faint ones from frames 11-19 on.) */
+static void test_faint_shaded_walls(void **state)
+{
+    static const PaintSpot faint[] = {
+        { 60, 60, 2.8f, 0.70f, 0 },
+        { 250, 200, 3.0f, 0.65f, 0 },
+        { 100, 100, 2.4f, 0.20f, 0 },
+        { 230, 60, 2.3f, 0.16f, 0 },
+        { 60, 200, 2.6f, 0.14f, 0 },
+        { 200, 100, 2.4f, 0.13f, 0 },
+    };
+    const PaintDrift drift = { 6.0f, 20.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(SCENE_SHADED_WALLS, -1, &drift, 1, faint,
+                  (int)(sizeof(faint) / sizeof(faint[0])), NULL, 0, &sc);
+    assert_true(sc.spots_hit >= 0.8 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+    run_clip_with(SCENE_SHADED_WALLS, -1, &drift, 0, faint, 0, NULL, 0, &sc);
     assert_int_equal(sc.records, 0);
 }
 
@@ -648,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_hot_blue),
         cmocka_unit_test(test_faint_walls),
         cmocka_unit_test(test_faint_dark_walls),
+        cmocka_unit_test(test_faint_shaded_walls),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_hot_blue_wandering),
         cmocka_unit_test(test_hot_jitter),
