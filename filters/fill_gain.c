@@ -32,7 +32,9 @@
  *     divided by a(p) where a(p) >= min_gain, and averaged with the
  *     temporal estimate where there is one, weighted by a(p)^2 against a
  *     constant: the division multiplies the noise by 1 / a(p). Samples
- *     darker than that are left to the other fills.
+ *     darker than that are left to the other fills; a sample that the
+ *     division would move by under half a level (where the fitted shadow
+ *     does not reach: a tracker's mask runs past the spot) stays as it was.
  * A region whose fit finds no real dimming (A small, or the model
  * explaining little of the difference) is left to the other fills, and so
  * (with strict, as fill=auto asks) is a fit that disagrees with the
@@ -774,6 +776,12 @@ divide:
                     if (a < s->min_gain)
                         continue; /* too dark to recover: left to the others */
                     val = o + (orig[2 * off] - o) / a;
+                    if (fabs(val - orig[2 * off]) < 0.5 * (1 << (s->depth - 8))) {
+                        /* the fitted shadow does not reach it: as it was */
+                        sp_fill_hole(s, f, p)[(size_t)y * s->pw[p] + x] = 0;
+                        written += !p;
+                        continue;
+                    }
                     tv = sp_fill_temporal_value(s, f, r, p, x, y);
                     if (tv >= 0) {
                         double wg = a * a, wt = s->gain_temporal_weight;
