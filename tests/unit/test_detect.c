@@ -383,6 +383,21 @@ static void test_hot_blue(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* Blotches under a large drift of up to 3 px a frame with a zoom on a
+ * scene of walls: at least share of their instances found, and the clean
+ * clip (the same scene, nothing painted) gives no record. */
+static void run_faint_walls(int scene, const PaintSpot *sp, int nb_sp, double share)
+{
+    const PaintDrift drift = { 6.0f, 20.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(scene, -1, &drift, 1, sp, nb_sp, NULL, 0, &sc);
+    assert_true(sc.spots_hit >= share * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+    run_clip_with(scene, -1, &drift, 0, sp, 0, NULL, 0, &sc);
+    assert_int_equal(sc.records, 0);
+}
+
 /* Two strong blotches and four faint ones (found only because their
  * surround is flat) on flat walls, under a large drift of up to 3 px a
  * frame with a zoom: the two strong ones do not tell the drift the faint
@@ -398,15 +413,8 @@ static void test_faint_walls(void **state)
         { 60, 200, 2.8f, 0.22f, 0 },
         { 200, 100, 2.5f, 0.25f, 0 },
     };
-    const PaintDrift drift = { 6.0f, 20.0f, 0.01f };
-    Score sc;
 
-    run_clip_with(SCENE_WALLS, -1, &drift, 1, faint, (int)(sizeof(faint) / sizeof(faint[0])),
-                  NULL, 0, &sc);
-    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
-    assert_true(sc.false_records <= FRAMES / 50);
-    run_clip_with(SCENE_WALLS, -1, &drift, 0, faint, 0, NULL, 0, &sc);
-    assert_int_equal(sc.records, 0);
+    run_faint_walls(SCENE_WALLS, faint, (int)(sizeof(faint) / sizeof(faint[0])), 0.98);
 }
 
 /* Small faint blotches on dark flat walls (levels 35-50): 10-14 levels
@@ -426,15 +434,8 @@ static void test_faint_dark_walls(void **state)
         { 60, 200, 2.6f, 0.28f, 0 },
         { 200, 100, 2.4f, 0.30f, 0 },
     };
-    const PaintDrift drift = { 6.0f, 20.0f, 0.01f };
-    Score sc;
 
-    run_clip_with(SCENE_DARK_WALLS, -1, &drift, 1, faint,
-                  (int)(sizeof(faint) / sizeof(faint[0])), NULL, 0, &sc);
-    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
-    assert_true(sc.false_records <= FRAMES / 50);
-    run_clip_with(SCENE_DARK_WALLS, -1, &drift, 0, faint, 0, NULL, 0, &sc);
-    assert_int_equal(sc.records, 0);
+    run_faint_walls(SCENE_DARK_WALLS, faint, (int)(sizeof(faint) / sizeof(faint[0])), 0.98);
 }
 
 /* The same on shaded walls (0.8 levels a pixel, levels 30-142): the close
@@ -453,15 +454,8 @@ static void test_faint_shaded_walls(void **state)
         { 60, 200, 2.6f, 0.14f, 0 },
         { 200, 100, 2.4f, 0.13f, 0 },
     };
-    const PaintDrift drift = { 6.0f, 20.0f, 0.01f };
-    Score sc;
 
-    run_clip_with(SCENE_SHADED_WALLS, -1, &drift, 1, faint,
-                  (int)(sizeof(faint) / sizeof(faint[0])), NULL, 0, &sc);
-    assert_true(sc.spots_hit >= 0.8 * sc.spots_total);
-    assert_true(sc.false_records <= FRAMES / 50);
-    run_clip_with(SCENE_SHADED_WALLS, -1, &drift, 0, faint, 0, NULL, 0, &sc);
-    assert_int_equal(sc.records, 0);
+    run_faint_walls(SCENE_SHADED_WALLS, faint, (int)(sizeof(faint) / sizeof(faint[0])), 0.8);
 }
 
 /* Blotches drifting along the frame's edges, where the band-pass's boxes
