@@ -2954,14 +2954,23 @@ static float own_drift_residual(const DetectContext *s, const Track *t, int64_t 
 }
 
 /* Whether a track may be confirmed as far as the shared drift goes: it
- * kept to it, or the drift is not known and the track is not faint (dots
- * that are not faint are not judged by it). */
+ * kept to it, or the drift is not known and the track is not faint. A dot
+ * that is not faint is only held to it loosely: to the dots' drift or the
+ * blotches' (a small blotch may be taken for a dot) within 3 px, as
+ * compression moves a dot's peak by a pixel or two; a scene point
+ * travelling with the picture fails both. */
 static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
 {
     float r;
 
-    if (is_pixel_kind(t->kind) && !t->faint)
-        return 1;
+    if (is_pixel_kind(t->kind) && !t->faint) {
+        float rb;
+        r = drift_residual(s, t, 1, n, 8, 0);
+        if (r < 0 || r <= 3.0f)
+            return 1;
+        rb = drift_residual(s, t, 0, n, 8, 0);
+        return rb < 0 || rb <= 3.0f;
+    }
     r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8, 0);
     if (r < 0 && t->faint)
         r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8, 1);
