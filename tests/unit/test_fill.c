@@ -84,6 +84,23 @@ static void rig_region(Rig *g, int i, int x, int y, int w, int h, int kind)
     memset(m, 255, (size_t)w * h);
 }
 
+/* A dark region of track `track` in slot i over the box (x, y, w, h), its
+ * mask the disc of radius r about (cx, cy), as a tracker marks a dust
+ * shadow. */
+static void rig_disc(Rig *g, int i, int x, int y, int w, int h, double cx, double cy,
+                     double r, int track)
+{
+    uint8_t *m;
+    int ri = sp_slot_add_region(&g->slots[i], x, y, w, h, SP_KIND_DARK, &m), u, v;
+
+    assert_true(ri >= 0);
+    g->slots[i].regions[ri].track = track;
+    for (v = 0; v < h; v++)
+        for (u = 0; u < w; u++)
+            m[v * w + u] = (x + u - cx) * (x + u - cx) + (y + v - cy) * (y + v - cy) <= r * r
+                           ? 255 : 0;
+}
+
 static void rig_process(Rig *g, int i)
 {
     SpWindow w;
@@ -427,8 +444,6 @@ static double run_dust(const char *method, double max_mean, int expect_fill)
     rig_open(&g, opts);
     for (k = 0; k < N; k++) {
         SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
-        uint8_t *m;
-        int ri;
         for (p = 0; p < 3; p++)
             for (y = 0; y < sp_plane_height(f, p); y++)
                 for (x = 0; x < sp_plane_width(f, p); x++) {
@@ -442,13 +457,7 @@ static double run_dust(const char *method, double max_mean, int expect_fill)
                 }
         rig_add(&g, f);
         /* the mask: a disc of radius 1.6 rho + 1, as a tracker marks it */
-        ri = sp_slot_add_region(&g.slots[k], BX, BY, BW, BH, SP_KIND_DARK, &m);
-        assert_true(ri >= 0);
-        g.slots[k].regions[ri].track = 7;
-        for (y = 0; y < BH; y++)
-            for (x = 0; x < BW; x++)
-                m[y * BW + x] = (BX + x - 40.3) * (BX + x - 40.3) +
-                                (BY + y - 30.6) * (BY + y - 30.6) <= 5.8 * 5.8 ? 255 : 0;
+        rig_disc(&g, k, BX, BY, BW, BH, 40.3, 30.6, 5.8, 7);
     }
     for (k = 0; k <= mid; k++)
         rig_process(&g, k);
@@ -515,8 +524,6 @@ static void test_gain_seen_depth(void **state)
     rig_open(&g, opts);
     for (k = 0; k < N; k++) {
         SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
-        uint8_t *m;
-        int ri;
         for (p = 0; p < 3; p++)
             for (y = 0; y < sp_plane_height(f, p); y++)
                 for (x = 0; x < sp_plane_width(f, p); x++) {
@@ -527,13 +534,7 @@ static void test_gain_seen_depth(void **state)
                                                       (line_tex(x, y, k) - 16)));
                 }
         rig_add(&g, f);
-        ri = sp_slot_add_region(&g.slots[k], BX, BY, BW, BH, SP_KIND_DARK, &m);
-        assert_true(ri >= 0);
-        g.slots[k].regions[ri].track = 7;
-        for (y = 0; y < BH; y++)
-            for (x = 0; x < BW; x++)
-                m[y * BW + x] = (BX + x - 40.3) * (BX + x - 40.3) +
-                                (BY + y - 30.6) * (BY + y - 30.6) <= 5.8 * 5.8 ? 255 : 0;
+        rig_disc(&g, k, BX, BY, BW, BH, 40.3, 30.6, 5.8, 7);
     }
     for (k = 0; k < N; k++)
         rig_process(&g, k);
@@ -586,21 +587,13 @@ static void test_gain_leaves_unreached(void **state)
     rig_open(&g, opts);
     for (k = 0; k < N; k++) {
         SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
-        uint8_t *m;
-        int ri;
         for (p = 0; p < 3; p++)
             for (y = 0; y < sp_plane_height(f, p); y++)
                 for (x = 0; x < sp_plane_width(f, p); x++)
                     sp_put(f, p, x, y, p ? 128 : (int)lrint(16 + pan_att(x, y) *
                                                             (pan_val(x, y, k) - 16)));
         rig_add(&g, f);
-        ri = sp_slot_add_region(&g.slots[k], BX, BY, BW, BH, SP_KIND_DARK, &m);
-        assert_true(ri >= 0);
-        g.slots[k].regions[ri].track = 3;
-        for (y = 0; y < BH; y++)
-            for (x = 0; x < BW; x++)
-                m[y * BW + x] = (BX + x - mcx) * (BX + x - mcx) +
-                                (BY + y - mcy) * (BY + y - mcy) <= mr * mr ? 255 : 0;
+        rig_disc(&g, k, BX, BY, BW, BH, mcx, mcy, mr, 3);
     }
     ref = tframe_copy(g.slots[MID].frame);
     for (k = 0; k <= MID; k++)
