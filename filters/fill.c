@@ -381,41 +381,33 @@ static int build_refs(FillContext *s, const SpWindow *w)
                         return ret;
                 }
             }
-            if (!j) {
-                /* the current regions that this past frame has none of
-                 * the track of (found since, or untracked): the defect
-                 * was on the sensor there too, unmarked, where the drift
-                 * puts it */
-                int *tracks, nt = 0;
-                if (sp_fill_buf_reserve(&s->tracks, ((size_t)slot->nb_regions + 1) *
-                                        sizeof(int)) < 0)
-                    return -ENOMEM;
-                tracks = s->tracks.p;
-                for (i = 0; i < slot->nb_regions; i++)
-                    if (slot->regions[i].track >= 0)
-                        tracks[nt++] = slot->regions[i].track;
-                qsort(tracks, nt, sizeof(int), cmp_int);
+            if (!j || !slot->nb_regions) {
+                /* the current regions where the drift puts them: in a
+                 * future frame no marker put ahead, all; in a past frame,
+                 * those it has none of the track of (found since, or
+                 * untracked): the defect was on the sensor there too,
+                 * unmarked */
+                int *tracks = NULL, nt = 0, sign = j ? 1 : -1;
+                if (!j) {
+                    if (sp_fill_buf_reserve(&s->tracks, ((size_t)slot->nb_regions + 1) *
+                                            sizeof(int)) < 0)
+                        return -ENOMEM;
+                    tracks = s->tracks.p;
+                    for (i = 0; i < slot->nb_regions; i++)
+                        if (slot->regions[i].track >= 0)
+                            tracks[nt++] = slot->regions[i].track;
+                    qsort(tracks, nt, sizeof(int), cmp_int);
+                }
                 for (i = 0; i < cur->nb_regions; i++) {
                     const SpRegion *r = &cur->regions[i];
                     double dx, dy;
                     int grow = r->kind == SP_KIND_USER ? 0 : 1 + (k + 1) / 2;
-                    if (r->track >= 0 && has_track(tracks, nt, r->track))
+                    if (!j && r->track >= 0 && has_track(tracks, nt, r->track))
                         continue;
                     drift(w, r, &dx, &dy);
                     if ((ret = mark_bad(s, n, sp_region_mask(cur, r), r->x, r->y,
-                                        r->w, r->h, -(int)lrint(dx * k),
-                                        -(int)lrint(dy * k), grow)) < 0)
-                        return ret;
-                }
-            } else if (!slot->nb_regions) {
-                for (i = 0; i < cur->nb_regions; i++) {
-                    const SpRegion *r = &cur->regions[i];
-                    double dx, dy;
-                    int grow = r->kind == SP_KIND_USER ? 0 : 1 + (k + 1) / 2;
-                    drift(w, r, &dx, &dy);
-                    if ((ret = mark_bad(s, n, sp_region_mask(cur, r), r->x, r->y,
-                                        r->w, r->h, (int)lrint(dx * k),
-                                        (int)lrint(dy * k), grow)) < 0)
+                                        r->w, r->h, sign * (int)lrint(dx * k),
+                                        sign * (int)lrint(dy * k), grow)) < 0)
                         return ret;
                 }
             }
