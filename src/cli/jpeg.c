@@ -1125,6 +1125,255 @@ static void copy_tables(struct jpeg_decompress_struct *s, struct jpeg_compress_s
     }
 }
 
+/*
+ * The optimised Huffman tables of the image as it will be written, made
+ * here rather than by the library's statistics pass (optimize_coding),
+ * which reads every coefficient of every block one by one and cost twice
+ * the Huffman coding itself. The same counts: each block's DC difference
+ * category and its AC run/size, zero-run (ZRL) and end-of-block symbols,
+ * in the writer's order (one interleaved scan, MCU by MCU, the edge MCUs'
+ * dummy blocks a zero difference and an end of block, the predictors
+ * reset at each restart interval), per table; then the tables by the
+ * procedure of the JPEG standard, annex K.2 (code lengths by Huffman's
+ * merging, ties to the larger symbol), with K.3's limit to 16 bits, as
+ * the library makes them: the tables, so the file, are the same to the
+ * byte. A block's AC symbols come from which of its coefficients are not
+ * zero, as a mask in zigzag order (the natural-order mask permuted a byte
+ * at a time by lookup), walked bit by bit.
+ */
+typedef struct HuffStats {
+    long dc[NUM_HUFF_TBLS][257], ac[NUM_HUFF_TBLS][257];
+    uint64_t zz[8][256];    /* natural-order mask byte t -> its zigzag bits */
+} HuffStats;
+
+static void zigzag_masks(HuffStats *h)
+{
+    uint8_t pos[64];
+    int t, v, j;
+
+    for (j = 0; j < 64; j++)
+        pos[zigzag[j]] = (uint8_t)j;
+    for (t = 0; t < 8; t++)
+        for (v = 0; v < 256; v++) {
+            uint64_t m = 0;
+            for (j = 0; j < 8; j++)
+                if (v >> j & 1)
+                    m |= (uint64_t)1 << pos[8 * t + j];
+            h->zz[t][v] = m;
+        }
+}
+
+/* Count one block's symbols; its DC predictor in *pred. Returns -1 for a
+ * coefficient the format cannot code (the library's pass reports it). */
+static int block_stats(const HuffStats *h, const JCOEF *b, int *pred, long *dc, long *ac)
+{
+    uint64_t nz = 0, m;
+    unsigned a;
+    int d = b[0] - *pred, k, last = 0, nb;
+
+#ifdef __SSE2__
+    {
+        const __m128i zero = _mm_setzero_si128();
+        for (k = 0; k < 64; k += 16) {
+            __m128i e0 = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(b + k)), zero);
+            __m128i e1 = _mm_cmpeq_epi16(_mm_loadu_si128((const __m128i *)(b + k + 8)), zero);
+            nz |= (uint64_t)(~_mm_movemask_epi8(_mm_packs_epi16(e0, e1)) & 0xffff) << k;
+        }
+    }
+#else
+    for (k = 0; k < 64; k++)
+        nz |= (uint64_t)(b[k] != 0) << k;
+#endif
+    m = h->zz[0][nz & 255] | h->zz[1][nz >> 8 & 255] | h->zz[2][nz >> 16 & 255] |
+        h->zz[3][nz >> 24 & 255] | h->zz[4][nz >> 32 & 255] | h->zz[5][nz >> 40 & 255] |
+        h->zz[6][nz >> 48 & 255] | h->zz[7][nz >> 56];
+    m &= ~(uint64_t)1;
+    a = (unsigned)(d < 0 ? -d : d);
+    nb = a ? 32 - __builtin_clz(a) : 0;
+    if (nb > 11)
+        return -1;
+    dc[nb]++;
+    *pred = b[0];
+    while (m) {
+        int run;
+        k = __builtin_ctzll(m);
+        m &= m - 1;
+        run = k - last - 1;
+        last = k;
+        a = (unsigned)(b[zigzag[k]] < 0 ? -b[zigzag[k]] : b[zigzag[k]]);
+        nb = 32 - __builtin_clz(a);
+        if (nb > 10)
+            return -1;
+        for (; run > 15; run -= 16)
+            ac[0xf0]++;
+        ac[(run << 4) + nb]++;
+    }
+    if (last < 63)
+        ac[0]++; /* end of block */
+    return 0;
+}
+
+/* Annex K.2 and K.3: the table of the symbols counted in freq (changed). */
+static int optimal_table(long freq[257], JHUFF_TBL *t)
+{
+    uint8_t bits[33] = { 0 };
+    int size[257] = { 0 }, next[257];
+    int i, j, p;
+
+    for (i = 0; i < 257; i++)
+        next[i] = -1;
+    freq[256] = 1; /* a pseudo-symbol: no real code is all ones */
+    for (;;) {
+        int c1 = -1, c2 = -1;
+        long v = LONG_MAX;
+        for (i = 0; i <= 256; i++)
+            if (freq[i] && freq[i] <= v) {
+                v = freq[i];
+                c1 = i;
+            }
+        v = LONG_MAX;
+        for (i = 0; i <= 256; i++)
+            if (freq[i] && freq[i] <= v && i != c1) {
+                v = freq[i];
+                c2 = i;
+            }
+        if (c2 < 0)
+            break;
+        freq[c1] += freq[c2];
+        freq[c2] = 0;
+        for (size[c1]++; next[c1] >= 0; size[c1]++)
+            c1 = next[c1];
+        next[c1] = c2;
+        for (size[c2]++; next[c2] >= 0; size[c2]++)
+            c2 = next[c2];
+    }
+    for (i = 0; i <= 256; i++)
+        if (size[i]) {
+            if (size[i] > 32)
+                return -1;
+            bits[size[i]]++;
+        }
+    for (i = 32; i > 16; i--)
+        while (bits[i] > 0) {
+            for (j = i - 2; !bits[j]; j--)
+                ;
+            bits[i] -= 2;
+            bits[i - 1]++;
+            bits[j + 1] += 2;
+            bits[j]--;
+        }
+    for (; !bits[i]; i--)
+        ;
+    bits[i]--; /* the pseudo-symbol's code */
+    memcpy(t->bits, bits, sizeof(t->bits));
+    for (p = 0, i = 1; i <= 32; i++)
+        for (j = 0; j < 256; j++)
+            if (size[j] == i)
+                t->huffval[p++] = (UINT8)j;
+    t->sent_table = FALSE;
+    return 0;
+}
+
+/* The writer's tables, in c's slots, for a sequential Huffman-coded
+ * output of one scan. Returns -1 (nothing set) when the library's own
+ * pass must do it. */
+static int optimal_tables(struct jpeg_decompress_struct *s, struct jpeg_compress_struct *c,
+                          jvirt_barray_ptr *coefs)
+{
+    int n = s->num_components, ci, mx, my, mcu_w, mcu_h, rtg = 0, ret = -1;
+    int pred[4] = { 0 }, used_dc[NUM_HUFF_TBLS] = { 0 }, used_ac[NUM_HUFF_TBLS] = { 0 };
+    HuffStats *h;
+
+    if (c->progressive_mode || c->arith_code || n < 1 || n > 4 ||
+        c->num_components != n || c->num_scans || s->data_precision != 8)
+        return -1;
+    for (ci = 0; ci < n; ci++) {
+        const jpeg_component_info *cp = &c->comp_info[ci];
+        if (cp->dc_tbl_no < 0 || cp->dc_tbl_no >= NUM_HUFF_TBLS || cp->ac_tbl_no < 0 ||
+            cp->ac_tbl_no >= NUM_HUFF_TBLS || s->comp_info[ci].v_samp_factor > 4)
+            return -1;
+    }
+    if (!(h = calloc(1, sizeof(*h))))
+        return -1;
+    zigzag_masks(h);
+    if (n == 1) {
+        mcu_w = (int)s->comp_info[0].width_in_blocks;
+        mcu_h = (int)s->comp_info[0].height_in_blocks;
+    } else {
+        mcu_w = (int)((s->image_width + s->max_h_samp_factor * DCTSIZE - 1) /
+                      (s->max_h_samp_factor * DCTSIZE));
+        mcu_h = (int)((s->image_height + s->max_v_samp_factor * DCTSIZE - 1) /
+                      (s->max_v_samp_factor * DCTSIZE));
+    }
+    for (my = 0; my < mcu_h; my++) {
+        JBLOCKARRAY rows[4][4];
+        int hs[4], vs[4], bw[4], nv[4], j;
+        for (ci = 0; ci < n; ci++) {
+            const jpeg_component_info *cp = &s->comp_info[ci];
+            int bh = (int)cp->height_in_blocks;
+            hs[ci] = n == 1 ? 1 : cp->h_samp_factor;
+            vs[ci] = n == 1 ? 1 : cp->v_samp_factor;
+            bw[ci] = (int)cp->width_in_blocks;
+            nv[ci] = bh - my * vs[ci] < vs[ci] ? bh - my * vs[ci] : vs[ci];
+            for (j = 0; j < nv[ci]; j++)
+                rows[ci][j] = (*s->mem->access_virt_barray)((j_common_ptr)s, coefs[ci],
+                                                            (JDIMENSION)(my * vs[ci] + j),
+                                                            1, FALSE);
+        }
+        for (mx = 0; mx < mcu_w; mx++) {
+            if (s->restart_interval) {
+                if (!rtg) {
+                    pred[0] = pred[1] = pred[2] = pred[3] = 0;
+                    rtg = (int)s->restart_interval;
+                }
+                rtg--;
+            }
+            for (ci = 0; ci < n; ci++) {
+                long *dc = h->dc[c->comp_info[ci].dc_tbl_no];
+                long *ac = h->ac[c->comp_info[ci].ac_tbl_no];
+                int x, y;
+                for (y = 0; y < vs[ci]; y++)
+                    for (x = mx * hs[ci]; x < (mx + 1) * hs[ci]; x++) {
+                        if (y >= nv[ci] || x >= bw[ci]) {
+                            /* a dummy block: the DC repeated, no AC */
+                            dc[0]++;
+                            ac[0]++;
+                        } else if (block_stats(h, rows[ci][y][0][x], &pred[ci], dc, ac) < 0) {
+                            goto end;
+                        }
+                    }
+            }
+        }
+    }
+    for (ci = 0; ci < n; ci++) {
+        used_dc[c->comp_info[ci].dc_tbl_no] = 1;
+        used_ac[c->comp_info[ci].ac_tbl_no] = 1;
+    }
+    {
+        JHUFF_TBL tabs[2][NUM_HUFF_TBLS];
+        int k;
+        for (k = 0; k < NUM_HUFF_TBLS; k++)
+            if ((used_dc[k] && optimal_table(h->dc[k], &tabs[0][k]) < 0) ||
+                (used_ac[k] && optimal_table(h->ac[k], &tabs[1][k]) < 0))
+                goto end;
+        for (k = 0; k < NUM_HUFF_TBLS; k++) {
+            JHUFF_TBL **dst[2] = { &c->dc_huff_tbl_ptrs[k], &c->ac_huff_tbl_ptrs[k] };
+            int e;
+            for (e = 0; e < 2; e++) {
+                if (!(e ? used_ac : used_dc)[k])
+                    continue;
+                if (!*dst[e])
+                    *dst[e] = jpeg_alloc_huff_table((j_common_ptr)c);
+                **dst[e] = tabs[e][k];
+            }
+        }
+    }
+    ret = 0;
+end:
+    free(h);
+    return ret;
+}
+
 static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
                         const BlockList *l, CliJpegWriteStats *st)
 {
@@ -1199,6 +1448,8 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
         copy_tables(&s, &c);
         c.optimize_coding = FALSE;
         st->own_tables++;
+    } else if (c.optimize_coding && !optimal_tables(&s, &c, coefs)) {
+        c.optimize_coding = FALSE;
     }
     jpeg_write_coefficients(&c, coefs);
     write_markers(&c, j);
