@@ -137,6 +137,14 @@ int cli_jpeg_own_tables_cover(const char *path);
  * unreadable), and in *full by the walk over every block. */
 int cli_jpeg_tables_cover_both(const char *path, const int (*change)[4], int n,
                                int *full);
+/* For the tests: the coefficients of the file at path, a fifth of the
+ * blocks replaced by pseudo-random ones (seed), written with optimised
+ * tables to lib_out by the library's statistics pass and to own_out by
+ * the block-wise writer's (the two files must be the same). Returns 0, 1
+ * when the writer's pass declined (a progressive or arithmetic-coded
+ * file), -1 on error. */
+int cli_jpeg_test_optimal_tables(const char *path, const char *lib_out,
+                                 const char *own_out, unsigned seed);
 
 /* Forward DCT of an 8x8 block of 8-bit samples (level shift included) and
  * quantisation by a table in natural order, rounding to nearest, as the

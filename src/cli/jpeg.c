@@ -1518,3 +1518,103 @@ int cli_jpeg_write(const CliOptions *o, const CliImage *img, const char *path,
     }
     return ret;
 }
+
+/* Write the coefficients with optimised tables: the library's pass, or
+ * (own) the writer's; 1 when own and the writer's could not be used. */
+static int write_optimised(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coefs,
+                           const char *path, int own)
+{
+    struct jpeg_compress_struct c;
+    JpegErr err;
+    FILE *volatile f = fopen(path, "wb");
+    volatile int ret = -1;
+
+    if (!f)
+        return -1;
+    jerr_init(&err);
+    c.err = &err.pub;
+    if (setjmp(err.jb)) {
+        jpeg_destroy_compress(&c);
+        fclose(f);
+        return -1;
+    }
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    jpeg_copy_critical_parameters(s, &c);
+    c.write_JFIF_header = FALSE;
+    c.write_Adobe_marker = FALSE;
+    c.optimize_coding = TRUE;
+    c.restart_interval = s->restart_interval;
+    ret = 0;
+    if (own) {
+        if (optimal_tables(s, &c, coefs) < 0)
+            ret = 1;
+        else
+            c.optimize_coding = FALSE;
+    }
+    jpeg_write_coefficients(&c, coefs);
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    if (fclose(f) != 0)
+        ret = -1;
+    return ret;
+}
+
+/* About one block in five given new coefficients: long zero runs (ZRL
+ * codes), magnitudes up to the largest category, large DC steps. */
+static void perturb_blocks(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coefs,
+                           unsigned seed)
+{
+    int ci, bx, by, k;
+
+    for (ci = 0; ci < s->num_components; ci++)
+        for (by = 0; by < (int)s->comp_info[ci].height_in_blocks; by++) {
+            JBLOCKARRAY row = (*s->mem->access_virt_barray)((j_common_ptr)s, coefs[ci],
+                                                           (JDIMENSION)by, 1, TRUE);
+            for (bx = 0; bx < (int)s->comp_info[ci].width_in_blocks; bx++) {
+                JCOEF *b = row[0][bx];
+                seed = seed * 1103515245u + 12345u;
+                if ((seed >> 16) % 5)
+                    continue;
+                b[0] = (JCOEF)((int)((seed >> 8) % 2001) - 1000);
+                for (k = 1; k < 64; k++) {
+                    seed = seed * 1103515245u + 12345u;
+                    b[zigzag[k]] = (seed >> 16) % 7 ? 0 :
+                                   (JCOEF)(((int)((seed >> 4) % 2047) - 1023) >>
+                                           ((seed >> 26) % 10));
+                }
+            }
+        }
+}
+
+int cli_jpeg_test_optimal_tables(const char *path, const char *lib_out,
+                                 const char *own_out, unsigned seed)
+{
+    struct jpeg_decompress_struct s;
+    JpegErr err;
+    FILE *f = fopen(path, "rb");
+    jvirt_barray_ptr *coefs;
+    volatile int ret = -1;
+
+    if (!f)
+        return -1;
+    jerr_init(&err);
+    s.err = &err.pub;
+    if (setjmp(err.jb)) {
+        jpeg_destroy_decompress(&s);
+        fclose(f);
+        return -1;
+    }
+    jpeg_create_decompress(&s);
+    jpeg_stdio_src(&s, f);
+    jpeg_read_header(&s, TRUE);
+    coefs = jpeg_read_coefficients(&s);
+    perturb_blocks(&s, coefs, seed);
+    ret = write_optimised(&s, coefs, lib_out, 0);
+    if (!ret)
+        ret = write_optimised(&s, coefs, own_out, 1);
+    jpeg_finish_decompress(&s);
+    jpeg_destroy_decompress(&s);
+    fclose(f);
+    return ret;
+}

@@ -912,6 +912,63 @@ static void test_jpeg_write_changed_block(void **state)
     jinfo_free(&jb);
 }
 
+static uint8_t *file_bytes(const char *path, long *size)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *b;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b = malloc(*size ? (size_t)*size : 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)*size, f), (size_t)*size);
+    fclose(f);
+    return b;
+}
+
+/* The block-wise writer's optimised tables are the library's statistics
+ * pass's, file for file: edge MCUs with dummy blocks, every sampling,
+ * gray, restart intervals, inputs coded progressive or arithmetic (written
+ * sequential), blocks with long zero runs and the largest magnitudes. */
+static void test_jpeg_optimal_tables(void **state)
+{
+    static const struct { int w, h, hs, vs, gray, flags; } v[] = {
+        { 101, 67, 2, 2, 0, 0 },
+        { 101, 67, 2, 2, 0, JF_RESTART },
+        { 100, 70, 2, 1, 0, JF_OPTIMIZE },
+        { 70, 100, 1, 2, 0, JF_RESTART },
+        { 99, 61, 1, 1, 0, 0 },
+        { 90, 61, 1, 1, 1, JF_RESTART },
+        { 64, 48, 2, 2, 0, JF_PROGRESSIVE },
+        { 64, 48, 2, 2, 0, JF_ARITH },
+    };
+    char in[256], a[256], b[256];
+    int i, seed;
+
+    (void)state;
+    mkdir(tp("opt"), 0755);
+    for (i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++) {
+        snprintf(in, sizeof(in), "%s/%02d.jpg", tp("opt"), i);
+        make_jpeg(in, v[i].w, v[i].h, v[i].hs, v[i].vs, v[i].gray, 85, v[i].flags,
+                  -1, 0, 3 + i);
+        for (seed = 1; seed <= 3; seed++) {
+            uint8_t *da, *db;
+            long na, nb;
+            snprintf(a, sizeof(a), "%s/%02d-%d-lib.jpg", tp("opt"), i, seed);
+            snprintf(b, sizeof(b), "%s/%02d-%d-own.jpg", tp("opt"), i, seed);
+            assert_int_equal(cli_jpeg_test_optimal_tables(in, a, b, (unsigned)(seed * 977 + i)), 0);
+            da = file_bytes(a, &na);
+            db = file_bytes(b, &nb);
+            assert_int_equal(na, nb);
+            assert_memory_equal(da, db, (size_t)na);
+            free(da);
+            free(db);
+        }
+    }
+}
+
 /* -q:v N writes ffmpeg's tables for N; --reencode keeps the input's. */
 static void test_jpeg_qscale_reencode(void **state)
 {
@@ -1211,6 +1268,7 @@ int main(void)
         cmocka_unit_test(test_jpeg_own_tables),
         cmocka_unit_test(test_jpeg_dc_check),
         cmocka_unit_test(test_jpeg_write_changed_block),
+        cmocka_unit_test(test_jpeg_optimal_tables),
         cmocka_unit_test(test_jpeg_qscale_reencode),
         cmocka_unit_test(test_png_identity),
         cmocka_unit_test(test_single_image),
