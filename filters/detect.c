@@ -3172,13 +3172,17 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     track_camera(s, f, n);
 
     /* 1. every live track, at its prediction: confirmed tracks first, so
-     * that a blob goes to the oldest track that claims it */
-    for (pass = 0; pass < 2; pass++)
+     * that a blob goes to the oldest track that claims it, then the
+     * tentative ones seen in the last frame, then those unseen there: one
+     * that lost its blob reaches for whatever its window shows, often a
+     * neighbour's flank, and the neighbour's own track holds it first */
+    for (pass = 0; pass < 3; pass++)
     for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         float ox, oy, resp, rad, px, py, level;
         int cls, mc;
-        if (t->state == T_FREE || (pass == 0) != (t->state == T_CONFIRMED))
+        if (t->state == T_FREE || (pass == 0) != (t->state == T_CONFIRMED) ||
+            (pass == 1 && t->last_hit < n - 1) || (pass == 2 && t->last_hit >= n - 1))
             continue;
         cls = is_pixel_kind(t->kind) ? 1 : 0;
         mc = t->mclass;
