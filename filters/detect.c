@@ -115,6 +115,9 @@ typedef struct Cand {
  * picture was seen sliding under it, up to STEADY_DOT_MAX */
 #define STEADY_SLID 6
 #define STEADY_DOT_MAX 0.2f
+/* times the picture was seen sliding under a wide dot before it is held
+ * to a blotch's limit */
+#define STEADY_WIDE_SLID 2
 
 typedef struct Track {
     int state;
@@ -2761,6 +2764,13 @@ static int steady(const Track *t)
     if (is_pixel_kind(t->kind) && !t->cplane && !t->veto && !t->bad)
         lim = fminf(STEADY * (1.0f + (float)(t->good - t->good_cam) / STEADY_SLID),
                     STEADY_DOT_MAX);
+    /* a wide dot (a small blotch taken for a dot) whose response, like a
+     * blotch's, takes in the surround it drifts over, once the picture
+     * was seen sliding under it twice: a blotch's limit (phone seed 1's
+     * blotch drifting into a shadow, its response 21 -> 15 in 8 frames) */
+    if (is_pixel_kind(t->kind) && !t->cplane && t->wide && !t->veto && !t->bad &&
+        t->good - t->good_cam >= STEADY_WIDE_SLID)
+        lim = STEADY_BLOTCH;
     if (t->nresp < 5)
         return 1;
     if (!is_pixel_kind(t->kind) && median_elongation(t) > 1.5f)
@@ -3172,13 +3182,17 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     track_camera(s, f, n);
 
     /* 1. every live track, at its prediction: confirmed tracks first, so
-     * that a blob goes to the oldest track that claims it */
-    for (pass = 0; pass < 2; pass++)
+     * that a blob goes to the oldest track that claims it, then the
+     * tentative ones seen in the last frame, then those unseen there: one
+     * that lost its blob reaches for whatever its window shows, often a
+     * neighbour's flank, and the neighbour's own track holds it first */
+    for (pass = 0; pass < 3; pass++)
     for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         float ox, oy, resp, rad, px, py, level;
         int cls, mc;
-        if (t->state == T_FREE || (pass == 0) != (t->state == T_CONFIRMED))
+        if (t->state == T_FREE || (pass == 0) != (t->state == T_CONFIRMED) ||
+            (pass == 1 && t->last_hit < n - 1) || (pass == 2 && t->last_hit >= n - 1))
             continue;
         cls = is_pixel_kind(t->kind) ? 1 : 0;
         mc = t->mclass;
@@ -3325,7 +3339,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     for (i = 0; i < s->track_end; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
-        int li, flat, undecided;
+        int li, flat, undecided, drift_ok;
         if (t->state == T_FREE)
             continue;
         /* a confirmed track keeps being judged: a scene detail that passed
@@ -3348,11 +3362,23 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
         }
         /* the shortest lag that tells: a slow drift shows over more frames */
         flat = undecided = 0;
+        drift_ok = -1;
         for (li = 0; li < 3; li++) {
             int64_t a = n - lags[li];
             int ka = (int)(a % POS_HIST), kf = (int)(a % RECENT), sm, slx, sly;
-            if (a < 0 || t->pf[ka] != a || !t->pseen[ka] || s->recent_n[kf] != a)
+            if (a < 0 || s->recent_n[kf] != a)
                 break;
+            /* unseen then: a gap ends the look, but for a track that keeps
+             * the defects' known drift, whose longer lags still tell (a
+             * blotch faint for a frame beside a shadow) */
+            if (t->pf[ka] != a || !t->pseen[ka]) {
+                float r;
+                if (drift_ok < 0)
+                    drift_ok = (r = own_drift_residual(s, t, n, 4, NULL)) >= 0 && r <= 2.0f;
+                if (!drift_ok)
+                    break;
+                continue;
+            }
             /* something must have moved: the thing itself (the drift) or
              * the camera; a still thing in a still picture with a subject
              * passing by proves nothing */

@@ -262,6 +262,11 @@ static void paint_walls(SpFrame *f, int n, int dark)
         }
 }
 
+/* A scene of the tests alone: the walls, with the last blotch left
+ * unpainted in frame 6 (SCENE_BLINK) or 8 (SCENE_BLINK_LATE): a small
+ * defect lost for a frame, as the picture under it changed. */
+enum { SCENE_BLINK = 105, SCENE_BLINK_LATE = 106 };
+
 /* SPOTHEAL_TEST_LOG=48 shows the library's messages up to that level. */
 static void test_log(void *opaque, int level, const char *fmt, va_list vl)
 {
@@ -302,8 +307,13 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
                 paint_crawler(f, n);
             if (scene == SCENE_WALLS || scene == SCENE_DARK_WALLS || scene == SCENE_SHADED_WALLS)
                 paint_walls(f, n, scene - SCENE_WALLS);
+            if (scene == SCENE_BLINK || scene == SCENE_BLINK_LATE)
+                paint_walls(f, n, 0);
             if (with_defects)
-                paint_defects(f, n, drift, sp, nb_sp, px, nb_px);
+                paint_defects(f, n, drift, sp,
+                              (scene == SCENE_BLINK && n == 6) ||
+                              (scene == SCENE_BLINK_LATE && n == 8) ? nb_sp - 1 : nb_sp,
+                              px, nb_px);
             assert_int_equal(sp_send_frame(ctx, f), 0);
         } else {
             assert_int_equal(sp_send_frame(ctx, NULL), 0);
@@ -573,6 +583,59 @@ static void test_blotch_pair(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* A small faint blotch 8 px from a strong one on a flat wall, with others
+ * far off to tell the drift, lost in frame 6: the gap ended the look at
+ * the lags past it; a track that keeps the known drift is judged at the
+ * longer lags still. Each blotch's core held by a record in every frame.
+ * (Measured: all 288 instances, 240 before: the small one's core in no
+ * frame, only the edge of its neighbour's disk near it.) */
+static void test_blink_beside(void **state)
+{
+    static const PaintSpot blink[] = {
+        { 30, 200, 2.8f, 0.65f, 0 },
+        { 250, 40, 3.0f, 0.60f, 0 },
+        { 250, 200, 2.8f, 0.65f, 0 },
+        { 210, 100, 2.6f, 0.70f, 0 },
+        { 60, 60, 2.6f, 0.70f, 0 },
+        { 55, 66, 2.0f, 0.30f, 0 },
+    };
+    const PaintDrift drift = { 6.0f, 20.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(SCENE_BLINK, -1, &drift, 1, blink, (int)(sizeof(blink) / sizeof(blink[0])),
+                  NULL, 0, &sc);
+    print_message("cores held in %ld of %ld\n", sc.spots_core, sc.spots_total);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.spots_core >= 0.98 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
+/* The same with the faint one 13 px above and right of the strong one,
+ * lost in frame 8: its track, looking for it there, could take the strong
+ * one's blob from the strong one's own track (dropped as a duplicate)
+ * when it came first in the table; the tracks seen in the last frame look
+ * first. (Measured: all 288 instances' cores, 276 before.) */
+static void test_blink_above(void **state)
+{
+    static const PaintSpot blink[] = {
+        { 30, 200, 2.8f, 0.65f, 0 },
+        { 250, 40, 3.0f, 0.60f, 0 },
+        { 250, 200, 2.8f, 0.65f, 0 },
+        { 210, 100, 2.6f, 0.70f, 0 },
+        { 60, 60, 2.6f, 0.70f, 0 },
+        { 68, 50, 2.0f, 0.35f, 0 },
+    };
+    const PaintDrift drift = { 6.0f, 20.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(SCENE_BLINK_LATE, -1, &drift, 1, blink,
+                  (int)(sizeof(blink) / sizeof(blink[0])), NULL, 0, &sc);
+    print_message("cores held in %ld of %ld\n", sc.spots_core, sc.spots_total);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.spots_core >= 0.98 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 /* Clean scenes full of small lights and strokes: nothing is a defect. */
 static void test_clean_pan(void **state)
 {
@@ -679,6 +742,8 @@ int main(void)
         cmocka_unit_test(test_hot_pair),
         cmocka_unit_test(test_small_blotches),
         cmocka_unit_test(test_blotch_pair),
+        cmocka_unit_test(test_blink_beside),
+        cmocka_unit_test(test_blink_above),
         cmocka_unit_test(test_clean_pan),
         cmocka_unit_test(test_clean_night),
         cmocka_unit_test(test_clean_moving_subject),
