@@ -140,6 +140,7 @@ typedef struct Track {
     int step_smooth;         /* this frame's step was smooth */
     int veto;                /* times the scene was seen moving along with it */
     int good_cam;            /* of good: from the camera's motion (flat surround) */
+    int cam_kept;            /* of good_cam: a dot keeping to the dots' known drift */
     int64_t last_hit;
     int64_t placed;          /* the last frame its regions were put on */
     float ring[RING_LAG + 1][RING_N];
@@ -2758,12 +2759,13 @@ static int steady(const Track *t)
 
     /* so do a hot pixel's few levels of luma: 2-3 a frame, 10-20 % of a
      * faint one's excess. The picture seen sliding under a dot (its ring,
-     * not the camera's estimate, which parallax fools on a floor's specks)
-     * with no veto and no hop says it is on the sensor: the more often,
-     * the less steady it need be */
+     * not the camera's estimate alone, which parallax fools on a floor's
+     * specks; the camera's when the dot kept to the dots' known drift
+     * then) with no veto and no hop says it is on the sensor: the more
+     * often, the less steady it need be */
     if (is_pixel_kind(t->kind) && !t->cplane && !t->veto && !t->bad)
-        lim = fminf(STEADY * (1.0f + (float)(t->good - t->good_cam) / STEADY_SLID),
-                    STEADY_DOT_MAX);
+        lim = fminf(STEADY * (1.0f + (float)(t->good - t->good_cam + t->cam_kept) /
+                              STEADY_SLID), STEADY_DOT_MAX);
     /* a wide dot (a small blotch taken for a dot) whose response, like a
      * blotch's, takes in the surround it drifts over, once the picture
      * was seen sliding under it twice: a blotch's limit (phone seed 1's
@@ -3456,6 +3458,14 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                 t->moved += 1.0f;
                 t->good++;
                 t->good_cam++;
+                /* a luma dot held against the camera while within a
+                 * pixel of the dots' known drift: as telling as its ring
+                 * seen sliding, for its steadiness (a hot red pixel on a
+                 * plain wall, its luma changing with the wall's colour) */
+                if (is_pixel_kind(t->kind) && !t->cplane) {
+                    float rd = drift_residual(s, t, 1, n, 8, 0);
+                    t->cam_kept += rd >= 0 && rd <= 1.0f;
+                }
             }
         }
 judge:
