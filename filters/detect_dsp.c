@@ -920,12 +920,55 @@ void sp_detect_disk_moments_c(const float *d, const int *span, int r, float half
     *sy = (t[2][0] + t[2][2]) + (t[2][1] + t[2][3]);
 }
 
+/* The first look's sample level: for sign > 0 the least 8-bit sample v
+ * whose dimming sign * (v - surround) is above half (256 if none), for
+ * sign < 0 the largest (-1 if none); the float dimming is monotonic in v. */
+static int disk_level(float sign, float surround, float half)
+{
+    int lo = 0, hi = 256;
+
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        int in = sign * ((float)mid - surround) > half;
+        if (sign > 0 ? in : !in)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return sign > 0 ? lo : lo - 1;
+}
+
+/* The first look's sums from the exact integer ones over the samples
+ * above half: a their sum, c their count, ai the sum of each times its
+ * column from x - r, ci the columns' sum, at and ct the same with the
+ * row from y - r. Each float sum is the exact one (sign (sum - c
+ * surround): the products of the float surround and the integers are
+ * exact in double) rounded twice. */
+static void disk_finish(float sign, float surround, int x, int y, int r, int64_t a, int64_t c,
+                        int64_t ai, int64_t ci, int64_t at, int64_t ct, int *area, float *sw,
+                        float *sx, float *sy)
+{
+    const double sur = surround, sg = sign;
+    int64_t px = (int64_t)(x - r) * a + ai, cx = (int64_t)(x - r) * c + ci;
+    int64_t py = (int64_t)(y - r) * a + at, cy = (int64_t)(y - r) * c + ct;
+
+    *area = (int)c;
+    if (!c) {
+        *sw = *sx = *sy = 0.0f;
+        return;
+    }
+    *sw = (float)(sg * ((double)a - sur * (double)c));
+    *sx = (float)(sg * ((double)px - sur * (double)cx));
+    *sy = (float)(sg * ((double)py - sur * (double)cy));
+}
+
 float sp_detect_disk_look_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
                             float sign, float surround, int x, int y, int *area, float *sw,
                             float *sx, float *sy)
 {
-    int j, i, l, lo = 255, hi = 0, a = 0;
-    float peak, half, aw[8] = { 0 }, ax[8] = { 0 }, ay[8] = { 0 }, t[3][4];
+    int j, i, lo = 255, hi = 0, lev;
+    int64_t a = 0, c = 0, ai = 0, ci = 0, at = 0, ct = 0;
+    float peak;
 
     /* the peak: the dimming is monotonic in the sample */
     for (j = -r; j <= r; j++)
@@ -936,30 +979,21 @@ float sp_detect_disk_look_c(const uint8_t *p, ptrdiff_t stride, const int *span,
         }
     peak = sign * ((float)(sign > 0 ? hi : lo) - surround);
     peak = peak > 0 ? peak : 0;
-    half = 0.5f * peak;
-    for (j = -r; j <= r; j++) {
-        const uint8_t *row = p + j * stride;
-        int sp = span[j + r], len = 2 * sp + 1;
-        for (i = 0; i < len; i += 8)
-            for (l = 0; l < 8; l++) {
-                float d = i + l < len ? sign * (row[i + l - sp] - surround) : 0.0f;
-                int in = i + l < len && d > half;
-                float v = in ? d : 0.0f;
-                a += in;
-                aw[l] += v;
-                ax[l] += v * (float)(x - sp + i + l);
-                ay[l] += v * (float)(y + j);
-            }
-    }
-    for (l = 0; l < 4; l++) {
-        t[0][l] = aw[l] + aw[l + 4];
-        t[1][l] = ax[l] + ax[l + 4];
-        t[2][l] = ay[l] + ay[l + 4];
-    }
-    *area = a;
-    *sw = (t[0][0] + t[0][2]) + (t[0][1] + t[0][3]);
-    *sx = (t[1][0] + t[1][2]) + (t[1][1] + t[1][3]);
-    *sy = (t[2][0] + t[2][2]) + (t[2][1] + t[2][3]);
+    /* the samples whose dimming is above half: those at or past a level */
+    lev = disk_level(sign, surround, 0.5f * peak);
+    for (j = -r; j <= r; j++)
+        for (i = -span[j + r]; i <= span[j + r]; i++) {
+            int v = p[j * stride + i];
+            if (sign > 0 ? v < lev : v > lev)
+                continue;
+            a += v;
+            c++;
+            ai += v * (i + r);
+            ci += i + r;
+            at += v * (j + r);
+            ct += j + r;
+        }
+    disk_finish(sign, surround, x, y, r, a, c, ai, ci, at, ct, area, sw, sx, sy);
     return peak;
 }
 
@@ -1466,29 +1500,32 @@ AVX2_FN float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const
                                        int r, float sign, float surround, int x, int y,
                                        int *area, float *sw, float *sx, float *sy)
 {
-    const __m256 vs = _mm256_set1_ps(sign), vsur = _mm256_set1_ps(surround);
-    const __m256 eight = _mm256_set1_ps(8.0f);
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i bytes = _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
                                            16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
                                            29, 30, 31);
-    __m256i vlo = _mm256_set1_epi8((char)255), vhi = _mm256_setzero_si256();
-    __m256i cnt = _mm256_setzero_si256();
-    __m256 aw = _mm256_setzero_ps(), ax = _mm256_setzero_ps(), ay = _mm256_setzero_ps(), vh;
-    __m128i m4, c4;
+    const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi8(1);
+    const __m256i ones16 = _mm256_set1_epi16(1), all = _mm256_set1_epi8((char)255);
+    __m256i vlo = all, vhi = zero, in[31], dist, flip, vl;
+    __m256i sa = zero, sra = zero, sc = zero, src = zero, sci = zero, sai = zero;
+    __m128i m4;
+    int64_t q[4], a, c, ai, ci, at, ct, ra, rc;
     float peak;
-    int j, lo, hi;
+    int j, lo, hi, lev;
 
     if (r > 15)
         return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
+    /* byte i of a row's load is column i - r: in the disk where
+     * |i - r| <= the row's span */
+    dist = _mm256_or_si256(_mm256_subs_epu8(bytes, _mm256_set1_epi8((char)r)),
+                           _mm256_subs_epu8(_mm256_set1_epi8((char)r), bytes));
     /* the peak from the disk's least and largest samples, a row a load */
     for (j = -r; j <= r; j++) {
-        int sp = span[j + r];
-        __m256i v = _mm256_loadu_si256((const __m256i *)(p + j * stride - sp));
-        /* the bytes past the row: 0 for the largest, 255 for the least */
-        __m256i in = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(2 * sp + 1)), bytes);
-        vhi = _mm256_max_epu8(vhi, _mm256_and_si256(v, in));
-        vlo = _mm256_min_epu8(vlo, _mm256_or_si256(v, _mm256_andnot_si256(in, _mm256_set1_epi8((char)255))));
+        __m256i v = _mm256_loadu_si256((const __m256i *)(p + j * stride - r));
+        __m256i m = _mm256_cmpeq_epi8(_mm256_min_epu8(dist, _mm256_set1_epi8((char)span[j + r])),
+                                      dist);
+        in[j + r] = m;
+        vhi = _mm256_max_epu8(vhi, _mm256_and_si256(v, m));
+        vlo = _mm256_min_epu8(vlo, _mm256_or_si256(v, _mm256_andnot_si256(m, all)));
     }
     m4 = _mm_max_epu8(_mm256_castsi256_si128(vhi), _mm256_extracti128_si256(vhi, 1));
     m4 = _mm_max_epu8(m4, _mm_srli_si128(m4, 8));
@@ -1504,35 +1541,43 @@ AVX2_FN float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const
     lo = _mm_cvtsi128_si32(m4) & 255;
     peak = sign * ((float)(sign > 0 ? hi : lo) - surround);
     peak = peak > 0 ? peak : 0;
-    vh = _mm256_set1_ps(0.5f * peak);
-    /* the sums, eight samples at once, as sp_detect_disk_moments over the
-     * dimming sp_detect_disk_dim makes */
-    for (j = -r; j <= r; j++) {
-        int sp = span[j + r], len = 2 * sp + 1, i;
-        const uint8_t *row = p + j * stride - sp;
-        const __m256 fy = _mm256_set1_ps((float)(y + j));
-        __m256 xv = _mm256_add_ps(_mm256_set1_ps((float)(x - sp)), _mm256_cvtepi32_ps(lane));
-        for (i = 0; i < len; i += 8, xv = _mm256_add_ps(xv, eight)) {
-            __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + i))));
-            __m256 m;
-            v = _mm256_mul_ps(vs, _mm256_sub_ps(v, vsur));
-            m = _mm256_cmp_ps(v, vh, _CMP_GT_OQ);
-            if (i + 8 > len)
-                m = _mm256_and_ps(m, _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(len - i), lane)));
-            v = _mm256_and_ps(v, m);
-            aw = _mm256_add_ps(aw, v);
-            ax = _mm256_add_ps(ax, _mm256_mul_ps(v, xv));
-            ay = _mm256_add_ps(ay, _mm256_mul_ps(v, fy));
-            cnt = _mm256_sub_epi32(cnt, _mm256_castps_si256(m));
-        }
+    lev = disk_level(sign, surround, 0.5f * peak);
+    if (lev < 0 || lev > 255) {
+        disk_finish(sign, surround, x, y, r, 0, 0, 0, 0, 0, 0, area, sw, sx, sy);
+        return peak;
     }
-    c4 = _mm_add_epi32(_mm256_castsi256_si128(cnt), _mm256_extracti128_si256(cnt, 1));
-    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0x4e));
-    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0xb1));
-    *area = _mm_cvtsi128_si32(c4);
-    *sw = hsum4(_mm_add_ps(_mm256_castps256_ps128(aw), _mm256_extractf128_ps(aw, 1)));
-    *sx = hsum4(_mm_add_ps(_mm256_castps256_ps128(ax), _mm256_extractf128_ps(ax, 1)));
-    *sy = hsum4(_mm_add_ps(_mm256_castps256_ps128(ay), _mm256_extractf128_ps(ay, 1)));
+    /* the samples at or past the level (below it, flipped, for sign < 0),
+     * in integers: their sum and count, and those weighted by the column
+     * (byte products) and by the row (running sums of the rows' ones) */
+    flip = sign > 0 ? zero : all;
+    vl = _mm256_set1_epi8((char)(sign > 0 ? lev : 255 - lev));
+    for (j = 0; j <= 2 * r; j++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(p + (j - r) * stride - r));
+        __m256i vx = _mm256_xor_si256(v, flip);
+        __m256i sel = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_max_epu8(vx, vl), vx), in[j]);
+        __m256i vm = _mm256_and_si256(v, sel);
+        sa = _mm256_add_epi64(sa, _mm256_sad_epu8(vm, zero));
+        sra = _mm256_add_epi64(sra, sa);
+        sc = _mm256_add_epi64(sc, _mm256_sad_epu8(_mm256_and_si256(sel, ones), zero));
+        src = _mm256_add_epi64(src, sc);
+        sci = _mm256_add_epi64(sci, _mm256_sad_epu8(_mm256_and_si256(sel, bytes), zero));
+        sai = _mm256_add_epi32(sai, _mm256_madd_epi16(_mm256_maddubs_epi16(vm, bytes), ones16));
+    }
+#define HSUM64(v) (_mm256_storeu_si256((__m256i *)q, v), q[0] + q[1] + q[2] + q[3])
+    a = HSUM64(sa);
+    c = HSUM64(sc);
+    ci = HSUM64(sci);
+    ra = HSUM64(sra);
+    rc = HSUM64(src);
+#undef HSUM64
+    m4 = _mm_add_epi32(_mm256_castsi256_si128(sai), _mm256_extracti128_si256(sai, 1));
+    m4 = _mm_add_epi32(m4, _mm_shuffle_epi32(m4, 0x4e));
+    m4 = _mm_add_epi32(m4, _mm_shuffle_epi32(m4, 0xb1));
+    ai = _mm_cvtsi128_si32(m4);
+    /* the running sums: row t counted 2 r + 1 - t times */
+    at = (2 * r + 1) * a - ra;
+    ct = (2 * r + 1) * c - rc;
+    disk_finish(sign, surround, x, y, r, a, c, ai, ci, at, ct, area, sw, sx, sy);
     return peak;
 }
 #else

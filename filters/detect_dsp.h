@@ -221,10 +221,15 @@ void sp_detect_disk_moments_avx2(const float *d, const int *span, int r, float h
 
 /* Both at once from the pixels: the peak sp_detect_disk_dim returns
  * (from the disk's least or largest sample: the dimming is monotonic in
- * it), then over the dimming it would make, the counts and sums
- * sp_detect_disk_moments gives, bit for bit. The vector version reads 32
- * bytes from the start of each row's span (p[j stride - span[j + r]] on):
- * they must lie in the plane; r is 15 at most there (else plain C). */
+ * it), then over the dimming it would make the count sp_detect_disk_sums
+ * gives, and the sums as the exact ones over the samples counted (sums of
+ * integers, the samples being those at or past one level), rounded twice:
+ * the same in every version, within 2^-23 of the exact sums of the
+ * unrounded dimming (the ordered sums' terms within 2^-24 of those, all
+ * of one sign), so that both lie within gamma(area + 3) of each other.
+ * The vector version reads 32 bytes from each row's column -r
+ * (p[j stride - r] on): they must lie in the plane; r is 15 at most there
+ * (else plain C). */
 float sp_detect_disk_look_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
                             float sign, float surround, int x, int y, int *area, float *sw,
                             float *sx, float *sy);
