@@ -1954,6 +1954,7 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
 static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
 {
     enum { S = 6, B = 12, GX = 6, GY = 4 };
+    _Static_assert(S == DETECT_RING_SHIFT, "the block match's shifts are the ring match's");
     uint8_t *cur = s->quarter[n & 1], *prev = s->quarter[(n + 1) & 1];
     int k = (int)(n % POS_HIST), kp = (int)((n + POS_HIST - 1) % POS_HIST);
     float vx[GX * GY], vy[GX * GY], ux[GX * GY], uy[GX * GY];
@@ -1982,6 +1983,7 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
         for (gx = 0; gx < GX; gx++) {
             int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
             float sad[2 * S + 1][2 * S + 1], best = 1e30f, next, mean = 0, tex = 0, fx = 0, fy = 0;
+            uint32_t sads[(2 * S + 1) * (2 * S + 1)];
             int bx = 0, by = 0, dx, dy;
             for (j = 0; j < B; j++)
                 for (i = 0; i < B; i++)
@@ -1992,10 +1994,12 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
                     tex += fabsf(cur[(y0 + j) * s->qw + x0 + i] - mean);
             if (tex < 3.0f * B * B)
                 continue; /* flat: tells nothing */
+            /* every shift's sum at once (vector code: its shifts are the
+             * ring match's), then in order */
+            sp_detect_sad12_shifts(cur + y0 * s->qw + x0, prev + y0 * s->qw + x0, s->qw, sads);
             for (dy = -S; dy <= S; dy++)
                 for (dx = -S; dx <= S; dx++) {
-                    int acc = sp_detect_sad12(cur + y0 * s->qw + x0,
-                                              prev + (y0 - dy) * s->qw + x0 - dx, s->qw);
+                    int acc = (int)sads[(dy + S) * (2 * S + 1) + dx + S];
                     sad[dy + S][dx + S] = acc;
                     if (acc < best) {
                         best = acc;

@@ -1085,6 +1085,26 @@ int sp_detect_sad12(const uint8_t *c, const uint8_t *p, ptrdiff_t stride)
 #endif
 }
 
+void sp_detect_sad12_shifts_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                              uint32_t *sads)
+{
+    enum { S = DETECT_RING_SHIFT };
+    for (int dy = -S; dy <= S; dy++)
+        for (int dx = -S; dx <= S; dx++)
+            sads[(dy + S) * (2 * S + 1) + dx + S] =
+                (uint32_t)sp_detect_sad12_c(c, p - dy * stride - dx, stride);
+}
+
+static void sad12_shifts_sse2(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                              uint32_t *sads)
+{
+    enum { S = DETECT_RING_SHIFT };
+    for (int dy = -S; dy <= S; dy++)
+        for (int dx = -S; dx <= S; dx++)
+            sads[(dy + S) * (2 * S + 1) + dx + S] =
+                (uint32_t)sp_detect_sad12(c, p - dy * stride - dx, stride);
+}
+
 /*
  * AVX2 versions of the row kernels, twice as wide, on CPUs that have it:
  * built with the target attribute (the rest of the file is plain x86-64)
@@ -1130,7 +1150,7 @@ AVX2_FN static inline __m256i running_sum16(uint32_t *out, const uint32_t *up, _
 AVX2_FN void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
                                      const uint8_t *r1, int hw)
 {
-    const __m256i low = _mm256_set1_epi16(0xff);
+    const __m256i ones = _mm256_set1_epi8(1);
     const ptrdiff_t ahead = 4 * (r1 - r0); /* the row pairs the next calls read */
     __m256i acc = _mm256_setzero_si256();
     uint32_t a;
@@ -1146,11 +1166,10 @@ AVX2_FN void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const ui
             _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
             _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
         }
+        /* (each pixel pair's sum by a byte product with ones) */
         acc = running_sum16(row + i + 1, up + i + 1,
-                            _mm256_add_epi16(_mm256_add_epi16(_mm256_and_si256(p, low),
-                                                              _mm256_srli_epi16(p, 8)),
-                                             _mm256_add_epi16(_mm256_and_si256(q, low),
-                                                              _mm256_srli_epi16(q, 8))),
+                            _mm256_add_epi16(_mm256_maddubs_epi16(p, ones),
+                                             _mm256_maddubs_epi16(q, ones)),
                             acc);
     }
     a = (uint32_t)_mm_cvtsi128_si32(_mm256_castsi256_si128(acc));
@@ -1580,6 +1599,46 @@ AVX2_FN float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const
     disk_finish(sign, surround, x, y, r, a, c, ai, ci, at, ct, area, sw, sx, sy);
     return peak;
 }
+/* All the shifts' sums, a row of 13 shifts at once: for each of the
+ * block's rows and each dy, the 13 shifts' sums of its three groups of
+ * four samples by mpsadbw (shifts dx = 6 to -1 in the low half, -2 to -6
+ * in the high one), in 16-bit lanes (12 x 12 x 255 fits). */
+AVX2_FN void sp_detect_sad12_shifts_avx2(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                                         uint32_t *sads)
+{
+#if DETECT_RING_SHIFT == 6
+    enum { S = 6, W = 13, B = 12 };
+    __m256i cr[B];
+    uint16_t lane[16];
+    int dy, j, e;
+
+    for (j = 0; j < B; j++)
+        cr[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(c + j * stride)));
+    for (dy = -S; dy <= S; dy++) {
+        __m256i acc = _mm256_setzero_si256();
+        for (j = 0; j < B; j++) {
+            /* e = 6 - dx: sample i of the shift at base[e + i] */
+            const uint8_t *base = p + (j - dy) * stride - S;
+            __m128i a = _mm_loadu_si128((const __m128i *)base);
+            __m128i b = _mm_loadu_si128((const __m128i *)(base + 8));
+            __m128i d = _mm_loadu_si128((const __m128i *)(base + 12));
+            __m256i ab = _mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1);
+            __m256i bd = _mm256_inserti128_si256(_mm256_castsi128_si256(b), d, 1);
+            /* groups 0, 1 from [a | b] (offsets 0 and 4), group 2 from
+             * b (offset 0) and d (offset 4) */
+            acc = _mm256_add_epi16(acc, _mm256_mpsadbw_epu8(ab, cr[j], 0));
+            acc = _mm256_add_epi16(acc, _mm256_mpsadbw_epu8(ab, cr[j], 45));
+            acc = _mm256_add_epi16(acc, _mm256_mpsadbw_epu8(bd, cr[j], 50));
+        }
+        _mm256_storeu_si256((__m256i *)lane, acc);
+        for (e = 0; e < W; e++)
+            sads[(dy + S) * W + S - (e - S)] = lane[e];
+    }
+#else
+    sp_detect_sad12_shifts_c(c, p, stride, sads);
+#endif
+}
+
 #else
 int sp_detect_avx2(void)
 {
@@ -1643,6 +1702,12 @@ float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const int *sp
                                float *sx, float *sy)
 {
     return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
+}
+
+void sp_detect_sad12_shifts_avx2(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                                 uint32_t *sads)
+{
+    sp_detect_sad12_shifts_c(c, p, stride, sads);
 }
 #endif
 
@@ -1742,6 +1807,18 @@ void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *sr
     }
 #endif
     sp_detect_integral_row_sse2(row, up, src, n);
+}
+
+void sp_detect_sad12_shifts(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                            uint32_t *sads)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_sad12_shifts_avx2(c, p, stride, sads);
+        return;
+    }
+#endif
+    sad12_shifts_sse2(c, p, stride, sads);
 }
 
 float sp_detect_disk_look(const uint8_t *p, ptrdiff_t stride, const int *span, int r,

@@ -167,6 +167,16 @@ static inline int sp_detect_ctz(uint32_t m)
 int sp_detect_sad12_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride);
 int sp_detect_sad12(const uint8_t *c, const uint8_t *p, ptrdiff_t stride);
 
+/* Those sums for every shift of p by DETECT_RING_SHIFT or less each way:
+ * sads[(dy + S) * (2 S + 1) + dx + S] = sp_detect_sad12(c, p - dy * stride
+ * - dx, stride), S = DETECT_RING_SHIFT; reads what those calls read. */
+void sp_detect_sad12_shifts_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                              uint32_t *sads);
+void sp_detect_sad12_shifts(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                            uint32_t *sads);
+void sp_detect_sad12_shifts_avx2(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                                 uint32_t *sads);
+
 /* The ring match's sums of absolute differences, for every shift
  * (dx, dy) of DETECT_RING_SHIFT or less each way:
  * sads[(dy + S) * (2 S + 1) + dx + S] = the sum over k < n of

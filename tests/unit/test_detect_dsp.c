@@ -431,6 +431,32 @@ static void test_sad12(void **state)
     }
 }
 
+static void test_sad12_shifts(void **state)
+{
+    enum { W = 48, H = 40, S = DETECT_RING_SHIFT, N = (2 * S + 1) * (2 * S + 1) };
+    static uint8_t a[W * H], b[W * H];
+    uint32_t st = 9, sa[N], sb[N], sc[N];
+
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        /* the block anywhere its shifts' reads (16 a row) stay inside */
+        int x = S + (int)(rnd(&st) % (W - 2 * S - 16 + 1));
+        int y = S + (int)(rnd(&st) % (H - 2 * S - 12 + 1));
+        fill_bytes(a, W * H, &st, round % 3 ? 256 : 12);
+        fill_bytes(b, W * H, &st, round % 3 ? 256 : 12);
+        if (round % 5 == 0) {
+            memset(a, 0, sizeof(a)); /* the largest sums */
+            memset(b, 255, sizeof(b));
+        }
+        sp_detect_sad12_shifts_c(a + y * W + x, b + y * W + x, W, sa);
+        sp_detect_sad12_shifts(a + y * W + x, b + y * W + x, W, sb);
+        sp_detect_sad12_shifts_avx2(a + y * W + x, b + y * W + x, W, sc);
+        assert_memory_equal(sa, sb, sizeof(sa));
+        assert_memory_equal(sa, sc, sizeof(sa));
+        assert_int_equal(sa[N - 1], sp_detect_sad12_c(a + y * W + x, b + (y - S) * W + x - S, W));
+    }
+}
+
 static void test_disk(void **state)
 {
     enum { W = 100, R = 40 };
@@ -536,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_dots),
         cmocka_unit_test(test_ring_sads),
         cmocka_unit_test(test_sad12),
+        cmocka_unit_test(test_sad12_shifts),
         cmocka_unit_test(test_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
