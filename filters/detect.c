@@ -781,10 +781,10 @@ static int blob_bounds(const DetectContext *s, const SpFrame *f, int x, int y, i
      * rounding and the double arithmetic's too, with room to spare */
     k = 2.0 * area + 2 * r + 8;
     g = 1.01 * k * 0x1p-24 / (1.0 - k * 0x1p-24) + 0x1p-24 + 1e-12;
-    cxr[0] = nextafterf((float)((double)wx * (1 - g) / ((double)w * (1 + g))), -INFINITY);
-    cxr[1] = nextafterf((float)((double)wx * (1 + g) / ((double)w * (1 - g))), INFINITY);
-    cyr[0] = nextafterf((float)((double)wy * (1 - g) / ((double)w * (1 + g))), -INFINITY);
-    cyr[1] = nextafterf((float)((double)wy * (1 + g) / ((double)w * (1 - g))), INFINITY);
+    cxr[0] = sp_detect_next_float((float)((double)wx * (1 - g) / ((double)w * (1 + g))), 0);
+    cxr[1] = sp_detect_next_float((float)((double)wx * (1 + g) / ((double)w * (1 - g))), 1);
+    cyr[0] = sp_detect_next_float((float)((double)wy * (1 - g) / ((double)w * (1 + g))), 0);
+    cyr[1] = sp_detect_next_float((float)((double)wy * (1 + g) / ((double)w * (1 - g))), 1);
     return 1;
 }
 
@@ -1305,7 +1305,7 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
 {
     float t = 14.0f / (float)s->sensitivity;
     float tf = 8.0f / (float)s->sensitivity; /* the least, on a flat ring */
-    int ti = (int)ceilf(t), tif = (int)ceilf(tf), x;
+    int ti = sp_detect_ceil(t), tif = sp_detect_ceil(tf), x;
 
     if (!(s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD)) || y < s->dots_next ||
         y < 3 || y >= s->h - 3)

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Blocks of the band-pass masks and of the dot masks. */
 #define DETECT_BAND_BLOCK 16
@@ -155,6 +156,30 @@ static inline int sp_detect_ctz64(uint64_t m)
 static inline int sp_detect_ctz(uint32_t m)
 {
     return sp_detect_ctz64(m);
+}
+
+/* ceilf(t) as an int, |t| < 2^31, without a call. */
+static inline int sp_detect_ceil(float t)
+{
+    int c = (int)t;
+    return c + ((float)c < t);
+}
+
+/* nextafterf(x, up ? INFINITY : -INFINITY) without a call. */
+static inline float sp_detect_next_float(float x, int up)
+{
+    uint32_t u;
+
+    if (x != x)
+        return x;
+    if (x == 0)
+        return up ? 0x1p-149f : -0x1p-149f;
+    if ((x > 0) == !!up && x - x != 0)
+        return x; /* infinite, that way */
+    memcpy(&u, &x, sizeof(u));
+    u = (x > 0) == !!up ? u + 1 : u - 1;
+    memcpy(&x, &u, sizeof(x));
+    return x;
 }
 
 /* The largest shift each way the ring match looks at, and how many

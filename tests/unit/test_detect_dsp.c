@@ -431,6 +431,33 @@ static void test_sad12(void **state)
     }
 }
 
+static void test_float_helpers(void **state)
+{
+    static const float fixed[] = { 0.0f, -0.0f, 1.0f, -1.0f, 0.5f, -0.5f, 3.999999f, 1e-40f,
+                                   -1e-40f, 0x1p-149f, -0x1p-149f, 3.4028235e38f, -3.4028235e38f,
+                                   INFINITY, -INFINITY, 14.0f / 3.0f, 8.0f / 7.0f };
+    uint32_t st = 11;
+
+    (void)state;
+    for (int k = 0; k < 2000; k++) {
+        float x;
+        if (k < (int)(sizeof(fixed) / sizeof(fixed[0])))
+            x = fixed[k];
+        else {
+            uint32_t u = rnd(&st) << 16 ^ rnd(&st);
+            memcpy(&x, &u, sizeof(x));
+            if (x != x)
+                continue;
+        }
+        for (int up = 0; up < 2; up++) {
+            float a = nextafterf(x, up ? INFINITY : -INFINITY), b = sp_detect_next_float(x, up);
+            assert_memory_equal(&a, &b, sizeof(a));
+        }
+        if (fabsf(x) < 2e9f)
+            assert_int_equal((int)ceilf(x), sp_detect_ceil(x));
+    }
+}
+
 static void test_sad12_shifts(void **state)
 {
     enum { W = 48, H = 40, S = DETECT_RING_SHIFT, N = (2 * S + 1) * (2 * S + 1) };
@@ -563,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_ring_sads),
         cmocka_unit_test(test_sad12),
         cmocka_unit_test(test_sad12_shifts),
+        cmocka_unit_test(test_float_helpers),
         cmocka_unit_test(test_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
