@@ -1205,21 +1205,26 @@ AVX2_FN void sp_detect_integral_row_avx2(uint32_t *row, const uint32_t *up, cons
     }
 }
 
-/* Eight band-pass responses from column c; returns their flags. */
-AVX2_FN static inline unsigned band8_avx2(const DetectBoxRows *b, int c, __m256 vin, __m256 vout,
-                                          float *band, float *sur)
+/* Eight band-pass responses from column c; returns their flags. The box
+ * rows' pointers come as locals, which the loops keep in registers
+ * (through the struct the compiler reloaded them every block). */
+AVX2_FN static inline unsigned band8_avx2(const uint32_t *i0, const uint32_t *i1,
+                                          const uint32_t *i2, const uint32_t *i3,
+                                          const uint32_t *o0, const uint32_t *o1,
+                                          const uint32_t *o2, const uint32_t *o3, int c,
+                                          __m256 vin, __m256 vout, float *band, float *sur)
 {
     const __m256 five = _mm256_set1_ps(5.0f), sign = _mm256_set1_ps(-0.0f);
     __m256i si = _mm256_sub_epi32(
-        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->i[1] + c)),
-                         _mm256_loadu_si256((const __m256i *)(b->i[0] + c))),
-        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->i[2] + c)),
-                         _mm256_loadu_si256((const __m256i *)(b->i[3] + c))));
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(i1 + c)),
+                         _mm256_loadu_si256((const __m256i *)(i0 + c))),
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(i2 + c)),
+                         _mm256_loadu_si256((const __m256i *)(i3 + c))));
     __m256i so = _mm256_sub_epi32(
-        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->o[1] + c)),
-                         _mm256_loadu_si256((const __m256i *)(b->o[0] + c))),
-        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->o[2] + c)),
-                         _mm256_loadu_si256((const __m256i *)(b->o[3] + c))));
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(o1 + c)),
+                         _mm256_loadu_si256((const __m256i *)(o0 + c))),
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(o2 + c)),
+                         _mm256_loadu_si256((const __m256i *)(o3 + c))));
     __m256 sv = _mm256_mul_ps(_mm256_cvtepi32_ps(so), vout);
     __m256 r = _mm256_sub_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(si), vin), sv);
     _mm256_storeu_ps(sur + c, sv);
@@ -1231,11 +1236,14 @@ AVX2_FN void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, flo
                                      float inv_out, float *band, float *sur, uint16_t *masks)
 {
     const __m256 vin = _mm256_set1_ps(inv_in), vout = _mm256_set1_ps(inv_out);
+    const uint32_t *const i0 = b->i[0], *const i1 = b->i[1], *const i2 = b->i[2];
+    const uint32_t *const i3 = b->i[3], *const o0 = b->o[0], *const o1 = b->o[1];
+    const uint32_t *const o2 = b->o[2], *const o3 = b->o[3];
     int x, nb = 0;
 
+#define BAND8(c) band8_avx2(i0, i1, i2, i3, o0, o1, o2, o3, c, vin, vout, band, sur)
     for (x = xs; x + DETECT_BAND_BLOCK <= xe; x += DETECT_BAND_BLOCK, nb++)
-        masks[nb] = (uint16_t)(band8_avx2(b, x, vin, vout, band, sur) |
-                               band8_avx2(b, x + 8, vin, vout, band, sur) << 8);
+        masks[nb] = (uint16_t)(BAND8(x) | BAND8(x + 8) << 8);
     if (x < xe) {
         /* the last part block: eight at once if it has that many, the
          * rest one by one (here, not in the plain function: its legacy
@@ -1244,7 +1252,7 @@ AVX2_FN void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, flo
         unsigned m = 0;
         int k = 0;
         if (x + 8 <= xe) {
-            m = band8_avx2(b, x, vin, vout, band, sur);
+            m = BAND8(x);
             k = 8;
         }
         for (; x + k < xe; k++) {
@@ -1254,6 +1262,7 @@ AVX2_FN void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, flo
         }
         masks[nb] = (uint16_t)m;
     }
+#undef BAND8
 }
 
 AVX2_FN unsigned sp_detect_extrema16_avx2(const float *rm, const float *rc, const float *rp,
