@@ -1158,20 +1158,27 @@ AVX2_FN void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const ui
 
     row[0] = 0;
     /* 32 pixels of each row, 16 outputs: the 2x2 sums (16 bits: their
-     * running sums within each half are 8 x 1020 at most) */
-    for (i = 0; i + 16 <= hw; i += 16) {
-        __m256i p = _mm256_loadu_si256((const __m256i *)(r0 + 2 * i));
-        __m256i q = _mm256_loadu_si256((const __m256i *)(r1 + 2 * i));
-        if (!(i & 31)) {
-            _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
-            _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
-        }
-        /* (each pixel pair's sum by a byte product with ones) */
-        acc = running_sum16(row + i + 1, up + i + 1,
-                            _mm256_add_epi16(_mm256_maddubs_epi16(p, ones),
-                                             _mm256_maddubs_epi16(q, ones)),
-                            acc);
+     * running sums within each half are 8 x 1020 at most), each pixel
+     * pair's sum by a byte product with ones; two such a pass, the rows'
+     * next 64 pixels fetched ahead, then one more if there are 16 left */
+#define PAIRS(r, i) _mm256_maddubs_epi16(_mm256_loadu_si256((const __m256i *)((r) + 2 * (i))), ones)
+#define HALF16(i) \
+    acc = running_sum16(row + (i) + 1, up + (i) + 1, \
+                        _mm256_add_epi16(PAIRS(r0, i), PAIRS(r1, i)), acc)
+    for (i = 0; i + 32 <= hw; i += 32) {
+        _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
+        _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
+        HALF16(i);
+        HALF16(i + 16);
     }
+    if (i + 16 <= hw) {
+        _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
+        _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
+        HALF16(i);
+        i += 16;
+    }
+#undef HALF16
+#undef PAIRS
     a = (uint32_t)_mm_cvtsi128_si32(_mm256_castsi256_si128(acc));
     for (; i < hw; i++) {
         a += (uint32_t)r0[2 * i] + r0[2 * i + 1] + r1[2 * i] + r1[2 * i + 1];
