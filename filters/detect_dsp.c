@@ -1326,14 +1326,24 @@ AVX2_FN uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint3
     if (t < 1 || t > 255)
         return sp_detect_dots_luma_c(r, nb, t, masks);
     vt = _mm256_set1_epi8((char)t);
-    for (b = 0; b < nb; b++, r += DETECT_DOT_BLOCK) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)r);
-        __m256i x = _mm256_loadu_si256((const __m256i *)(r - 2));
-        __m256i y = _mm256_loadu_si256((const __m256i *)(r + 2));
-        __m256i hi = _mm256_max_epu8(x, y), lo = _mm256_min_epu8(x, y);
-        __m256i d = _mm256_max_epu8(_mm256_subs_epu8(v, hi), _mm256_subs_epu8(lo, v));
-        masks[b] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(d, vt), d));
+#define DOTS32(b)                                                                            \
+    do {                                                                                     \
+        const uint8_t *q = r + (b) * DETECT_DOT_BLOCK;                                       \
+        __m256i v = _mm256_loadu_si256((const __m256i *)q);                                  \
+        __m256i x = _mm256_loadu_si256((const __m256i *)(q - 2));                            \
+        __m256i y = _mm256_loadu_si256((const __m256i *)(q + 2));                            \
+        __m256i hi = _mm256_max_epu8(x, y), lo = _mm256_min_epu8(x, y);                      \
+        __m256i d = _mm256_max_epu8(_mm256_subs_epu8(v, hi), _mm256_subs_epu8(lo, v));       \
+        masks[b] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(d, vt), d)); \
+    } while (0)
+    /* two blocks a pass */
+    for (b = 0; b + 2 <= nb; b += 2) {
+        DOTS32(b);
+        DOTS32(b + 1);
     }
+    if (b < nb)
+        DOTS32(b);
+#undef DOTS32
     return busy_avx2(masks, nb);
 }
 
