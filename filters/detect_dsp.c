@@ -1347,10 +1347,48 @@ AVX2_FN uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint3
     return busy_avx2(masks, nb);
 }
 
+#define ABSD(x, y) _mm256_or_si256(_mm256_subs_epu8(x, y), _mm256_subs_epu8(y, x))
+/* A chroma block past its row's test (c, l, rr the block and its row
+ * neighbours, z the least of their differences): the column's neighbours
+ * and the mean. */
+AVX2_FN static inline uint32_t chroma_rest_avx2(const uint8_t *up, const uint8_t *dn, __m256i c,
+                                                __m256i l, __m256i rr, __m256i z, __m256i vt,
+                                                __m256i vt4)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i uu = _mm256_loadu_si256((const __m256i *)up);
+    __m256i dd = _mm256_loadu_si256((const __m256i *)dn);
+    uint32_t m;
+
+    z = _mm256_min_epu8(z, _mm256_min_epu8(ABSD(c, uu), ABSD(c, dd)));
+    m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(z, vt), z));
+    if (m) {
+        /* 4 c against the sum of the neighbours, in 16 bits (the
+         * unpacks and the pack work within each 128-bit half, so the
+         * bytes come back in order) */
+        __m256i e0 = _mm256_sub_epi16(
+            _mm256_slli_epi16(_mm256_unpacklo_epi8(c, zero), 2),
+            _mm256_add_epi16(_mm256_add_epi16(_mm256_unpacklo_epi8(l, zero),
+                                              _mm256_unpacklo_epi8(rr, zero)),
+                             _mm256_add_epi16(_mm256_unpacklo_epi8(uu, zero),
+                                              _mm256_unpacklo_epi8(dd, zero))));
+        __m256i e1 = _mm256_sub_epi16(
+            _mm256_slli_epi16(_mm256_unpackhi_epi8(c, zero), 2),
+            _mm256_add_epi16(_mm256_add_epi16(_mm256_unpackhi_epi8(l, zero),
+                                              _mm256_unpackhi_epi8(rr, zero)),
+                             _mm256_add_epi16(_mm256_unpackhi_epi8(uu, zero),
+                                              _mm256_unpackhi_epi8(dd, zero))));
+        e0 = _mm256_abs_epi16(e0);
+        e1 = _mm256_abs_epi16(e1);
+        m &= (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(_mm256_cmpgt_epi16(e0, vt4),
+                                                               _mm256_cmpgt_epi16(e1, vt4)));
+    }
+    return m;
+}
+
 AVX2_FN uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
                                             int nb, int t, int t4, uint32_t *masks)
 {
-    const __m256i zero = _mm256_setzero_si256();
     uint64_t busy = 0;
     __m256i vt, vt4;
     int b;
@@ -1359,51 +1397,46 @@ AVX2_FN uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r,
         return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
     vt = _mm256_set1_epi8((char)t);
     vt4 = _mm256_set1_epi16((short)((t4 < -1 ? -1 : t4 > 2000 ? 2000 : t4) - 1));
-#define ABSD(x, y) _mm256_or_si256(_mm256_subs_epu8(x, y), _mm256_subs_epu8(y, x))
-    for (b = 0; b < nb; b++, up += DETECT_DOT_BLOCK, r += DETECT_DOT_BLOCK, dn += DETECT_DOT_BLOCK) {
-        __m256i c = _mm256_loadu_si256((const __m256i *)r);
-        __m256i l = _mm256_loadu_si256((const __m256i *)(r - 1));
-        __m256i rr = _mm256_loadu_si256((const __m256i *)(r + 1));
-        __m256i z = _mm256_min_epu8(ABSD(c, l), ABSD(c, rr)), uu, dd;
+    /* two blocks a pass, the row's neighbours first: most pairs stop there */
+    for (b = 0; b < nb; b += 2) {
+        const ptrdiff_t o = (ptrdiff_t)b * DETECT_DOT_BLOCK;
+        const uint8_t *q = r + o;
+        __m256i c0 = _mm256_loadu_si256((const __m256i *)q);
+        __m256i l0 = _mm256_loadu_si256((const __m256i *)(q - 1));
+        __m256i r0 = _mm256_loadu_si256((const __m256i *)(q + 1));
+        __m256i z0 = _mm256_min_epu8(ABSD(c0, l0), ABSD(c0, r0));
+        __m256i g0 = _mm256_cmpeq_epi8(_mm256_max_epu8(z0, vt), z0);
+        __m256i c1 = c0, l1 = l0, r1 = r0, z1 = z0, g1 = _mm256_setzero_si256();
         uint32_t m;
-        if (!(b & 1))
-            _mm_prefetch((const char *)(dn + 3 * (dn - r)), _MM_HINT_T0);
-        /* the row's neighbours first: most samples stop there */
-        if (!_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(z, vt), z))) {
+        _mm_prefetch((const char *)(dn + o + 3 * (dn - r)), _MM_HINT_T0);
+        if (b + 1 < nb) {
+            c1 = _mm256_loadu_si256((const __m256i *)(q + DETECT_DOT_BLOCK));
+            l1 = _mm256_loadu_si256((const __m256i *)(q + DETECT_DOT_BLOCK - 1));
+            r1 = _mm256_loadu_si256((const __m256i *)(q + DETECT_DOT_BLOCK + 1));
+            z1 = _mm256_min_epu8(ABSD(c1, l1), ABSD(c1, r1));
+            g1 = _mm256_cmpeq_epi8(_mm256_max_epu8(z1, vt), z1);
+        }
+        if (_mm256_testz_si256(_mm256_or_si256(g0, g1), _mm256_or_si256(g0, g1))) {
             masks[b] = 0;
+            if (b + 1 < nb)
+                masks[b + 1] = 0;
             continue;
         }
-        uu = _mm256_loadu_si256((const __m256i *)up);
-        dd = _mm256_loadu_si256((const __m256i *)dn);
-        z = _mm256_min_epu8(z, _mm256_min_epu8(ABSD(c, uu), ABSD(c, dd)));
-        m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(z, vt), z));
-        if (m) {
-            /* 4 c against the sum of the neighbours, in 16 bits (the
-             * unpacks and the pack work within each 128-bit half, so the
-             * bytes come back in order) */
-            __m256i e0 = _mm256_sub_epi16(
-                _mm256_slli_epi16(_mm256_unpacklo_epi8(c, zero), 2),
-                _mm256_add_epi16(_mm256_add_epi16(_mm256_unpacklo_epi8(l, zero),
-                                                  _mm256_unpacklo_epi8(rr, zero)),
-                                 _mm256_add_epi16(_mm256_unpacklo_epi8(uu, zero),
-                                                  _mm256_unpacklo_epi8(dd, zero))));
-            __m256i e1 = _mm256_sub_epi16(
-                _mm256_slli_epi16(_mm256_unpackhi_epi8(c, zero), 2),
-                _mm256_add_epi16(_mm256_add_epi16(_mm256_unpackhi_epi8(l, zero),
-                                                  _mm256_unpackhi_epi8(rr, zero)),
-                                 _mm256_add_epi16(_mm256_unpackhi_epi8(uu, zero),
-                                                  _mm256_unpackhi_epi8(dd, zero))));
-            e0 = _mm256_abs_epi16(e0);
-            e1 = _mm256_abs_epi16(e1);
-            m &= (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(_mm256_cmpgt_epi16(e0, vt4),
-                                                                   _mm256_cmpgt_epi16(e1, vt4)));
-        }
+        m = _mm256_movemask_epi8(g0) ? chroma_rest_avx2(up + o, dn + o, c0, l0, r0, z0, vt, vt4) : 0;
         masks[b] = m;
         busy |= (uint64_t)(m != 0) << b;
+        if (b + 1 < nb) {
+            m = _mm256_movemask_epi8(g1)
+                    ? chroma_rest_avx2(up + o + DETECT_DOT_BLOCK, dn + o + DETECT_DOT_BLOCK, c1,
+                                       l1, r1, z1, vt, vt4)
+                    : 0;
+            masks[b + 1] = m;
+            busy |= (uint64_t)(m != 0) << (b + 1);
+        }
     }
-#undef ABSD
     return busy;
 }
+#undef ABSD
 
 AVX2_FN float sp_detect_disk_dim_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
                                       float sign, float surround, float *d)
