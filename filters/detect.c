@@ -2441,21 +2441,28 @@ static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_
      * (the ring's samples on it are left out) */
     for (i = 0; i < s->track_end && nb.n < NEAR_MAX; i++) {
         const Track *o = &s->tracks[i];
-        float dx = o->x - bx, dy = o->y - by, ro, ex, ey;
-        int64_t b = o->born > a ? o->born : a;
-        int kb = (int)(b % POS_HIST);
-        if (o == t || o->state == T_FREE || o->last_seen != n || b >= n ||
-            o->pf[kb] != b || t->pf[kb] != b)
+        float dx, dy, ro, ex, ey;
+        int64_t b;
+        int kb;
+        /* (the tests in order of cost: the place first, which leaves out
+         * most of a crowded frame's tracks) */
+        if (o == t || o->state == T_FREE || o->last_seen != n)
             continue;
-        ex = o->x - o->px[kb] - (bx - t->px[kb]);
-        ey = o->y - o->py[kb] - (by - t->py[kb]);
-        if (ex * ex + ey * ey > 1.5f * 1.5f)
-            continue;
+        dx = o->x - bx;
+        dy = o->y - by;
         ro = is_pixel_kind(o->kind) ? 2.5f : 1.5f * o->radius + 2.0f;
         /* (one whose disk takes in its centre is a second track on the
          * same blob: a dot's and a blotch's) */
         if (dx * dx + dy * dy >= (r0 + 44 + ro) * (r0 + 44 + ro) ||
             dx * dx + dy * dy <= (ro + 2.0f) * (ro + 2.0f))
+            continue;
+        b = o->born > a ? o->born : a;
+        kb = (int)(b % POS_HIST);
+        if (b >= n || o->pf[kb] != b || t->pf[kb] != b)
+            continue;
+        ex = o->x - o->px[kb] - (bx - t->px[kb]);
+        ey = o->y - o->py[kb] - (by - t->py[kb]);
+        if (ex * ex + ey * ey > 1.5f * 1.5f)
             continue;
         nb.x[nb.n] = (int)lrintf(o->x);
         nb.y[nb.n] = (int)lrintf(o->y);
