@@ -785,10 +785,10 @@ static int blob_bounds(const DetectContext *s, const SpFrame *f, int x, int y, i
      * rounding and the double arithmetic's too, with room to spare */
     k = 2.0 * area + 2 * r + 8;
     g = 1.01 * k * 0x1p-24 / (1.0 - k * 0x1p-24) + 0x1p-24 + 1e-12;
-    cxr[0] = nextafterf((float)((double)wx * (1 - g) / ((double)w * (1 + g))), -INFINITY);
-    cxr[1] = nextafterf((float)((double)wx * (1 + g) / ((double)w * (1 - g))), INFINITY);
-    cyr[0] = nextafterf((float)((double)wy * (1 - g) / ((double)w * (1 + g))), -INFINITY);
-    cyr[1] = nextafterf((float)((double)wy * (1 + g) / ((double)w * (1 - g))), INFINITY);
+    cxr[0] = sp_detect_next_float((float)((double)wx * (1 - g) / ((double)w * (1 + g))), 0);
+    cxr[1] = sp_detect_next_float((float)((double)wx * (1 + g) / ((double)w * (1 - g))), 1);
+    cyr[0] = sp_detect_next_float((float)((double)wy * (1 - g) / ((double)w * (1 + g))), 0);
+    cyr[1] = sp_detect_next_float((float)((double)wy * (1 + g) / ((double)w * (1 - g))), 1);
     return 1;
 }
 
@@ -1309,7 +1309,7 @@ static void dots_luma_row(DetectContext *s, const SpFrame *f, int y)
 {
     float t = 14.0f / (float)s->sensitivity;
     float tf = 8.0f / (float)s->sensitivity; /* the least, on a flat ring */
-    int ti = (int)ceilf(t), tif = (int)ceilf(tf), x;
+    int ti = sp_detect_ceil(t), tif = sp_detect_ceil(tf), x;
 
     if (!(s->detect & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD)) || y < s->dots_next ||
         y < 3 || y >= s->h - 3)
@@ -1958,6 +1958,7 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
 static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
 {
     enum { S = 6, B = 12, GX = 6, GY = 4 };
+    _Static_assert(S == DETECT_RING_SHIFT, "the block match's shifts are the ring match's");
     uint8_t *cur = s->quarter[n & 1], *prev = s->quarter[(n + 1) & 1];
     int k = (int)(n % POS_HIST), kp = (int)((n + POS_HIST - 1) % POS_HIST);
     float vx[GX * GY], vy[GX * GY], ux[GX * GY], uy[GX * GY];
@@ -1986,6 +1987,7 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
         for (gx = 0; gx < GX; gx++) {
             int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
             float sad[2 * S + 1][2 * S + 1], best = 1e30f, next, mean = 0, tex = 0, fx = 0, fy = 0;
+            uint32_t sads[(2 * S + 1) * (2 * S + 1)];
             int bx = 0, by = 0, dx, dy;
             for (j = 0; j < B; j++)
                 for (i = 0; i < B; i++)
@@ -1996,10 +1998,12 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
                     tex += fabsf(cur[(y0 + j) * s->qw + x0 + i] - mean);
             if (tex < 3.0f * B * B)
                 continue; /* flat: tells nothing */
+            /* every shift's sum at once (vector code: its shifts are the
+             * ring match's), then in order */
+            sp_detect_sad12_shifts(cur + y0 * s->qw + x0, prev + y0 * s->qw + x0, s->qw, sads);
             for (dy = -S; dy <= S; dy++)
                 for (dx = -S; dx <= S; dx++) {
-                    int acc = sp_detect_sad12(cur + y0 * s->qw + x0,
-                                              prev + (y0 - dy) * s->qw + x0 - dx, s->qw);
+                    int acc = (int)sads[(dy + S) * (2 * S + 1) + dx + S];
                     sad[dy + S][dx + S] = acc;
                     if (acc < best) {
                         best = acc;
@@ -2441,21 +2445,28 @@ static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_
      * (the ring's samples on it are left out) */
     for (i = 0; i < s->track_end && nb.n < NEAR_MAX; i++) {
         const Track *o = &s->tracks[i];
-        float dx = o->x - bx, dy = o->y - by, ro, ex, ey;
-        int64_t b = o->born > a ? o->born : a;
-        int kb = (int)(b % POS_HIST);
-        if (o == t || o->state == T_FREE || o->last_seen != n || b >= n ||
-            o->pf[kb] != b || t->pf[kb] != b)
+        float dx, dy, ro, ex, ey;
+        int64_t b;
+        int kb;
+        /* (the tests in order of cost: the place first, which leaves out
+         * most of a crowded frame's tracks) */
+        if (o == t || o->state == T_FREE || o->last_seen != n)
             continue;
-        ex = o->x - o->px[kb] - (bx - t->px[kb]);
-        ey = o->y - o->py[kb] - (by - t->py[kb]);
-        if (ex * ex + ey * ey > 1.5f * 1.5f)
-            continue;
+        dx = o->x - bx;
+        dy = o->y - by;
         ro = is_pixel_kind(o->kind) ? 2.5f : 1.5f * o->radius + 2.0f;
         /* (one whose disk takes in its centre is a second track on the
          * same blob: a dot's and a blotch's) */
         if (dx * dx + dy * dy >= (r0 + 44 + ro) * (r0 + 44 + ro) ||
             dx * dx + dy * dy <= (ro + 2.0f) * (ro + 2.0f))
+            continue;
+        b = o->born > a ? o->born : a;
+        kb = (int)(b % POS_HIST);
+        if (b >= n || o->pf[kb] != b || t->pf[kb] != b)
+            continue;
+        ex = o->x - o->px[kb] - (bx - t->px[kb]);
+        ey = o->y - o->py[kb] - (by - t->py[kb]);
+        if (ex * ex + ey * ey > 1.5f * 1.5f)
             continue;
         nb.x[nb.n] = (int)lrintf(o->x);
         nb.y[nb.n] = (int)lrintf(o->y);

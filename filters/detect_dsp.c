@@ -920,12 +920,55 @@ void sp_detect_disk_moments_c(const float *d, const int *span, int r, float half
     *sy = (t[2][0] + t[2][2]) + (t[2][1] + t[2][3]);
 }
 
+/* The first look's sample level: for sign > 0 the least 8-bit sample v
+ * whose dimming sign * (v - surround) is above half (256 if none), for
+ * sign < 0 the largest (-1 if none); the float dimming is monotonic in v. */
+static int disk_level(float sign, float surround, float half)
+{
+    int lo = 0, hi = 256;
+
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        int in = sign * ((float)mid - surround) > half;
+        if (sign > 0 ? in : !in)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return sign > 0 ? lo : lo - 1;
+}
+
+/* The first look's sums from the exact integer ones over the samples
+ * above half: a their sum, c their count, ai the sum of each times its
+ * column from x - r, ci the columns' sum, at and ct the same with the
+ * row from y - r. Each float sum is the exact one (sign (sum - c
+ * surround): the products of the float surround and the integers are
+ * exact in double) rounded twice. */
+static void disk_finish(float sign, float surround, int x, int y, int r, int64_t a, int64_t c,
+                        int64_t ai, int64_t ci, int64_t at, int64_t ct, int *area, float *sw,
+                        float *sx, float *sy)
+{
+    const double sur = surround, sg = sign;
+    int64_t px = (int64_t)(x - r) * a + ai, cx = (int64_t)(x - r) * c + ci;
+    int64_t py = (int64_t)(y - r) * a + at, cy = (int64_t)(y - r) * c + ct;
+
+    *area = (int)c;
+    if (!c) {
+        *sw = *sx = *sy = 0.0f;
+        return;
+    }
+    *sw = (float)(sg * ((double)a - sur * (double)c));
+    *sx = (float)(sg * ((double)px - sur * (double)cx));
+    *sy = (float)(sg * ((double)py - sur * (double)cy));
+}
+
 float sp_detect_disk_look_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
                             float sign, float surround, int x, int y, int *area, float *sw,
                             float *sx, float *sy)
 {
-    int j, i, l, lo = 255, hi = 0, a = 0;
-    float peak, half, aw[8] = { 0 }, ax[8] = { 0 }, ay[8] = { 0 }, t[3][4];
+    int j, i, lo = 255, hi = 0, lev;
+    int64_t a = 0, c = 0, ai = 0, ci = 0, at = 0, ct = 0;
+    float peak;
 
     /* the peak: the dimming is monotonic in the sample */
     for (j = -r; j <= r; j++)
@@ -936,30 +979,21 @@ float sp_detect_disk_look_c(const uint8_t *p, ptrdiff_t stride, const int *span,
         }
     peak = sign * ((float)(sign > 0 ? hi : lo) - surround);
     peak = peak > 0 ? peak : 0;
-    half = 0.5f * peak;
-    for (j = -r; j <= r; j++) {
-        const uint8_t *row = p + j * stride;
-        int sp = span[j + r], len = 2 * sp + 1;
-        for (i = 0; i < len; i += 8)
-            for (l = 0; l < 8; l++) {
-                float d = i + l < len ? sign * (row[i + l - sp] - surround) : 0.0f;
-                int in = i + l < len && d > half;
-                float v = in ? d : 0.0f;
-                a += in;
-                aw[l] += v;
-                ax[l] += v * (float)(x - sp + i + l);
-                ay[l] += v * (float)(y + j);
-            }
-    }
-    for (l = 0; l < 4; l++) {
-        t[0][l] = aw[l] + aw[l + 4];
-        t[1][l] = ax[l] + ax[l + 4];
-        t[2][l] = ay[l] + ay[l + 4];
-    }
-    *area = a;
-    *sw = (t[0][0] + t[0][2]) + (t[0][1] + t[0][3]);
-    *sx = (t[1][0] + t[1][2]) + (t[1][1] + t[1][3]);
-    *sy = (t[2][0] + t[2][2]) + (t[2][1] + t[2][3]);
+    /* the samples whose dimming is above half: those at or past a level */
+    lev = disk_level(sign, surround, 0.5f * peak);
+    for (j = -r; j <= r; j++)
+        for (i = -span[j + r]; i <= span[j + r]; i++) {
+            int v = p[j * stride + i];
+            if (sign > 0 ? v < lev : v > lev)
+                continue;
+            a += v;
+            c++;
+            ai += v * (i + r);
+            ci += i + r;
+            at += v * (j + r);
+            ct += j + r;
+        }
+    disk_finish(sign, surround, x, y, r, a, c, ai, ci, at, ct, area, sw, sx, sy);
     return peak;
 }
 
@@ -1051,6 +1085,26 @@ int sp_detect_sad12(const uint8_t *c, const uint8_t *p, ptrdiff_t stride)
 #endif
 }
 
+void sp_detect_sad12_shifts_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                              uint32_t *sads)
+{
+    enum { S = DETECT_RING_SHIFT };
+    for (int dy = -S; dy <= S; dy++)
+        for (int dx = -S; dx <= S; dx++)
+            sads[(dy + S) * (2 * S + 1) + dx + S] =
+                (uint32_t)sp_detect_sad12_c(c, p - dy * stride - dx, stride);
+}
+
+static void sad12_shifts_sse2(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                              uint32_t *sads)
+{
+    enum { S = DETECT_RING_SHIFT };
+    for (int dy = -S; dy <= S; dy++)
+        for (int dx = -S; dx <= S; dx++)
+            sads[(dy + S) * (2 * S + 1) + dx + S] =
+                (uint32_t)sp_detect_sad12(c, p - dy * stride - dx, stride);
+}
+
 /*
  * AVX2 versions of the row kernels, twice as wide, on CPUs that have it:
  * built with the target attribute (the rest of the file is plain x86-64)
@@ -1096,7 +1150,7 @@ AVX2_FN static inline __m256i running_sum16(uint32_t *out, const uint32_t *up, _
 AVX2_FN void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
                                      const uint8_t *r1, int hw)
 {
-    const __m256i low = _mm256_set1_epi16(0xff);
+    const __m256i ones = _mm256_set1_epi8(1);
     const ptrdiff_t ahead = 4 * (r1 - r0); /* the row pairs the next calls read */
     __m256i acc = _mm256_setzero_si256();
     uint32_t a;
@@ -1104,21 +1158,27 @@ AVX2_FN void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const ui
 
     row[0] = 0;
     /* 32 pixels of each row, 16 outputs: the 2x2 sums (16 bits: their
-     * running sums within each half are 8 x 1020 at most) */
-    for (i = 0; i + 16 <= hw; i += 16) {
-        __m256i p = _mm256_loadu_si256((const __m256i *)(r0 + 2 * i));
-        __m256i q = _mm256_loadu_si256((const __m256i *)(r1 + 2 * i));
-        if (!(i & 31)) {
-            _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
-            _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
-        }
-        acc = running_sum16(row + i + 1, up + i + 1,
-                            _mm256_add_epi16(_mm256_add_epi16(_mm256_and_si256(p, low),
-                                                              _mm256_srli_epi16(p, 8)),
-                                             _mm256_add_epi16(_mm256_and_si256(q, low),
-                                                              _mm256_srli_epi16(q, 8))),
-                            acc);
+     * running sums within each half are 8 x 1020 at most), each pixel
+     * pair's sum by a byte product with ones; two such a pass, the rows'
+     * next 64 pixels fetched ahead, then one more if there are 16 left */
+#define PAIRS(r, i) _mm256_maddubs_epi16(_mm256_loadu_si256((const __m256i *)((r) + 2 * (i))), ones)
+#define HALF16(i) \
+    acc = running_sum16(row + (i) + 1, up + (i) + 1, \
+                        _mm256_add_epi16(PAIRS(r0, i), PAIRS(r1, i)), acc)
+    for (i = 0; i + 32 <= hw; i += 32) {
+        _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
+        _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
+        HALF16(i);
+        HALF16(i + 16);
     }
+    if (i + 16 <= hw) {
+        _mm_prefetch((const char *)(r0 + 2 * i + ahead), _MM_HINT_T0);
+        _mm_prefetch((const char *)(r1 + 2 * i + ahead), _MM_HINT_T0);
+        HALF16(i);
+        i += 16;
+    }
+#undef HALF16
+#undef PAIRS
     a = (uint32_t)_mm_cvtsi128_si32(_mm256_castsi256_si128(acc));
     for (; i < hw; i++) {
         a += (uint32_t)r0[2 * i] + r0[2 * i + 1] + r1[2 * i] + r1[2 * i + 1];
@@ -1152,21 +1212,26 @@ AVX2_FN void sp_detect_integral_row_avx2(uint32_t *row, const uint32_t *up, cons
     }
 }
 
-/* Eight band-pass responses from column c; returns their flags. */
-AVX2_FN static inline unsigned band8_avx2(const DetectBoxRows *b, int c, __m256 vin, __m256 vout,
-                                          float *band, float *sur)
+/* Eight band-pass responses from column c; returns their flags. The box
+ * rows' pointers come as locals, which the loops keep in registers
+ * (through the struct the compiler reloaded them every block). */
+AVX2_FN static inline unsigned band8_avx2(const uint32_t *i0, const uint32_t *i1,
+                                          const uint32_t *i2, const uint32_t *i3,
+                                          const uint32_t *o0, const uint32_t *o1,
+                                          const uint32_t *o2, const uint32_t *o3, int c,
+                                          __m256 vin, __m256 vout, float *band, float *sur)
 {
     const __m256 five = _mm256_set1_ps(5.0f), sign = _mm256_set1_ps(-0.0f);
     __m256i si = _mm256_sub_epi32(
-        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->i[1] + c)),
-                         _mm256_loadu_si256((const __m256i *)(b->i[0] + c))),
-        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->i[2] + c)),
-                         _mm256_loadu_si256((const __m256i *)(b->i[3] + c))));
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(i1 + c)),
+                         _mm256_loadu_si256((const __m256i *)(i0 + c))),
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(i2 + c)),
+                         _mm256_loadu_si256((const __m256i *)(i3 + c))));
     __m256i so = _mm256_sub_epi32(
-        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->o[1] + c)),
-                         _mm256_loadu_si256((const __m256i *)(b->o[0] + c))),
-        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(b->o[2] + c)),
-                         _mm256_loadu_si256((const __m256i *)(b->o[3] + c))));
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(o1 + c)),
+                         _mm256_loadu_si256((const __m256i *)(o0 + c))),
+        _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(o2 + c)),
+                         _mm256_loadu_si256((const __m256i *)(o3 + c))));
     __m256 sv = _mm256_mul_ps(_mm256_cvtepi32_ps(so), vout);
     __m256 r = _mm256_sub_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(si), vin), sv);
     _mm256_storeu_ps(sur + c, sv);
@@ -1178,11 +1243,14 @@ AVX2_FN void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, flo
                                      float inv_out, float *band, float *sur, uint16_t *masks)
 {
     const __m256 vin = _mm256_set1_ps(inv_in), vout = _mm256_set1_ps(inv_out);
+    const uint32_t *const i0 = b->i[0], *const i1 = b->i[1], *const i2 = b->i[2];
+    const uint32_t *const i3 = b->i[3], *const o0 = b->o[0], *const o1 = b->o[1];
+    const uint32_t *const o2 = b->o[2], *const o3 = b->o[3];
     int x, nb = 0;
 
+#define BAND8(c) band8_avx2(i0, i1, i2, i3, o0, o1, o2, o3, c, vin, vout, band, sur)
     for (x = xs; x + DETECT_BAND_BLOCK <= xe; x += DETECT_BAND_BLOCK, nb++)
-        masks[nb] = (uint16_t)(band8_avx2(b, x, vin, vout, band, sur) |
-                               band8_avx2(b, x + 8, vin, vout, band, sur) << 8);
+        masks[nb] = (uint16_t)(BAND8(x) | BAND8(x + 8) << 8);
     if (x < xe) {
         /* the last part block: eight at once if it has that many, the
          * rest one by one (here, not in the plain function: its legacy
@@ -1191,7 +1259,7 @@ AVX2_FN void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, flo
         unsigned m = 0;
         int k = 0;
         if (x + 8 <= xe) {
-            m = band8_avx2(b, x, vin, vout, band, sur);
+            m = BAND8(x);
             k = 8;
         }
         for (; x + k < xe; k++) {
@@ -1201,6 +1269,7 @@ AVX2_FN void sp_detect_band_row_avx2(const DetectBoxRows *b, int xs, int xe, flo
         }
         masks[nb] = (uint16_t)m;
     }
+#undef BAND8
 }
 
 AVX2_FN unsigned sp_detect_extrema16_avx2(const float *rm, const float *rc, const float *rp,
@@ -1257,21 +1326,69 @@ AVX2_FN uint64_t sp_detect_dots_luma_avx2(const uint8_t *r, int nb, int t, uint3
     if (t < 1 || t > 255)
         return sp_detect_dots_luma_c(r, nb, t, masks);
     vt = _mm256_set1_epi8((char)t);
-    for (b = 0; b < nb; b++, r += DETECT_DOT_BLOCK) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)r);
-        __m256i x = _mm256_loadu_si256((const __m256i *)(r - 2));
-        __m256i y = _mm256_loadu_si256((const __m256i *)(r + 2));
-        __m256i hi = _mm256_max_epu8(x, y), lo = _mm256_min_epu8(x, y);
-        __m256i d = _mm256_max_epu8(_mm256_subs_epu8(v, hi), _mm256_subs_epu8(lo, v));
-        masks[b] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(d, vt), d));
+#define DOTS32(b)                                                                            \
+    do {                                                                                     \
+        const uint8_t *q = r + (b) * DETECT_DOT_BLOCK;                                       \
+        __m256i v = _mm256_loadu_si256((const __m256i *)q);                                  \
+        __m256i x = _mm256_loadu_si256((const __m256i *)(q - 2));                            \
+        __m256i y = _mm256_loadu_si256((const __m256i *)(q + 2));                            \
+        __m256i hi = _mm256_max_epu8(x, y), lo = _mm256_min_epu8(x, y);                      \
+        __m256i d = _mm256_max_epu8(_mm256_subs_epu8(v, hi), _mm256_subs_epu8(lo, v));       \
+        masks[b] = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(d, vt), d)); \
+    } while (0)
+    /* two blocks a pass */
+    for (b = 0; b + 2 <= nb; b += 2) {
+        DOTS32(b);
+        DOTS32(b + 1);
     }
+    if (b < nb)
+        DOTS32(b);
+#undef DOTS32
     return busy_avx2(masks, nb);
+}
+
+#define ABSD(x, y) _mm256_or_si256(_mm256_subs_epu8(x, y), _mm256_subs_epu8(y, x))
+/* A chroma block past its row's test (c, l, rr the block and its row
+ * neighbours, z the least of their differences): the column's neighbours
+ * and the mean. */
+AVX2_FN static inline uint32_t chroma_rest_avx2(const uint8_t *up, const uint8_t *dn, __m256i c,
+                                                __m256i l, __m256i rr, __m256i z, __m256i vt,
+                                                __m256i vt4)
+{
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i uu = _mm256_loadu_si256((const __m256i *)up);
+    __m256i dd = _mm256_loadu_si256((const __m256i *)dn);
+    uint32_t m;
+
+    z = _mm256_min_epu8(z, _mm256_min_epu8(ABSD(c, uu), ABSD(c, dd)));
+    m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(z, vt), z));
+    if (m) {
+        /* 4 c against the sum of the neighbours, in 16 bits (the
+         * unpacks and the pack work within each 128-bit half, so the
+         * bytes come back in order) */
+        __m256i e0 = _mm256_sub_epi16(
+            _mm256_slli_epi16(_mm256_unpacklo_epi8(c, zero), 2),
+            _mm256_add_epi16(_mm256_add_epi16(_mm256_unpacklo_epi8(l, zero),
+                                              _mm256_unpacklo_epi8(rr, zero)),
+                             _mm256_add_epi16(_mm256_unpacklo_epi8(uu, zero),
+                                              _mm256_unpacklo_epi8(dd, zero))));
+        __m256i e1 = _mm256_sub_epi16(
+            _mm256_slli_epi16(_mm256_unpackhi_epi8(c, zero), 2),
+            _mm256_add_epi16(_mm256_add_epi16(_mm256_unpackhi_epi8(l, zero),
+                                              _mm256_unpackhi_epi8(rr, zero)),
+                             _mm256_add_epi16(_mm256_unpackhi_epi8(uu, zero),
+                                              _mm256_unpackhi_epi8(dd, zero))));
+        e0 = _mm256_abs_epi16(e0);
+        e1 = _mm256_abs_epi16(e1);
+        m &= (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(_mm256_cmpgt_epi16(e0, vt4),
+                                                               _mm256_cmpgt_epi16(e1, vt4)));
+    }
+    return m;
 }
 
 AVX2_FN uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r, const uint8_t *dn,
                                             int nb, int t, int t4, uint32_t *masks)
 {
-    const __m256i zero = _mm256_setzero_si256();
     uint64_t busy = 0;
     __m256i vt, vt4;
     int b;
@@ -1280,51 +1397,46 @@ AVX2_FN uint64_t sp_detect_dots_chroma_avx2(const uint8_t *up, const uint8_t *r,
         return sp_detect_dots_chroma_c(up, r, dn, nb, t, t4, masks);
     vt = _mm256_set1_epi8((char)t);
     vt4 = _mm256_set1_epi16((short)((t4 < -1 ? -1 : t4 > 2000 ? 2000 : t4) - 1));
-#define ABSD(x, y) _mm256_or_si256(_mm256_subs_epu8(x, y), _mm256_subs_epu8(y, x))
-    for (b = 0; b < nb; b++, up += DETECT_DOT_BLOCK, r += DETECT_DOT_BLOCK, dn += DETECT_DOT_BLOCK) {
-        __m256i c = _mm256_loadu_si256((const __m256i *)r);
-        __m256i l = _mm256_loadu_si256((const __m256i *)(r - 1));
-        __m256i rr = _mm256_loadu_si256((const __m256i *)(r + 1));
-        __m256i z = _mm256_min_epu8(ABSD(c, l), ABSD(c, rr)), uu, dd;
+    /* two blocks a pass, the row's neighbours first: most pairs stop there */
+    for (b = 0; b < nb; b += 2) {
+        const ptrdiff_t o = (ptrdiff_t)b * DETECT_DOT_BLOCK;
+        const uint8_t *q = r + o;
+        __m256i c0 = _mm256_loadu_si256((const __m256i *)q);
+        __m256i l0 = _mm256_loadu_si256((const __m256i *)(q - 1));
+        __m256i r0 = _mm256_loadu_si256((const __m256i *)(q + 1));
+        __m256i z0 = _mm256_min_epu8(ABSD(c0, l0), ABSD(c0, r0));
+        __m256i g0 = _mm256_cmpeq_epi8(_mm256_max_epu8(z0, vt), z0);
+        __m256i c1 = c0, l1 = l0, r1 = r0, z1 = z0, g1 = _mm256_setzero_si256();
         uint32_t m;
-        if (!(b & 1))
-            _mm_prefetch((const char *)(dn + 3 * (dn - r)), _MM_HINT_T0);
-        /* the row's neighbours first: most samples stop there */
-        if (!_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(z, vt), z))) {
+        _mm_prefetch((const char *)(dn + o + 3 * (dn - r)), _MM_HINT_T0);
+        if (b + 1 < nb) {
+            c1 = _mm256_loadu_si256((const __m256i *)(q + DETECT_DOT_BLOCK));
+            l1 = _mm256_loadu_si256((const __m256i *)(q + DETECT_DOT_BLOCK - 1));
+            r1 = _mm256_loadu_si256((const __m256i *)(q + DETECT_DOT_BLOCK + 1));
+            z1 = _mm256_min_epu8(ABSD(c1, l1), ABSD(c1, r1));
+            g1 = _mm256_cmpeq_epi8(_mm256_max_epu8(z1, vt), z1);
+        }
+        if (_mm256_testz_si256(_mm256_or_si256(g0, g1), _mm256_or_si256(g0, g1))) {
             masks[b] = 0;
+            if (b + 1 < nb)
+                masks[b + 1] = 0;
             continue;
         }
-        uu = _mm256_loadu_si256((const __m256i *)up);
-        dd = _mm256_loadu_si256((const __m256i *)dn);
-        z = _mm256_min_epu8(z, _mm256_min_epu8(ABSD(c, uu), ABSD(c, dd)));
-        m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(z, vt), z));
-        if (m) {
-            /* 4 c against the sum of the neighbours, in 16 bits (the
-             * unpacks and the pack work within each 128-bit half, so the
-             * bytes come back in order) */
-            __m256i e0 = _mm256_sub_epi16(
-                _mm256_slli_epi16(_mm256_unpacklo_epi8(c, zero), 2),
-                _mm256_add_epi16(_mm256_add_epi16(_mm256_unpacklo_epi8(l, zero),
-                                                  _mm256_unpacklo_epi8(rr, zero)),
-                                 _mm256_add_epi16(_mm256_unpacklo_epi8(uu, zero),
-                                                  _mm256_unpacklo_epi8(dd, zero))));
-            __m256i e1 = _mm256_sub_epi16(
-                _mm256_slli_epi16(_mm256_unpackhi_epi8(c, zero), 2),
-                _mm256_add_epi16(_mm256_add_epi16(_mm256_unpackhi_epi8(l, zero),
-                                                  _mm256_unpackhi_epi8(rr, zero)),
-                                 _mm256_add_epi16(_mm256_unpackhi_epi8(uu, zero),
-                                                  _mm256_unpackhi_epi8(dd, zero))));
-            e0 = _mm256_abs_epi16(e0);
-            e1 = _mm256_abs_epi16(e1);
-            m &= (uint32_t)_mm256_movemask_epi8(_mm256_packs_epi16(_mm256_cmpgt_epi16(e0, vt4),
-                                                                   _mm256_cmpgt_epi16(e1, vt4)));
-        }
+        m = _mm256_movemask_epi8(g0) ? chroma_rest_avx2(up + o, dn + o, c0, l0, r0, z0, vt, vt4) : 0;
         masks[b] = m;
         busy |= (uint64_t)(m != 0) << b;
+        if (b + 1 < nb) {
+            m = _mm256_movemask_epi8(g1)
+                    ? chroma_rest_avx2(up + o + DETECT_DOT_BLOCK, dn + o + DETECT_DOT_BLOCK, c1,
+                                       l1, r1, z1, vt, vt4)
+                    : 0;
+            masks[b + 1] = m;
+            busy |= (uint64_t)(m != 0) << (b + 1);
+        }
     }
-#undef ABSD
     return busy;
 }
+#undef ABSD
 
 AVX2_FN float sp_detect_disk_dim_avx2(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
                                       float sign, float surround, float *d)
@@ -1466,29 +1578,32 @@ AVX2_FN float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const
                                        int r, float sign, float surround, int x, int y,
                                        int *area, float *sw, float *sx, float *sy)
 {
-    const __m256 vs = _mm256_set1_ps(sign), vsur = _mm256_set1_ps(surround);
-    const __m256 eight = _mm256_set1_ps(8.0f);
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i bytes = _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
                                            16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
                                            29, 30, 31);
-    __m256i vlo = _mm256_set1_epi8((char)255), vhi = _mm256_setzero_si256();
-    __m256i cnt = _mm256_setzero_si256();
-    __m256 aw = _mm256_setzero_ps(), ax = _mm256_setzero_ps(), ay = _mm256_setzero_ps(), vh;
-    __m128i m4, c4;
+    const __m256i zero = _mm256_setzero_si256(), ones = _mm256_set1_epi8(1);
+    const __m256i ones16 = _mm256_set1_epi16(1), all = _mm256_set1_epi8((char)255);
+    __m256i vlo = all, vhi = zero, in[31], dist, flip, vl;
+    __m256i sa = zero, sra = zero, sc = zero, src = zero, sci = zero, sai = zero;
+    __m128i m4;
+    int64_t q[4], a, c, ai, ci, at, ct, ra, rc;
     float peak;
-    int j, lo, hi;
+    int j, lo, hi, lev;
 
     if (r > 15)
         return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
+    /* byte i of a row's load is column i - r: in the disk where
+     * |i - r| <= the row's span */
+    dist = _mm256_or_si256(_mm256_subs_epu8(bytes, _mm256_set1_epi8((char)r)),
+                           _mm256_subs_epu8(_mm256_set1_epi8((char)r), bytes));
     /* the peak from the disk's least and largest samples, a row a load */
     for (j = -r; j <= r; j++) {
-        int sp = span[j + r];
-        __m256i v = _mm256_loadu_si256((const __m256i *)(p + j * stride - sp));
-        /* the bytes past the row: 0 for the largest, 255 for the least */
-        __m256i in = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(2 * sp + 1)), bytes);
-        vhi = _mm256_max_epu8(vhi, _mm256_and_si256(v, in));
-        vlo = _mm256_min_epu8(vlo, _mm256_or_si256(v, _mm256_andnot_si256(in, _mm256_set1_epi8((char)255))));
+        __m256i v = _mm256_loadu_si256((const __m256i *)(p + j * stride - r));
+        __m256i m = _mm256_cmpeq_epi8(_mm256_min_epu8(dist, _mm256_set1_epi8((char)span[j + r])),
+                                      dist);
+        in[j + r] = m;
+        vhi = _mm256_max_epu8(vhi, _mm256_and_si256(v, m));
+        vlo = _mm256_min_epu8(vlo, _mm256_or_si256(v, _mm256_andnot_si256(m, all)));
     }
     m4 = _mm_max_epu8(_mm256_castsi256_si128(vhi), _mm256_extracti128_si256(vhi, 1));
     m4 = _mm_max_epu8(m4, _mm_srli_si128(m4, 8));
@@ -1504,37 +1619,85 @@ AVX2_FN float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const
     lo = _mm_cvtsi128_si32(m4) & 255;
     peak = sign * ((float)(sign > 0 ? hi : lo) - surround);
     peak = peak > 0 ? peak : 0;
-    vh = _mm256_set1_ps(0.5f * peak);
-    /* the sums, eight samples at once, as sp_detect_disk_moments over the
-     * dimming sp_detect_disk_dim makes */
-    for (j = -r; j <= r; j++) {
-        int sp = span[j + r], len = 2 * sp + 1, i;
-        const uint8_t *row = p + j * stride - sp;
-        const __m256 fy = _mm256_set1_ps((float)(y + j));
-        __m256 xv = _mm256_add_ps(_mm256_set1_ps((float)(x - sp)), _mm256_cvtepi32_ps(lane));
-        for (i = 0; i < len; i += 8, xv = _mm256_add_ps(xv, eight)) {
-            __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(row + i))));
-            __m256 m;
-            v = _mm256_mul_ps(vs, _mm256_sub_ps(v, vsur));
-            m = _mm256_cmp_ps(v, vh, _CMP_GT_OQ);
-            if (i + 8 > len)
-                m = _mm256_and_ps(m, _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(len - i), lane)));
-            v = _mm256_and_ps(v, m);
-            aw = _mm256_add_ps(aw, v);
-            ax = _mm256_add_ps(ax, _mm256_mul_ps(v, xv));
-            ay = _mm256_add_ps(ay, _mm256_mul_ps(v, fy));
-            cnt = _mm256_sub_epi32(cnt, _mm256_castps_si256(m));
-        }
+    lev = disk_level(sign, surround, 0.5f * peak);
+    if (lev < 0 || lev > 255) {
+        disk_finish(sign, surround, x, y, r, 0, 0, 0, 0, 0, 0, area, sw, sx, sy);
+        return peak;
     }
-    c4 = _mm_add_epi32(_mm256_castsi256_si128(cnt), _mm256_extracti128_si256(cnt, 1));
-    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0x4e));
-    c4 = _mm_add_epi32(c4, _mm_shuffle_epi32(c4, 0xb1));
-    *area = _mm_cvtsi128_si32(c4);
-    *sw = hsum4(_mm_add_ps(_mm256_castps256_ps128(aw), _mm256_extractf128_ps(aw, 1)));
-    *sx = hsum4(_mm_add_ps(_mm256_castps256_ps128(ax), _mm256_extractf128_ps(ax, 1)));
-    *sy = hsum4(_mm_add_ps(_mm256_castps256_ps128(ay), _mm256_extractf128_ps(ay, 1)));
+    /* the samples at or past the level (below it, flipped, for sign < 0),
+     * in integers: their sum and count, and those weighted by the column
+     * (byte products) and by the row (running sums of the rows' ones) */
+    flip = sign > 0 ? zero : all;
+    vl = _mm256_set1_epi8((char)(sign > 0 ? lev : 255 - lev));
+    for (j = 0; j <= 2 * r; j++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(p + (j - r) * stride - r));
+        __m256i vx = _mm256_xor_si256(v, flip);
+        __m256i sel = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_max_epu8(vx, vl), vx), in[j]);
+        __m256i vm = _mm256_and_si256(v, sel);
+        sa = _mm256_add_epi64(sa, _mm256_sad_epu8(vm, zero));
+        sra = _mm256_add_epi64(sra, sa);
+        sc = _mm256_add_epi64(sc, _mm256_sad_epu8(_mm256_and_si256(sel, ones), zero));
+        src = _mm256_add_epi64(src, sc);
+        sci = _mm256_add_epi64(sci, _mm256_sad_epu8(_mm256_and_si256(sel, bytes), zero));
+        sai = _mm256_add_epi32(sai, _mm256_madd_epi16(_mm256_maddubs_epi16(vm, bytes), ones16));
+    }
+#define HSUM64(v) (_mm256_storeu_si256((__m256i *)q, v), q[0] + q[1] + q[2] + q[3])
+    a = HSUM64(sa);
+    c = HSUM64(sc);
+    ci = HSUM64(sci);
+    ra = HSUM64(sra);
+    rc = HSUM64(src);
+#undef HSUM64
+    m4 = _mm_add_epi32(_mm256_castsi256_si128(sai), _mm256_extracti128_si256(sai, 1));
+    m4 = _mm_add_epi32(m4, _mm_shuffle_epi32(m4, 0x4e));
+    m4 = _mm_add_epi32(m4, _mm_shuffle_epi32(m4, 0xb1));
+    ai = _mm_cvtsi128_si32(m4);
+    /* the running sums: row t counted 2 r + 1 - t times */
+    at = (2 * r + 1) * a - ra;
+    ct = (2 * r + 1) * c - rc;
+    disk_finish(sign, surround, x, y, r, a, c, ai, ci, at, ct, area, sw, sx, sy);
     return peak;
 }
+/* All the shifts' sums, a row of 13 shifts at once: for each of the
+ * block's rows and each dy, the 13 shifts' sums of its three groups of
+ * four samples by mpsadbw (shifts dx = 6 to -1 in the low half, -2 to -6
+ * in the high one), in 16-bit lanes (12 x 12 x 255 fits). */
+AVX2_FN void sp_detect_sad12_shifts_avx2(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                                         uint32_t *sads)
+{
+#if DETECT_RING_SHIFT == 6
+    enum { S = 6, W = 13, B = 12 };
+    __m256i cr[B];
+    uint16_t lane[16];
+    int dy, j, e;
+
+    for (j = 0; j < B; j++)
+        cr[j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(c + j * stride)));
+    for (dy = -S; dy <= S; dy++) {
+        __m256i acc = _mm256_setzero_si256();
+        for (j = 0; j < B; j++) {
+            /* e = 6 - dx: sample i of the shift at base[e + i] */
+            const uint8_t *base = p + (j - dy) * stride - S;
+            __m128i a = _mm_loadu_si128((const __m128i *)base);
+            __m128i b = _mm_loadu_si128((const __m128i *)(base + 8));
+            __m128i d = _mm_loadu_si128((const __m128i *)(base + 12));
+            __m256i ab = _mm256_inserti128_si256(_mm256_castsi128_si256(a), b, 1);
+            __m256i bd = _mm256_inserti128_si256(_mm256_castsi128_si256(b), d, 1);
+            /* groups 0, 1 from [a | b] (offsets 0 and 4), group 2 from
+             * b (offset 0) and d (offset 4) */
+            acc = _mm256_add_epi16(acc, _mm256_mpsadbw_epu8(ab, cr[j], 0));
+            acc = _mm256_add_epi16(acc, _mm256_mpsadbw_epu8(ab, cr[j], 45));
+            acc = _mm256_add_epi16(acc, _mm256_mpsadbw_epu8(bd, cr[j], 50));
+        }
+        _mm256_storeu_si256((__m256i *)lane, acc);
+        for (e = 0; e < W; e++)
+            sads[(dy + S) * W + S - (e - S)] = lane[e];
+    }
+#else
+    sp_detect_sad12_shifts_c(c, p, stride, sads);
+#endif
+}
+
 #else
 int sp_detect_avx2(void)
 {
@@ -1598,6 +1761,12 @@ float sp_detect_disk_look_avx2(const uint8_t *p, ptrdiff_t stride, const int *sp
                                float *sx, float *sy)
 {
     return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
+}
+
+void sp_detect_sad12_shifts_avx2(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                                 uint32_t *sads)
+{
+    sp_detect_sad12_shifts_c(c, p, stride, sads);
 }
 #endif
 
@@ -1697,6 +1866,18 @@ void sp_detect_integral_row(uint32_t *row, const uint32_t *up, const uint8_t *sr
     }
 #endif
     sp_detect_integral_row_sse2(row, up, src, n);
+}
+
+void sp_detect_sad12_shifts(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                            uint32_t *sads)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_sad12_shifts_avx2(c, p, stride, sads);
+        return;
+    }
+#endif
+    sad12_shifts_sse2(c, p, stride, sads);
 }
 
 float sp_detect_disk_look(const uint8_t *p, ptrdiff_t stride, const int *span, int r,

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Blocks of the band-pass masks and of the dot masks. */
 #define DETECT_BAND_BLOCK 16
@@ -157,6 +158,30 @@ static inline int sp_detect_ctz(uint32_t m)
     return sp_detect_ctz64(m);
 }
 
+/* ceilf(t) as an int, |t| < 2^31, without a call. */
+static inline int sp_detect_ceil(float t)
+{
+    int c = (int)t;
+    return c + ((float)c < t);
+}
+
+/* nextafterf(x, up ? INFINITY : -INFINITY) without a call. */
+static inline float sp_detect_next_float(float x, int up)
+{
+    uint32_t u;
+
+    if (x != x)
+        return x;
+    if (x == 0)
+        return up ? 0x1p-149f : -0x1p-149f;
+    if ((x > 0) == !!up && x - x != 0)
+        return x; /* infinite, that way */
+    memcpy(&u, &x, sizeof(u));
+    u = (x > 0) == !!up ? u + 1 : u - 1;
+    memcpy(&x, &u, sizeof(x));
+    return x;
+}
+
 /* The largest shift each way the ring match looks at, and how many
  * shifts there are in all. */
 #define DETECT_RING_SHIFT 6
@@ -166,6 +191,16 @@ static inline int sp_detect_ctz(uint32_t m)
  * rows stride apart; 16 samples of each row are read. */
 int sp_detect_sad12_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride);
 int sp_detect_sad12(const uint8_t *c, const uint8_t *p, ptrdiff_t stride);
+
+/* Those sums for every shift of p by DETECT_RING_SHIFT or less each way:
+ * sads[(dy + S) * (2 S + 1) + dx + S] = sp_detect_sad12(c, p - dy * stride
+ * - dx, stride), S = DETECT_RING_SHIFT; reads what those calls read. */
+void sp_detect_sad12_shifts_c(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                              uint32_t *sads);
+void sp_detect_sad12_shifts(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                            uint32_t *sads);
+void sp_detect_sad12_shifts_avx2(const uint8_t *c, const uint8_t *p, ptrdiff_t stride,
+                                 uint32_t *sads);
 
 /* The ring match's sums of absolute differences, for every shift
  * (dx, dy) of DETECT_RING_SHIFT or less each way:
@@ -221,10 +256,15 @@ void sp_detect_disk_moments_avx2(const float *d, const int *span, int r, float h
 
 /* Both at once from the pixels: the peak sp_detect_disk_dim returns
  * (from the disk's least or largest sample: the dimming is monotonic in
- * it), then over the dimming it would make, the counts and sums
- * sp_detect_disk_moments gives, bit for bit. The vector version reads 32
- * bytes from the start of each row's span (p[j stride - span[j + r]] on):
- * they must lie in the plane; r is 15 at most there (else plain C). */
+ * it), then over the dimming it would make the count sp_detect_disk_sums
+ * gives, and the sums as the exact ones over the samples counted (sums of
+ * integers, the samples being those at or past one level), rounded twice:
+ * the same in every version, within 2^-23 of the exact sums of the
+ * unrounded dimming (the ordered sums' terms within 2^-24 of those, all
+ * of one sign), so that both lie within gamma(area + 3) of each other.
+ * The vector version reads 32 bytes from each row's column -r
+ * (p[j stride - r] on): they must lie in the plane; r is 15 at most there
+ * (else plain C). */
 float sp_detect_disk_look_c(const uint8_t *p, ptrdiff_t stride, const int *span, int r,
                             float sign, float surround, int x, int y, int *area, float *sw,
                             float *sx, float *sy);

@@ -431,6 +431,59 @@ static void test_sad12(void **state)
     }
 }
 
+static void test_float_helpers(void **state)
+{
+    static const float fixed[] = { 0.0f, -0.0f, 1.0f, -1.0f, 0.5f, -0.5f, 3.999999f, 1e-40f,
+                                   -1e-40f, 0x1p-149f, -0x1p-149f, 3.4028235e38f, -3.4028235e38f,
+                                   INFINITY, -INFINITY, 14.0f / 3.0f, 8.0f / 7.0f };
+    uint32_t st = 11;
+
+    (void)state;
+    for (int k = 0; k < 2000; k++) {
+        float x;
+        if (k < (int)(sizeof(fixed) / sizeof(fixed[0])))
+            x = fixed[k];
+        else {
+            uint32_t u = rnd(&st) << 16 ^ rnd(&st);
+            memcpy(&x, &u, sizeof(x));
+            if (x != x)
+                continue;
+        }
+        for (int up = 0; up < 2; up++) {
+            float a = nextafterf(x, up ? INFINITY : -INFINITY), b = sp_detect_next_float(x, up);
+            assert_memory_equal(&a, &b, sizeof(a));
+        }
+        if (fabsf(x) < 2e9f)
+            assert_int_equal((int)ceilf(x), sp_detect_ceil(x));
+    }
+}
+
+static void test_sad12_shifts(void **state)
+{
+    enum { W = 48, H = 40, S = DETECT_RING_SHIFT, N = (2 * S + 1) * (2 * S + 1) };
+    static uint8_t a[W * H], b[W * H];
+    uint32_t st = 9, sa[N], sb[N], sc[N];
+
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        /* the block anywhere its shifts' reads (16 a row) stay inside */
+        int x = S + (int)(rnd(&st) % (W - 2 * S - 16 + 1));
+        int y = S + (int)(rnd(&st) % (H - 2 * S - 12 + 1));
+        fill_bytes(a, W * H, &st, round % 3 ? 256 : 12);
+        fill_bytes(b, W * H, &st, round % 3 ? 256 : 12);
+        if (round % 5 == 0) {
+            memset(a, 0, sizeof(a)); /* the largest sums */
+            memset(b, 255, sizeof(b));
+        }
+        sp_detect_sad12_shifts_c(a + y * W + x, b + y * W + x, W, sa);
+        sp_detect_sad12_shifts(a + y * W + x, b + y * W + x, W, sb);
+        sp_detect_sad12_shifts_avx2(a + y * W + x, b + y * W + x, W, sc);
+        assert_memory_equal(sa, sb, sizeof(sa));
+        assert_memory_equal(sa, sc, sizeof(sa));
+        assert_int_equal(sa[N - 1], sp_detect_sad12_c(a + y * W + x, b + (y - S) * W + x - S, W));
+    }
+}
+
 static void test_disk(void **state)
 {
     enum { W = 100, R = 40 };
@@ -488,19 +541,28 @@ static void test_disk(void **state)
             assert_int_equal(area_a, area_b);
             assert_memory_equal(wm, wv, sizeof(wm));
         }
-        /* from the pixels: the same peak and the same sums, bit for bit */
-        for (int v = 0; v < 2; v++) {
-            float wv[3], pv;
-            pv = (v ? sp_detect_disk_look_avx2 : sp_detect_disk_look_c)(pic + y * W + x, W, span, r,
-                                                                      sign, sur, x, y, &area_b,
-                                                                      &wv[0], &wv[1], &wv[2]);
+        /* from the pixels: the same peak and count, the sums the same in
+         * every version and within gamma of the ordered ones */
+        {
+            float wl[3], wv[3], pv;
+            double k = 2.0 * area_a + 2 * r + 8, g = k * 0x1p-24 / (1 - k * 0x1p-24);
+            pv = sp_detect_disk_look_c(pic + y * W + x, W, span, r, sign, sur, x, y, &area_b,
+                                       &wl[0], &wl[1], &wl[2]);
             assert_memory_equal(&pa, &pv, sizeof(pa));
             assert_int_equal(area_a, area_b);
-            assert_memory_equal(wm, wv, sizeof(wm));
-            pv = sp_detect_disk_look(pic + y * W + x, W, span, r, sign, sur, x, y, &area_b,
-                                     &wv[0], &wv[1], &wv[2]);
-            assert_memory_equal(&pa, &pv, sizeof(pa));
-            assert_memory_equal(wm, wv, sizeof(wm));
+            for (int c = 0; c < 3; c++) {
+                assert_true(wl[c] >= 0);
+                assert_true(fabs((double)wa[c] - wl[c]) <= g * wl[c] + 1e-30);
+            }
+            for (int v = 0; v < 2; v++) {
+                pv = (v ? sp_detect_disk_look_avx2 : sp_detect_disk_look)(pic + y * W + x, W, span,
+                                                                         r, sign, sur, x, y,
+                                                                         &area_b, &wv[0], &wv[1],
+                                                                         &wv[2]);
+                assert_memory_equal(&pa, &pv, sizeof(pa));
+                assert_int_equal(area_a, area_b);
+                assert_memory_equal(wl, wv, sizeof(wl));
+            }
         }
         {
             double k = 2.0 * area_a + 2 * r + 8, g = k * 0x1p-24 / (1 - k * 0x1p-24);
@@ -527,6 +589,8 @@ int main(void)
         cmocka_unit_test(test_dots),
         cmocka_unit_test(test_ring_sads),
         cmocka_unit_test(test_sad12),
+        cmocka_unit_test(test_sad12_shifts),
+        cmocka_unit_test(test_float_helpers),
         cmocka_unit_test(test_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
