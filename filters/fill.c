@@ -460,6 +460,76 @@ static float *gain_reference(FillContext *s, SpFrame *f, const SpRegion *r,
     return ref;
 }
 
+/* A tracked spot's samples as they were, before any fill wrote them
+ * (sp_fill_save's layout, in the keep buffer), those another region of
+ * the slot marks too (a hot pixel in a blotch's disc) without their hole
+ * weight: they are never given back; NULL on failure. */
+static int32_t *keep_region(FillContext *s, const SpFrame *f, const SpSlot *slot,
+                            const SpRegion *r)
+{
+    const int32_t *o = sp_fill_save(s, f, r);
+    size_t n = 0, off[4];
+    int p, i, x, y, x0[4], y0[4], x1[4], y1[4], ok[4];
+    int32_t *k;
+
+    if (!o)
+        return NULL;
+    for (p = 0; p < s->nb_planes; p++) {
+        off[p] = n;
+        if ((ok[p] = sp_fill_plane_box(s, f, p, r, &x0[p], &y0[p], &x1[p], &y1[p])))
+            n += (size_t)(x1[p] - x0[p] + 1) * (y1[p] - y0[p] + 1);
+    }
+    if (sp_fill_buf_reserve(&s->keep, n * 2 * sizeof(int32_t)) < 0)
+        return NULL;
+    k = s->keep.p;
+    memcpy(k, o, n * 2 * sizeof(int32_t));
+    for (i = 0; i < slot->nb_regions; i++) {
+        const SpRegion *q = &slot->regions[i];
+        const uint8_t *m;
+        if (q == r || q->x >= r->x + r->w || r->x >= q->x + q->w ||
+            q->y >= r->y + r->h || r->y >= q->y + q->h)
+            continue;
+        m = sp_region_mask(slot, q);
+        for (y = 0; y < q->h; y++)
+            for (x = 0; x < q->w; x++) {
+                int fx = q->x + x, fy = q->y + y;
+                if (!m[y * q->w + x])
+                    continue;
+                for (p = 0; p < s->nb_planes; p++) {
+                    int px = fx >> sp_plane_ss_x(f, p), py = fy >> sp_plane_ss_y(f, p);
+                    if (!ok[p] || px < x0[p] || px > x1[p] || py < y0[p] || py > y1[p])
+                        continue;
+                    k[2 * (off[p] + (size_t)(py - y0[p]) * (x1[p] - x0[p] + 1) +
+                           (px - x0[p])) + 1] = 0;
+                }
+            }
+    }
+    return k;
+}
+
+/* After a fill other than the gain fill wrote a tracked spot: the samples
+ * its shadow does not reach (the track's attenuation model, its centre
+ * fitted against what the fill wrote) get back their values of keep, as
+ * the gain fill leaves them (a mask runs past the spot by the tracker's
+ * error in its centre and radius). */
+static int reach_region(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
+                        const int32_t *keep)
+{
+    int x, y, x0, y0, x1, y1;
+    size_t j = 0;
+    float *ref;
+
+    if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1) ||
+        sp_fill_buf_reserve(&s->rbuf, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
+                            sizeof(float)) < 0)
+        return -ENOMEM;
+    ref = s->rbuf.p;
+    for (y = y0; y <= y1; y++)
+        for (x = x0; x <= x1; x++, j++)
+            ref[j] = keep[2 * j + 1] ? (float)sp_get(f, 0, x, y) : -1.0f;
+    return sp_fill_gain(s, f, r, index, keep, ref, FILL_GAIN_REACH) < 0 ? -ENOMEM : 0;
+}
+
 static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
 {
     SpFrame *f = w->cur->frame;
@@ -467,10 +537,14 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
     int share[SP_FILL_GAIN + 1] = { 0 };
     double cover = 0, es = -1;
     int gain = s->method == SP_FILL_GAIN, smooth = 0;
+    int32_t *keep = NULL;
 
     if (!total)
         return 0;
     left = total;
+    if (r->track >= 0 && (r->kind & (SP_KIND_DARK | SP_KIND_BRIGHT | SP_KIND_USER)) &&
+        !(keep = keep_region(s, f, w->cur, r)))
+        return -ENOMEM;
     /* auto: where the spatial fill predicts the ring within a level, as on
      * smooth content, the neighbour frames could hardly do better: save
      * their search */
@@ -555,6 +629,8 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
         sp_fill_spatial(s, f, r);
         share[SP_FILL_SPATIAL] += left - holes_left(s, f, r);
     }
+    if (keep && !share[SP_FILL_GAIN] && (ret = reach_region(s, f, r, w->cur->index, keep)) < 0)
+        return ret;
     best = SP_FILL_SPATIAL;
     for (m = SP_FILL_SPATIAL; m <= SP_FILL_GAIN; m++)
         if (share[m] > share[best])
@@ -828,6 +904,7 @@ static void scratch_free(FillContext *s)
     sp_fill_buf_free(&s->tmp);
     sp_fill_buf_free(&s->gbuf);
     sp_fill_buf_free(&s->rbuf);
+    sp_fill_buf_free(&s->keep);
 }
 
 static void pool_free(FillContext *s)
@@ -905,6 +982,7 @@ static int pool_start(FillContext *s, int n)
         memset(&c->tmp, 0, sizeof(c->tmp));
         memset(&c->gbuf, 0, sizeof(c->gbuf));
         memset(&c->rbuf, 0, sizeof(c->rbuf));
+        memset(&c->keep, 0, sizeof(c->keep));
         memset(c->badbox, 0, sizeof(c->badbox));
         P->ctx[P->nb_ctx++] = c;
     }

@@ -110,6 +110,7 @@ typedef struct FillContext {
     FillBuf tmp;
     FillBuf gbuf;         /* the gain fit's samples */
     FillBuf rbuf;         /* the gain fill's reference */
+    FillBuf keep;         /* a tracked spot's samples before its fill (reach) */
 
     FillGainTrack *gain;  /* the tracks' models: gain_store, the first context's */
     FillGainTrack gain_store[FILL_GAIN_TRACKS];
@@ -201,8 +202,13 @@ double sp_fill_ring_texture(FillContext *s, const SpFrame *f, const SpRegion *r)
  * the neighbour frames show: the fit only updates the track's seen model,
  * nothing is written; FILL_GAIN_GUESS, ref is the spatial fill's guess:
  * a track with a seen model keeps its depth and shape, only the centre is
- * fitted. Returns 0 when it wrote, 1 when the spot does not look like a
- * dimming (nothing written), negative on error. */
+ * fitted; FILL_GAIN_REACH, another fill has written the region and ref
+ * is what it wrote: with the track's model (its seen one, else its
+ * gain fit's) only the centre is fitted, and every sample the division
+ * would move by under half a level (where the spot's shadow does not
+ * reach) gets back its value of orig. Returns 0 when it wrote, 1 when the
+ * spot does not look like a dimming (nothing written), negative on
+ * error. */
 /* Whether r's track is due a seen fit in frame index (a free slot for it,
  * not steady and fresh, its turn): what sp_fill_gain with FILL_GAIN_SEEN
  * asks first, so that callers may skip making its reference. */
@@ -210,6 +216,7 @@ int sp_fill_gain_seen_due(FillContext *s, const SpRegion *r, int64_t index);
 #define FILL_GAIN_STRICT 1
 #define FILL_GAIN_SEEN   2
 #define FILL_GAIN_GUESS  4
+#define FILL_GAIN_REACH  8
 int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                  const int32_t *orig, const float *ref, int flags);
 

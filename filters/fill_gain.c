@@ -35,6 +35,10 @@
  *     darker than that are left to the other fills; a sample that the
  *     division would move by under half a level (where the fitted shadow
  *     does not reach: a tracker's mask runs past the spot) stays as it was.
+ *     The same rule is applied after any other fill of a tracked spot
+ *     (FILL_GAIN_REACH: the track's model, its centre fitted against what
+ *     that fill wrote; a sample is given back only where the shadow would
+ *     not reach it REACH_MARGIN pixels nearer the centre either).
  * A region whose fit finds no real dimming (A small, or the model
  * explaining little of the difference) is left to the other fills, and so
  * (with strict, as fill=auto asks) is a fit that disagrees with the
@@ -72,6 +76,7 @@
 #define SEEN_SPACING 2  /* frames between a seen model's fits until then */
 #define SEEN_REFRESH 16 /* frames between a steady seen model's updates */
 #define SEEN_HISTORY 48 /* frames a seen model is trusted after its last update */
+#define REACH_MARGIN 1.5 /* pixels of safety a given-back sample keeps from the fitted shadow */
 #define SEEN_RESIDUAL 0.1 /* share of the difference a seen fit may leave unexplained */
 
 /* Black level (the value an attenuation pulls towards) of plane p. */
@@ -518,7 +523,8 @@ int sp_fill_gain_seen_due(FillContext *s, const SpRegion *r, int64_t index)
 int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                  const int32_t *orig, const float *ref, int flags)
 {
-    int stable = 1, strict = flags & FILL_GAIN_STRICT, shaped = 0;
+    int stable = 1, strict = flags & FILL_GAIN_STRICT, reach = flags & FILL_GAIN_REACH;
+    const FillGainShape *sh = NULL;
     static const double qs[] = { 2, 4, 6 };
     int bw0, x, y, x0, y0, x1, y1, n = 0, i, k, p, written = 0;
     float *px, *py, *yv, *rv;
@@ -624,17 +630,25 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     rmax = (r->w < r->h ? r->w : r->h) / 2.0;
     if (rmax < 1.5)
         rmax = 1.5;
-    if (flags & FILL_GAIN_GUESS) {
+    if (flags & (FILL_GAIN_GUESS | FILL_GAIN_REACH)) {
         /* a spatial guess of the content is no measure of the spot's depth
          * (on an edge or a line it takes the content itself for a
          * shadow): where the track's spot was seen against what the
          * neighbour frames showed, its depth and shape are kept and only
-         * the centre is fitted */
-        t = track_state(s, r->track, index, 1);
-        shaped = t && t->seen.weight >= 2 && index >= t->seen.last &&
-                 index - t->seen.last <= SEEN_HISTORY;
+         * the centre is fitted; so too where another fill wrote the
+         * region, with the track's own gain fits where it has no seen
+         * model */
+        t = track_state(s, r->track, index, !reach);
+        if (t && t->seen.weight >= 2 && index >= t->seen.last &&
+            index - t->seen.last <= SEEN_HISTORY)
+            sh = &t->seen;
+        else if (reach && t && t->fit.weight >= 2 && index >= t->fit.last &&
+                 index - t->fit.last <= GAIN_HISTORY)
+            sh = &t->fit;
     }
-    if (shaped) {
+    if (reach && !sh)
+        return 1;
+    if (sh) {
         GainFit c0 = best;
         double cs = 0.5;
         int a, b, level;
@@ -646,20 +660,20 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                 for (a = -span; a <= span; a++, k++) {
                     cand[k].cx = c0.cx + cs * a;
                     cand[k].cy = c0.cy + cs * b;
-                    cand[k].rho = t->seen.radius;
-                    cand[k].q = t->seen.shape;
-                    cand[k].A = t->seen.strength;
+                    cand[k].rho = sh->radius;
+                    cand[k].q = sh->shape;
+                    cand[k].A = sh->strength;
                 }
             if (!level && grid) {
-                grid_errors(&G, &S, t->seen.radius, t->seen.shape, 1, t->seen.strength, e);
+                grid_errors(&G, &S, sh->radius, sh->shape, 1, sh->strength, e);
                 fit_choose(&S, cand, k, e, 1, &best);
             } else {
                 fit_best(&S, cand, k, 1, &best);
             }
             c0 = best;
         }
-        if (best.err >= e0)
-            return 1; /* the model explains nothing here */
+        if (best.err >= e0 || (reach && best.err > 0.5 * e0))
+            return 1; /* the model explains nothing (or too little) here */
         goto divide;
     }
     /* coarse: centre on a half-pixel grid around the centroid, all radii
@@ -740,13 +754,21 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
     if (!stable)
         return 1;
 divide:
-    r->gain = (float)(1 - best.A);
+    if (!reach)
+        r->gain = (float)(1 - best.A);
 
 
     /* divide it out, every plane */
     for (y = y0; y <= y1; y++)
         for (x = x0; x <= x1; x++) {
             double d2 = (x - best.cx) * (x - best.cx) + (y - best.cy) * (y - best.cy);
+            if (reach) {
+                /* the model's tail is only as good as its fit: a sample
+                 * is given back only where the shadow would not reach it
+                 * REACH_MARGIN pixels nearer the centre either */
+                double d = sqrt(d2) - REACH_MARGIN;
+                d2 = d > 0 ? d * d : 0;
+            }
             att[(size_t)(y - y0) * bw0 + (x - x0)] =
                 (float)(1 - best.A * profile(d2, best.rho, best.q));
         }
@@ -778,10 +800,14 @@ divide:
                     val = o + (orig[2 * off] - o) / a;
                     if (fabs(val - orig[2 * off]) < 0.5 * (1 << (s->depth - 8))) {
                         /* the fitted shadow does not reach it: as it was */
+                        if (reach)
+                            sp_put(f, p, x, y, orig[2 * off]);
                         sp_fill_hole(s, f, p)[(size_t)y * s->pw[p] + x] = 0;
                         written += !p;
                         continue;
                     }
+                    if (reach)
+                        continue; /* in the shadow: the other fill's */
                     tv = sp_fill_temporal_value(s, f, r, p, x, y);
                     if (tv >= 0) {
                         double wg = a * a, wt = s->gain_temporal_weight;
