@@ -994,10 +994,17 @@ static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int 
     float mean = 0, gx = 0, gy = 0, sxx = 0, syy = 0, peak = 0, sw = 0, sx = 0, sy = 0;
     float ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0, core = 0, dev = 0, res[16], *d = s->shape_d;
 
+    /* an 8-bit frame of the usual stride: read in place */
+    const uint8_t *p8 = f->depth == 8 && f->stride[0] == s->flat_stride
+                      ? f->data[0] + (ptrdiff_t)y * f->stride[0] + x : NULL;
+#define AT(i, j) (p8 ? (float)p8[(ptrdiff_t)(j) * f->stride[0] + (i)] \
+                     : (float)luma(f, s->shift, x + (i), y + (j)))
+
     if (x < r || y < r || x >= s->w - r || y >= s->h - r)
         return 0;
     for (k = 0; k < 16; k++) {
-        float v = (float)luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]);
+        float v = p8 ? (float)p8[s->ring_off16[k]] : AT(s->ring_dx[k], s->ring_dy[k]);
+        res[k] = v;
         mean += v;
         gx += v * (float)s->ring_dx[k];
         gy += v * (float)s->ring_dy[k];
@@ -1013,11 +1020,12 @@ static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int 
      * ring leaves two or more that are not) */
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++)
-            core += (float)luma(f, s->shift, x + i, y + j);
+            core += AT(i, j);
     core = sign * (core / 9 - mean);
+    if (core < 3.0f / (float)s->sensitivity)
+        return 0; /* (under the least threshold it may ask for) */
     for (k = 0; k < 16; k++) {
-        res[k] = sign * ((float)luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]) - mean -
-                         gx * (float)s->ring_dx[k] - gy * (float)s->ring_dy[k]);
+        res[k] = sign * (res[k] - mean - gx * (float)s->ring_dx[k] - gy * (float)s->ring_dy[k]);
         dev += fabsf(res[k]);
     }
     if (core < (3.0f + 4.0f * dev / 16) / (float)s->sensitivity)
@@ -1028,7 +1036,7 @@ static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int 
         return 0;
     for (j = -r; j <= r; j++)
         for (i = -s->shape_span[j + r]; i <= s->shape_span[j + r]; i++) {
-            float v = sign * ((float)luma(f, s->shift, x + i, y + j) - mean - gx * i - gy * j);
+            float v = sign * (AT(i, j) - mean - gx * i - gy * j);
             d[(j + r) * side + i + r] = v;
             if (v > peak)
                 peak = v;
@@ -1068,6 +1076,7 @@ static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int 
     *depth = peak;
     *level = mean;
     return sqrtf((float)area / 3.14159f);
+#undef AT
 }
 
 /* ring: the level of the ring round a blob that stands out of it only
@@ -1110,12 +1119,12 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
          * no dot was found (a dot's smear is left to the dot search) */
         if (ring >= 0 || held(s, 1, (float)x, (float)y, n))
             return;
-        for (k = 0; k < s->nb_dcands; k++)
-            if (fabsf(s->dcands[k].x - (float)x) <= 3 && fabsf(s->dcands[k].y - (float)y) <= 3)
-                return;
         rad = shape_on_ring(s, f, x, y, sign, &bcx, &bcy, &depth, &ring);
         if (2 * rad > s->spot_max * 1.2f || rad <= 1.6f)
             return;
+        for (k = 0; k < s->nb_dcands; k++)
+            if (fabsf(s->dcands[k].x - (float)x) <= 3 && fabsf(s->dcands[k].y - (float)y) <= 3)
+                return;
     }
     patch_build(s, f, &pt, x - 4 - m, y - 4 - m, x + 5 + m, y + 5 + m);
     for (j = 0; j < 5; j++)
