@@ -20,7 +20,10 @@
  *    marks colour dots in each chroma plane: hot, stuck and dead pixels
  *    smeared by 4:2:0 and compression. Where the surround is flat, the
  *    blotch and dot thresholds follow its own texture (flat_threshold,
- *    dot_flat_threshold): such faint candidates start faint tracks.
+ *    dot_flat_threshold): such faint candidates start faint tracks. A
+ *    blob on a sloping surround, whose dark side the box's level counts
+ *    as part of it, is measured on the plane of its close ring instead
+ *    (shape_on_ring).
  *
  * 2. Tracks. Each candidate either feeds the track whose predicted
  *    position it falls near (a window of a few pixels: defects move slowly
@@ -101,6 +104,7 @@ typedef struct Cand {
     int kind;       /* SP_KIND_DARK, _BRIGHT, _HOT, _DEAD */
     int plane;      /* a colour dot: the chroma plane it stands out in, else 0 */
     int ringed;     /* found only as standing out of its close ring */
+    int sloped;     /* its shape measured on its close ring's plane (shape_on_ring) */
     int used;
 } Cand;
 
@@ -618,6 +622,7 @@ static void add_cand_to(Cand *list, int *nb, float x, float y, float resp,
     c->kind = kind;
     c->plane = 0;
     c->ringed = 0;
+    c->sloped = 0;
     c->used = 0;
 }
 
@@ -975,12 +980,115 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
     return clear >= 15 ? med : -1;
 }
 
+/*
+ * A blob's shape where its surround slopes (the soft side of an edge, a
+ * shading, a fold), which one level for the surround splits: the dark
+ * side of the slope joins a dark blob's half-depth pixels (too wide, not
+ * round). Here the dimming of each pixel of blob_shape's disk is taken
+ * against the plane fitted to the close ring of stands_out (its mean and
+ * slopes), once the blob stands out of that plane as stands_out asks of
+ * its ring; the pixels past half the peak give the radius and the
+ * weighted centre as blob_shape does, and must be round. *level is the
+ * plane's level at (x, y). Returns the radius, or 0.
+ */
+static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int y, int sign,
+                           float *cx, float *cy, float *depth, float *level)
+{
+    int r = s->shape_r, side = 2 * r + 1, i, j, k, area = 0, clear = 0;
+    float mean = 0, gx = 0, gy = 0, sxx = 0, syy = 0, peak = 0, sw = 0, sx = 0, sy = 0;
+    float ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0, core = 0, dev = 0, res[16], *d = s->shape_d;
+
+    /* an 8-bit frame of the usual stride: read in place */
+    const uint8_t *p8 = f->depth == 8 && f->stride[0] == s->flat_stride
+                      ? f->data[0] + (ptrdiff_t)y * f->stride[0] + x : NULL;
+#define AT(i, j) (p8 ? (float)p8[(ptrdiff_t)(j) * f->stride[0] + (i)] \
+                     : (float)luma(f, s->shift, x + (i), y + (j)))
+
+    if (x < r || y < r || x >= s->w - r || y >= s->h - r)
+        return 0;
+    for (k = 0; k < 16; k++) {
+        float v = p8 ? (float)p8[s->ring_off16[k]] : AT(s->ring_dx[k], s->ring_dy[k]);
+        res[k] = v;
+        mean += v;
+        gx += v * (float)s->ring_dx[k];
+        gy += v * (float)s->ring_dy[k];
+        sxx += (float)(s->ring_dx[k] * s->ring_dx[k]);
+        syy += (float)(s->ring_dy[k] * s->ring_dy[k]);
+    }
+    mean /= 16;
+    gx /= sxx;
+    gy /= syy;
+    /* standing out of the plane: the 3x3 core by the ring's own texture
+     * off the plane (3 levels and 4 times its mean absolute deviation),
+     * 15 of the 16 samples clear of it by half that (a line crossing the
+     * ring leaves two or more that are not) */
+    for (j = -1; j <= 1; j++)
+        for (i = -1; i <= 1; i++)
+            core += AT(i, j);
+    core = sign * (core / 9 - mean);
+    if (core < 3.0f / (float)s->sensitivity)
+        return 0; /* (under the least threshold it may ask for) */
+    for (k = 0; k < 16; k++) {
+        res[k] = sign * (res[k] - mean - gx * (float)s->ring_dx[k] - gy * (float)s->ring_dy[k]);
+        dev += fabsf(res[k]);
+    }
+    if (core < (3.0f + 4.0f * dev / 16) / (float)s->sensitivity)
+        return 0;
+    for (k = 0; k < 16; k++)
+        clear += core - res[k] >= 0.5f * core;
+    if (clear < 15)
+        return 0;
+    for (j = -r; j <= r; j++)
+        for (i = -s->shape_span[j + r]; i <= s->shape_span[j + r]; i++) {
+            float v = sign * (AT(i, j) - mean - gx * i - gy * j);
+            d[(j + r) * side + i + r] = v;
+            if (v > peak)
+                peak = v;
+        }
+    for (j = -r; j <= r; j++)
+        for (i = -s->shape_span[j + r]; i <= s->shape_span[j + r]; i++) {
+            float v = d[(j + r) * side + i + r];
+            if (v <= 0.5f * peak)
+                continue;
+            area++;
+            sw += v;
+            sx += v * (float)i;
+            sy += v * (float)j;
+            ux += (float)i;
+            uy += (float)j;
+            mxx += (float)(i * i);
+            myy += (float)(j * j);
+            mxy += (float)(i * j);
+        }
+    if (!area || !(sw > 0))
+        return 0;
+    /* round: the half-depth pixels' second moments about their mean
+     * within 2.25 of each other along any two axes (an axis ratio of 1.5;
+     * a stroke or a dash of a letter is longer) */
+    ux /= area;
+    uy /= area;
+    mxx = mxx / area - ux * ux;
+    myy = myy / area - uy * uy;
+    mxy = mxy / area - ux * uy;
+    {
+        float tr = mxx + myy, q = sqrtf(fmaxf(tr * tr / 4 - (mxx * myy - mxy * mxy), 0));
+        if (tr / 2 + q > 2.25f * (tr / 2 - q) + 0.25f)
+            return 0;
+    }
+    *cx = (float)x + sx / sw;
+    *cy = (float)y + sy / sw;
+    *depth = peak;
+    *level = mean;
+    return sqrtf((float)area / 3.14159f);
+#undef AT
+}
+
 /* ring: the level of the ring round a blob that stands out of it only
  * (stands_out), else -1 */
 static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int sign,
                           float ring, int64_t n)
 {
-    int m = s->outer / 2, i, j, bx = -1, by = -1;
+    int m = s->outer / 2, i, j, k, bx = -1, by = -1, sloped = 0;
     float best = 0, r[5][5], bcx, bcy, depth, rad, around, cxr[2], cyr[2];
     Patch pt;
 
@@ -998,15 +1106,30 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
         (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
          (ring >= 0 && rad <= 1.6f) ||
          !maybe_roundish(s, f, cxr, cyr, sign, ring >= 0 ? (float)(s->inner / 2) / 2 : rad, depth)))
-        return;
-    rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2, around, &bcx, &bcy, &depth);
-    /* (one that stands out of its close ring only is judged round on
-     * that ring: the usual circle, twice its radius away, reaches what
-     * the box took in) */
-    if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
-        (ring >= 0 && rad <= 1.6f) || /* a dot's smear: left to the dot search */
-        !roundish(s, f, bcx, bcy, sign, ring >= 0 ? (float)(s->inner / 2) / 2 : rad, depth))
-        return;
+        sloped = 1;
+    if (!sloped) {
+        rad = blob_shape(s, f, x, y, sign, s->spot_max / 2 + 2, around, &bcx, &bcy, &depth);
+        /* (one that stands out of its close ring only is judged round on
+         * that ring: the usual circle, twice its radius away, reaches what
+         * the box took in) */
+        sloped = 2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
+                 (ring >= 0 && rad <= 1.6f) || /* a dot's smear: left to the dot search */
+                 !roundish(s, f, bcx, bcy, sign, ring >= 0 ? (float)(s->inner / 2) / 2 : rad,
+                           depth);
+    }
+    if (sloped) {
+        /* not a blob on the box's level: perhaps one on a slope, measured
+         * on its close ring's plane, wider than a dot's smear and where
+         * no dot was found (a dot's smear is left to the dot search) */
+        if (ring >= 0 || held(s, 1, (float)x, (float)y, n))
+            return;
+        rad = shape_on_ring(s, f, x, y, sign, &bcx, &bcy, &depth, &ring);
+        if (2 * rad > s->spot_max * 1.2f || rad <= 1.6f)
+            return;
+        for (k = 0; k < s->nb_dcands; k++)
+            if (fabsf(s->dcands[k].x - (float)x) <= 3 && fabsf(s->dcands[k].y - (float)y) <= 3)
+                return;
+    }
     patch_build(s, f, &pt, x - 4 - m, y - 4 - m, x + 5 + m, y + 5 + m);
     for (j = 0; j < 5; j++)
         for (i = 0; i < 5; i++) {
@@ -1047,7 +1170,7 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
          * strong response here, which the half-resolution grid did not
          * show, is a detail of the scene (still ones crowded the defects
          * of a still picture) */
-        if (ring >= 0 && best >= spawn_threshold(s, sur))
+        if (ring >= 0 && !sloped && best >= spawn_threshold(s, sur))
             return;
         if (best < spawn_threshold(s, sur)) {
             float tf = flat_threshold(s, f, cx, cy);
@@ -1059,10 +1182,12 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
             for (i = -1; i <= 1; i++)
                 if ((i || j) && r[by + j][bx + i] > best)
                     return;
-        add_cand(s, (float)cx, (float)cy, sign * best, 0, sur,
+        add_cand(s, (float)cx, (float)cy, sign * best, 0, sloped ? ring : sur,
                  sign < 0 ? SP_KIND_DARK : SP_KIND_BRIGHT);
         if (ring >= 0 && s->nb_cands > 0)
             s->cands[s->nb_cands - 1].ringed = 1;
+        if (sloped && s->nb_cands > 0)
+            s->cands[s->nb_cands - 1].sloped = 1;
     }
 }
 
@@ -1719,7 +1844,16 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
     {
         float cx, cy, depth;
         float rad = blob_shape(s, f, bx, by, sign, s->spot_max / 2 + 2, level, &cx, &cy, &depth);
-        if (!roundish(s, f, cx, cy, sign, ring >= 0 ? (float)(s->inner / 2) / 2 : rad, depth))
+        /* one born of its close ring, whose surround slopes here: its
+         * shape on that ring's plane (shape_on_ring), as it was found */
+        if (t->ringed && ring < 0 &&
+            (2 * rad > s->spot_max * 1.2f || !roundish(s, f, cx, cy, sign, rad, depth))) {
+            rad = shape_on_ring(s, f, bx, by, sign, &cx, &cy, &depth, &ring);
+            if (2 * rad > s->spot_max * 1.2f || rad <= 1.6f)
+                return 0;
+            level = ring;
+        } else if (!roundish(s, f, cx, cy, sign, ring >= 0 ? (float)(s->inner / 2) / 2 : rad,
+                             depth))
             return 0;
         *ox = cx;
         *oy = cy;
@@ -3522,10 +3656,14 @@ judge:
                         held(s, 0, c->x, c->y, n)))
             continue;
         if (!is_pixel_kind(c->kind)) {
-            rad = blob_shape(s, f, (int)c->x, (int)c->y, c->kind == SP_KIND_DARK ? -1 : 1,
-                             s->spot_max / 2 + 2, c->level, &cx, &cy, &depth);
+            int sign = c->kind == SP_KIND_DARK ? -1 : 1;
+            /* (one on a slope measured again on its close ring's plane) */
+            rad = c->sloped ? shape_on_ring(s, f, (int)c->x, (int)c->y, sign, &cx, &cy, &depth,
+                                            &c->level)
+                            : blob_shape(s, f, (int)c->x, (int)c->y, sign, s->spot_max / 2 + 2,
+                                         c->level, &cx, &cy, &depth);
             if (2 * rad < s->spot_min * 0.5f || 2 * rad > s->spot_max * 1.2f ||
-                !roundish(s, f, cx, cy, c->kind == SP_KIND_DARK ? -1 : 1, rad, depth))
+                (!c->sloped && !roundish(s, f, cx, cy, sign, rad, depth)))
                 continue;
         }
         if (!(t = new_track(s)))

@@ -241,11 +241,21 @@ static void paint_crawler(SpFrame *f, int n)
  * its own with a grain of 3 levels) parted by 20 px strips of coarse
  * texture the camera's motion can be followed on, through a handheld
  * camera that sways up to 6 px each way. */
-enum { SCENE_WALLS = 102, SCENE_DARK_WALLS = 103, SCENE_SHADED_WALLS = 104, SCENE_BARE_WALLS = 105 };
+enum { SCENE_WALLS = 102, SCENE_DARK_WALLS = 103, SCENE_SHADED_WALLS = 104,
+       SCENE_BARE_WALLS = 105, SCENE_FOLDED_WALLS = 106 };
 
 /* dark 1: the walls' levels 35-50, as a wall in the shade or a dusk sky;
  * 2: each wall shaded from 142 down to 30 along its width, a level a
- * pixel and a quarter; 3: no grain (a wall's sliding shows nowhere on it) */
+ * pixel and a quarter; 3: no grain (a wall's sliding shows nowhere on it);
+ * 4: each wall in vertical folds 40 px apart (a curtain), 6 levels a pixel
+ * up and down between levels 40 and 160 */
+static float fold(int l)
+{
+    int k = l % 40;
+
+    return (float)(k < 20 ? k : 40 - k);
+}
+
 static void paint_walls(SpFrame *f, int n, int dark)
 {
     float ox = 6.0f * sinf(n / 4.0f), oy = 4.0f * sinf(n / 5.0f + 1.0f);
@@ -257,7 +267,8 @@ static void paint_walls(SpFrame *f, int n, int dark)
             int cx = sx / 160, cy = sy / 160, lx = sx % 160, ly = sy % 160;
             float v;
             if (lx < 140 && ly < 140)
-                v = dark == 3 ? 100 + 70 * subject_hash(cx, cy + 50)
+                v = dark == 4 ? 40 + 6 * fold(lx) + 3 * subject_hash(sx, sy)
+                    : dark == 3 ? 100 + 70 * subject_hash(cx, cy + 50)
                     : dark == 2 ? 30 + 0.8f * (140 - lx) + 3 * subject_hash(sx, sy)
                     : dark ? 35 + 15 * subject_hash(cx, cy + 50) + 3 * subject_hash(sx, sy)
                          : 100 + 70 * subject_hash(cx, cy + 50) + 3 * subject_hash(sx, sy);
@@ -275,7 +286,7 @@ static void paint_walls(SpFrame *f, int n, int dark)
 /* A scene of the tests alone: the walls, with the last blotch left
  * unpainted in frame 6 (SCENE_BLINK) or 8 (SCENE_BLINK_LATE): a small
  * defect lost for a frame, as the picture under it changed. */
-enum { SCENE_BLINK = 106, SCENE_BLINK_LATE = 107 };
+enum { SCENE_BLINK = 107, SCENE_BLINK_LATE = 108 };
 
 /* SPOTHEAL_TEST_LOG=48 shows the library's messages up to that level. */
 static void test_log(void *opaque, int level, const char *fmt, va_list vl)
@@ -315,7 +326,7 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
                 paint_subject(f, n);
             if (scene == SCENE_CRAWLER)
                 paint_crawler(f, n);
-            if (scene >= SCENE_WALLS && scene <= SCENE_BARE_WALLS)
+            if (scene >= SCENE_WALLS && scene <= SCENE_FOLDED_WALLS)
                 paint_walls(f, n, scene - SCENE_WALLS);
             if (scene == SCENE_BLINK || scene == SCENE_BLINK_LATE)
                 paint_walls(f, n, 0);
@@ -476,6 +487,28 @@ static void test_faint_shaded_walls(void **state)
     };
 
     run_faint_walls(SCENE_SHADED_WALLS, faint, (int)(sizeof(faint) / sizeof(faint[0])), 0.8);
+}
+
+/* Blotches on walls in folds, on the slopes between them (6 levels a
+ * pixel): the level of the band-pass's surround box splits each from the
+ * slope's darker side, whose pixels within 8 px of a dark blotch are
+ * counted as its own, so that it is too wide or not round; measured
+ * against the plane of its close ring it is round and of its size. The
+ * clean folds give no record. (Before: none found; measured: 83 of 288,
+ * the blotches in the folds' troughs and crests, where no plane fits,
+ * missed.) */
+static void test_folded_walls(void **state)
+{
+    static const PaintSpot folds[] = {
+        { 60, 60, 2.8f, 0.60f, 0 },
+        { 250, 200, 3.0f, 0.55f, 0 },
+        { 100, 100, 2.6f, 0.45f, 0 },
+        { 230, 60, 2.8f, 0.50f, 0 },
+        { 60, 200, 2.8f, 0.45f, 0 },
+        { 200, 100, 2.5f, 0.50f, 0 },
+    };
+
+    run_faint_walls(SCENE_FOLDED_WALLS, folds, (int)(sizeof(folds) / sizeof(folds[0])), 0.25);
 }
 
 /* Blotches drifting along the frame's edges, where the band-pass's boxes
@@ -763,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_faint_walls),
         cmocka_unit_test(test_faint_dark_walls),
         cmocka_unit_test(test_faint_shaded_walls),
+        cmocka_unit_test(test_folded_walls),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_hot_blue_wandering),
         cmocka_unit_test(test_hot_jitter),
