@@ -79,6 +79,8 @@ static const SpOption fill_options[] = {
 
 #define RING 6            /* ring width around a region, luma pixels */
 #define SMOOTH 0.75        /* spatial fill's ring error below which auto stays spatial */
+#define PIXEL_SMOOTH 2.0   /* the same for a small pixel-defect region */
+#define PIXEL_SIZE 8       /* a small pixel-defect region's largest side, luma pixels */
 #define GAIN_TEXTURE 3.0  /* spatial fill's ring error above which auto tries the gain fill */
 
 #define NEAR 16           /* reach of a region's reads but the patch search, luma pixels */
@@ -547,10 +549,14 @@ static int fill_region(FillContext *s, SpWindow *w, SpRegion *r)
         return -ENOMEM;
     /* auto: where the spatial fill predicts the ring within a level, as on
      * smooth content, the neighbour frames could hardly do better: save
-     * their search */
+     * their search. For a few stray pixels (no spot, no user mask, a small
+     * box) within two levels: on the painted cases the spatial fill heals
+     * those as well as the neighbour frames do */
     if (s->method == SP_FILL_NONE) {
+        int pixels = !(r->kind & (SP_KIND_DARK | SP_KIND_BRIGHT | SP_KIND_USER)) &&
+                     r->w <= PIXEL_SIZE && r->h <= PIXEL_SIZE;
         es = sp_fill_spatial_check(s, f, r);
-        smooth = es >= 0 && es < SMOOTH;
+        smooth = es >= 0 && es < (pixels ? PIXEL_SMOOTH : SMOOTH);
     }
     if (s->nb_refs && !smooth && (s->method == SP_FILL_NONE ||
                                   s->method == SP_FILL_TEMPORAL ||

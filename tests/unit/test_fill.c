@@ -291,6 +291,58 @@ static void test_temporal_subpixel(void **state)
     rig_close(&g);
 }
 
+/* A gentle ramp with a little grain (0..3 levels), panning by (4, 2) a
+ * frame: the spatial fill predicts a small hole's ring within one or two
+ * levels, the neighbour frames exactly. */
+static int grain(int x, int y)
+{
+    return 60 + x + y / 2 + tex(x, y, 0) % 4;
+}
+
+/* auto on that scene: a few stray pixels (a hot 3x3 box) are rebuilt from
+ * their neighbours, without the search of the neighbour frames; a dark
+ * spot of the same size gets the temporal fill. */
+static void test_auto_stray_pixels(void **state)
+{
+    enum { W = 80, H = 64, N = 7, DX = 4, DY = 2, B = 3, HX = 20, HY = 20, DKX = 50, DKY = 36 };
+    Rig g;
+    int k, x, y, mid = N / 2;
+
+    rig_open(&g, NULL);
+    for (k = 0; k < N; k++) {
+        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 128, NULL);
+        assert_non_null(f);
+        for (y = 0; y < H; y++)
+            for (x = 0; x < W; x++) {
+                int v = grain(x + k * DX, y + k * DY);
+                if (x >= HX && x < HX + B && y >= HY && y < HY + B)
+                    v = 250;
+                if (x >= DKX && x < DKX + B && y >= DKY && y < DKY + B)
+                    v = 10;
+                sp_put(f, 0, x, y, v);
+            }
+        rig_add(&g, f);
+        rig_region(&g, k, HX, HY, B, B, SP_KIND_HOT);
+        rig_region(&g, k, DKX, DKY, B, B, SP_KIND_DARK);
+    }
+    for (k = 0; k <= mid; k++)
+        rig_process(&g, k);
+    for (y = 0; y < B; y++)
+        for (x = 0; x < B; x++) {
+            int got = sp_get(g.slots[mid].frame, 0, HX + x, HY + y);
+            int want = grain(HX + x + mid * DX, HY + y + mid * DY);
+            if (abs(got - want) > 4)
+                fail_msg("(%d, %d): %d, want %d", HX + x, HY + y, got, want);
+            got = sp_get(g.slots[mid].frame, 0, DKX + x, DKY + y);
+            want = grain(DKX + x + mid * DX, DKY + y + mid * DY);
+            if (abs(got - want) > 4)
+                fail_msg("(%d, %d): %d, want %d", DKX + x, DKY + y, got, want);
+        }
+    assert_int_equal(g.slots[mid].regions[0].fill, SP_FILL_SPATIAL);
+    assert_int_equal(g.slots[mid].regions[1].fill, SP_FILL_TEMPORAL);
+    rig_close(&g);
+}
+
 /* A still scene (a smooth ramp) in N frames with a bright 5x5 box at
  * (30, 20) in every one; still_ramp_check() asserts that frame k's box holds
  * the ramp again, filled spatially. */
@@ -1173,6 +1225,7 @@ int main(void)
         cmocka_unit_test(test_temporal_16bit_420),
         cmocka_unit_test(test_temporal_10bit_rgb),
         cmocka_unit_test(test_auto_on_texture),
+        cmocka_unit_test(test_auto_stray_pixels),
         cmocka_unit_test(test_temporal_subpixel),
         cmocka_unit_test(test_static_falls_back),
         cmocka_unit_test(test_late_found_not_copied),
