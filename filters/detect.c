@@ -1120,8 +1120,11 @@ static void refine_blotch(DetectContext *s, const SpFrame *f, int x, int y, int 
     if (sloped) {
         /* not a blob on the box's level: perhaps one on a slope, measured
          * on its close ring's plane, wider than a dot's smear and where
-         * no dot was found (a dot's smear is left to the dot search) */
-        if (ring >= 0 || held(s, 1, (float)x, (float)y, n))
+         * no dot was found (a dot's smear is left to the dot search).
+         * Dark ones only: a dust shadow dims; bright blobs by a slope are
+         * mostly the scene's (a synthetic clip's squares, each passing
+         * the same turn of their path, made a bright track of 36 frames) */
+        if (ring >= 0 || sign > 0 || held(s, 1, (float)x, (float)y, n))
             return;
         rad = shape_on_ring(s, f, x, y, sign, &bcx, &bcy, &depth, &ring);
         if (2 * rad > s->spot_max * 1.2f || rad <= 1.6f)
