@@ -675,7 +675,7 @@ static void test_hot_jitter_wall(void **state)
 /* A faint hot pixel on a bare wall that the scene hides 3 frames out of
  * 9: each run of sightings alone is too short to confirm it (its evidence
  * is the camera's, slow to come), its evidence goes on from one to the
- * next. (Before: in none of the frames; measured: in 31 of 48.) */
+ * next. (Before: in none of the frames; measured: in all 48.) */
 static void test_hot_blink(void **state)
 {
     const PaintDrift still = { 0.0f, 60.0f, 0.0f };
@@ -684,7 +684,7 @@ static void test_hot_blink(void **state)
     run_clip_with(SCENE_BARE_WALLS, -1, &still, 1, NULL, 0, pixels_blink,
                   (int)(sizeof(pixels_blink) / sizeof(pixels_blink[0])), &sc);
     print_message("hidden hot pixel covered in %ld of %d frames\n", sc.last_hit, FRAMES);
-    assert_true(sc.last_hit >= 0.6 * FRAMES);
+    assert_true(sc.last_hit >= 0.9 * FRAMES);
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
