@@ -93,6 +93,7 @@
 #define BAND_BLOCK     DETECT_BAND_BLOCK /* band-pass responses computed at once */
 #define BORDER_H       3   /* a blotch's centre at least 2 * BORDER_H px inside the frame */
 #define CARRY_BACK     24     /* frames a confirmed track is carried back */
+#define DOT_HIDDEN     12     /* frames a faint tentative dot seen often may go unseen */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
 
@@ -1704,6 +1705,14 @@ static void sample_ring(const DetectContext *s, const SpFrame *f, float x, float
 static int is_pixel_kind(int kind)
 {
     return kind & (SP_KIND_HOT | SP_KIND_STUCK | SP_KIND_DEAD);
+}
+
+/* A faint tentative dot seen in 6 frames or more and in three quarters of
+ * its frames, not yet unseen for DOT_HIDDEN frames running */
+static int hidden_dot(const Track *t)
+{
+    return t->state == T_TENTATIVE && is_pixel_kind(t->kind) && t->faint && !t->bad &&
+           t->hits >= 6 && t->hits >= 0.75f * t->frames && t->misses_run < DOT_HIDDEN;
 }
 
 /* A luma dot's extent at (x, y), as a blotch's dimming radius: a small
@@ -3423,7 +3432,16 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             t->x = px;
             t->y = py;
             t->last_seen = n;
-            if (t->state == T_TENTATIVE && (t->misses_run >= 3 || t->bad >= 3)) {
+            /* a faint tentative dot seen in most of its frames, 6 at
+             * least, is kept through a run of up to DOT_HIDDEN frames
+             * unseen, which do not count against it: a pixel defect shows
+             * only where the scene under it differs from its value (a hot
+             * blue one over blue), and its evidence, slow where the camera
+             * barely moves, goes on where it shows again instead of
+             * starting over */
+            if (hidden_dot(t)) {
+                t->frames--;
+            } else if (t->state == T_TENTATIVE && (t->misses_run >= 3 || t->bad >= 3)) {
                 sp_log(fc->log, SP_LOG_DEBUG, "frame %lld: track %d lost at %.1f,%.1f "
                        "(hits %d/%d, good %d, bad %d, misses %d)\n", (long long)n, t->id,
                        t->x, t->y, t->hits, t->frames, t->good, t->bad, t->misses_run);

@@ -205,6 +205,10 @@ void paint_defects(SpFrame *f, int n, const PaintDrift *d,
             sp_put(f, 0, p->x, p->y, v + p->level + (int)(h % 7) - 3);
             break;
         }
+        case PAINT_HOT_BLINK:
+            if (n % 9 < 6)
+                sp_put(f, 0, p->x, p->y, v + p->level);
+            break;
         }
     }
 }

@@ -17,9 +17,11 @@
  * excess wandering by up to a fifth either way from frame to frame and its
  * Cb by a level (a phone clip's hot blue pixels: 10-20 % a frame in luma) */
 /* PAINT_HOT_JITTER: a faint hot pixel as compression leaves it, its luma
- * excess `level` give or take 3 levels from frame to frame */
+ * excess `level` give or take 3 levels from frame to frame;
+ * PAINT_HOT_BLINK: a hot pixel the scene hides in 3 frames out of 9 (as
+ * a hot blue one over blue), seen in the others */
 enum PaintPixelKind { PAINT_HOT, PAINT_DEAD, PAINT_STUCK, PAINT_HOT_BLUE, PAINT_HOT_BLUE_WANDER,
-                      PAINT_HOT_JITTER };
+                      PAINT_HOT_JITTER, PAINT_HOT_BLINK };
 
 typedef struct PaintSpot {
     float x, y;       /* sensor position (frame coordinates with no drift) */
