@@ -2987,9 +2987,9 @@ static float drift_residual_at(const DetectContext *s, const Track *t, int cls, 
     return sqrtf(ex * ex + ey * ey);
 }
 
-/* Whether a pixel defect's track, no wider than a pixel's smear, is in
- * frame m where no defect can be: more than 2.5 px off the drift the dots
- * as narrow share (a hot pixel stays within a pixel and a half of it), and off the
+/* Whether a pixel defect's track is in frame m where no defect can be:
+ * more than 2.5 px off the drift the dots no wider than a pixel's smear
+ * share (a hot pixel stays within a pixel and a half of it), and off the
  * blotches' drift and the wide dots' (a small blotch, taken for a dot,
  * drifts as the blotches do), one of them known. It walked onto a scene
  * point that moves with the picture and is repaired there on nothing. */
@@ -2997,8 +2997,6 @@ static int walked_off(const DetectContext *s, const Track *t, int64_t m)
 {
     float r, r0, rw;
 
-    if (t->wide)
-        return 0;
     r = drift_residual_at(s, t, 1, m, DRIFT_NARROW);
     if (!(r > 2.5f))
         return 0;
@@ -3695,6 +3693,7 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
     for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         float rad;
+        int dot = 0;
         if (t->state != T_CONFIRMED)
             continue;
         if (is_pixel_kind(t->kind)) {
@@ -3705,6 +3704,9 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
              * speck taken for a dot does not spread its repair) */
             float r = t->wide ? drift_residual(s, t, 0, t->last_hit, 8, 0) : 1e30f;
             rad = r <= 2.0f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
+            /* a dot's disk where it walked off its pixel is no repair (a
+             * blotch's disk still covers the pixel from a few px off) */
+            dot = r > 2.0f;
         } else {
             /* the dimming radius measured is where the blob passes half
              * its depth; its soft edge reaches about 1.6 times further */
@@ -3721,7 +3723,7 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
              * repair there on a guess */
             if (t->pf[k] != m || t->pmiss[k] > 12)
                 continue;
-            if (is_pixel_kind(t->kind) && walked_off(s, t, m))
+            if (dot && walked_off(s, t, m))
                 continue;
             if ((ret = add_disk(sl, s->w, s->h, t->px[k], t->py[k], rad, t->kind, t)) < 0)
                 return ret;
