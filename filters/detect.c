@@ -3018,7 +3018,14 @@ static int drift_witness(const DetectContext *s, const Track *o, int wide)
 /* The drift of class cls from frame a to frame n, from the confirmed
  * tracks but t seen in both: displacement (tx, ty) + sc * (position in a
  * less the frame's centre). Returns 0, or -1 with fewer than three that
- * agree. */
+ * agree. wide & DRIFT_TENTATIVE: the witnesses waiting for the drift
+ * count too (drift_witness); wide & DRIFT_NARROW: the dots' drift from
+ * the dots no wider than a pixel's smear only (a wide one may be a small
+ * blotch, which moves with the blotches); DRIFT_WIDE: from the wide ones
+ * only. */
+#define DRIFT_TENTATIVE 1
+#define DRIFT_NARROW    2
+#define DRIFT_WIDE      4
 static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a, int64_t n,
                      int wide, float *ptx, float *pty, float *psc)
 {
@@ -3030,7 +3037,9 @@ static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a,
 
     for (i = 0; i < s->track_end && no < NO; i++) {
         const Track *o = &s->tracks[i];
-        if (o == t || !drift_witness(s, o, wide) || (is_pixel_kind(o->kind) ? 1 : 0) != cls ||
+        if (o == t || !drift_witness(s, o, wide & DRIFT_TENTATIVE) ||
+            (is_pixel_kind(o->kind) ? 1 : 0) != cls || ((wide & DRIFT_NARROW) && o->wide) ||
+            ((wide & DRIFT_WIDE) && !o->wide) ||
             o->pf[ka] != a || !o->pseen[ka] || o->pf[kn] != n || !o->pseen[kn])
             continue;
         ox[no] = o->px[ka] - cx;
@@ -3098,6 +3107,50 @@ static float drift_residual(const DetectContext *s, const Track *t, int cls, int
     ex = tx + sc * (t->px[ka] - cx) - (t->x - t->px[ka]);
     ey = ty + sc * (t->py[ka] - cy) - (t->y - t->py[ka]);
     return sqrtf(ex * ex + ey * ey);
+}
+
+/* How far the track's place in frame m is from where the drift of class
+ * cls (fit_drift with flags) carried its earliest sighting of the CAM_SPAN
+ * frames before m (8 back at least); -1 where that is not known. */
+static float drift_residual_at(const DetectContext *s, const Track *t, int cls, int64_t m,
+                               int flags)
+{
+    int ka = 0, km = (int)(m % POS_HIST);
+    int64_t a = t->born > m - CAM_SPAN ? t->born : m - CAM_SPAN;
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc, ex, ey;
+
+    if (t->pf[km] != m)
+        return -1;
+    for (; a <= m - 8; a++) {
+        ka = (int)(a % POS_HIST);
+        if (t->pf[ka] == a && t->pseen[ka])
+            break;
+    }
+    if (a > m - 8 || fit_drift(s, t, cls, a, m, flags, &tx, &ty, &sc) < 0)
+        return -1;
+    ex = tx + sc * (t->px[ka] - cx) - (t->px[km] - t->px[ka]);
+    ey = ty + sc * (t->py[ka] - cy) - (t->py[km] - t->py[ka]);
+    return sqrtf(ex * ex + ey * ey);
+}
+
+/* Whether a pixel defect's track is in frame m where no defect can be:
+ * more than 2.5 px off the drift the dots no wider than a pixel's smear
+ * share (a hot pixel stays within a pixel and a half of it), and off the
+ * blotches' drift and the wide dots' (a small blotch, taken for a dot,
+ * drifts as the blotches do), one of them known. It walked onto a scene
+ * point that moves with the picture and is repaired there on nothing. */
+static int walked_off(const DetectContext *s, const Track *t, int64_t m)
+{
+    float r, r0, rw;
+
+    r = drift_residual_at(s, t, 1, m, DRIFT_NARROW);
+    if (!(r > 2.5f))
+        return 0;
+    r0 = drift_residual_at(s, t, 0, m, 0);
+    if (r0 >= 0 && r0 <= 2.5f)
+        return 0;
+    rw = drift_residual_at(s, t, 1, m, DRIFT_WIDE);
+    return (r0 >= 0 || rw >= 0) && !(rw >= 0 && rw <= 2.5f);
 }
 
 /* A track's residual from its class's drift (drift_residual), but a
@@ -3799,6 +3852,7 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
     for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         float rad;
+        int dot = 0;
         if (t->state != T_CONFIRMED)
             continue;
         if (is_pixel_kind(t->kind)) {
@@ -3809,6 +3863,9 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
              * speck taken for a dot does not spread its repair) */
             float r = t->wide ? drift_residual(s, t, 0, t->last_hit, 8, 0) : 1e30f;
             rad = r <= 2.0f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
+            /* a dot's disk where it walked off its pixel is no repair (a
+             * blotch's disk still covers the pixel from a few px off) */
+            dot = r > 2.0f;
         } else {
             /* the dimming radius measured is where the blob passes half
              * its depth; its soft edge reaches about 1.6 times further */
@@ -3824,6 +3881,8 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
             /* a defect unseen for long may have left its prediction: no
              * repair there on a guess */
             if (t->pf[k] != m || t->pmiss[k] > 12)
+                continue;
+            if (dot && walked_off(s, t, m))
                 continue;
             if ((ret = add_disk(sl, s->w, s->h, t->px[k], t->py[k], rad, t->kind, t)) < 0)
                 return ret;

@@ -95,6 +95,14 @@ static const PaintPixel pixels_blink[] = {
     { 220, 60, PAINT_HOT_BLINK, 13 },
 };
 
+/* the same, the hot pixel at (200, 30) last */
+static const PaintPixel pixels_glint[] = {
+    { 40, 200, PAINT_HOT, 110 },
+    { 300, 120, PAINT_DEAD, 0 },
+    { 90, 150, PAINT_STUCK, 230 },
+    { 200, 30, PAINT_HOT, 90 },
+};
+
 /* the same with a second hot pixel 5 px from one of them */
 static const PaintPixel pixels_pair[] = {
     { 40, 200, PAINT_HOT, 110 },
@@ -118,6 +126,7 @@ typedef struct Score {
     long spots_total, spots_hit, pixels_total, pixels_hit, records, false_records;
     long spots_core; /* blotch instances whose core (1.5 radii) one record holds */
     long last_hit;   /* frames in which the last pixel defect was covered */
+    long stray;      /* records centred on no painted pixel, nor near a blotch */
 } Score;
 
 static int covers(const SpDefect *d, int nb, float x, float y, float pad)
@@ -158,11 +167,14 @@ static void score_frame(SpContext *ctx, const SpFrame *out, const PaintDrift *dr
         for (k = 0; with_defects && k < nb_sp; k++) {
             float x, y;
             paint_drift_at(drift, W, H, (int)out->index, sp[k].x, sp[k].y, &x, &y);
-            hit |= covers(&one, 1, x, y, 2 * sp[k].radius);
+            hit |= covers(&one, 1, x, y, 2 * sp[k].radius) ? 3 : 0;
         }
         for (k = 0; with_defects && k < nb_px; k++)
-            hit |= covers(&one, 1, (float)px[k].x, (float)px[k].y, 2);
+            hit |= covers(&one, 1, (float)px[k].x, (float)px[k].y, 2) << 1 |
+                   (fabsf(one.x + one.w / 2.0f - px[k].x) <= 2.5f &&
+                    fabsf(one.y + one.h / 2.0f - px[k].y) <= 2.5f);
         sc->false_records += !hit;
+        sc->stray += !(hit & 1);
     }
     if (!with_defects)
         return;
@@ -297,6 +309,23 @@ static void paint_walls(SpFrame *f, int n, int dark)
  * defect lost for a frame, as the picture under it changed. */
 enum { SCENE_BLINK = 107, SCENE_BLINK_LATE = 108 };
 
+/* A scene of the tests alone: the pan, with a bright point of the scene
+ * (a lamp, a glint) going with the picture that passes by the hot pixel
+ * at (200, 30) in frame PASS_AT, the pixel unseen (not painted) for
+ * GLINT_OFF frames from then: its track reaches for what the scene shows
+ * about it meanwhile. */
+enum { SCENE_PAN_GLINT = 109, PASS_AT = 32, GLINT_OFF = 16 };
+
+static void paint_glint(SpFrame *f, int n)
+{
+    float gx = 201.0f - (1.7f * (n - PASS_AT) + 2.0f * (sinf(n * 0.4f) - sinf(PASS_AT * 0.4f)));
+    float gy = 31.0f - (0.6f * (n - PASS_AT) + 1.5f * (cosf(n * 0.3f) - cosf(PASS_AT * 0.3f)));
+    int x = (int)lrintf(gx), y = (int)lrintf(gy);
+
+    if (x >= 0 && x < W && y >= 0 && y < H)
+        f->data[0][(ptrdiff_t)y * f->stride[0] + x] = 250;
+}
+
 /* SPOTHEAL_TEST_LOG=48 shows the library's messages up to that level. */
 static void test_log(void *opaque, int level, const char *fmt, va_list vl)
 {
@@ -329,7 +358,8 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
         if (n < FRAMES) {
             SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
             assert_non_null(f);
-            paint_scene(f, scene >= SCENE_SUBJECT ? PAINT_SCENE_STATIC : scene,
+            paint_scene(f, scene == SCENE_PAN_GLINT ? PAINT_SCENE_PAN :
+                        scene >= SCENE_SUBJECT ? PAINT_SCENE_STATIC : scene,
                         cut_at >= 0 && n >= cut_at, n);
             if (scene == SCENE_SUBJECT)
                 paint_subject(f, n);
@@ -339,11 +369,14 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
                 paint_walls(f, n, scene - SCENE_WALLS);
             if (scene == SCENE_BLINK || scene == SCENE_BLINK_LATE)
                 paint_walls(f, n, 0);
+            if (scene == SCENE_PAN_GLINT)
+                paint_glint(f, n);
             if (with_defects)
                 paint_defects(f, n, drift, sp,
                               (scene == SCENE_BLINK && n == 6) ||
                               (scene == SCENE_BLINK_LATE && n == 8) ? nb_sp - 1 : nb_sp,
-                              px, nb_px);
+                              px, scene == SCENE_PAN_GLINT && n >= PASS_AT &&
+                              n < PASS_AT + GLINT_OFF ? nb_px - 1 : nb_px);
             assert_int_equal(sp_send_frame(ctx, f), 0);
         } else {
             assert_int_equal(sp_send_frame(ctx, NULL), 0);
@@ -353,9 +386,9 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
         assert_true(ret == -EAGAIN || ret == SP_EOF);
     }
     sp_close(&ctx);
-    print_message("spots %ld/%ld, pixels %ld/%ld, records %ld, false %ld\n",
+    print_message("spots %ld/%ld, pixels %ld/%ld, records %ld, false %ld, stray %ld\n",
                   sc->spots_hit, sc->spots_total, sc->pixels_hit, sc->pixels_total,
-                  sc->records, sc->false_records);
+                  sc->records, sc->false_records, sc->stray);
 }
 
 static void run_clip(int scene, int cut_at, const PaintDrift *drift, int with_defects,
@@ -721,6 +754,23 @@ static void test_hot_blink(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* A hot pixel unseen for a while, a bright point of the scene passing by
+ * it: its track reaches for the scene about it and drifts off the pixel
+ * by a few pixels, where the other dots' drift says no pixel can be, and
+ * is not repaired there. (Before: 7 records off every painted defect;
+ * measured: 2.) */
+static void test_glint_over_pixel(void **state)
+{
+    const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(SCENE_PAN_GLINT, -1, &drift, 1, spots, (int)(sizeof(spots) / sizeof(spots[0])),
+                  pixels_glint, (int)(sizeof(pixels_glint) / sizeof(pixels_glint[0])), &sc);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.stray <= 2);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 /* Clean scenes full of small lights and strokes: nothing is a defect. */
 static void test_clean_pan(void **state)
 {
@@ -827,6 +877,7 @@ int main(void)
         cmocka_unit_test(test_hot_jitter),
         cmocka_unit_test(test_hot_jitter_wall),
         cmocka_unit_test(test_hot_blink),
+        cmocka_unit_test(test_glint_over_pixel),
         cmocka_unit_test(test_hot_pair),
         cmocka_unit_test(test_small_blotches),
         cmocka_unit_test(test_blotch_pair),
