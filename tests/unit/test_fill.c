@@ -625,19 +625,32 @@ static double pan_val(int x, int y, int k)
     return 40 + tex(x + 8 * k, y, 0) / 2 + tex(x, y, k + 5) % 5 - 2;
 }
 
-static void test_gain_leaves_unreached(void **state)
+/* The mask: a disc of radius 7.5 about (31.4, 24.8) */
+#define PAN_MCX 31.4
+#define PAN_MCY 24.8
+#define PAN_MR 7.5
+
+/* The pan's spot under its mask over nb frames, the frame mid healed with
+ * opts (a fill chosen or not); "fill" is the one used, "moved" of "n" the
+ * samples of the mask that far() names and that changed, err the spot's
+ * mean error (err0 untouched). */
+typedef struct PanSpot {
+    int fill, moved, n;
+    double err, err0;
+} PanSpot;
+
+static void run_pan_spot(const char **opts, int nb, int mid, int (*far)(int x, int y),
+                         PanSpot *ps)
 {
-    enum { W = 64, H = 48, N = 5, BX = 21, BY = 15, BW = 18, BH = 18, MID = 2 };
-    const double mcx = 31.4, mcy = 24.8, mr = 7.5;
-    const char *opts[] = { "fill=gain", NULL };
+    enum { W = 64, H = 48, BX = 21, BY = 15, BW = 18, BH = 18 };
     Rig g;
     SpFrame *ref;
-    int k, p, x, y, moved = 0, n = 0;
-    double err = 0, err0 = 0;
+    int k, p, x, y;
     long cnt = 0;
 
+    memset(ps, 0, sizeof(*ps));
     rig_open(&g, opts);
-    for (k = 0; k < N; k++) {
+    for (k = 0; k < nb; k++) {
         SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
         for (p = 0; p < 3; p++)
             for (y = 0; y < sp_plane_height(f, p); y++)
@@ -645,35 +658,60 @@ static void test_gain_leaves_unreached(void **state)
                     sp_put(f, p, x, y, p ? 128 : (int)lrint(16 + pan_att(x, y) *
                                                             (pan_val(x, y, k) - 16)));
         rig_add(&g, f);
-        rig_disc(&g, k, BX, BY, BW, BH, mcx, mcy, mr, 3);
+        rig_disc(&g, k, BX, BY, BW, BH, PAN_MCX, PAN_MCY, PAN_MR, 3);
     }
-    ref = tframe_copy(g.slots[MID].frame);
-    for (k = 0; k <= MID; k++)
+    ref = tframe_copy(g.slots[mid].frame);
+    for (k = 0; k <= mid; k++)
         rig_process(&g, k);
     for (y = BY; y < BY + BH; y++)
         for (x = BX; x < BX + BW; x++) {
-            double d2 = (x - mcx) * (x - mcx) + (y - mcy) * (y - mcy), a = pan_att(x, y);
-            int got = sp_get(g.slots[MID].frame, 0, x, y);
-            if (d2 > mr * mr)
+            double d2 = (x - PAN_MCX) * (x - PAN_MCX) + (y - PAN_MCY) * (y - PAN_MCY);
+            double a = pan_att(x, y);
+            int got = sp_get(g.slots[mid].frame, 0, x, y);
+            if (d2 > PAN_MR * PAN_MR)
                 continue;
             if (a < 0.97) {
-                err += fabs(got - pan_val(x, y, MID));
-                err0 += fabs(16 + a * (pan_val(x, y, MID) - 16) - pan_val(x, y, MID));
+                ps->err += fabs(got - pan_val(x, y, mid));
+                ps->err0 += fabs(16 + a * (pan_val(x, y, mid) - 16) - pan_val(x, y, mid));
                 cnt++;
-            } else if (a > 0.9999 && d2 > 4.5 * 4.5) {
-                n++;
-                moved += got != sp_get(ref, 0, x, y);
+            } else if (far(x, y)) {
+                ps->n++;
+                ps->moved += got != sp_get(ref, 0, x, y);
             }
         }
-    print_message("gain: %d of %d samples the shadow misses moved; spot error %.2f "
-                  "(untouched %.2f), fill %d\n", moved, n, err / cnt, err0 / cnt,
-                  g.slots[MID].regions[0].fill);
-    assert_int_equal(g.slots[MID].regions[0].fill, SP_FILL_GAIN);
-    assert_true(n > 60);
-    assert_int_equal(moved, 0);
-    assert_true(err / cnt < 0.3 * err0 / cnt);
+    ps->err /= cnt;
+    ps->err0 /= cnt;
+    ps->fill = g.slots[mid].regions[0].fill;
+    print_message("%d of %d samples the shadow misses moved; spot error %.2f (untouched %.2f), "
+                  "fill %d\n", ps->moved, ps->n, ps->err, ps->err0, ps->fill);
     tframe_free(ref);
     rig_close(&g);
+}
+
+/* where the shadow is 1 and 4.5 px or more from the mask's centre */
+static int far_from_mask_centre(int x, int y)
+{
+    double d2 = (x - PAN_MCX) * (x - PAN_MCX) + (y - PAN_MCY) * (y - PAN_MCY);
+
+    return pan_att(x, y) > 0.9999 && d2 > 4.5 * 4.5;
+}
+
+/* 5 px or more from the spot's centre */
+static int far_from_spot(int x, int y)
+{
+    return (x - 30.4) * (x - 30.4) + (y - 24.2) * (y - 24.2) > 5.0 * 5.0;
+}
+
+static void test_gain_leaves_unreached(void **state)
+{
+    const char *opts[] = { "fill=gain", NULL };
+    PanSpot ps;
+
+    run_pan_spot(opts, 5, 2, far_from_mask_centre, &ps);
+    assert_int_equal(ps.fill, SP_FILL_GAIN);
+    assert_true(ps.n > 60);
+    assert_int_equal(ps.moved, 0);
+    assert_true(ps.err < 0.3 * ps.err0);
 }
 
 /* The same spot and mask under fill=auto: the neighbour frames show what
@@ -684,52 +722,13 @@ static void test_gain_leaves_unreached(void **state)
  * texture's noise from frame to frame). */
 static void test_temporal_leaves_unreached(void **state)
 {
-    enum { W = 64, H = 48, N = 9, BX = 21, BY = 15, BW = 18, BH = 18, MID = 5 };
-    const double mcx = 31.4, mcy = 24.8, mr = 7.5;
-    Rig g;
-    SpFrame *ref;
-    int k, p, x, y, moved = 0, n = 0;
-    double err = 0, err0 = 0;
-    long cnt = 0;
+    PanSpot ps;
 
-    rig_open(&g, NULL);
-    for (k = 0; k < N; k++) {
-        SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
-        for (p = 0; p < 3; p++)
-            for (y = 0; y < sp_plane_height(f, p); y++)
-                for (x = 0; x < sp_plane_width(f, p); x++)
-                    sp_put(f, p, x, y, p ? 128 : (int)lrint(16 + pan_att(x, y) *
-                                                            (pan_val(x, y, k) - 16)));
-        rig_add(&g, f);
-        rig_disc(&g, k, BX, BY, BW, BH, mcx, mcy, mr, 3);
-    }
-    ref = tframe_copy(g.slots[MID].frame);
-    for (k = 0; k <= MID; k++)
-        rig_process(&g, k);
-    for (y = BY; y < BY + BH; y++)
-        for (x = BX; x < BX + BW; x++) {
-            double d2 = (x - mcx) * (x - mcx) + (y - mcy) * (y - mcy), a = pan_att(x, y);
-            int got = sp_get(g.slots[MID].frame, 0, x, y);
-            if (d2 > mr * mr)
-                continue;
-            if (a < 0.97) {
-                err += fabs(got - pan_val(x, y, MID));
-                err0 += fabs(16 + a * (pan_val(x, y, MID) - 16) - pan_val(x, y, MID));
-                cnt++;
-            } else if ((x - 30.4) * (x - 30.4) + (y - 24.2) * (y - 24.2) > 5.0 * 5.0) {
-                n++;
-                moved += got != sp_get(ref, 0, x, y);
-            }
-        }
-    print_message("auto: %d of %d samples the shadow misses moved; spot error %.2f "
-                  "(untouched %.2f), fill %d\n", moved, n, err / cnt, err0 / cnt,
-                  g.slots[MID].regions[0].fill);
-    assert_int_equal(g.slots[MID].regions[0].fill, SP_FILL_TEMPORAL);
-    assert_true(n > 60);
-    assert_int_equal(moved, 0);
-    assert_true(err / cnt < 0.3 * err0 / cnt);
-    tframe_free(ref);
-    rig_close(&g);
+    run_pan_spot(NULL, 9, 5, far_from_spot, &ps);
+    assert_int_equal(ps.fill, SP_FILL_TEMPORAL);
+    assert_true(ps.n > 60);
+    assert_int_equal(ps.moved, 0);
+    assert_true(ps.err < 0.3 * ps.err0);
 }
 
 /* Through the public API: a user mask over a panning texture, fill=auto;
