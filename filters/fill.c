@@ -433,6 +433,31 @@ static int holes_left(const FillContext *s, const SpFrame *f, const SpRegion *r)
     return n;
 }
 
+/* A float per luma sample of r's box in rbuf, the box in x0..y1; NULL on
+ * failure (or an empty box). */
+static float *ref_buffer(FillContext *s, const SpFrame *f, const SpRegion *r, int *x0,
+                         int *y0, int *x1, int *y1)
+{
+    if (!sp_fill_plane_box(s, f, 0, r, x0, y0, x1, y1) ||
+        sp_fill_buf_reserve(&s->rbuf, (size_t)(*x1 - *x0 + 1) * (*y1 - *y0 + 1) *
+                            sizeof(float)) < 0)
+        return NULL;
+    return s->rbuf.p;
+}
+
+/* What the frame holds now on the box's samples that saved (sp_fill_save's
+ * layout) marks as holes, -1 on the others. */
+static void read_written(const SpFrame *f, float *ref, int x0, int y0, int x1, int y1,
+                         const int32_t *saved)
+{
+    int x, y;
+    size_t j = 0;
+
+    for (y = y0; y <= y1; y++)
+        for (x = x0; x <= x1; x++, j++)
+            ref[j] = saved[2 * j + 1] ? (float)sp_get(f, 0, x, y) : -1.0f;
+}
+
 /* The gain fill's reference for the luma samples of r: the temporal
  * candidates where most samples have some, else the spatial fill (done on
  * the frame, read, then undone). */
@@ -441,13 +466,10 @@ static float *gain_reference(FillContext *s, SpFrame *f, const SpRegion *r,
 {
     int x, y, x0, y0, x1, y1;
     size_t j = 0;
-    float *ref;
+    float *ref = ref_buffer(s, f, r, &x0, &y0, &x1, &y1);
 
-    if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1) ||
-        sp_fill_buf_reserve(&s->rbuf, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
-                            sizeof(float)) < 0)
+    if (!ref)
         return NULL;
-    ref = s->rbuf.p;
     if (cover >= 0.5) {
         for (y = y0; y <= y1; y++)
             for (x = x0; x <= x1; x++, j++)
@@ -455,9 +477,7 @@ static float *gain_reference(FillContext *s, SpFrame *f, const SpRegion *r,
         return ref;
     }
     sp_fill_spatial(s, f, r);
-    for (y = y0; y <= y1; y++)
-        for (x = x0; x <= x1; x++, j++)
-            ref[j] = orig[2 * j + 1] ? (float)sp_get(f, 0, x, y) : -1.0f;
+    read_written(f, ref, x0, y0, x1, y1, orig);
     sp_fill_restore(s, f, r, orig);
     return ref;
 }
@@ -517,18 +537,12 @@ static int32_t *keep_region(FillContext *s, const SpFrame *f, const SpSlot *slot
 static int reach_region(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                         const int32_t *keep)
 {
-    int x, y, x0, y0, x1, y1;
-    size_t j = 0;
-    float *ref;
+    int x0, y0, x1, y1;
+    float *ref = ref_buffer(s, f, r, &x0, &y0, &x1, &y1);
 
-    if (!sp_fill_plane_box(s, f, 0, r, &x0, &y0, &x1, &y1) ||
-        sp_fill_buf_reserve(&s->rbuf, (size_t)(x1 - x0 + 1) * (y1 - y0 + 1) *
-                            sizeof(float)) < 0)
+    if (!ref)
         return -ENOMEM;
-    ref = s->rbuf.p;
-    for (y = y0; y <= y1; y++)
-        for (x = x0; x <= x1; x++, j++)
-            ref[j] = keep[2 * j + 1] ? (float)sp_get(f, 0, x, y) : -1.0f;
+    read_written(f, ref, x0, y0, x1, y1, keep);
     return sp_fill_gain(s, f, r, index, keep, ref, FILL_GAIN_REACH) < 0 ? -ENOMEM : 0;
 }
 
