@@ -1274,6 +1274,17 @@ static int optimal_table(long freq[257], JHUFF_TBL *t)
     return 0;
 }
 
+/* c made to write s's coefficients as s has them: its critical parameters
+ * and restart interval, and no marker of the library's own (the input's are
+ * copied as they were). */
+static void copy_setup(struct jpeg_decompress_struct *s, struct jpeg_compress_struct *c)
+{
+    jpeg_copy_critical_parameters(s, c);
+    c->write_JFIF_header = FALSE;
+    c->write_Adobe_marker = FALSE;
+    c->restart_interval = s->restart_interval;
+}
+
 /* The writer's tables, in c's slots, for a sequential Huffman-coded
  * output of one scan. Returns -1 (nothing set) when the library's own
  * pass must do it. */
@@ -1436,12 +1447,9 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
     jpeg_create_compress(&c);
     c_created = 1;
     jpeg_stdio_dest(&c, out);
-    jpeg_copy_critical_parameters(&s, &c);
-    c.write_JFIF_header = FALSE;
-    c.write_Adobe_marker = FALSE;
+    copy_setup(&s, &c);
     c.arith_code = s.arith_code;
     c.optimize_coding = !s.arith_code;
-    c.restart_interval = s.restart_interval;
     if (s.progressive_mode)
         jpeg_simple_progression(&c);
     else if (tables_cover(&s, coefs, l, !j->corrupt)) {
@@ -1540,11 +1548,8 @@ static int write_optimised(struct jpeg_decompress_struct *s, jvirt_barray_ptr *c
     }
     jpeg_create_compress(&c);
     jpeg_stdio_dest(&c, f);
-    jpeg_copy_critical_parameters(s, &c);
-    c.write_JFIF_header = FALSE;
-    c.write_Adobe_marker = FALSE;
+    copy_setup(s, &c);
     c.optimize_coding = TRUE;
-    c.restart_interval = s->restart_interval;
     ret = 0;
     if (own) {
         if (optimal_tables(s, &c, coefs) < 0)
