@@ -167,6 +167,32 @@ typedef struct Track {
     int mclass;              /* the class whose motion it goes with (motion_class) */
 } Track;
 
+/* The confirmed tracks fit_drift takes its witnesses from, at most */
+#define DRIFT_NO   64
+/* spans whose witnesses are kept at once */
+#define DRIFT_MEMO 32
+
+/* fit_drift's witnesses for one class, span and flags, in the table's
+ * order (one more than it takes, to stand in for the track asking), the
+ * first DRIFT_NO's displacements sorted, and the fit they give. */
+typedef struct DriftList {
+    int64_t a, n;
+    int cls, flags;
+    int nw;
+    int idx[DRIFT_NO + 1];
+    float ox[DRIFT_NO + 1], oy[DRIFT_NO + 1], odx[DRIFT_NO + 1], ody[DRIFT_NO + 1];
+    float mx[DRIFT_NO], my[DRIFT_NO];
+    int ret;
+    float tx, ty, sc;
+} DriftList;
+
+/* The lists, valid while on: from where no track's state, class or
+ * positions can change until it is turned off or cleared (nb = 0). */
+typedef struct DriftMemo {
+    int on, nb, next;
+    DriftList list[DRIFT_MEMO];
+} DriftMemo;
+
 typedef struct DetectContext {
     /* options */
     int detect;
@@ -230,6 +256,9 @@ typedef struct DetectContext {
     /* scene_moved_ring's scratch: the ring's samples and their places */
     int *ring_v, *ring_off;
     int ring_cap;
+    /* fit_drift's witnesses, listed once per class and span while the
+     * tracks they come from cannot change (drift_memo) */
+    DriftMemo *memo;
 } DetectContext;
 
 static const SpOptionConst detect_kinds[] = {
@@ -300,7 +329,8 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->quarter[0] = calloc((size_t)s->qw * s->qh + 16, 1);
     s->quarter[1] = calloc((size_t)s->qw * s->qh + 16, 1);
     s->qrow = malloc(sizeof(*s->qrow) * (4 * s->qw + 1));
-    if (!s->quarter[0] || !s->quarter[1] || !s->qrow)
+    s->memo = calloc(1, sizeof(*s->memo));
+    if (!s->quarter[0] || !s->quarter[1] || !s->qrow || !s->memo)
         return -ENOMEM;
     for (int i = 0; i < POS_HIST; i++)
         s->camf[i] = -1;
@@ -3026,35 +3056,50 @@ static int drift_witness(const DetectContext *s, const Track *o, int wide)
 #define DRIFT_TENTATIVE 1
 #define DRIFT_NARROW    2
 #define DRIFT_WIDE      4
-static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a, int64_t n,
-                     int wide, float *ptx, float *pty, float *psc)
+/* Whether track o is one of fit_drift's witnesses of class cls from frame
+ * a (slot ka) to n (slot kn). */
+static int drift_takes(const DetectContext *s, const Track *o, int cls, int64_t a, int64_t n,
+                       int wide)
 {
-    enum { NO = 64 };
     int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
-    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc = 0;
-    float ox[NO], oy[NO], odx[NO], ody[NO], mx[NO], my[NO];
-    int i, j, k, iter, no = 0;
 
-    for (i = 0; i < s->track_end && no < NO; i++) {
-        const Track *o = &s->tracks[i];
-        if (o == t || !drift_witness(s, o, wide & DRIFT_TENTATIVE) ||
-            (is_pixel_kind(o->kind) ? 1 : 0) != cls || ((wide & DRIFT_NARROW) && o->wide) ||
-            ((wide & DRIFT_WIDE) && !o->wide) ||
-            o->pf[ka] != a || !o->pseen[ka] || o->pf[kn] != n || !o->pseen[kn])
-            continue;
-        ox[no] = o->px[ka] - cx;
-        oy[no] = o->py[ka] - cy;
-        odx[no] = o->px[kn] - o->px[ka];
-        ody[no] = o->py[kn] - o->py[ka];
-        /* insertion sort of the displacements, for their medians */
-        for (j = no; j > 0 && mx[j - 1] > odx[no]; j--)
-            mx[j] = mx[j - 1];
-        mx[j] = odx[no];
-        for (j = no; j > 0 && my[j - 1] > ody[no]; j--)
-            my[j] = my[j - 1];
-        my[j] = ody[no];
-        no++;
-    }
+    return drift_witness(s, o, wide & DRIFT_TENTATIVE) &&
+           (is_pixel_kind(o->kind) ? 1 : 0) == cls && !((wide & DRIFT_NARROW) && o->wide) &&
+           !((wide & DRIFT_WIDE) && !o->wide) &&
+           o->pf[ka] == a && o->pseen[ka] && o->pf[kn] == n && o->pseen[kn];
+}
+
+/* Puts witness o's place in a (about the frame's centre) and displacement
+ * to n at k of the lists. */
+static void drift_put(const DetectContext *s, const Track *o, int64_t a, int64_t n,
+                      float *ox, float *oy, float *odx, float *ody, int k)
+{
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST);
+
+    ox[k] = o->px[ka] - s->w / 2.0f;
+    oy[k] = o->py[ka] - s->h / 2.0f;
+    odx[k] = o->px[kn] - o->px[ka];
+    ody[k] = o->py[kn] - o->py[ka];
+}
+
+/* Inserts v into the sorted m[0 .. no - 1]. */
+static void sorted_insert(float *m, int no, float v)
+{
+    int j;
+
+    for (j = no; j > 0 && m[j - 1] > v; j--)
+        m[j] = m[j - 1];
+    m[j] = v;
+}
+
+/* The fit of no witnesses (their displacements sorted in mx, my). */
+static int drift_solve(const float *ox, const float *oy, const float *odx, const float *ody,
+                       const float *mx, const float *my, int no,
+                       float *ptx, float *pty, float *psc)
+{
+    float tx, ty, sc = 0;
+    int k, iter;
+
     if (no < 3)
         return -1;
     /* the median shift first (a scene detail among the confirmed tracks
@@ -3088,6 +3133,119 @@ static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a,
     *pty = ty;
     *psc = sc;
     return 0;
+}
+
+/* The witnesses of (cls, a, n, wide) in the memo, listed now if they are
+ * not yet (the oldest list making room). */
+static const DriftList *drift_memo(const DetectContext *s, int cls, int64_t a, int64_t n,
+                                   int wide)
+{
+    DriftMemo *mm = s->memo;
+    DriftList *d;
+    int i, k;
+
+    for (i = 0; i < mm->nb; i++) {
+        d = &mm->list[i];
+        if (d->a == a && d->n == n && d->cls == cls && d->flags == wide)
+            return d;
+    }
+    if (mm->nb < DRIFT_MEMO) {
+        d = &mm->list[mm->nb++];
+    } else {
+        d = &mm->list[mm->next];
+        mm->next = (mm->next + 1) % DRIFT_MEMO;
+    }
+    d->a = a;
+    d->n = n;
+    d->cls = cls;
+    d->flags = wide;
+    d->nw = 0;
+    for (i = 0; i < s->track_end && d->nw <= DRIFT_NO; i++)
+        if (drift_takes(s, &s->tracks[i], cls, a, n, wide)) {
+            d->idx[d->nw] = i;
+            drift_put(s, &s->tracks[i], a, n, d->ox, d->oy, d->odx, d->ody, d->nw++);
+        }
+    for (k = 0; k < d->nw && k < DRIFT_NO; k++) {
+        sorted_insert(d->mx, k, d->odx[k]);
+        sorted_insert(d->my, k, d->ody[k]);
+    }
+    d->ret = drift_solve(d->ox, d->oy, d->odx, d->ody, d->mx, d->my, k,
+                         &d->tx, &d->ty, &d->sc);
+    return d;
+}
+
+/* Removes one v from the sorted m[0 .. no - 1]. */
+static void sorted_remove(float *m, int no, float v)
+{
+    int j = 0;
+
+    while (j < no - 1 && m[j] != v)
+        j++;
+    for (; j < no - 1; j++)
+        m[j] = m[j + 1];
+}
+
+/* The drift of class cls from frame a to frame n, from the confirmed
+ * tracks but t seen in both: displacement (tx, ty) + sc * (position in a
+ * less the frame's centre). Returns 0, or -1 with fewer than three that
+ * agree. wide & DRIFT_TENTATIVE: the witnesses waiting for the drift
+ * count too (drift_witness); wide & DRIFT_NARROW: the dots' drift from
+ * the dots no wider than a pixel's smear only (a wide one may be a small
+ * blotch, which moves with the blotches); DRIFT_WIDE: from the wide ones
+ * only. The first DRIFT_NO witnesses in the table's order are taken.
+ * With the memo on and the confirmed tracks alone, their list is made
+ * once for every track that asks: one that is not among the first
+ * DRIFT_NO gets the list's own fit; one that is, the fit without it (the
+ * next witness in its stead), the same numbers in the same order as its
+ * own scan of the table would give. */
+static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a, int64_t n,
+                     int wide, float *ptx, float *pty, float *psc)
+{
+    float ox[DRIFT_NO + 1], oy[DRIFT_NO + 1], odx[DRIFT_NO + 1], ody[DRIFT_NO + 1];
+    float mx[DRIFT_NO + 1], my[DRIFT_NO + 1];
+    int i, k, no = 0, ti = (int)(t - s->tracks);
+
+    if (s->memo->on && !(wide & DRIFT_TENTATIVE)) {
+        const DriftList *d = drift_memo(s, cls, a, n, wide);
+        int p = -1, first = d->nw < DRIFT_NO ? d->nw : DRIFT_NO;
+        for (k = 0; k < first && p < 0; k++)
+            if (d->idx[k] == ti)
+                p = k;
+        if (p < 0) {
+            *ptx = d->tx;
+            *pty = d->ty;
+            *psc = d->sc;
+            return d->ret;
+        }
+        for (k = 0; k < d->nw; k++)
+            if (k != p) {
+                ox[no] = d->ox[k];
+                oy[no] = d->oy[k];
+                odx[no] = d->odx[k];
+                ody[no] = d->ody[k];
+                no++;
+            }
+        memcpy(mx, d->mx, sizeof(*mx) * first);
+        memcpy(my, d->my, sizeof(*my) * first);
+        sorted_remove(mx, first, d->odx[p]);
+        sorted_remove(my, first, d->ody[p]);
+        if (d->nw > DRIFT_NO) {
+            sorted_insert(mx, first - 1, odx[no - 1]);
+            sorted_insert(my, first - 1, ody[no - 1]);
+        }
+        return drift_solve(ox, oy, odx, ody, mx, my, no, ptx, pty, psc);
+    }
+    for (i = 0; i < s->track_end && no < DRIFT_NO; i++) {
+        const Track *o = &s->tracks[i];
+        if (o == t || !drift_takes(s, o, cls, a, n, wide))
+            continue;
+        drift_put(s, o, a, n, ox, oy, odx, ody, no);
+        /* insertion sort of the displacements, for their medians */
+        sorted_insert(mx, no, odx[no]);
+        sorted_insert(my, no, ody[no]);
+        no++;
+    }
+    return drift_solve(ox, oy, odx, ody, mx, my, no, ptx, pty, psc);
 }
 
 static float drift_residual(const DetectContext *s, const Track *t, int cls, int64_t n,
@@ -3554,9 +3712,13 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             t->bad++;
     }
 
-    /* 3. evidence that the scene moves under each track */
+    /* 3. evidence that the scene moves under each track (no track moves
+     * here, and the confirmed ones change only where one is confirmed or
+     * dropped: the drift's witnesses are listed once until then) */
     s->recent[n % RECENT] = f;
     s->recent_n[n % RECENT] = n;
+    s->memo->on = 1;
+    s->memo->nb = 0;
     for (i = 0; i < s->track_end; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
@@ -3694,6 +3856,7 @@ judge:
                    "at %.1f,%.1f (evidence %d, %d against, %d hops)\n", (long long)n,
                    t->id, t->x, t->y, t->good, t->veto, t->bad);
             t->state = T_FREE;
+            s->memo->nb = 0;
             continue;
         }
         if (t->state == T_TENTATIVE && t->hits >= 6 &&
@@ -3701,11 +3864,13 @@ judge:
             t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t) &&
             steady(t) && keeps_drift(s, t, n)) {
             t->state = T_CONFIRMED;
+            s->memo->nb = 0;
             carry_back(s, t, n);
             /* back to the frames LAG frames before the first to be
              * processed, which leaves a confirmation that goes wrong (the
              * thing travels) that long to take its regions back */
             backfill(s, t, n - s->back + LAG);
+            s->memo->nb = 0;
             sp_log(fc->log, SP_LOG_VERBOSE, "frame %lld: track %d confirmed: "
                    "%s at %.1f,%.1f, radius %.1f, contrast %.1f (evidence %d, "
                    "%d from the camera, %d against)\n",
@@ -3714,6 +3879,8 @@ judge:
                    t->x, t->y, t->radius, t->contrast, t->good, t->good_cam, t->veto);
         }
     }
+
+    s->memo->on = 0;
 
     /* 4. unexplained candidates start tentative tracks: searched for now,
      * so that the places the tracks hold are not looked at again */
@@ -3849,6 +4016,9 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
     }
     cur->nb_regions = j;
 
+    /* no track changes here: the drift's witnesses are listed once */
+    s->memo->on = 1;
+    s->memo->nb = 0;
     for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
         float rad;
@@ -3885,10 +4055,13 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
             if (dot && walked_off(s, t, m))
                 continue;
             if ((ret = add_disk(sl, s->w, s->h, t->px[k], t->py[k], rad, t->kind, t)) < 0)
-                return ret;
+                goto end;
         }
     }
-    return 0;
+    ret = 0;
+end:
+    s->memo->on = 0;
+    return ret;
 }
 
 static void detect_uninit(SpFilterContext *fc)
@@ -3938,6 +4111,8 @@ static void detect_uninit(SpFilterContext *fc)
     s->shape_x = s->shape_y = NULL;
     free(s->qrow);
     s->qrow = NULL;
+    free(s->memo);
+    s->memo = NULL;
     free(s->quarter[0]);
     free(s->quarter[1]);
     s->quarter[0] = s->quarter[1] = NULL;
