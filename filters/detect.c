@@ -94,6 +94,7 @@
 #define BORDER_H       3   /* a blotch's centre at least 2 * BORDER_H px inside the frame */
 #define CARRY_BACK     24     /* frames a confirmed track is carried back */
 #define DOT_HIDDEN     12     /* frames a faint tentative dot seen often may go unseen */
+#define NEAR_CELL      64     /* px a side of the cells the tracks are found by */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
 
@@ -259,6 +260,13 @@ typedef struct DetectContext {
     /* fit_drift's witnesses, listed once per class and span while the
      * tracks they come from cannot change (drift_memo) */
     DriftMemo *memo;
+    /* the live tracks seen in this frame by cells of NEAR_CELL px (a list
+     * a cell through near_next, in the table's order), made for step 3,
+     * where none moves: scene_moved's neighbours are looked for in the
+     * cells about a track, not in the whole table */
+    int *near_head, *near_next, *near_found;
+    int near_w, near_h;
+    float near_ro;           /* the widest disk of a track in them */
 } DetectContext;
 
 static const SpOptionConst detect_kinds[] = {
@@ -330,7 +338,13 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->quarter[1] = calloc((size_t)s->qw * s->qh + 16, 1);
     s->qrow = malloc(sizeof(*s->qrow) * (4 * s->qw + 1));
     s->memo = calloc(1, sizeof(*s->memo));
-    if (!s->quarter[0] || !s->quarter[1] || !s->qrow || !s->memo)
+    s->near_w = (s->w + NEAR_CELL - 1) / NEAR_CELL;
+    s->near_h = (s->h + NEAR_CELL - 1) / NEAR_CELL;
+    s->near_head = malloc(sizeof(int) * s->near_w * s->near_h);
+    s->near_next = malloc(sizeof(int) * MAX_TRACKS);
+    s->near_found = malloc(sizeof(int) * MAX_TRACKS);
+    if (!s->quarter[0] || !s->quarter[1] || !s->qrow || !s->memo || !s->near_head ||
+        !s->near_next || !s->near_found)
         return -ENOMEM;
     for (int i = 0; i < POS_HIST; i++)
         s->camf[i] = -1;
@@ -2607,20 +2621,68 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
 #undef INSIDE
 }
 
+/* The cell of near_head a place is in (one past the frame's edge in the
+ * cell at that edge). */
+static int near_cell(const DetectContext *s, float v, int cells)
+{
+    int c = (int)floorf(v / NEAR_CELL);
+
+    return c < 0 ? 0 : c >= cells ? cells - 1 : c;
+}
+
+/* Lists the live tracks seen in frame n by their cells. */
+static void near_index(DetectContext *s, int64_t n)
+{
+    int i;
+
+    for (i = 0; i < s->near_w * s->near_h; i++)
+        s->near_head[i] = -1;
+    s->near_ro = 0;
+    /* from the table's end, so that each cell's list is in its order */
+    for (i = s->track_end - 1; i >= 0; i--) {
+        const Track *o = &s->tracks[i];
+        int c;
+        float ro;
+        if (o->state == T_FREE || o->last_seen != n)
+            continue;
+        c = near_cell(s, o->y, s->near_h) * s->near_w + near_cell(s, o->x, s->near_w);
+        s->near_next[i] = s->near_head[c];
+        s->near_head[c] = i;
+        ro = is_pixel_kind(o->kind) ? 2.5f : 1.5f * o->radius + 2.0f;
+        if (ro > s->near_ro)
+            s->near_ro = ro;
+    }
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
 static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_t n,
                        const SpFrame *fa, float ax, float ay, const SpFrame *fb, float bx,
                        float by, float radius, int *slide_x, int *slide_y)
 {
     int iax = (int)lrintf(ax), iay = (int)lrintf(ay), ibx = (int)lrintf(bx), iby = (int)lrintf(by);
-    int r0 = (int)(radius * 1.5f) + 3, ret, i;
+    int r0 = (int)(radius * 1.5f) + 3, ret, i, cx, cy, nf = 0;
+    /* (a pixel past the farthest a neighbour's disk may be looked for) */
+    float reach = (float)r0 + 44 + s->near_ro + 1;
+    int cx0 = near_cell(s, bx - reach, s->near_w), cx1 = near_cell(s, bx + reach, s->near_w);
+    int cy0 = near_cell(s, by - reach, s->near_h), cy1 = near_cell(s, by + reach, s->near_h);
     Near nb = { 0 };
 
     /* another track about it that went along with it (within 1.5 px,
      * from frame a or its first frame since) is no part of the scene:
      * another defect drifting beside it is not its surround coming along
-     * (the ring's samples on it are left out) */
-    for (i = 0; i < s->track_end && nb.n < NEAR_MAX; i++) {
-        const Track *o = &s->tracks[i];
+     * (the ring's samples on it are left out); the tracks of the cells
+     * within reach, in the table's order (the first NEAR_MAX are taken) */
+    for (cy = cy0; cy <= cy1; cy++)
+        for (cx = cx0; cx <= cx1; cx++)
+            for (i = s->near_head[cy * s->near_w + cx]; i >= 0; i = s->near_next[i])
+                s->near_found[nf++] = i;
+    qsort(s->near_found, nf, sizeof(*s->near_found), cmp_int);
+    for (int k = 0; k < nf && nb.n < NEAR_MAX; k++) {
+        const Track *o = &s->tracks[s->near_found[k]];
         float dx, dy, ro, ex, ey;
         int64_t b;
         int kb;
@@ -3719,6 +3781,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     s->recent_n[n % RECENT] = n;
     s->memo->on = 1;
     s->memo->nb = 0;
+    near_index(s, n);
     for (i = 0; i < s->track_end; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
@@ -4113,6 +4176,10 @@ static void detect_uninit(SpFilterContext *fc)
     s->qrow = NULL;
     free(s->memo);
     s->memo = NULL;
+    free(s->near_head);
+    free(s->near_next);
+    free(s->near_found);
+    s->near_head = s->near_next = s->near_found = NULL;
     free(s->quarter[0]);
     free(s->quarter[1]);
     s->quarter[0] = s->quarter[1] = NULL;
