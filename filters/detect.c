@@ -267,6 +267,7 @@ typedef struct DetectContext {
     int *near_head, *near_next, *near_found;
     int near_w, near_h;
     float near_ro;           /* the widest disk of a track in them */
+    int *confirmed;          /* the confirmed tracks' ids, sorted (detect_process) */
 } DetectContext;
 
 static const SpOptionConst detect_kinds[] = {
@@ -343,8 +344,9 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->near_head = malloc(sizeof(int) * s->near_w * s->near_h);
     s->near_next = malloc(sizeof(int) * MAX_TRACKS);
     s->near_found = malloc(sizeof(int) * MAX_TRACKS);
+    s->confirmed = malloc(sizeof(int) * MAX_TRACKS);
     if (!s->quarter[0] || !s->quarter[1] || !s->qrow || !s->memo || !s->near_head ||
-        !s->near_next || !s->near_found)
+        !s->near_next || !s->near_found || !s->confirmed)
         return -ENOMEM;
     for (int i = 0; i < POS_HIST; i++)
         s->camf[i] = -1;
@@ -4052,28 +4054,28 @@ static int add_disk(SpSlot *slot, int w, int h, float cx, float cy, float rad,
  * last frame it did), so a track confirmed late still reaches the frames
  * the ring holds.
  */
-static int confirmed_id(const DetectContext *s, int id)
+/* Whether id is a confirmed track's (of the nb in s->confirmed). */
+static int confirmed_id(const DetectContext *s, int nb, int id)
 {
-    int i;
-
-    for (i = 0; i < s->track_end; i++)
-        if (s->tracks[i].id == id && s->tracks[i].state == T_CONFIRMED)
-            return 1;
-    return 0;
+    return bsearch(&id, s->confirmed, nb, sizeof(*s->confirmed), cmp_int) != NULL;
 }
 
 static int detect_process(SpFilterContext *fc, SpWindow *w)
 {
     DetectContext *s = fc->priv;
     SpSlot *cur = w->cur;
-    int i, j, ret;
+    int i, j, ret, nb = 0;
 
     /* a track put on this frame ahead of time and dropped since (it
      * travelled: scene, not sensor) takes its region back */
+    for (i = 0; i < s->track_end; i++)
+        if (s->tracks[i].state == T_CONFIRMED)
+            s->confirmed[nb++] = s->tracks[i].id;
+    qsort(s->confirmed, nb, sizeof(*s->confirmed), cmp_int);
     for (i = j = 0; i < cur->nb_regions; i++) {
         const SpRegion *r = &cur->regions[i];
         if (r->track >= 0 && !(r->kind & (SP_KIND_USER | SP_KIND_MISSING)) &&
-            !confirmed_id(s, r->track))
+            !confirmed_id(s, nb, r->track))
             continue;
         cur->regions[j++] = *r;
     }
@@ -4180,6 +4182,8 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->near_next);
     free(s->near_found);
     s->near_head = s->near_next = s->near_found = NULL;
+    free(s->confirmed);
+    s->confirmed = NULL;
     free(s->quarter[0]);
     free(s->quarter[1]);
     s->quarter[0] = s->quarter[1] = NULL;
