@@ -2661,6 +2661,24 @@ static int cmp_int(const void *a, const void *b)
     return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
 }
 
+/* Sorts v[0 .. nb - 1] up: a few sorted runs (the cells' lists) by
+ * insertion, more by qsort. */
+static void sort_ints(int *v, int nb)
+{
+    int i, j, x;
+
+    if (nb > 64) {
+        qsort(v, nb, sizeof(*v), cmp_int);
+        return;
+    }
+    for (i = 1; i < nb; i++) {
+        x = v[i];
+        for (j = i; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_t n,
                        const SpFrame *fa, float ax, float ay, const SpFrame *fb, float bx,
                        float by, float radius, int *slide_x, int *slide_y)
@@ -2682,7 +2700,7 @@ static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_
         for (cx = cx0; cx <= cx1; cx++)
             for (i = s->near_head[cy * s->near_w + cx]; i >= 0; i = s->near_next[i])
                 s->near_found[nf++] = i;
-    qsort(s->near_found, nf, sizeof(*s->near_found), cmp_int);
+    sort_ints(s->near_found, nf);
     for (int k = 0; k < nf && nb.n < NEAR_MAX; k++) {
         const Track *o = &s->tracks[s->near_found[k]];
         float dx, dy, ro, ex, ey;
