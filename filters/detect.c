@@ -2526,7 +2526,21 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
                 continue;
             rb8 = fb->depth == 8 && !s->shift
                 ? fb->data[0] + (ptrdiff_t)(iby + qy) * fb->stride[0] + ibx : NULL;
-            for (qx = xlo + step * ((lo - xlo + step - 1) / step); qx <= hi; qx += step) {
+            qx = xlo + step * ((lo - xlo + step - 1) / step);
+            if (rb8 && !nb->n) {
+                /* (8-bit, no other track about it: the row's points alone,
+                 * the table's limit and the row's place in a read once) */
+                int cap = s->ring_cap, rowa = (int)((iay + qy) * sa + iax);
+                for (; qx <= hi && n < cap; qx += step) {
+                    int v = rb8[qx];
+                    vb[n] = v;
+                    offa[n] = rowa + qx;
+                    sum += v;
+                    n++;
+                }
+                continue;
+            }
+            for (; qx <= hi; qx += step) {
                 if (n >= s->ring_cap || (nb->n && near_other(nb, ibx + qx, iby + qy)))
                     continue;
                 vb[n] = rb8 ? rb8[qx] : luma(fb, s->shift, ibx + qx, iby + qy);
