@@ -79,6 +79,7 @@ typedef struct CliJpegWriteStats {
     int64_t blocks;        /* blocks in the image (all components) */
     int64_t changed;       /* blocks re-encoded from new pixels */
     int64_t own_tables;    /* images written with their own Huffman tables */
+    int64_t spliced;       /* of those, with the input's coded data spliced */
 } CliJpegWriteStats;
 
 /* --- imgseq.c: which files, in which order, written where ------------- */
@@ -145,6 +146,25 @@ int cli_jpeg_tables_cover_both(const char *path, const int (*change)[4], int n,
  * file), -1 on error. */
 int cli_jpeg_test_optimal_tables(const char *path, const char *lib_out,
                                  const char *own_out, unsigned seed);
+
+/* jpeg_splice.c: img written with its own Huffman tables as the block-wise
+ * writer would write it, but with the input's entropy-coded bits copied for
+ * every block whose code stays: the n blocks { component, bx, by } (sorted
+ * by component, then by, then bx) take the coefficients coef (natural
+ * order).
+ * Returns 0 with the whole file in *out (malloc'd, *out_size bytes), 1 when
+ * the file is not one it splices or its tables cannot code the change (the
+ * caller writes it the library's way), or -ENOMEM. */
+int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
+                    const int16_t (*coef)[64], int n, uint8_t **out, size_t *out_size);
+
+/* For the tests: img (read with keep_orig, its pixels changed) written by
+ * the block-wise writer through the library to lib_out and as it writes by
+ * default to own_out (the two files must be the same). Returns 0 when the
+ * default way spliced the input's coded data (cli_jpeg_splice), 1 when it
+ * went through the library, -1 on error. */
+int cli_jpeg_test_splice(const CliOptions *o, const CliImage *img, const char *lib_out,
+                         const char *own_out);
 
 /* Forward DCT of an 8x8 block of 8-bit samples (level shift included) and
  * quantisation by a table in natural order, rounding to nearest, as the
