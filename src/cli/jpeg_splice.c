@@ -141,16 +141,12 @@ static int decode_long(const SpliceTable *t, Bits *b)
     return -1;
 }
 
-/* One block of the input: its DC difference into *diff, the position of
- * its AC bits into *ac_start; returns the zigzag index its coefficients
- * end at (1 for an end of block at once), or -1 for what is not spliced:
- * no code, a run past the block, an AC size over 10, zero runs not
- * followed by a coefficient (the library codes an end of block there). */
-static inline int parse_block(const SpliceTable *dt, const SpliceTable *at, Bits *b,
-                              int *diff, size_t *ac_start)
+/* A block's DC difference into *diff; -1 for no code or a category
+ * over 11. */
+static inline int parse_dc(const SpliceTable *dt, Bits *b, int *diff)
 {
     unsigned e;
-    int k = 1, sym, zrl = 0;
+    int sym;
 
     bits_fill(b);
     e = dt->look[b->acc >> (64 - LOOK)];
@@ -168,44 +164,7 @@ static inline int parse_block(const SpliceTable *dt, const SpliceTable *at, Bits
         *diff = v < (1u << (sym - 1)) ? (int)v - (1 << sym) + 1 : (int)v;
         bits_skip(b, sym);
     }
-    *ac_start = b->pos + (size_t)b->used;
-    while (k < 64) {
-        int r, sz;
-        bits_fill(b);
-        e = at->look[b->acc >> (64 - LOOK)];
-        if (e >> 12) {
-            /* the code and the coefficient's bits in one look */
-            sym = (int)(e & 255);
-            r = sym >> 4;
-            if (k + r > 63)
-                return -1;
-            k += r + 1;
-            bits_skip(b, (int)(e >> 12));
-            zrl = 0;
-            continue;
-        }
-        if (e) {
-            sym = (int)(e & 255);
-            bits_skip(b, (int)(e >> 8 & 15));
-        } else if ((sym = decode_long(at, b)) < 0) {
-            return -1;
-        }
-        r = sym >> 4;
-        sz = sym & 15;
-        if (!sz) {
-            if (r != 15)
-                break; /* end of block */
-            k += 16;
-            zrl = 1;
-            continue;
-        }
-        if (sz > 10 || k + r > 63)
-            return -1;
-        k += r + 1;
-        bits_skip(b, sz);
-        zrl = 0;
-    }
-    return zrl || k > 64 ? -1 : k;
+    return 0;
 }
 
 typedef struct BitOut {
@@ -327,6 +286,98 @@ static int put_ac(BitOut *w, const SpliceTable *t, const int16_t *b)
         run = 0;
     }
     return run ? put_sym(w, t, 0) : 1;
+}
+
+/* A block's AC symbols to its end of block: counted in count[] and coded
+ * again with table ot into w where those are given. Returns the zigzag
+ * index the coefficients end at (1 for an end of block at once), or -1
+ * for what is not spliced: no code, a run past the block, an AC size
+ * over 10, zero runs not followed by a coefficient (the library codes an
+ * end of block there), a symbol ot has no code for. */
+static inline int parse_ac(const SpliceTable *at, Bits *b, long *count, BitOut *w,
+                           const SpliceTable *ot)
+{
+    int k = 1, zrl = 0;
+
+    while (k < 64) {
+        unsigned e;
+        uint32_t extra = 0;
+        int sym, r, sz;
+        bits_fill(b);
+        e = at->look[b->acc >> (64 - LOOK)];
+        if (e >> 12) {
+            /* the code and the coefficient's bits in one look */
+            int l = (int)(e >> 8 & 15);
+            sym = (int)(e & 255);
+            r = sym >> 4;
+            sz = sym & 15;
+            if (k + r > 63)
+                return -1;
+            if (w)
+                extra = (uint32_t)((b->acc << l) >> (64 - sz));
+            k += r + 1;
+            bits_skip(b, (int)(e >> 12));
+        } else {
+            if (e) {
+                sym = (int)(e & 255);
+                bits_skip(b, (int)(e >> 8 & 15));
+            } else if ((sym = decode_long(at, b)) < 0) {
+                return -1;
+            }
+            r = sym >> 4;
+            sz = sym & 15;
+            if (!sz) {
+                if (count)
+                    count[sym]++;
+                if (w && !put_sym(w, ot, sym))
+                    return -1;
+                if (r != 15)
+                    break; /* end of block */
+                k += 16;
+                zrl = 1;
+                continue;
+            }
+            if (sz > 10 || k + r > 63)
+                return -1;
+            if (w)
+                extra = (uint32_t)(b->acc >> (64 - sz));
+            k += r + 1;
+            bits_skip(b, sz);
+        }
+        zrl = 0;
+        if (count)
+            count[sym]++;
+        if (w) {
+            if (!put_sym(w, ot, sym))
+                return -1;
+            put_bits(w, extra, sz);
+        }
+    }
+    return zrl || k > 64 ? -1 : k;
+}
+
+/* The symbols of a new block's AC coefficients (natural order) counted;
+ * -1 for a coefficient the format cannot code. */
+static int count_ac(const int16_t *b, long *count)
+{
+    int k, run = 0;
+
+    for (k = 1; k < 64; k++) {
+        int v = b[zz_natural[k]], nb;
+        if (!v) {
+            run++;
+            continue;
+        }
+        for (; run > 15; run -= 16)
+            count[0xf0]++;
+        if ((nb = magnitude(v)) > 10)
+            return -1;
+        count[run << 4 | nb]++;
+        run = 0;
+    }
+    if (run)
+        count[0]++;
+    return 0;
 }
 
 /* The input's headers, up to the scan: the Huffman tables and the scan's
@@ -540,70 +591,239 @@ static void put_headers(BitOut *w, const CliImage *img, const SpliceScan *s)
     put_byte(w, 0);
 }
 
+typedef struct SpliceJob {
+    const uint8_t *u;          /* the input's bits, unstuffed */
+    size_t total;
+    const size_t *rst;         /* where each restart interval starts */
+    long nb_rst, ri;
+    const int (*blocks)[3];
+    const int16_t (*coef)[64];
+    int n;
+    uint64_t *chg[4];          /* a bit for each new block */
+    int nc, mcu_w, mcu_h, bw[4], bh[4], hs[4], vs[4];
+    const SpliceScan *in, *out;
+    long (*fdc)[257], (*fac)[257]; /* the output's symbol counts, per slot */
+} SpliceJob;
+
+enum { PASS_SPLICE, PASS_COUNT, PASS_RECODE };
+
+/*
+ * One pass over the input's blocks in coding order, predictors kept for
+ * the input's DC values and for the output's. PASS_SPLICE writes the
+ * output with the input's tables, copying the bits of each block whose
+ * code stays; PASS_COUNT counts the output's symbols (for optimised
+ * tables); PASS_RECODE writes every symbol again with the output's
+ * tables, the coefficients' own bits copied. Returns 0, or 1 when the
+ * file is not one that is spliced or a table lacks a symbol.
+ */
+static int run_pass(const SpliceJob *J, int mode, BitOut *w)
+{
+    Bits br;
+    size_t from = 0, seg_end = J->nb_rst ? J->rst[0] : J->total, pos;
+    int in_pred[4] = { 0 }, out_pred[4] = { 0 }, ci, mx, my;
+    long m = 0;
+
+    br.u = J->u;
+    br.pos = 0;
+    br.acc = peek(J->u, 0);
+    br.used = 0;
+    for (my = 0; my < J->mcu_h; my++)
+        for (mx = 0; mx < J->mcu_w; mx++, m++) {
+            if (J->ri && m && m % J->ri == 0) {
+                /* a restart: the input's padding left out, the
+                 * predictors reset, the writer's marker */
+                long r = m / J->ri - 1;
+                pos = br.pos + (size_t)br.used;
+                if (pos > seg_end || seg_end - pos >= 8)
+                    return 1;
+                if (mode == PASS_SPLICE)
+                    copy_bits(w, J->u, from, pos);
+                if (mode != PASS_COUNT) {
+                    pad_byte(w);
+                    put_byte(w, (uint8_t)0xff);
+                    put_byte(w, (uint8_t)(0xd0 + r % 8));
+                }
+                br.pos = from = J->rst[r];
+                br.acc = peek(J->u, br.pos);
+                br.used = 0;
+                seg_end = r + 1 < J->nb_rst ? J->rst[r + 1] : J->total;
+                memset(in_pred, 0, sizeof(in_pred));
+                memset(out_pred, 0, sizeof(out_pred));
+            }
+            for (ci = 0; ci < J->nc; ci++) {
+                const SpliceTable *dt = &J->in->dc[J->in->td[ci]], *at = &J->in->ac[J->in->ta[ci]];
+                const SpliceTable *odt = &J->out->dc[J->out->td[ci]];
+                const SpliceTable *oat = &J->out->ac[J->out->ta[ci]];
+                long *cdc = J->fdc ? J->fdc[J->out->td[ci]] : NULL;
+                long *cac = J->fac ? J->fac[J->out->ta[ci]] : NULL;
+                int x, y;
+                for (y = 0; y < J->vs[ci]; y++)
+                    for (x = 0; x < J->hs[ci]; x++) {
+                        int bx = mx * J->hs[ci] + x, by = my * J->vs[ci] + y, k;
+                        int dummy = bx >= J->bw[ci] || by >= J->bh[ci], diff, idx = -1, d;
+                        size_t start = br.pos + (size_t)br.used, ac_start, b;
+                        if (parse_dc(dt, &br, &diff) < 0)
+                            return 1;
+                        in_pred[ci] += diff;
+                        b = (size_t)by * J->bw[ci] + bx;
+                        if (!dummy && J->n && J->chg[ci][b >> 6] >> (b & 63) & 1 &&
+                            (idx = find_block(J->blocks, J->n, ci, bx, by)) < 0)
+                            return 1;
+                        /* the output's DC difference: a dummy block
+                         * repeats the DC before it */
+                        d = dummy ? 0 : (idx >= 0 ? J->coef[idx][0] : in_pred[ci]) - out_pred[ci];
+                        if (!dummy)
+                            out_pred[ci] += d;
+                        if (mode == PASS_SPLICE) {
+                            ac_start = br.pos + (size_t)br.used;
+                            if ((k = parse_ac(at, &br, NULL, NULL, NULL)) < 0)
+                                return 1;
+                            pos = br.pos + (size_t)br.used;
+                            if (idx >= 0 || (dummy && (diff || k != 1))) {
+                                /* coded anew */
+                                copy_bits(w, J->u, from, start);
+                                if (!put_dc(w, odt, d) ||
+                                    !(idx >= 0 ? put_ac(w, oat, J->coef[idx]) : put_sym(w, oat, 0)))
+                                    return 1;
+                                from = pos;
+                            } else if (d != diff) {
+                                /* its DC difference alone */
+                                copy_bits(w, J->u, from, start);
+                                if (!put_dc(w, odt, d))
+                                    return 1;
+                                from = ac_start;
+                            }
+                        } else {
+                            int own = !dummy && idx < 0;
+                            if (mode == PASS_COUNT) {
+                                int nb = magnitude(d);
+                                if (nb > 11)
+                                    return 1;
+                                cdc[nb]++;
+                            } else if (!put_dc(w, odt, d)) {
+                                return 1;
+                            }
+                            k = parse_ac(at, &br, own && mode == PASS_COUNT ? cac : NULL,
+                                         own && mode == PASS_RECODE ? w : NULL, oat);
+                            if (k < 0)
+                                return 1;
+                            if (dummy && mode == PASS_COUNT)
+                                cac[0]++;
+                            else if (dummy && !put_sym(w, oat, 0))
+                                return 1;
+                            else if (idx >= 0 && mode == PASS_COUNT && count_ac(J->coef[idx], cac) < 0)
+                                return 1;
+                            else if (idx >= 0 && mode == PASS_RECODE &&
+                                     !put_ac(w, oat, J->coef[idx]))
+                                return 1;
+                            pos = br.pos + (size_t)br.used;
+                        }
+                        if (pos > seg_end)
+                            return 1;
+                    }
+            }
+        }
+    /* what is left is padding, or data the reader would have warned of */
+    pos = br.pos + (size_t)br.used;
+    if (pos > seg_end || seg_end - pos >= 8)
+        return 1;
+    if (mode == PASS_SPLICE)
+        copy_bits(w, J->u, from, pos);
+    if (mode != PASS_COUNT)
+        pad_byte(w);
+    return 0;
+}
+
+/* SOI, the input's markers as they were, the library's headers for the
+ * tables in sc. */
+static void start_file(BitOut *w, const CliImage *img, const SpliceScan *sc)
+{
+    const CliJpegInfo *j = &img->jpg;
+    int i;
+
+    w->len = 0;
+    w->acc = 0;
+    w->nb = 0;
+    put_2(w, 0xffd8);
+    for (i = 0; i < j->nb_markers; i++) {
+        if (out_reserve(w, j->markers[i].len + 4) < 0)
+            return;
+        put_2(w, 0xff00 | (unsigned)j->markers[i].code);
+        put_2(w, j->markers[i].len + 2);
+        memcpy(w->buf + w->len, j->markers[i].data, j->markers[i].len);
+        w->len += j->markers[i].len;
+    }
+    put_headers(w, img, sc);
+}
+
 int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
                     const int16_t (*coef)[64], int n, uint8_t **out, size_t *out_size)
 {
     const CliJpegInfo *j = &img->jpg;
-    SpliceScan *s = NULL;
+    SpliceScan *s = NULL, *o = NULL;
+    SpliceJob J;
     BitOut w = { NULL, 0, 0, 0, 0, 0 };
     uint8_t *u = NULL;
-    size_t *rst = NULL, data, total, pos, from, seg_end;
-    long nb_rst = 0, mcus, ri = j->restart_interval, m = 0;
-    int ci, i, k, nc = j->nb_comp, mcu_w, mcu_h, mx, my;
-    int bw[4], bh[4], hs[4], vs[4], in_pred[4] = { 0 }, out_pred[4] = { 0 };
-    uint64_t *chg[4] = { NULL }, *bits = NULL;
-    Bits br;
+    size_t *rst = NULL, data;
+    long mcus;
+    int ci, i, k, nc = j->nb_comp, covered = 1;
+    uint64_t *bits = NULL;
+    long (*counts)[257] = NULL;
     int ret = 1;
 
     *out = NULL;
     *out_size = 0;
-    if (j->progressive || j->arith || j->corrupt || nc < 1 || nc > 4)
+    memset(&J, 0, sizeof(J));
+    if (j->progressive || j->arith || j->corrupt || (nc != 1 && nc != 3))
         return 1;
+    J.nc = nc;
+    J.ri = j->restart_interval;
+    J.blocks = blocks;
+    J.coef = coef;
+    J.n = n;
     for (ci = 0; ci < nc; ci++) {
         if (!j->has_quant[j->quant_no[ci]] || j->v_samp[ci] > 4 || j->h_samp[ci] > 4)
             return 1;
-        bw[ci] = (int)(((long)img->frame.width * j->h_samp[ci] + (long)j->max_h * 8 - 1) /
-                       ((long)j->max_h * 8));
-        bh[ci] = (int)(((long)img->frame.height * j->v_samp[ci] + (long)j->max_v * 8 - 1) /
-                       ((long)j->max_v * 8));
-        hs[ci] = nc == 1 ? 1 : j->h_samp[ci];
-        vs[ci] = nc == 1 ? 1 : j->v_samp[ci];
+        J.bw[ci] = (int)(((long)img->frame.width * j->h_samp[ci] + (long)j->max_h * 8 - 1) /
+                         ((long)j->max_h * 8));
+        J.bh[ci] = (int)(((long)img->frame.height * j->v_samp[ci] + (long)j->max_v * 8 - 1) /
+                         ((long)j->max_v * 8));
+        J.hs[ci] = nc == 1 ? 1 : j->h_samp[ci];
+        J.vs[ci] = nc == 1 ? 1 : j->v_samp[ci];
     }
     if (nc == 1) {
-        mcu_w = bw[0];
-        mcu_h = bh[0];
+        J.mcu_w = J.bw[0];
+        J.mcu_h = J.bh[0];
     } else {
-        mcu_w = (img->frame.width + j->max_h * 8 - 1) / (j->max_h * 8);
-        mcu_h = (img->frame.height + j->max_v * 8 - 1) / (j->max_v * 8);
+        J.mcu_w = (img->frame.width + j->max_h * 8 - 1) / (j->max_h * 8);
+        J.mcu_h = (img->frame.height + j->max_v * 8 - 1) / (j->max_v * 8);
     }
-    mcus = (long)mcu_w * mcu_h;
-    if (!(s = calloc(1, sizeof(*s))))
+    mcus = (long)J.mcu_w * J.mcu_h;
+    if (!(s = calloc(2, sizeof(*s))))
         return -ENOMEM;
+    o = s + 1;
     if (!(data = read_headers(j, s)))
         goto end;
     for (ci = 0; ci < nc; ci++)
         if (table_build(&s->dc[s->td[ci]], 1) < 0 || table_build(&s->ac[s->ta[ci]], 0) < 0)
             goto end;
-    /* the new blocks' AC symbols first: where the tables lack one (an
-     * optimised input's often do), nothing is parsed */
-    for (i = 0; i < n; i++) {
+    /* the new blocks' AC symbols first: where the own tables lack one (an
+     * optimised input's often do), they are not tried */
+    for (i = 0; i < n && covered; i++) {
         const SpliceTable *t = &s->ac[s->ta[blocks[i][0]]];
         int run = 0;
-        for (k = 1; k < 64; k++) {
+        for (k = 1; k < 64 && covered; k++) {
             int v = coef[i][zz_natural[k]], nb;
             if (!v) {
                 run++;
                 continue;
             }
-            if (run > 15 && !t->size[0xf0])
-                goto end;
             nb = magnitude(v);
-            if (nb > 10 || !t->size[(run & 15) << 4 | nb])
-                goto end;
+            covered = (run <= 15 || t->size[0xf0]) && nb <= 10 &&
+                      t->size[(run & 15) << 4 | nb];
             run = 0;
         }
-        if (run && !t->size[0])
-            goto end;
+        covered &= !run || t->size[0];
     }
     ret = -ENOMEM;
     {
@@ -611,123 +831,77 @@ int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
         size_t words = 0, off[4];
         for (ci = 0; ci < nc; ci++) {
             off[ci] = words;
-            words += ((size_t)bw[ci] * bh[ci] + 63) / 64;
+            words += ((size_t)J.bw[ci] * J.bh[ci] + 63) / 64;
         }
         if (!(bits = calloc(words, sizeof(*bits))))
             goto end;
         for (ci = 0; ci < nc; ci++)
-            chg[ci] = bits + off[ci];
+            J.chg[ci] = bits + off[ci];
         for (i = 0; i < n; i++) {
-            size_t b = (size_t)blocks[i][2] * bw[blocks[i][0]] + blocks[i][1];
-            chg[blocks[i][0]][b >> 6] |= (uint64_t)1 << (b & 63);
+            size_t b = (size_t)blocks[i][2] * J.bw[blocks[i][0]] + blocks[i][1];
+            J.chg[blocks[i][0]][b >> 6] |= (uint64_t)1 << (b & 63);
         }
     }
     if (!(u = malloc(j->file_size - data + 256)) ||
-        !(rst = malloc(sizeof(*rst) * (ri ? (size_t)((mcus + ri - 1) / ri) : 1))))
+        !(rst = malloc(sizeof(*rst) * (J.ri ? (size_t)((mcus + J.ri - 1) / J.ri) : 1))))
         goto end;
     ret = 1;
-    total = unstuff(j->file, j->file_size, data, u, rst,
-                    ri ? (mcus + ri - 1) / ri - 1 : 0, &nb_rst);
-    if (!total)
+    J.total = unstuff(j->file, j->file_size, data, u, rst,
+                      J.ri ? (mcus + J.ri - 1) / J.ri - 1 : 0, &J.nb_rst);
+    if (!J.total)
         goto end;
+    J.u = u;
+    J.rst = rst;
     w.cap = j->file_size + 4096;
     ret = -ENOMEM;
     if (!(w.buf = malloc(w.cap)))
         goto end;
     ret = 1;
-    /* SOI, the markers as they were, the library's headers */
-    put_2(&w, 0xffd8);
-    for (i = 0; i < j->nb_markers; i++) {
-        if (out_reserve(&w, j->markers[i].len + 4) < 0)
-            break;
-        put_2(&w, 0xff00 | (unsigned)j->markers[i].code);
-        put_2(&w, j->markers[i].len + 2);
-        memcpy(w.buf + w.len, j->markers[i].data, j->markers[i].len);
-        w.len += j->markers[i].len;
-    }
-    put_headers(&w, img, s);
-
-    br.u = u;
-    br.pos = 0;
-    br.acc = peek(u, 0);
-    br.used = 0;
-    from = 0;
-    seg_end = nb_rst ? rst[0] : total;
-    for (my = 0; my < mcu_h; my++)
-        for (mx = 0; mx < mcu_w; mx++, m++) {
-            if (ri && m && m % ri == 0) {
-                /* a restart: the input's padding left out, the
-                 * predictors reset, the writer's marker */
-                long r = m / ri - 1;
-                pos = br.pos + (size_t)br.used;
-                if (pos > seg_end || seg_end - pos >= 8)
-                    goto end;
-                copy_bits(&w, u, from, pos);
-                pad_byte(&w);
-                put_byte(&w, (uint8_t)0xff);
-                put_byte(&w, (uint8_t)(0xd0 + r % 8));
-                br.pos = from = rst[r];
-                br.acc = peek(u, br.pos);
-                br.used = 0;
-                seg_end = r + 1 < nb_rst ? rst[r + 1] : total;
-                memset(in_pred, 0, sizeof(in_pred));
-                memset(out_pred, 0, sizeof(out_pred));
-            }
-            for (ci = 0; ci < nc; ci++) {
-                const SpliceTable *dt = &s->dc[s->td[ci]], *at = &s->ac[s->ta[ci]];
-                int x, y;
-                for (y = 0; y < vs[ci]; y++)
-                    for (x = 0; x < hs[ci]; x++) {
-                        int bx = mx * hs[ci] + x, by = my * vs[ci] + y;
-                        int dummy = bx >= bw[ci] || by >= bh[ci];
-                        size_t start = br.pos + (size_t)br.used, ac_start;
-                        int diff = 0, idx = -1;
-                        /* the input's block: its DC difference, then its
-                         * AC symbols to the end of block */
-                        if ((k = parse_block(dt, at, &br, &diff, &ac_start)) < 0)
-                            goto end;
-                        pos = br.pos + (size_t)br.used;
-                        if (pos > seg_end)
-                            goto end;
-                        in_pred[ci] += diff;
-                        if (dummy) {
-                            if (diff || k != 1) {
-                                copy_bits(&w, u, from, start);
-                                if (!put_dc(&w, dt, 0) || !put_sym(&w, at, 0))
-                                    goto end;
-                                from = pos;
-                            }
-                            continue;
-                        }
-                        if (n && chg[ci][((size_t)by * bw[ci] + bx) >> 6] >>
-                                         (((size_t)by * bw[ci] + bx) & 63) & 1) {
-                            if ((idx = find_block(blocks, n, ci, bx, by)) < 0)
-                                goto end;
-                            copy_bits(&w, u, from, start);
-                            if (!put_dc(&w, dt, coef[idx][0] - out_pred[ci]) ||
-                                !put_ac(&w, at, coef[idx]))
-                                goto end;
-                            out_pred[ci] = coef[idx][0];
-                            from = pos;
-                        } else {
-                            int d = in_pred[ci] - out_pred[ci];
-                            if (d != diff) {
-                                copy_bits(&w, u, from, start);
-                                if (!put_dc(&w, dt, d))
-                                    goto end;
-                                from = ac_start;
-                            }
-                            out_pred[ci] = in_pred[ci];
-                        }
-                    }
-            }
+    J.in = s;
+    if (covered) {
+        /* the input's own tables */
+        J.out = s;
+        start_file(&w, img, s);
+        if (!run_pass(&J, PASS_SPLICE, &w)) {
+            ret = 0;
+            goto done;
         }
-    /* what is left is padding, or data the reader would have warned of */
-    pos = br.pos + (size_t)br.used;
-    if (pos > seg_end || seg_end - pos >= 8)
+    }
+    /* optimised tables, in the slots the library gives a transcoded
+     * image's components (luma 0, chroma 1), from the counts of the
+     * symbols the output codes: annex K as the library makes them */
+    ret = -ENOMEM;
+    if (!(counts = calloc(8, sizeof(*counts))))
         goto end;
-    copy_bits(&w, u, from, pos);
-    pad_byte(&w);
+    ret = 1;
+    J.fdc = counts;
+    J.fac = counts + 4;
+    for (ci = 0; ci < nc; ci++)
+        o->td[ci] = o->ta[ci] = ci > 0;
+    J.out = o;
+    if (run_pass(&J, PASS_COUNT, NULL))
+        goto end;
+    for (k = 0; k < 2; k++) {
+        SpliceTable *t[2] = { &o->dc[k], &o->ac[k] };
+        int e;
+        if (k > 0 && nc == 1)
+            break;
+        for (e = 0; e < 2; e++) {
+            if (cli_jpeg_huff_optimal((e ? J.fac : J.fdc)[k], t[e]->bits, t[e]->val) < 0)
+                goto end;
+            for (t[e]->nb = 0, i = 1; i <= 16; i++)
+                t[e]->nb += t[e]->bits[i];
+            t[e]->defined = 1;
+            if (table_build(t[e], !e) < 0)
+                goto end;
+        }
+    }
+    J.fdc = J.fac = NULL;
+    start_file(&w, img, o);
+    if (run_pass(&J, PASS_RECODE, &w))
+        goto end;
+    ret = 2;
+done:
     put_2(&w, 0xffd9);
     if (w.fail) {
         ret = -ENOMEM;
@@ -736,9 +910,9 @@ int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
     *out = w.buf;
     *out_size = w.len;
     w.buf = NULL;
-    ret = 0;
 end:
     free(w.buf);
+    free(counts);
     free(bits);
     free(u);
     free(rst);
