@@ -31,6 +31,12 @@
 
 #define LOOK 11 /* bits a Huffman code is looked up with at once */
 
+#if defined(__GNUC__)
+#define INLINE __attribute__((always_inline))
+#else
+#define INLINE
+#endif
+
 static const uint8_t zz_natural[64] = {
      0,  1,  8, 16,  9,  2,  3, 10, 17, 24, 32, 25, 18, 11,  4,  5,
     12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13,  6,  7, 14, 21, 28,
@@ -294,8 +300,8 @@ static int put_ac(BitOut *w, const SpliceTable *t, const int16_t *b)
  * for what is not spliced: no code, a run past the block, an AC size
  * over 10, zero runs not followed by a coefficient (the library codes an
  * end of block there), a symbol ot has no code for. */
-static inline int parse_ac(const SpliceTable *at, Bits *b, long *count, BitOut *w,
-                           const SpliceTable *ot)
+static inline INLINE int parse_ac(const SpliceTable *at, Bits *b, long *count, BitOut *w,
+                                  const SpliceTable *ot)
 {
     int k = 1, zrl = 0;
 
@@ -616,7 +622,7 @@ enum { PASS_SPLICE, PASS_COUNT, PASS_RECODE };
  * tables, the coefficients' own bits copied. Returns 0, or 1 when the
  * file is not one that is spliced or a table lacks a symbol.
  */
-static int run_pass(const SpliceJob *J, int mode, BitOut *w)
+static inline INLINE int run_pass(const SpliceJob *J, int mode, BitOut *w)
 {
     Bits br;
     size_t from = 0, seg_end = J->nb_rst ? J->rst[0] : J->total, pos;
@@ -732,6 +738,23 @@ static int run_pass(const SpliceJob *J, int mode, BitOut *w)
     if (mode != PASS_COUNT)
         pad_byte(w);
     return 0;
+}
+
+/* The passes, each made for its mode (the checks of the others out of
+ * its loops). */
+static int pass_splice(const SpliceJob *J, BitOut *w)
+{
+    return run_pass(J, PASS_SPLICE, w);
+}
+
+static int pass_count(const SpliceJob *J)
+{
+    return run_pass(J, PASS_COUNT, NULL);
+}
+
+static int pass_recode(const SpliceJob *J, BitOut *w)
+{
+    return run_pass(J, PASS_RECODE, w);
 }
 
 /* SOI, the input's markers as they were, the library's headers for the
@@ -862,7 +885,7 @@ int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
         /* the input's own tables */
         J.out = s;
         start_file(&w, img, s);
-        if (!run_pass(&J, PASS_SPLICE, &w)) {
+        if (!pass_splice(&J, &w)) {
             ret = 0;
             goto done;
         }
@@ -879,7 +902,7 @@ int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
     for (ci = 0; ci < nc; ci++)
         o->td[ci] = o->ta[ci] = ci > 0;
     J.out = o;
-    if (run_pass(&J, PASS_COUNT, NULL))
+    if (pass_count(&J))
         goto end;
     for (k = 0; k < 2; k++) {
         SpliceTable *t[2] = { &o->dc[k], &o->ac[k] };
@@ -898,7 +921,7 @@ int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
     }
     J.fdc = J.fac = NULL;
     start_file(&w, img, o);
-    if (run_pass(&J, PASS_RECODE, &w))
+    if (pass_recode(&J, &w))
         goto end;
     ret = 2;
 done:
