@@ -257,7 +257,7 @@ static void *worker(void *arg)
     while (!job->stop) {
         if (job->wq_n) {
             CliImage *img = job->wq[job->wq_head];
-            CliJpegWriteStats st = { 0, 0, 0 };
+            CliJpegWriteStats st = { 0, 0, 0, 0, 0 };
             int ret;
             job->wq_head = (job->wq_head + 1) % job->wq_cap;
             job->wq_n--;
@@ -271,6 +271,8 @@ static void *worker(void *arg)
             job->stats.blocks += st.blocks;
             job->stats.changed += st.changed;
             job->stats.own_tables += st.own_tables;
+            job->stats.spliced += st.spliced;
+            job->stats.recoded += st.recoded;
             job->writes_busy--;
             unref_locked(job, img);
             pthread_cond_broadcast(&job->cond);
@@ -593,11 +595,13 @@ int cli_run_images(const CliOptions *o)
     if (job.write && job.keep_orig && job.stats.blocks)
         cli_log(o, SP_LOG_VERBOSE, "JPEG: %lld of %lld blocks re-encoded "
                 "(%.3f%%), the rest copied; %lld image%s written with %s own "
-                "Huffman tables\n", (long long)job.stats.changed,
-                (long long)job.stats.blocks,
+                "Huffman tables (%lld with the input's coded data spliced, "
+                "%lld more coded again from it)\n",
+                (long long)job.stats.changed, (long long)job.stats.blocks,
                 100.0 * job.stats.changed / job.stats.blocks,
                 (long long)job.stats.own_tables, job.stats.own_tables == 1 ? "" : "s",
-                job.stats.own_tables == 1 ? "its" : "their");
+                job.stats.own_tables == 1 ? "its" : "their",
+                (long long)job.stats.spliced, (long long)job.stats.recoded);
     cli_log(o, SP_LOG_VERBOSE, "%lld image%s %s\n",
             (long long)(job.write ? job.written : received),
             received == 1 ? "" : "s", job.write ? "written" : "analysed");

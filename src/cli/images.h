@@ -79,6 +79,8 @@ typedef struct CliJpegWriteStats {
     int64_t blocks;        /* blocks in the image (all components) */
     int64_t changed;       /* blocks re-encoded from new pixels */
     int64_t own_tables;    /* images written with their own Huffman tables */
+    int64_t spliced;       /* of those, with the input's coded data spliced */
+    int64_t recoded;       /* with optimised tables from the input's symbols */
 } CliJpegWriteStats;
 
 /* --- imgseq.c: which files, in which order, written where ------------- */
@@ -145,6 +147,29 @@ int cli_jpeg_tables_cover_both(const char *path, const int (*change)[4], int n,
  * file), -1 on error. */
 int cli_jpeg_test_optimal_tables(const char *path, const char *lib_out,
                                  const char *own_out, unsigned seed);
+
+/* jpeg_splice.c: img written as the block-wise writer writes it, from the
+ * input's coded data rather than its coefficients read again: the n blocks
+ * { component, bx, by } (sorted by component, then by, then bx) take the
+ * coefficients coef (natural order). Returns 0 with the whole file in *out
+ * (malloc'd, *out_size bytes) when its own Huffman tables code it (the bits
+ * of every block whose code stays copied), 2 the same when they do not and
+ * it is coded with optimised tables, 1 when the file is not one it handles
+ * (the caller writes it the library's way), or -ENOMEM. */
+int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
+                    const int16_t (*coef)[64], int n, uint8_t **out, size_t *out_size);
+
+/* Annex K.2/K.3's Huffman table for the symbol counts in freq (changed),
+ * as libjpeg makes it: the DHT's 16 counts (bits[1..16]) and symbols. */
+int cli_jpeg_huff_optimal(long freq[257], uint8_t bits[17], uint8_t val[256]);
+
+/* For the tests: img (read with keep_orig, its pixels changed) written by
+ * the block-wise writer through the library to lib_out and as it writes by
+ * default to own_out (the two files must be the same). Returns what
+ * cli_jpeg_splice returned for the default way (0 spliced, 2 coded again
+ * with optimised tables, 1 the library's way), -1 on error. */
+int cli_jpeg_test_splice(const CliOptions *o, const CliImage *img, const char *lib_out,
+                         const char *own_out);
 
 /* Forward DCT of an 8x8 block of 8-bit samples (level shift included) and
  * quantisation by a table in natural order, rounding to nearest, as the

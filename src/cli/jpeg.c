@@ -19,7 +19,12 @@
  * for it as for the input. jpeg_write_coefficients writes them with
  * optimised Huffman tables; a progressive input is written progressive
  * (libjpeg's standard scan script), the restart interval is kept. An
- * image in which nothing changed is written as the input's own bytes.
+ * image in which nothing changed is written as the input's own bytes. A
+ * baseline file of one scan is written from its own coded data instead
+ * (jpeg_splice.c: the same file, without reading the coefficients again):
+ * spliced where its own tables code it, the bits of every block whose
+ * code stays copied, else its symbols coded again with the optimised
+ * tables.
  *
  * Writing in full (--reencode): every block from the pixels (raw data in),
  * with the input's tables and sampling. With -q:v N: the tables ffmpeg's
@@ -1274,6 +1279,17 @@ static int optimal_table(long freq[257], JHUFF_TBL *t)
     return 0;
 }
 
+int cli_jpeg_huff_optimal(long freq[257], uint8_t bits[17], uint8_t val[256])
+{
+    JHUFF_TBL t;
+
+    if (optimal_table(freq, &t) < 0)
+        return -1;
+    memcpy(bits, t.bits, 17);
+    memcpy(val, t.huffval, 256);
+    return 0;
+}
+
 /* c made to write s's coefficients as s has them: its critical parameters
  * and restart interval, and no marker of the library's own (the input's are
  * copied as they were). */
@@ -1385,8 +1401,11 @@ end:
     return ret;
 }
 
+/* The blocks in l re-encoded, the others' coefficients kept: spliced into
+ * the input's own coded data where that can be done (cli_jpeg_splice),
+ * else through the library. */
 static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
-                        const BlockList *l, CliJpegWriteStats *st)
+                        const BlockList *l, CliJpegWriteStats *st, int splice)
 {
     struct jpeg_decompress_struct s;
     struct jpeg_compress_struct c;
@@ -1412,6 +1431,34 @@ static int write_blocks(const CliOptions *o, const CliImage *img, FILE *out,
         cli_jpeg_fdct_quant(f->data[ci] + (ptrdiff_t)l->b[i][2] * DCTSIZE * f->stride[ci] +
                             l->b[i][1] * DCTSIZE, f->stride[ci], j->quant[j->quant_no[ci]],
                             blk[i]);
+    }
+
+    if (splice) {
+        uint8_t *file;
+        size_t size;
+        ret = cli_jpeg_splice(img, (const int (*)[3])l->b, (const int16_t (*)[64])blk,
+                              l->n, &file, &size);
+        if (ret == 0 || ret == 2) {
+            int bw, bh;
+            for (ci = 0; ci < j->nb_comp; ci++) {
+                comp_blocks(img, ci, &bw, &bh);
+                st->blocks += (int64_t)bw * bh;
+            }
+            st->changed += l->n;
+            st->own_tables += ret == 0;
+            st->spliced += ret == 0;
+            st->recoded += ret == 2;
+            fwrite(file, 1, size, out); /* a short write: ferror() */
+            free(file);
+            ret = 0;
+        }
+        if (ret <= 0) {
+            if (ret < 0)
+                cli_log(o, SP_LOG_ERROR, "cannot write '%s': out of memory\n",
+                        img->out_path);
+            free(blk);
+            return ret;
+        }
     }
 
     /* one error manager serves both objects */
@@ -1509,7 +1556,7 @@ int cli_jpeg_write(const CliOptions *o, const CliImage *img, const char *path,
             cli_log(o, SP_LOG_VERBOSE, "'%s': %d changed blocks lie outside "
                     "the box the library reported as touched\n", img->path,
                     list.outside);
-        ret = write_blocks(o, img, out, &list, st);
+        ret = write_blocks(o, img, out, &list, st, 1);
     }
     free(list.b);
     if (fflush(out) != 0 || ferror(out)) {
@@ -1524,6 +1571,32 @@ int cli_jpeg_write(const CliOptions *o, const CliImage *img, const char *path,
         cli_log(o, SP_LOG_ERROR, "cannot write '%s': %s\n", img->out_path,
                 strerror(-ret));
     }
+    return ret;
+}
+
+int cli_jpeg_test_splice(const CliOptions *o, const CliImage *img, const char *lib_out,
+                         const char *own_out)
+{
+    CliJpegWriteStats st = { 0, 0, 0, 0, 0 };
+    BlockList list = { NULL, 0, 0, 0 };
+    FILE *f;
+    int ret = -1;
+
+    if (find_changed(img, &list) < 0 || !(f = fopen(lib_out, "wb")))
+        goto end;
+    ret = write_blocks(o, img, f, &list, &st, 0);
+    if (fclose(f) != 0 || ret < 0 || !(f = fopen(own_out, "wb"))) {
+        ret = -1;
+        goto end;
+    }
+    memset(&st, 0, sizeof(st));
+    ret = write_blocks(o, img, f, &list, &st, 1);
+    if (fclose(f) != 0 || ret < 0)
+        ret = -1;
+    else
+        ret = st.spliced ? 0 : st.recoded ? 2 : 1;
+end:
+    free(list.b);
     return ret;
 }
 

@@ -95,6 +95,7 @@ static void pattern_rgb(uint8_t *rgb, int w, int h, int seed)
 #define JF_RESTART     2
 #define JF_ARITH       4
 #define JF_OPTIMIZE    8
+#define JF_16BIT      16 /* quantisation steps over 255 (16-bit tables) */
 
 /* A JPEG with JFIF, EXIF, ICC and COM markers; luma sampling hs x vs;
  * flags JF_*; a dark square (a dust spot) at spot_x, spot_y if spot_x >= 0. */
@@ -119,6 +120,7 @@ static void make_jpeg(const char *path, int w, int h, int hs, int vs, int gray,
         for (x = 0; x < w * h; x++)
             rgb[x] = rgb[x * 3 + 1];
     c.err = jpeg_std_error(&jerr);
+    jerr.trace_level = -1; /* no note on 16-bit tables */
     jpeg_create_compress(&c);
     jpeg_stdio_dest(&c, f);
     c.image_width = w;
@@ -126,7 +128,7 @@ static void make_jpeg(const char *path, int w, int h, int hs, int vs, int gray,
     c.input_components = gray ? 1 : 3;
     c.in_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&c);
-    jpeg_set_quality(&c, quality, TRUE);
+    jpeg_set_quality(&c, quality, !(flags & JF_16BIT));
     if (!gray) {
         c.comp_info[0].h_samp_factor = hs;
         c.comp_info[0].v_samp_factor = vs;
@@ -883,7 +885,7 @@ static void test_jpeg_write_changed_block(void **state)
     CliOptions o;
     CliImage img;
     JInfo ja, jb;
-    CliJpegWriteStats st = { 0, 0, 0 };
+    CliJpegWriteStats st = { 0, 0, 0, 0, 0 };
     int ci;
 
     (void)state;
@@ -967,6 +969,122 @@ static void test_jpeg_optimal_tables(void **state)
             free(db);
         }
     }
+}
+
+/* A JPEG's frame header made to say w x h (smaller, in the same MCUs):
+ * the blocks past the new edges become the edge MCUs' dummy blocks with
+ * the content they were coded with (the library's encoder codes dummy
+ * blocks as a zero DC difference and an end of block; others do not). */
+static void shrink_frame(const char *path, int w, int h)
+{
+    long n, i;
+    uint8_t *d = file_bytes(path, &n);
+    FILE *f;
+
+    for (i = 2; i + 9 < n && !(d[i] == 0xff && (d[i + 1] == 0xc0 || d[i + 1] == 0xc1 ||
+                                                d[i + 1] == 0xc2)); i++)
+        ;
+    assert_true(i + 9 < n);
+    d[i + 5] = (uint8_t)(h >> 8);
+    d[i + 6] = (uint8_t)h;
+    d[i + 7] = (uint8_t)(w >> 8);
+    d[i + 8] = (uint8_t)w;
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(d, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    free(d);
+}
+
+/* The block-wise writer's splice of the input's coded data (the bits of
+ * every block whose code stays copied) gives the library's file to the
+ * byte: 4:2:0, 4:2:2, 4:4:0, 4:4:4 and gray, edge MCUs with dummy blocks
+ * (coded as the library does and not), restart intervals, 16-bit tables
+ * (SOF1), the largest DC steps and coefficients, optimised tables that
+ * lack the new blocks' symbols (the symbols then coded again with
+ * optimised tables); a progressive input goes the library's way. Blocks
+ * changed at random places, the edges among them, some to flat grey, some
+ * to noise. */
+static void test_jpeg_splice(void **state)
+{
+    static const struct { int w, h, hs, vs, gray, flags, q, sw, sh; } v[] = {
+        { 96, 64, 2, 2, 0, 0, 90, 0, 0 },
+        { 100, 70, 2, 2, 0, 0, 90, 0, 0 },
+        { 112, 80, 2, 2, 0, 0, 90, 100, 70 },
+        { 112, 80, 2, 2, 0, JF_RESTART, 80, 99, 67 },
+        { 101, 67, 2, 1, 0, JF_RESTART, 85, 0, 0 },
+        { 70, 100, 1, 2, 0, JF_RESTART, 85, 0, 0 },
+        { 99, 61, 1, 1, 0, 0, 75, 0, 0 },
+        { 90, 61, 1, 1, 1, JF_RESTART, 90, 0, 0 },
+        { 93, 59, 1, 1, 1, 0, 100, 0, 0 },
+        { 100, 70, 2, 2, 0, 0, 100, 0, 0 },
+        { 100, 70, 2, 2, 0, JF_16BIT, 2, 0, 0 },
+        { 121, 67, 2, 2, 0, JF_OPTIMIZE, 90, 0, 0 },
+        { 121, 67, 2, 2, 0, JF_OPTIMIZE | JF_RESTART, 60, 0, 0 },
+        { 64, 48, 2, 2, 0, JF_PROGRESSIVE, 90, 0, 0 },
+    };
+    char in[256], a[256], b[256];
+    uint32_t r = 7;
+    int i, t, k, spliced = 0, recoded = 0, library = 0;
+
+    (void)state;
+    mkdir(tp("spl"), 0755);
+    for (i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++) {
+        snprintf(in, sizeof(in), "%s/%02d.jpg", tp("spl"), i);
+        make_jpeg(in, v[i].w, v[i].h, v[i].hs, v[i].vs, v[i].gray, v[i].q, v[i].flags,
+                  -1, 0, 11 + i);
+        if (v[i].sw)
+            shrink_frame(in, v[i].sw, v[i].sh);
+        for (t = 0; t < 6; t++) {
+            CliOptions o;
+            CliImage img;
+            uint8_t *da, *db;
+            long na, nb;
+            int ret;
+            opts_init(&o, NULL, NULL);
+            memset(&img, 0, sizeof(img));
+            img.path = in;
+            img.out_path = a;
+            assert_int_equal(cli_image_read(&o, &img, 1), 0);
+            /* t = 0: nothing but the last sample of the last row */
+            for (k = 0; k < (t ? 1 + t * 2 : 1); k++) {
+                int p, x0, y0, x, y, pw, ph;
+                r = r * 1664525u + 1013904223u;
+                p = (int)(r >> 8) % img.frame.nb_planes;
+                pw = img.frame.width >> (p && img.frame.color == SP_COLOR_YUV ? img.frame.ss_x : 0);
+                ph = img.frame.height >> (p && img.frame.color == SP_COLOR_YUV ? img.frame.ss_y : 0);
+                x0 = t ? (int)(r >> 12) % pw : pw - 1;
+                y0 = t ? (int)(r >> 20) % ph : ph - 1;
+                for (y = y0; y < y0 + 6 && y < ph; y++)
+                    for (x = x0; x < x0 + 6 && x < pw; x++) {
+                        uint8_t *px = img.frame.data[p] + (ptrdiff_t)y * img.frame.stride[p] + x;
+                        r = r * 1664525u + 1013904223u;
+                        *px = k & 1 ? (uint8_t)(r >> 24) : t == 5 ? 255 : 128;
+                    }
+            }
+            snprintf(a, sizeof(a), "%s/%02d-%d-lib.jpg", tp("spl"), i, t);
+            snprintf(b, sizeof(b), "%s/%02d-%d-own.jpg", tp("spl"), i, t);
+            ret = cli_jpeg_test_splice(&o, &img, a, b);
+            cli_image_free(&img);
+            assert_true(ret >= 0 && ret <= 2);
+            /* standard tables code every symbol: always spliced */
+            if (!(v[i].flags & (JF_OPTIMIZE | JF_PROGRESSIVE)))
+                assert_int_equal(ret, 0);
+            /* a progressive file is left to the library */
+            assert_int_equal(ret == 1, !!(v[i].flags & JF_PROGRESSIVE));
+            spliced += ret == 0;
+            recoded += ret == 2;
+            library += ret == 1;
+            da = file_bytes(a, &na);
+            db = file_bytes(b, &nb);
+            assert_int_equal(na, nb);
+            assert_memory_equal(da, db, (size_t)na);
+            free(da);
+            free(db);
+        }
+    }
+    /* optimised inputs: spliced and coded again both came up */
+    assert_true(spliced > 11 * 6 && recoded > 3 && library == 6);
 }
 
 /* -q:v N writes ffmpeg's tables for N; --reencode keeps the input's. */
@@ -1269,6 +1387,7 @@ int main(void)
         cmocka_unit_test(test_jpeg_dc_check),
         cmocka_unit_test(test_jpeg_write_changed_block),
         cmocka_unit_test(test_jpeg_optimal_tables),
+        cmocka_unit_test(test_jpeg_splice),
         cmocka_unit_test(test_jpeg_qscale_reencode),
         cmocka_unit_test(test_png_identity),
         cmocka_unit_test(test_single_image),
