@@ -2464,6 +2464,35 @@ static int near_other(const Near *nb, int x, int y)
     return 0;
 }
 
+/* A ring's cost at shift (dx, dy): the sum of |vb[k] - a[offa[k] + d]|
+ * over its n points, from the sums of every shift (sads) where they were
+ * made (8-bit), else summed. */
+static long shift_sad(const DetectContext *s, const SpFrame *fa, const uint32_t *sads,
+                      const int *offa, const int *vb, int n, ptrdiff_t sa, int dx, int dy)
+{
+    ptrdiff_t d = dy * sa + dx;
+    long sad = 0;
+    int k;
+
+    if (sads)
+        return (long)sads[(dy + SHIFT) * (2 * SHIFT + 1) + dx + SHIFT];
+    if (fa->depth > 8) {
+        const uint16_t *pa = (const uint16_t *)fa->data[0] + d;
+        for (k = 0; k < n; k++)
+            sad += abs(vb[k] - (pa[offa[k]] >> s->shift));
+    } else {
+        const uint8_t *pa = fa->data[0] + d;
+        for (k = 0; k < n; k++)
+            sad += abs(vb[k] - pa[offa[k]]);
+    }
+    return sad;
+}
+
+/* A ring on an edge: the cost across it EDGE_ACROSS times the best at
+ * least, along it (2 px from the best) under EDGE_ALONG times. */
+#define EDGE_ACROSS 3
+#define EDGE_ALONG 1.2f
+
 /*
  * Did the scene move under a track between frame a and frame b? The
  * annulus around the track in b is matched against the annulus around the
@@ -2631,8 +2660,28 @@ static int scene_moved_ring(const DetectContext *s, const SpFrame *fa, int iax, 
             return 1;
         return 0;
     }
-    if (bestd <= 1 && moved_itself)
-        return -1;         /* it moved and the surround came along */
+    /* it moved and the surround came along: unless the ring is an edge,
+     * which tells the motion across it only (the aperture problem): the
+     * place the track left (the still scene: its motion as a shift,
+     * within the shifts looked at) costs EDGE_ACROSS times the best or
+     * more, and a shift 2 px or more from the best under EDGE_ALONG times
+     * it. The thing may have slid along such an edge that came across
+     * with it (a blotch under a level edge going up and down with its
+     * drift, sliding sideways); a ring that is no such edge (grain, a
+     * faint texture matching about as well everywhere) still says the
+     * surround came along. */
+    if (bestd <= 1 && moved_itself) {
+        int mx = ibx - iax, my = iby - iay;
+        mx = mx < -SHIFT ? -SHIFT : mx > SHIFT ? SHIFT : mx;
+        my = my < -SHIFT ? -SHIFT : my > SHIFT ? SHIFT : my;
+        if (shift_sad(s, fa, sads, offa, vb, n, sa, mx, my) >= EDGE_ACROSS * best)
+            for (dy = -SHIFT; dy <= SHIFT; dy++)
+                for (dx = -SHIFT; dx <= SHIFT; dx++)
+                    if ((dx - bestdx) * (dx - bestdx) + (dy - bestdy) * (dy - bestdy) >= 4 &&
+                        shift_sad(s, fa, sads, offa, vb, n, sa, dx, dy) < EDGE_ALONG * best)
+                        return 0;
+        return -1;
+    }
     return 0;
 #undef INSIDE
 }

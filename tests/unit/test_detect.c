@@ -326,6 +326,41 @@ static void paint_glint(SpFrame *f, int n)
         f->data[0][(ptrdiff_t)y * f->stride[0] + x] = 250;
 }
 
+/* A scene of the tests alone: the walls, and about the last blotch of
+ * spots_ledge a ledge of the scene (a bright face above, a dark one below,
+ * 100 levels apart, 5 px above the blotch's centre) that goes up and down
+ * with the blotch's drift and lies level along it, its faces bare but for
+ * a grain of 2 levels going with the camera and a noise of a level each
+ * frame: the blotch slides along the ledge, which follows it across. */
+enum { SCENE_LEDGE = 120 };
+
+static const PaintSpot spots_ledge[] = {
+    { 30, 200, 2.8f, 0.65f, 0 },
+    { 250, 40, 3.0f, 0.60f, 0 },
+    { 250, 200, 2.8f, 0.65f, 0 },
+    { 60, 60, 2.6f, 0.70f, 0 },
+    { 150, 130, 3.0f, 0.70f, 0 },
+};
+static const PaintDrift drift_ledge = { 4.0f, 40.0f, 0.01f };
+
+static void paint_ledge(SpFrame *f, int n)
+{
+    const PaintSpot *b = &spots_ledge[sizeof(spots_ledge) / sizeof(spots_ledge[0]) - 1];
+    float ox = 6.0f * sinf(n / 4.0f), oy = 4.0f * sinf(n / 5.0f + 1.0f), bx, by;
+    int x, y;
+
+    paint_drift_at(&drift_ledge, W, H, n, b->x, b->y, &bx, &by);
+    for (y = (int)by - 30; y < (int)by + 30; y++)
+        for (x = (int)bx - 40; x < (int)bx + 40; x++) {
+            /* the ledge's row, its sub-pixel place shaded in */
+            float e = y + 0.5f - (by - 5.0f), up = e < -0.5f ? 1 : e > 0.5f ? 0 : 0.5f - e;
+            float v = 70 + 100 * up +
+                      2 * subject_hash((int)floorf(x + ox) + 500, (int)floorf(y + oy) + 500) +
+                      subject_hash(x + 1000 * n, y + 3000) - 0.5f;
+            f->data[0][(ptrdiff_t)y * f->stride[0] + x] = (uint8_t)lrintf(v);
+        }
+}
+
 /* SPOTHEAL_TEST_LOG=48 shows the library's messages up to that level. */
 static void test_log(void *opaque, int level, const char *fmt, va_list vl)
 {
@@ -371,6 +406,10 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
                 paint_walls(f, n, 0);
             if (scene == SCENE_PAN_GLINT)
                 paint_glint(f, n);
+            if (scene == SCENE_LEDGE) {
+                paint_walls(f, n, 0);
+                paint_ledge(f, n);
+            }
             if (with_defects)
                 paint_defects(f, n, drift, sp,
                               (scene == SCENE_BLINK && n == 6) ||
@@ -720,6 +759,21 @@ static void test_blink_above(void **state)
  * never slides (no grain), all its evidence is the camera's motion,
  * and it keeps to the still dots' drift all along: confirmed though that
  * unsteady. (Before: in none of the frames; measured: in 41 of 48.) */
+/* A blotch under a ledge of the scene that follows its drift across and
+ * lies along it: the ring about the blotch matches about as well anywhere
+ * along the ledge, and the best shift, near none, once said the surround
+ * came along with the blotch: vetoes from the first frames. (Before: the
+ * other four alone, 192 of 240; measured: all 240.) */
+static void test_ledge(void **state)
+{
+    Score sc;
+
+    run_clip_with(SCENE_LEDGE, -1, &drift_ledge, 1, spots_ledge,
+                  (int)(sizeof(spots_ledge) / sizeof(spots_ledge[0])), NULL, 0, &sc);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 static void test_hot_jitter_wall(void **state)
 {
     const PaintDrift still = { 0.0f, 60.0f, 0.0f };
@@ -870,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_hot_blue_wandering),
         cmocka_unit_test(test_hot_jitter),
+        cmocka_unit_test(test_ledge),
         cmocka_unit_test(test_hot_jitter_wall),
         cmocka_unit_test(test_hot_blink),
         cmocka_unit_test(test_glint_over_pixel),
