@@ -3436,6 +3436,27 @@ static float drift_residual_at(const DetectContext *s, const Track *t, int cls, 
     return sqrtf(ex * ex + ey * ey);
 }
 
+/* drift_residual over the longest span, 8 frames at least, from a
+ * sighting of the CAM_SPAN frames before n from which the drift of class
+ * cls is known (three other tracks seen then and now), where
+ * drift_residual asks it from the earliest sighting alone (tracks born a
+ * few frames after it do not tell it there); -1 where it is not known. */
+static float known_drift_residual(const DetectContext *s, const Track *t, int cls, int64_t n)
+{
+    int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc, ex, ey;
+
+    for (; a <= n - 8; a++) {
+        int ka = (int)(a % POS_HIST);
+        if (t->pf[ka] != a || !t->pseen[ka] || fit_drift(s, t, cls, a, n, 0, &tx, &ty, &sc) < 0)
+            continue;
+        ex = tx + sc * (t->px[ka] - cx) - (t->x - t->px[ka]);
+        ey = ty + sc * (t->py[ka] - cy) - (t->y - t->py[ka]);
+        return sqrtf(ex * ex + ey * ey);
+    }
+    return -1;
+}
+
 /* Whether a pixel defect's track is in frame m where no defect can be:
  * more than 2.5 px off the drift the dots no wider than a pixel's smear
  * share (a hot pixel stays within a pixel and a half of it), and off the
@@ -3745,16 +3766,6 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             t->y = oy;
             t->last_seen = n;
             t->last_hit = n;
-            /* a defect drifts a little with the crop and the lens; a thing
-             * that travels is in the scene */
-            if ((ox - t->bx) * (ox - t->bx) + (oy - t->by) * (oy - t->by) >
-                s->excursion * s->excursion) {
-                sp_log(fc->log, SP_LOG_DEBUG, "frame %lld: track %d travels: "
-                       "from %.1f,%.1f to %.1f,%.1f\n", (long long)n, t->id,
-                       t->bx, t->by, ox, oy);
-                t->state = T_FREE;
-                continue;
-            }
             if (!is_pixel_kind(t->kind))
                 t->elong[t->nresp % RESP_HIST] = elongation(s, f, ox, oy,
                     t->kind == SP_KIND_DARK ? -1 : 1, rad, level);
@@ -3812,6 +3823,28 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
                    t->x, t->y, t->hits, t->frames, t->good, t->bad);
             t->state = T_FREE;
         }
+    }
+
+    /* a defect drifts a little with the crop and the lens; a thing that
+     * travels is in the scene, unless it is a confirmed one that keeps to
+     * the shared drift of the class it goes with (within 2 px over 8
+     * frames or more): then its travel is the sensor's, all the defects
+     * going as far (a phone's stabiliser swings a 720p frame by 20 px each
+     * way and more). Judged once every track has been looked for in this
+     * frame, so the drift is fitted from all of them */
+    for (i = 0; i < s->track_end; i++) {
+        Track *t = &s->tracks[i];
+        float r;
+        if (t->state == T_FREE || t->last_hit != n ||
+            (t->x - t->bx) * (t->x - t->bx) + (t->y - t->by) * (t->y - t->by) <=
+            s->excursion * s->excursion)
+            continue;
+        r = t->state == T_CONFIRMED ? known_drift_residual(s, t, t->mclass, n) : -1;
+        if (r >= 0 && r <= 2.0f)
+            continue;
+        sp_log(fc->log, SP_LOG_DEBUG, "frame %lld: track %d travels: from %.1f,%.1f to "
+               "%.1f,%.1f\n", (long long)n, t->id, t->bx, t->by, t->x, t->y);
+        t->state = T_FREE;
     }
 
     /* 2. the shared drift of each class, and each step judged by it: a

@@ -647,6 +647,35 @@ static void test_hot_jitter(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* Seven blotches on the walls through a stabiliser that swings them far
+ * (up to 14 px each way at 320x240 with a zoom, as a phone's swings a
+ * 720p frame by 20 px and more): they travel further from where they were
+ * first seen than the 16 px a crop's drift was allowed, all of them alike.
+ * A confirmed track that keeps to the shared drift is no scene detail for
+ * that. (Before: each dropped once it had travelled 16 px, its regions on
+ * the frames in the ring taken back, 47 of 336 instances; measured: 311,
+ * the misses the small one on the walls' textured strips, often unseen,
+ * whose track came back 2.2 px off the drift.) */
+static void test_pan_big_drift(void **state)
+{
+    static const PaintSpot many[] = {
+        { 60, 50, 2.6f, 0.70f, 0 },
+        { 250, 60, 3.2f, 0.55f, 0 },
+        { 150, 170, 2.2f, 0.85f, 0 },
+        { 280, 200, 3.0f, 0.60f, 0 },
+        { 110, 110, 2.8f, 0.65f, 0 },
+        { 200, 100, 2.6f, 0.70f, 0 },
+        { 50, 190, 3.0f, 0.60f, 0 },
+    };
+    const PaintDrift drift = { 14.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(SCENE_WALLS, -1, &drift, 1, many, (int)(sizeof(many) / sizeof(many[0])),
+                  NULL, 0, &sc);
+    assert_true(sc.spots_hit >= 0.9 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 /* Two hot pixels 5 px apart are two defects, both followed. (Measured: the
  * second in 48 of 48 frames; in none while a dot track held the 12 px
  * about it.) */
@@ -928,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_hot_jitter_wall),
         cmocka_unit_test(test_hot_blink),
         cmocka_unit_test(test_glint_over_pixel),
+        cmocka_unit_test(test_pan_big_drift),
         cmocka_unit_test(test_hot_pair),
         cmocka_unit_test(test_small_blotches),
         cmocka_unit_test(test_blotch_pair),
