@@ -112,6 +112,16 @@ static const PaintPixel pixels_pair[] = {
     { 203, 34, PAINT_HOT, 120 },
 };
 
+/* the same with a dead pixel 4 px from the hot one at (200, 28), the two in
+ * one cell of the detector's 4x4 occupancy grid */
+static const PaintPixel pixels_cell[] = {
+    { 40, 200, PAINT_HOT, 110 },
+    { 200, 28, PAINT_HOT, 90 },
+    { 300, 120, PAINT_DEAD, 0 },
+    { 90, 150, PAINT_STUCK, 230 },
+    { 203, 31, PAINT_DEAD, 0 },
+};
+
 /* small dark blotches, a dot's size or a little more: their masks must
  * reach their soft edges, not just a dot's */
 static const PaintSpot spots_small[] = {
@@ -126,6 +136,7 @@ typedef struct Score {
     long spots_total, spots_hit, pixels_total, pixels_hit, records, false_records;
     long spots_core; /* blotch instances whose core (1.5 radii) one record holds */
     long last_hit;   /* frames in which the last pixel defect was covered */
+    long last_own;   /* of those, frames in which a record centred on it did */
     long stray;      /* records centred on no painted pixel, nor near a blotch */
 } Score;
 
@@ -189,8 +200,15 @@ static void score_frame(SpContext *ctx, const SpFrame *out, const PaintDrift *dr
         int hit = covers(d, nb, (float)px[k].x, (float)px[k].y, 0);
         sc->pixels_total++;
         sc->pixels_hit += hit;
-        if (k == nb_px - 1)
+        if (k == nb_px - 1) {
             sc->last_hit += hit;
+            for (i = 0; hit && i < nb; i++)
+                if (fabsf(d[i].x + d[i].w / 2.0f - px[k].x) <= 1.5f &&
+                    fabsf(d[i].y + d[i].h / 2.0f - px[k].y) <= 1.5f) {
+                    sc->last_own++;
+                    break;
+                }
+        }
     }
 }
 
@@ -694,6 +712,25 @@ static void test_hot_pair(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* A dead pixel 4 px from a hot one, both in one cell of the occupancy
+ * grid (the defects still on the sensor, the pan moving under them): two
+ * defects, both followed. (Measured: the dead one in 48 of 48
+ * frames; in none while the cell held one dot track, the dead pixel's
+ * dropped each frame as a duplicate of the hot one's.) */
+static void test_pixel_cell(void **state)
+{
+    const PaintDrift drift = { 0.0f, 60.0f, 0.0f };
+    Score sc;
+
+    run_clip_with(PAINT_SCENE_PAN, -1, &drift, 1, NULL, 0, pixels_cell,
+                  (int)(sizeof(pixels_cell) / sizeof(pixels_cell[0])), &sc);
+    print_message("dead pixel beside the hot one covered in %ld of %d frames, by its own "
+                  "record in %ld\n", sc.last_hit, FRAMES, sc.last_own);
+    assert_true(sc.last_own >= 0.9 * FRAMES);
+    assert_true(sc.pixels_hit >= 0.98 * sc.pixels_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 /* Small dark blotches (radius 2-2.2) that the dot search takes first, as
  * wide dead pixels: followed as dots, they are masked as the blotches they
  * are, to their soft edges. (Measured: cores held in 194 of 240, 157 before a
@@ -959,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_glint_over_pixel),
         cmocka_unit_test(test_pan_big_drift),
         cmocka_unit_test(test_hot_pair),
+        cmocka_unit_test(test_pixel_cell),
         cmocka_unit_test(test_small_blotches),
         cmocka_unit_test(test_blotch_pair),
         cmocka_unit_test(test_blink_beside),
