@@ -14,7 +14,11 @@
  *  1. A reference of what the spot hides: the motion-compensated
  *     neighbour frames where they show it (fill_temporal.c), else the
  *     spatial fill of the hole (a smooth guess, good enough for the smooth
- *     attenuation even if it misses the texture).
+ *     attenuation even if it misses the texture). The guess carries the
+ *     surround's level into the hole (an edge beside the spot brightens
+ *     it all), which the fit would take for shadow: once fitted, the
+ *     guess is corrected by the plane of its error that the samples the
+ *     shadow leaves alone show, and the fit refined against it.
  *  2. The attenuation is fitted as a soft-edged disc,
  *         a(p) = 1 - A exp(-(|p - c| / rho)^q),
  *     the shape of a blurred particle shadow: the centre c on a quarter
@@ -78,6 +82,8 @@
 #define SEEN_HISTORY 48 /* frames a seen model is trusted after its last update */
 #define REACH_MARGIN 1.5 /* pixels of safety a given-back sample keeps from the fitted shadow */
 #define SEEN_RESIDUAL 0.1 /* share of the difference a seen fit may leave unexplained */
+#define GUESS_ROUNDS 2   /* corrections of a spatial guess by its plane of error */
+#define GUESS_MIN_MOVE 1.0 /* levels (8-bit) under which a correction changes nothing */
 
 /* Black level (the value an attenuation pulls towards) of plane p. */
 static double black(const SpFrame *f, int p)
@@ -317,6 +323,98 @@ static void fit_best(const GainSamples *S, GainFit *c, int nc, int keep_depth, G
     for (i = 0; i < nc; i++)
         e[i] = fit_error_fast(S, &c[i], keep_depth);
     fit_choose(S, c, nc, e, keep_depth, best);
+}
+
+/* Finer and finer centres and radii around best, its shape kept. */
+static void fit_refine(const GainSamples *S, GainFit *best)
+{
+    GainFit cand[FIT_BATCH];
+    double cs = 0.25, rs = 0.125;
+    int level;
+
+    for (level = 0; level < 4; level++, cs /= 2, rs /= 2) {
+        GainFit c0 = *best;
+        int a, b, c, m = 0;
+        for (c = -3; c <= 3; c++)
+            for (b = -1; b <= 1; b++)
+                for (a = -1; a <= 1; a++) {
+                    GainFit *g = &cand[m];
+                    g->cx = c0.cx + cs * a;
+                    g->cy = c0.cy + cs * b;
+                    g->rho = c0.rho + rs * c;
+                    g->q = c0.q;
+                    if (g->rho < 0.5)
+                        continue;
+                    m++;
+                }
+        fit_best(S, cand, m, 0, best);
+    }
+}
+
+/* A spatial guess's smooth error: the plane e(p) = b0 + b1 (x - cx) +
+ * b2 (y - cy) for which y = (ref + e) a(p) fits best under g's shadow
+ * (least squares, linear in b), added to ref (S->ref is rv); S's sums
+ * and g's depth and error are brought up to date. 0 where the plane is not
+ * determined or moves the guess by under min_move (nothing changed). */
+static int guess_correct(GainSamples *S, float *rv, GainFit *g, double min_move)
+{
+    double m[3][4] = { { 0 } }, b[3], e0 = 0, s1 = 0, s2 = 0, dmax = 0;
+    int i, j, k, n = S->n;
+
+    for (i = 0; i < n; i++) {
+        double dx = S->px[i] - g->cx, dy = S->py[i] - g->cy;
+        double a = 1 - g->A * profile(dx * dx + dy * dy, g->rho, g->q);
+        double v[3] = { a, a * dx, a * dy }, z = S->y[i] - a * rv[i];
+        for (j = 0; j < 3; j++) {
+            for (k = 0; k < 3; k++)
+                m[j][k] += v[j] * v[k];
+            m[j][3] += v[j] * z;
+        }
+    }
+    /* Gauss-Jordan with partial pivoting on the 3x3 normal equations */
+    for (j = 0; j < 3; j++) {
+        int piv = j;
+        for (k = j + 1; k < 3; k++)
+            if (fabs(m[k][j]) > fabs(m[piv][j]))
+                piv = k;
+        if (fabs(m[piv][j]) < 1e-6 * (m[0][0] + 1e-300))
+            return 0;
+        if (piv != j)
+            for (k = 0; k < 4; k++) {
+                double t = m[j][k];
+                m[j][k] = m[piv][k];
+                m[piv][k] = t;
+            }
+        for (k = 0; k < 3; k++) {
+            double f;
+            if (k == j)
+                continue;
+            f = m[k][j] / m[j][j];
+            for (i = j; i < 4; i++)
+                m[k][i] -= f * m[j][i];
+        }
+    }
+    for (j = 0; j < 3; j++)
+        b[j] = m[j][3] / m[j][j];
+    for (i = 0; i < n; i++) {
+        double e = b[0] + b[1] * (S->px[i] - g->cx) + b[2] * (S->py[i] - g->cy);
+        if (fabs(e) > dmax)
+            dmax = fabs(e);
+    }
+    if (dmax < min_move)
+        return 0;
+    for (i = 0; i < n; i++) {
+        rv[i] += (float)(b[0] + b[1] * (S->px[i] - g->cx) + b[2] * (S->py[i] - g->cy));
+        if (rv[i] < 0)
+            rv[i] = 0;
+        e0 += (S->y[i] - rv[i]) * (S->y[i] - rv[i]);
+        s1 += fabs(rv[i] - S->y[i]) * rv[i];
+        s2 += (double)rv[i] * rv[i];
+    }
+    S->e0 = e0;
+    S->bound = (n + 64) * 1e-14 * (e0 + 2 * s1 + s2);
+    fit_depth(S, 0, g);
+    return 1;
 }
 
 /* The errors of the 49 fits centred at (cx + a / 2, cy + b / 2), a and b
@@ -699,32 +797,21 @@ int sp_fill_gain(FillContext *s, SpFrame *f, SpRegion *r, int64_t index,
                 }
             }
         }
-        /* finer and finer around the winner, its shape kept */
-        {
-            double cs = 0.25, rs = 0.125;
-            int level;
-            for (level = 0; level < 4; level++, cs /= 2, rs /= 2) {
-                int a, b, c, m = 0;
-                c0 = best;
-                for (c = -3; c <= 3; c++)
-                    for (b = -1; b <= 1; b++)
-                        for (a = -1; a <= 1; a++) {
-                            GainFit *g = &cand[m];
-                            g->cx = c0.cx + cs * a;
-                            g->cy = c0.cy + cs * b;
-                            g->rho = c0.rho + rs * c;
-                            g->q = c0.q;
-                            if (g->rho < 0.5)
-                                continue;
-                            m++;
-                        }
-                fit_best(&S, cand, m, 0, &best);
-            }
+        fit_refine(&S, &best);
+        /* the spatial guess carries the surround's level into the hole
+         * (an edge beside the spot brightens it all): its error, smooth
+         * over the spot, is taken for shadow, a radius too large. The
+         * samples the shadow leaves alone tell that error: fit it as a
+         * plane, correct the guess by it and refine the fit again */
+        for (k = 0; k < GUESS_ROUNDS && (flags & FILL_GAIN_GUESS); k++) {
+            if (!guess_correct(&S, rv, &best, GUESS_MIN_MOVE / scale))
+                break;
+            fit_refine(&S, &best);
         }
     }
     /* is it a dimming? deep enough, and the model explains most of the
      * difference between the spot and its reference */
-    if (best.A < 0.05 || best.err > 0.5 * e0)
+    if (best.A < 0.05 || best.err > 0.5 * S.e0)
         return 1;
     /* a track's shape is steady: average it over the last frames. With
      * strict, a fit is only used once it agrees with the track's earlier
