@@ -124,6 +124,11 @@ typedef struct Cand {
 /* times the picture was seen sliding under a wide dot before it is held
  * to a blotch's limit */
 #define STEADY_WIDE_SLID 2
+/* a colour dot's limit grows by STEADY_BLOTCH / STEADY_COLOUR_SLID for
+ * each time the picture was seen sliding under it, up to
+ * STEADY_COLOUR_MAX */
+#define STEADY_COLOUR_SLID 4
+#define STEADY_COLOUR_MAX 0.4f
 
 typedef struct Track {
     int state;
@@ -3144,6 +3149,15 @@ static int steady(const Track *t)
     if (is_pixel_kind(t->kind) && !t->cplane && t->wide && !t->veto && !t->bad &&
         t->good - t->good_cam >= STEADY_WIDE_SLID)
         lim = STEADY_BLOTCH;
+    /* a colour dot is one chroma sample, which compression quantises
+     * coarsely: a hot blue pixel's Cb excess went 18, 7, 7, 10, 17, 11,
+     * 6, 11, 17, 9 levels in phone seed 66's frames 4-13, 40 % a frame
+     * in the median. Its ring seen sliding (not the camera's estimate)
+     * with no veto and no hop says it is on the sensor: the more often,
+     * the less steady it need be */
+    if (t->cplane && !t->veto && !t->bad)
+        lim = fminf(STEADY_BLOTCH * (1.0f + (float)(t->good - t->good_cam) / STEADY_COLOUR_SLID),
+                    STEADY_COLOUR_MAX);
     if (t->nresp < 5)
         return 1;
     if (!is_pixel_kind(t->kind) && median_elongation(t) > 1.5f)

@@ -205,6 +205,16 @@ void paint_defects(SpFrame *f, int n, const PaintDrift *d,
             sp_put(f, 0, p->x, p->y, v + p->level + (int)(h % 7) - 3);
             break;
         }
+        case PAINT_HOT_BLUE_FLICKER: {
+            /* a third of its excess or more lost or won back each frame */
+            static const float part[4] = { 1.0f, 0.7f, 0.5f, 0.75f };
+            sp_put(f, 0, p->x, p->y, v + p->level / 25);
+            if (chroma)
+                sp_put(f, 1, p->x >> f->ss_x, p->y >> f->ss_y,
+                       sp_get(f, 1, p->x >> f->ss_x, p->y >> f->ss_y) +
+                       (int)lrintf(p->level / 12.0f * part[n % 4]));
+            break;
+        }
         case PAINT_HOT_BLINK:
             if (n % 9 < 6)
                 sp_put(f, 0, p->x, p->y, v + p->level);

@@ -20,8 +20,12 @@
  * excess `level` give or take 3 levels from frame to frame;
  * PAINT_HOT_BLINK: a hot pixel the scene hides in 3 frames out of 9 (as
  * a hot blue one over blue), seen in the others */
+/* PAINT_HOT_BLUE_FLICKER: a hot blue photosite (level / 25 in luma) whose
+ * Cb excess compression quantises anew in each frame: 100, 70, 50 and 75 %
+ * of level / 12 in turn (phone seed 66's: 5-19 levels, 40 % a frame in the
+ * median) */
 enum PaintPixelKind { PAINT_HOT, PAINT_DEAD, PAINT_STUCK, PAINT_HOT_BLUE, PAINT_HOT_BLUE_WANDER,
-                      PAINT_HOT_JITTER, PAINT_HOT_BLINK };
+                      PAINT_HOT_JITTER, PAINT_HOT_BLINK, PAINT_HOT_BLUE_FLICKER };
 
 typedef struct PaintSpot {
     float x, y;       /* sensor position (frame coordinates with no drift) */
