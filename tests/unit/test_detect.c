@@ -389,6 +389,37 @@ static void paint_ledge(SpFrame *f, int n)
         }
 }
 
+/* A scene of the tests alone: the still scene, and about each blotch of
+ * spots_stroke a dark patch of still grain (38 levels, 3 of grain) with
+ * a bright stroke across it (6 px of 130 levels) 9-14 px below or above
+ * the blotch's place on the sensor, where the band-pass's outer box ends:
+ * the blotches drift to and from it, 0.2-0.4 px a frame. */
+enum { SCENE_STROKE = 190 };
+
+static const PaintSpot spots_stroke[] = {
+    { 60, 60, 3.4f, 0.60f, 0 },
+    { 250, 60, 3.4f, 0.60f, 0 },
+    { 60, 180, 3.4f, 0.60f, 0 },
+    { 250, 180, 3.4f, 0.60f, 0 },
+};
+static const PaintDrift drift_stroke = { 4.0f, 96.0f, 0.0f };
+
+static void paint_stroke(SpFrame *f)
+{
+    int x, y, k;
+
+    for (k = 0; k < (int)(sizeof(spots_stroke) / sizeof(spots_stroke[0])); k++) {
+        const PaintSpot *b = &spots_stroke[k];
+        for (y = (int)b->y - 30; y < (int)b->y + 30; y++)
+            for (x = (int)b->x - 30; x < (int)b->x + 30; x++) {
+                float v = 38 + 3 * subject_hash(x + 700, y + 700);
+                if (y - (int)b->y >= (k & 1 ? -14 : 9) && y - (int)b->y <= (k & 1 ? -9 : 14))
+                    v = 130;
+                f->data[0][(ptrdiff_t)y * f->stride[0] + x] = (uint8_t)lrintf(v);
+            }
+    }
+}
+
 /* SPOTHEAL_TEST_LOG=48 shows the library's messages up to that level. */
 static void test_log(void *opaque, int level, const char *fmt, va_list vl)
 {
@@ -434,6 +465,8 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
                 paint_walls(f, n, 0);
             if (scene == SCENE_PAN_GLINT)
                 paint_glint(f, n);
+            if (scene == SCENE_STROKE)
+                paint_stroke(f);
             if (scene == SCENE_LEDGE) {
                 paint_walls(f, n, 0);
                 paint_ledge(f, n);
@@ -869,6 +902,22 @@ static void test_ledge(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* Wide blotches drifting slowly by a bright stroke of a still scene: the
+ * band-pass's outer box takes in the stroke, so a blotch's response grows
+ * towards it, and where the blotch had been, 2.5-4 px nearer the stroke,
+ * it was as strong as on the blotch: taken for a blob left behind there,
+ * a hop; two of the four were confirmed only at frame 45. (Before: 150 of
+ * 192 instances; measured: all 192.) */
+static void test_stroke(void **state)
+{
+    Score sc;
+
+    run_clip_with(SCENE_STROKE, -1, &drift_stroke, 1, spots_stroke,
+                  (int)(sizeof(spots_stroke) / sizeof(spots_stroke[0])), NULL, 0, &sc);
+    assert_true(sc.spots_hit >= 0.9 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 static void test_hot_jitter_wall(void **state)
 {
     const PaintDrift still = { 0.0f, 60.0f, 0.0f };
@@ -1021,6 +1070,7 @@ int main(void)
         cmocka_unit_test(test_hot_jitter),
         cmocka_unit_test(test_hot_blue_flicker),
         cmocka_unit_test(test_ledge),
+        cmocka_unit_test(test_stroke),
         cmocka_unit_test(test_hot_jitter_wall),
         cmocka_unit_test(test_hot_blink),
         cmocka_unit_test(test_glint_over_pixel),
