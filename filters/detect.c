@@ -233,6 +233,7 @@ typedef struct DetectContext {
     ptrdiff_t ring_off16[16]; /* stands_out's, the same way */
     ptrdiff_t flat_stride;
     int ring_dx[16], ring_dy[16]; /* stands_out's circle */
+    int ring_sxx, ring_syy;       /* its sums of dx * dx and of dy * dy */
     /* occupancy, one bit per 4x4 pixels (ow_words 64-bit words a row),
      * cleared each frame: two tracks never hold one blob */
     uint64_t *occ[2];
@@ -421,6 +422,11 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
         float a = (float)k * 6.2831853f / 16, rr = (float)(s->inner / 2 + 2);
         s->ring_dx[k] = (int)lrintf(rr * cosf(a));
         s->ring_dy[k] = (int)lrintf(rr * sinf(a));
+    }
+    s->ring_sxx = s->ring_syy = 0;
+    for (int k = 0; k < 16; k++) {
+        s->ring_sxx += s->ring_dx[k] * s->ring_dx[k];
+        s->ring_syy += s->ring_dy[k] * s->ring_dy[k];
     }
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
@@ -657,6 +663,30 @@ static float flat_threshold(const DetectContext *s, const SpFrame *f, int x, int
         dev += fabsf(v[k] - mean);
     dev /= n;
     return (3.0f + 4.0f * dev) / (float)s->sensitivity;
+}
+
+/*
+ * Whether v < scale * flat_threshold(s, f, x, y), from a bound first: the
+ * deviations' sum of flat_threshold has a floor in the differences of the
+ * outer circle's opposite samples (sp_detect_dev32_floor), and the
+ * threshold's arithmetic rounds monotonically at every step, so a floor
+ * that already puts v under it decides; where it does not (a flat
+ * surround), all 32 samples are read. Most places with a response are
+ * textured: the floor decides there from 16 samples.
+ */
+static int under_flat_threshold(const DetectContext *s, const SpFrame *f, int x, int y,
+                                float v, float scale)
+{
+    int m = s->outer / 2;
+
+    if (f->depth == 8 && f->stride[0] == s->flat_stride && x >= m && y >= m &&
+        x < s->w - m && y < s->h - m) {
+        int lb = sp_detect_dev32_floor(f->data[0] + (ptrdiff_t)y * f->stride[0] + x,
+                                       s->flat_off);
+        if (v < scale * ((3.0f + 4.0f * ((float)lb / 1024.0f)) / (float)s->sensitivity))
+            return 1;
+    }
+    return v < scale * flat_threshold(s, f, x, y);
 }
 
 static void add_cand_to(Cand *list, int *nb, float x, float y, float resp,
@@ -974,8 +1004,8 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
  */
 static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, int sign)
 {
-    float v[16], core = 0, med, d, rr = (float)(s->inner / 2 + 2);
-    int i, j, k, clear = 0, m7, m8;
+    float v[16], core, med, d, rr = (float)(s->inner / 2 + 2);
+    int i, j, k, clear = 0, m7, m8, sum = 0;
     uint8_t iv[16];
     /* an 8-bit frame of the usual stride: read in place, at the circle's
      * places made once */
@@ -985,10 +1015,12 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
 
     if (x < rr + 1 || y < rr + 1 || x >= s->w - rr - 1 || y >= s->h - rr - 1)
         return -1;
+    /* (the sums of the samples here and below are those of the floats
+     * they were: whole numbers far under 2^24 add exactly) */
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++)
-            core += p8 ? p8[(ptrdiff_t)j * f->stride[0] + i] : luma(f, s->shift, x + i, y + j);
-    core /= 9;
+            sum += p8 ? p8[(ptrdiff_t)j * f->stride[0] + i] : luma(f, s->shift, x + i, y + j);
+    core = (float)sum / 9;
     /* a sample clear of the core is so by half the least threshold: two
      * of the four on the axes that are not leave too few */
     for (k = 0; k < 16; k += 4)
@@ -1012,17 +1044,16 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
          * vignette's gradient is no texture): the deviation from the plane
          * fitted to the ring (its mean and slopes, the circle's samples
          * being symmetric) */
-        float mean = 0, gx = 0, gy = 0, sxx = 0, syy = 0, dev = 0;
+        float mean, gx, gy, dev = 0;
+        int sv = 0, sx = 0, sy = 0;
         for (k = 0; k < 16; k++) {
-            mean += v[k];
-            gx += v[k] * (float)s->ring_dx[k];
-            gy += v[k] * (float)s->ring_dy[k];
-            sxx += (float)(s->ring_dx[k] * s->ring_dx[k]);
-            syy += (float)(s->ring_dy[k] * s->ring_dy[k]);
+            sv += iv[k];
+            sx += iv[k] * s->ring_dx[k];
+            sy += iv[k] * s->ring_dy[k];
         }
-        mean /= 16;
-        gx /= sxx;
-        gy /= syy;
+        mean = (float)sv / 16;
+        gx = (float)sx / (float)s->ring_sxx;
+        gy = (float)sy / (float)s->ring_syy;
         for (k = 0; k < 16; k++)
             dev += fabsf(v[k] - mean - gx * (float)s->ring_dx[k] - gy * (float)s->ring_dy[k]);
         if (d < (3.0f + 4.0f * dev / 16) / (float)s->sensitivity)
@@ -1048,8 +1079,9 @@ static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int 
                            float *cx, float *cy, float *depth, float *level)
 {
     int r = s->shape_r, side = 2 * r + 1, i, j, k, area = 0, clear = 0;
-    float mean = 0, gx = 0, gy = 0, sxx = 0, syy = 0, peak = 0, sw = 0, sx = 0, sy = 0;
-    float ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0, core = 0, dev = 0, res[16], *d = s->shape_d;
+    int rv = 0, rx = 0, ry = 0, cv = 0;
+    float mean, gx, gy, peak = 0, sw = 0, sx = 0, sy = 0;
+    float ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0, core, dev = 0, res[16], *d = s->shape_d;
 
     /* an 8-bit frame of the usual stride: read in place */
     const uint8_t *p8 = f->depth == 8 && f->stride[0] == s->flat_stride
@@ -1059,26 +1091,26 @@ static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int 
 
     if (x < r || y < r || x >= s->w - r || y >= s->h - r)
         return 0;
+    /* the ring's and the core's sums in integers: those of the floats
+     * they were (whole numbers far under 2^24 add exactly) */
     for (k = 0; k < 16; k++) {
-        float v = p8 ? (float)p8[s->ring_off16[k]] : AT(s->ring_dx[k], s->ring_dy[k]);
-        res[k] = v;
-        mean += v;
-        gx += v * (float)s->ring_dx[k];
-        gy += v * (float)s->ring_dy[k];
-        sxx += (float)(s->ring_dx[k] * s->ring_dx[k]);
-        syy += (float)(s->ring_dy[k] * s->ring_dy[k]);
+        int v = p8 ? p8[s->ring_off16[k]] : luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]);
+        res[k] = (float)v;
+        rv += v;
+        rx += v * s->ring_dx[k];
+        ry += v * s->ring_dy[k];
     }
-    mean /= 16;
-    gx /= sxx;
-    gy /= syy;
+    mean = (float)rv / 16;
+    gx = (float)rx / (float)s->ring_sxx;
+    gy = (float)ry / (float)s->ring_syy;
     /* standing out of the plane: the 3x3 core by the ring's own texture
      * off the plane (3 levels and 4 times its mean absolute deviation),
      * 15 of the 16 samples clear of it by half that (a line crossing the
      * ring leaves two or more that are not) */
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++)
-            core += AT(i, j);
-    core = sign * (core / 9 - mean);
+            cv += p8 ? p8[(ptrdiff_t)j * f->stride[0] + i] : luma(f, s->shift, x + i, y + j);
+    core = sign * ((float)cv / 9 - mean);
     if (core < 3.0f / (float)s->sensitivity)
         return 0; /* (under the least threshold it may ask for) */
     for (k = 0; k < 16; k++) {
@@ -1261,7 +1293,7 @@ static void blotch_at(DetectContext *s, const SpFrame *f, float r, float sur, in
     t = spawn_threshold(s, sur);
     /* under the usual threshold: only where the surround is flat (a small
      * blotch's response a little under it: refine_blotch judges its depth) */
-    if (sign * r < t && sign * r < 0.75f * flat_threshold(s, f, 2 * xb, 2 * y) &&
+    if (sign * r < t && under_flat_threshold(s, f, 2 * xb, 2 * y, sign * r, 0.75f) &&
         (ring = stands_out(s, f, 2 * xb, 2 * y, sign)) < 0)
         return;
     refine_blotch(s, f, 2 * xb, 2 * y, sign, ring, n);

@@ -114,6 +114,10 @@ void sp_detect_quarter_means(const uint16_t *q, int n, uint8_t *out);
  * sum S: the sum of |32 v[k] - S|. */
 int sp_detect_dev32_c(const uint8_t *p, const ptrdiff_t *off);
 int sp_detect_dev32(const uint8_t *p, const ptrdiff_t *off);
+/* A floor of sp_detect_dev32(p, off) from 16 of its samples: 32 times
+ * |p[off[k]] - p[off[k + 8]]| summed over k = 0 to 7 (disjoint pairs:
+ * |32 v_i - S| + |32 v_j - S| >= 32 |v_i - v_j|). */
+int sp_detect_dev32_floor(const uint8_t *p, const ptrdiff_t *off);
 
 /* The 8th and 9th smallest of 16 samples (places 7 and 8 of the sorted
  * list) into *m7 and *m8. */
