@@ -415,13 +415,13 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     for (int c = 0; c < 2; c++)
         for (int k = 0; k < 16; k++) {
             float a = (float)k * 6.2831853f / 16 + c * 0.19635f, rr = (float)(s->outer / 2 - 2 * c);
-            s->flat_dx[c * 16 + k] = (int)lrintf(rr * cosf(a));
-            s->flat_dy[c * 16 + k] = (int)lrintf(rr * sinf(a));
+            s->flat_dx[c * 16 + k] = (int)sp_detect_lrint(rr * cosf(a));
+            s->flat_dy[c * 16 + k] = (int)sp_detect_lrint(rr * sinf(a));
         }
     for (int k = 0; k < 16; k++) {
         float a = (float)k * 6.2831853f / 16, rr = (float)(s->inner / 2 + 2);
-        s->ring_dx[k] = (int)lrintf(rr * cosf(a));
-        s->ring_dy[k] = (int)lrintf(rr * sinf(a));
+        s->ring_dx[k] = (int)sp_detect_lrint(rr * cosf(a));
+        s->ring_dy[k] = (int)sp_detect_lrint(rr * sinf(a));
     }
     s->ring_sxx = s->ring_syy = 0;
     for (int k = 0; k < 16; k++) {
@@ -783,14 +783,14 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
         { 1, 0 }, { 0.7071f, 0.7071f }, { 0, 1 }, { -0.7071f, 0.7071f },
         { -1, 0 }, { -0.7071f, -0.7071f }, { 0, -1 }, { 0.7071f, -0.7071f },
     };
-    int x0 = (int)lrintf(cx), y0 = (int)lrintf(cy), k, in = 0;
+    int x0 = (int)sp_detect_lrint(cx), y0 = (int)sp_detect_lrint(cy), k, in = 0;
     float rr = radius * 2.0f + 2.0f, c;
 
     if (x0 < 0 || y0 < 0 || x0 >= s->w || y0 >= s->h)
         return 0;
     c = (float)luma(f, s->shift, x0, y0);
     for (k = 0; k < 8; k++) {
-        int px = (int)lrintf(cx + rr * dirs[k][0]), py = (int)lrintf(cy + rr * dirs[k][1]);
+        int px = (int)sp_detect_lrint(cx + rr * dirs[k][0]), py = (int)sp_detect_lrint(cy + rr * dirs[k][1]);
         float v;
         if (px < 0 || py < 0 || px >= s->w || py >= s->h)
             continue;
@@ -895,16 +895,16 @@ static int maybe_roundish(const DetectContext *s, const SpFrame *f, const float 
         { 1, 0 }, { 0.7071f, 0.7071f }, { 0, 1 }, { -0.7071f, 0.7071f },
         { -1, 0 }, { -0.7071f, -0.7071f }, { 0, -1 }, { 0.7071f, -0.7071f },
     };
-    int x0[2] = { (int)lrintf(cxr[0]), (int)lrintf(cxr[1]) };
-    int y0[2] = { (int)lrintf(cyr[0]), (int)lrintf(cyr[1]) }, k, a, b, p, q;
+    int x0[2] = { (int)sp_detect_lrint(cxr[0]), (int)sp_detect_lrint(cxr[1]) };
+    int y0[2] = { (int)sp_detect_lrint(cyr[0]), (int)sp_detect_lrint(cyr[1]) }, k, a, b, p, q;
     float rr = radius * 2.0f + 2.0f;
 
     if (x0[1] - x0[0] > 1 || y0[1] - y0[0] > 1)
         return 1;
     for (k = 0; k < 8; k++) {
         /* (the rounding is monotonic: the places lie between those of the bounds) */
-        int px[2] = { (int)lrintf(cxr[0] + rr * dirs[k][0]), (int)lrintf(cxr[1] + rr * dirs[k][0]) };
-        int py[2] = { (int)lrintf(cyr[0] + rr * dirs[k][1]), (int)lrintf(cyr[1] + rr * dirs[k][1]) };
+        int px[2] = { (int)sp_detect_lrint(cxr[0] + rr * dirs[k][0]), (int)sp_detect_lrint(cxr[1] + rr * dirs[k][0]) };
+        int py[2] = { (int)sp_detect_lrint(cyr[0] + rr * dirs[k][1]), (int)sp_detect_lrint(cyr[1] + rr * dirs[k][1]) };
         int fails = 1;
         if (px[1] - px[0] > 1 || py[1] - py[0] > 1)
             continue;
@@ -1779,7 +1779,7 @@ static void sample_ring(const DetectContext *s, const SpFrame *f, float x, float
 
     for (k = 0; k < RING_N; k++) {
         float a = (float)k * 6.2831853f / RING_N;
-        int px = (int)lrintf(x + rr * cosf(a)), py = (int)lrintf(y + rr * sinf(a));
+        int px = (int)sp_detect_lrint(x + rr * cosf(a)), py = (int)sp_detect_lrint(y + rr * sinf(a));
         px = px < 0 ? 0 : px >= s->w ? s->w - 1 : px;
         py = py < 0 ? 0 : py >= s->h ? s->h - 1 : py;
         out[k] = (float)luma(f, s->shift, px, py);
@@ -1818,7 +1818,7 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
                     float *radius, float *olevel)
 {
     int gate = is_pixel_kind(t->kind) ? 2 : 4;
-    int x0 = (int)lrintf(px), y0 = (int)lrintf(py), i, j, bx = x0, by = y0;
+    int x0 = (int)sp_detect_lrint(px), y0 = (int)sp_detect_lrint(py), i, j, bx = x0, by = y0;
     int sign = (t->kind & (SP_KIND_DARK | SP_KIND_DEAD)) ? -1 : 1;
     int m = s->outer / 2;
     float best = 0, level, ring = -1;
@@ -2347,7 +2347,7 @@ static float against_camera(const DetectContext *s, const Track *t, int64_t a, i
 static int left_behind(const DetectContext *s, const SpFrame *f, const Track *t,
                        float x, float y)
 {
-    int ix = (int)lrintf(x), iy = (int)lrintf(y), m = s->outer / 2;
+    int ix = (int)sp_detect_lrint(x), iy = (int)sp_detect_lrint(y), m = s->outer / 2;
     int sign = (t->kind & (SP_KIND_DARK | SP_KIND_DEAD)) ? -1 : 1;
     float here;
 
@@ -2478,8 +2478,8 @@ static int went_on(const DetectContext *s, const SpFrame *fa, const SpFrame *f,
         !localise(s, f, t, cx, cy, &ox, &oy, &resp, &rad, &level) ||
         (ox - t->x) * (ox - t->x) + (oy - t->y) * (oy - t->y) < 1.5f * 1.5f)
         return 0;
-    return same_place(s, fa, (int)lrintf(t->px[ka]), (int)lrintf(t->py[ka]), f,
-                      (int)lrintf(ox), (int)lrintf(oy), rc);
+    return same_place(s, fa, (int)sp_detect_lrint(t->px[ka]), (int)sp_detect_lrint(t->py[ka]), f,
+                      (int)sp_detect_lrint(ox), (int)sp_detect_lrint(oy), rc);
 }
 
 /*
@@ -2817,7 +2817,7 @@ static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_
                        const SpFrame *fa, float ax, float ay, const SpFrame *fb, float bx,
                        float by, float radius, int *slide_x, int *slide_y)
 {
-    int iax = (int)lrintf(ax), iay = (int)lrintf(ay), ibx = (int)lrintf(bx), iby = (int)lrintf(by);
+    int iax = (int)sp_detect_lrint(ax), iay = (int)sp_detect_lrint(ay), ibx = (int)sp_detect_lrint(bx), iby = (int)sp_detect_lrint(by);
     int r0 = (int)(radius * 1.5f) + 3, ret, i, cx, cy, nf = 0;
     /* (a pixel past the farthest a neighbour's disk may be looked for) */
     float reach = (float)r0 + 44 + s->near_ro + 1;
@@ -2860,8 +2860,8 @@ static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_
         ey = o->y - o->py[kb] - (by - t->py[kb]);
         if (ex * ex + ey * ey > 1.5f * 1.5f)
             continue;
-        nb.x[nb.n] = (int)lrintf(o->x);
-        nb.y[nb.n] = (int)lrintf(o->y);
+        nb.x[nb.n] = (int)sp_detect_lrint(o->x);
+        nb.y[nb.n] = (int)sp_detect_lrint(o->y);
         nb.r2[nb.n++] = (int)(ro * ro);
     }
     /* more than one going along with it (two tracks on one blob, a
@@ -2918,8 +2918,8 @@ static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
         if (t->state != T_CONFIRMED || (is_pixel_kind(t->kind) ? 1 : 0) != cls ||
             t->vframe != n)
             continue;
-        bx = (int)lrintf(t->vx * 2) + NB / 2;
-        by = (int)lrintf(t->vy * 2) + NB / 2;
+        bx = (int)sp_detect_lrint(t->vx * 2) + NB / 2;
+        by = (int)sp_detect_lrint(t->vy * 2) + NB / 2;
         if (bx < 0 || by < 0 || bx >= NB || by >= NB)
             continue;
         hist[(by + 1) * PW + bx + 1] += t->state == T_CONFIRMED ? 4.0f : 1.0f;
@@ -3048,7 +3048,7 @@ static float median_change(const Track *t, int model, float noise)
 static float elongation(const DetectContext *s, const SpFrame *f, float cx, float cy,
                         int sign, float radius, float level)
 {
-    int r = (int)ceilf(2.0f * radius) + 1, x0 = (int)lrintf(cx), y0 = (int)lrintf(cy), i, j;
+    int r = (int)ceilf(2.0f * radius) + 1, x0 = (int)sp_detect_lrint(cx), y0 = (int)sp_detect_lrint(cy), i, j;
     float peak = 0, sw = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, mx, my, a, b, c, d, l1, l2;
 
     if (x0 - r < 0 || y0 - r < 0 || x0 + r >= s->w || y0 + r >= s->h)

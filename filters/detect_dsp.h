@@ -11,9 +11,13 @@
 #ifndef SPOTHEAL_FILTERS_DETECT_DSP_H
 #define SPOTHEAL_FILTERS_DETECT_DSP_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE__) && defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 /* Blocks of the band-pass masks and of the dot masks. */
 #define DETECT_BAND_BLOCK 16
@@ -160,6 +164,17 @@ static inline int sp_detect_ctz64(uint64_t m)
 static inline int sp_detect_ctz(uint32_t m)
 {
     return sp_detect_ctz64(m);
+}
+
+/* lrintf(x) without a call: the conversion in the rounding mode in use
+ * (x86-64's lrintf is that one instruction, to 64 bits). */
+static inline long sp_detect_lrint(float x)
+{
+#if defined(__SSE__) && defined(__x86_64__)
+    return (long)_mm_cvtss_si64(_mm_set_ss(x));
+#else
+    return lrintf(x);
+#endif
 }
 
 /* ceilf(t) as an int, |t| < 2^31, without a call. */
