@@ -238,6 +238,7 @@ typedef struct DetectContext {
     ptrdiff_t ring_off16[16]; /* stands_out's, the same way */
     ptrdiff_t flat_stride;
     int ring_dx[16], ring_dy[16]; /* stands_out's circle */
+    int ring_sxx, ring_syy;       /* its sums of dx * dx and of dy * dy */
     /* occupancy, one bit per 4x4 pixels (ow_words 64-bit words a row),
      * cleared each frame: two tracks never hold one blob */
     uint64_t *occ[2];
@@ -419,13 +420,18 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     for (int c = 0; c < 2; c++)
         for (int k = 0; k < 16; k++) {
             float a = (float)k * 6.2831853f / 16 + c * 0.19635f, rr = (float)(s->outer / 2 - 2 * c);
-            s->flat_dx[c * 16 + k] = (int)lrintf(rr * cosf(a));
-            s->flat_dy[c * 16 + k] = (int)lrintf(rr * sinf(a));
+            s->flat_dx[c * 16 + k] = (int)sp_detect_lrint(rr * cosf(a));
+            s->flat_dy[c * 16 + k] = (int)sp_detect_lrint(rr * sinf(a));
         }
     for (int k = 0; k < 16; k++) {
         float a = (float)k * 6.2831853f / 16, rr = (float)(s->inner / 2 + 2);
-        s->ring_dx[k] = (int)lrintf(rr * cosf(a));
-        s->ring_dy[k] = (int)lrintf(rr * sinf(a));
+        s->ring_dx[k] = (int)sp_detect_lrint(rr * cosf(a));
+        s->ring_dy[k] = (int)sp_detect_lrint(rr * sinf(a));
+    }
+    s->ring_sxx = s->ring_syy = 0;
+    for (int k = 0; k < 16; k++) {
+        s->ring_sxx += s->ring_dx[k] * s->ring_dx[k];
+        s->ring_syy += s->ring_dy[k] * s->ring_dy[k];
     }
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
@@ -664,6 +670,30 @@ static float flat_threshold(const DetectContext *s, const SpFrame *f, int x, int
     return (3.0f + 4.0f * dev) / (float)s->sensitivity;
 }
 
+/*
+ * Whether v < scale * flat_threshold(s, f, x, y), from a bound first: the
+ * deviations' sum of flat_threshold has a floor in the differences of the
+ * outer circle's opposite samples (sp_detect_dev32_floor), and the
+ * threshold's arithmetic rounds monotonically at every step, so a floor
+ * that already puts v under it decides; where it does not (a flat
+ * surround), all 32 samples are read. Most places with a response are
+ * textured: the floor decides there from 16 samples.
+ */
+static int under_flat_threshold(const DetectContext *s, const SpFrame *f, int x, int y,
+                                float v, float scale)
+{
+    int m = s->outer / 2;
+
+    if (f->depth == 8 && f->stride[0] == s->flat_stride && x >= m && y >= m &&
+        x < s->w - m && y < s->h - m) {
+        int lb = sp_detect_dev32_floor(f->data[0] + (ptrdiff_t)y * f->stride[0] + x,
+                                       s->flat_off);
+        if (v < scale * ((3.0f + 4.0f * ((float)lb / 1024.0f)) / (float)s->sensitivity))
+            return 1;
+    }
+    return v < scale * flat_threshold(s, f, x, y);
+}
+
 static void add_cand_to(Cand *list, int *nb, float x, float y, float resp,
                         float radius, float level, int kind)
 {
@@ -758,14 +788,14 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
         { 1, 0 }, { 0.7071f, 0.7071f }, { 0, 1 }, { -0.7071f, 0.7071f },
         { -1, 0 }, { -0.7071f, -0.7071f }, { 0, -1 }, { 0.7071f, -0.7071f },
     };
-    int x0 = (int)lrintf(cx), y0 = (int)lrintf(cy), k, in = 0;
+    int x0 = (int)sp_detect_lrint(cx), y0 = (int)sp_detect_lrint(cy), k, in = 0;
     float rr = radius * 2.0f + 2.0f, c;
 
     if (x0 < 0 || y0 < 0 || x0 >= s->w || y0 >= s->h)
         return 0;
     c = (float)luma(f, s->shift, x0, y0);
     for (k = 0; k < 8; k++) {
-        int px = (int)lrintf(cx + rr * dirs[k][0]), py = (int)lrintf(cy + rr * dirs[k][1]);
+        int px = (int)sp_detect_lrint(cx + rr * dirs[k][0]), py = (int)sp_detect_lrint(cy + rr * dirs[k][1]);
         float v;
         if (px < 0 || py < 0 || px >= s->w || py >= s->h)
             continue;
@@ -870,16 +900,16 @@ static int maybe_roundish(const DetectContext *s, const SpFrame *f, const float 
         { 1, 0 }, { 0.7071f, 0.7071f }, { 0, 1 }, { -0.7071f, 0.7071f },
         { -1, 0 }, { -0.7071f, -0.7071f }, { 0, -1 }, { 0.7071f, -0.7071f },
     };
-    int x0[2] = { (int)lrintf(cxr[0]), (int)lrintf(cxr[1]) };
-    int y0[2] = { (int)lrintf(cyr[0]), (int)lrintf(cyr[1]) }, k, a, b, p, q;
+    int x0[2] = { (int)sp_detect_lrint(cxr[0]), (int)sp_detect_lrint(cxr[1]) };
+    int y0[2] = { (int)sp_detect_lrint(cyr[0]), (int)sp_detect_lrint(cyr[1]) }, k, a, b, p, q;
     float rr = radius * 2.0f + 2.0f;
 
     if (x0[1] - x0[0] > 1 || y0[1] - y0[0] > 1)
         return 1;
     for (k = 0; k < 8; k++) {
         /* (the rounding is monotonic: the places lie between those of the bounds) */
-        int px[2] = { (int)lrintf(cxr[0] + rr * dirs[k][0]), (int)lrintf(cxr[1] + rr * dirs[k][0]) };
-        int py[2] = { (int)lrintf(cyr[0] + rr * dirs[k][1]), (int)lrintf(cyr[1] + rr * dirs[k][1]) };
+        int px[2] = { (int)sp_detect_lrint(cxr[0] + rr * dirs[k][0]), (int)sp_detect_lrint(cxr[1] + rr * dirs[k][0]) };
+        int py[2] = { (int)sp_detect_lrint(cyr[0] + rr * dirs[k][1]), (int)sp_detect_lrint(cyr[1] + rr * dirs[k][1]) };
         int fails = 1;
         if (px[1] - px[0] > 1 || py[1] - py[0] > 1)
             continue;
@@ -979,8 +1009,8 @@ static int roundish(const DetectContext *s, const SpFrame *f, float cx, float cy
  */
 static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, int sign)
 {
-    float v[16], core = 0, med, d, rr = (float)(s->inner / 2 + 2);
-    int i, j, k, clear = 0, m7, m8;
+    float v[16], core, med, d, rr = (float)(s->inner / 2 + 2);
+    int i, j, k, clear = 0, m7, m8, sum = 0;
     uint8_t iv[16];
     /* an 8-bit frame of the usual stride: read in place, at the circle's
      * places made once */
@@ -990,10 +1020,12 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
 
     if (x < rr + 1 || y < rr + 1 || x >= s->w - rr - 1 || y >= s->h - rr - 1)
         return -1;
+    /* (the sums of the samples here and below are those of the floats
+     * they were: whole numbers far under 2^24 add exactly) */
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++)
-            core += p8 ? p8[(ptrdiff_t)j * f->stride[0] + i] : luma(f, s->shift, x + i, y + j);
-    core /= 9;
+            sum += p8 ? p8[(ptrdiff_t)j * f->stride[0] + i] : luma(f, s->shift, x + i, y + j);
+    core = (float)sum / 9;
     /* a sample clear of the core is so by half the least threshold: two
      * of the four on the axes that are not leave too few */
     for (k = 0; k < 16; k += 4)
@@ -1017,17 +1049,16 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
          * vignette's gradient is no texture): the deviation from the plane
          * fitted to the ring (its mean and slopes, the circle's samples
          * being symmetric) */
-        float mean = 0, gx = 0, gy = 0, sxx = 0, syy = 0, dev = 0;
+        float mean, gx, gy, dev = 0;
+        int sv = 0, sx = 0, sy = 0;
         for (k = 0; k < 16; k++) {
-            mean += v[k];
-            gx += v[k] * (float)s->ring_dx[k];
-            gy += v[k] * (float)s->ring_dy[k];
-            sxx += (float)(s->ring_dx[k] * s->ring_dx[k]);
-            syy += (float)(s->ring_dy[k] * s->ring_dy[k]);
+            sv += iv[k];
+            sx += iv[k] * s->ring_dx[k];
+            sy += iv[k] * s->ring_dy[k];
         }
-        mean /= 16;
-        gx /= sxx;
-        gy /= syy;
+        mean = (float)sv / 16;
+        gx = (float)sx / (float)s->ring_sxx;
+        gy = (float)sy / (float)s->ring_syy;
         for (k = 0; k < 16; k++)
             dev += fabsf(v[k] - mean - gx * (float)s->ring_dx[k] - gy * (float)s->ring_dy[k]);
         if (d < (3.0f + 4.0f * dev / 16) / (float)s->sensitivity)
@@ -1053,8 +1084,9 @@ static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int 
                            float *cx, float *cy, float *depth, float *level)
 {
     int r = s->shape_r, side = 2 * r + 1, i, j, k, area = 0, clear = 0;
-    float mean = 0, gx = 0, gy = 0, sxx = 0, syy = 0, peak = 0, sw = 0, sx = 0, sy = 0;
-    float ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0, core = 0, dev = 0, res[16], *d = s->shape_d;
+    int rv = 0, rx = 0, ry = 0, cv = 0;
+    float mean, gx, gy, peak = 0, sw = 0, sx = 0, sy = 0;
+    float ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0, core, dev = 0, res[16], *d = s->shape_d;
 
     /* an 8-bit frame of the usual stride: read in place */
     const uint8_t *p8 = f->depth == 8 && f->stride[0] == s->flat_stride
@@ -1064,26 +1096,26 @@ static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int 
 
     if (x < r || y < r || x >= s->w - r || y >= s->h - r)
         return 0;
+    /* the ring's and the core's sums in integers: those of the floats
+     * they were (whole numbers far under 2^24 add exactly) */
     for (k = 0; k < 16; k++) {
-        float v = p8 ? (float)p8[s->ring_off16[k]] : AT(s->ring_dx[k], s->ring_dy[k]);
-        res[k] = v;
-        mean += v;
-        gx += v * (float)s->ring_dx[k];
-        gy += v * (float)s->ring_dy[k];
-        sxx += (float)(s->ring_dx[k] * s->ring_dx[k]);
-        syy += (float)(s->ring_dy[k] * s->ring_dy[k]);
+        int v = p8 ? p8[s->ring_off16[k]] : luma(f, s->shift, x + s->ring_dx[k], y + s->ring_dy[k]);
+        res[k] = (float)v;
+        rv += v;
+        rx += v * s->ring_dx[k];
+        ry += v * s->ring_dy[k];
     }
-    mean /= 16;
-    gx /= sxx;
-    gy /= syy;
+    mean = (float)rv / 16;
+    gx = (float)rx / (float)s->ring_sxx;
+    gy = (float)ry / (float)s->ring_syy;
     /* standing out of the plane: the 3x3 core by the ring's own texture
      * off the plane (3 levels and 4 times its mean absolute deviation),
      * 15 of the 16 samples clear of it by half that (a line crossing the
      * ring leaves two or more that are not) */
     for (j = -1; j <= 1; j++)
         for (i = -1; i <= 1; i++)
-            core += AT(i, j);
-    core = sign * (core / 9 - mean);
+            cv += p8 ? p8[(ptrdiff_t)j * f->stride[0] + i] : luma(f, s->shift, x + i, y + j);
+    core = sign * ((float)cv / 9 - mean);
     if (core < 3.0f / (float)s->sensitivity)
         return 0; /* (under the least threshold it may ask for) */
     for (k = 0; k < 16; k++) {
@@ -1266,7 +1298,7 @@ static void blotch_at(DetectContext *s, const SpFrame *f, float r, float sur, in
     t = spawn_threshold(s, sur);
     /* under the usual threshold: only where the surround is flat (a small
      * blotch's response a little under it: refine_blotch judges its depth) */
-    if (sign * r < t && sign * r < 0.75f * flat_threshold(s, f, 2 * xb, 2 * y) &&
+    if (sign * r < t && under_flat_threshold(s, f, 2 * xb, 2 * y, sign * r, 0.75f) &&
         (ring = stands_out(s, f, 2 * xb, 2 * y, sign)) < 0)
         return;
     refine_blotch(s, f, 2 * xb, 2 * y, sign, ring, n);
@@ -1752,7 +1784,7 @@ static void sample_ring(const DetectContext *s, const SpFrame *f, float x, float
 
     for (k = 0; k < RING_N; k++) {
         float a = (float)k * 6.2831853f / RING_N;
-        int px = (int)lrintf(x + rr * cosf(a)), py = (int)lrintf(y + rr * sinf(a));
+        int px = (int)sp_detect_lrint(x + rr * cosf(a)), py = (int)sp_detect_lrint(y + rr * sinf(a));
         px = px < 0 ? 0 : px >= s->w ? s->w - 1 : px;
         py = py < 0 ? 0 : py >= s->h ? s->h - 1 : py;
         out[k] = (float)luma(f, s->shift, px, py);
@@ -1791,7 +1823,7 @@ static int localise(const DetectContext *s, const SpFrame *f, const Track *t,
                     float *radius, float *olevel)
 {
     int gate = is_pixel_kind(t->kind) ? 2 : 4;
-    int x0 = (int)lrintf(px), y0 = (int)lrintf(py), i, j, bx = x0, by = y0;
+    int x0 = (int)sp_detect_lrint(px), y0 = (int)sp_detect_lrint(py), i, j, bx = x0, by = y0;
     int sign = (t->kind & (SP_KIND_DARK | SP_KIND_DEAD)) ? -1 : 1;
     int m = s->outer / 2;
     float best = 0, level, ring = -1;
@@ -2348,7 +2380,7 @@ static float out_of_ring(const DetectContext *s, const SpFrame *f, int x, int y,
 static int left_behind(const DetectContext *s, const SpFrame *f, const Track *t,
                        float x, float y)
 {
-    int ix = (int)lrintf(x), iy = (int)lrintf(y), m = s->outer / 2;
+    int ix = (int)sp_detect_lrint(x), iy = (int)sp_detect_lrint(y), m = s->outer / 2;
     int sign = (t->kind & (SP_KIND_DARK | SP_KIND_DEAD)) ? -1 : 1;
     float here;
 
@@ -2483,8 +2515,8 @@ static int went_on(const DetectContext *s, const SpFrame *fa, const SpFrame *f,
         !localise(s, f, t, cx, cy, &ox, &oy, &resp, &rad, &level) ||
         (ox - t->x) * (ox - t->x) + (oy - t->y) * (oy - t->y) < 1.5f * 1.5f)
         return 0;
-    return same_place(s, fa, (int)lrintf(t->px[ka]), (int)lrintf(t->py[ka]), f,
-                      (int)lrintf(ox), (int)lrintf(oy), rc);
+    return same_place(s, fa, (int)sp_detect_lrint(t->px[ka]), (int)sp_detect_lrint(t->py[ka]), f,
+                      (int)sp_detect_lrint(ox), (int)sp_detect_lrint(oy), rc);
 }
 
 /*
@@ -2822,7 +2854,7 @@ static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_
                        const SpFrame *fa, float ax, float ay, const SpFrame *fb, float bx,
                        float by, float radius, int *slide_x, int *slide_y)
 {
-    int iax = (int)lrintf(ax), iay = (int)lrintf(ay), ibx = (int)lrintf(bx), iby = (int)lrintf(by);
+    int iax = (int)sp_detect_lrint(ax), iay = (int)sp_detect_lrint(ay), ibx = (int)sp_detect_lrint(bx), iby = (int)sp_detect_lrint(by);
     int r0 = (int)(radius * 1.5f) + 3, ret, i, cx, cy, nf = 0;
     /* (a pixel past the farthest a neighbour's disk may be looked for) */
     float reach = (float)r0 + 44 + s->near_ro + 1;
@@ -2865,8 +2897,8 @@ static int scene_moved(const DetectContext *s, const Track *t, int64_t a, int64_
         ey = o->y - o->py[kb] - (by - t->py[kb]);
         if (ex * ex + ey * ey > 1.5f * 1.5f)
             continue;
-        nb.x[nb.n] = (int)lrintf(o->x);
-        nb.y[nb.n] = (int)lrintf(o->y);
+        nb.x[nb.n] = (int)sp_detect_lrint(o->x);
+        nb.y[nb.n] = (int)sp_detect_lrint(o->y);
         nb.r2[nb.n++] = (int)(ro * ro);
     }
     /* more than one going along with it (two tracks on one blob, a
@@ -2923,8 +2955,8 @@ static void fit_motion(DetectContext *s, int cls, int64_t n, Motion *m)
         if (t->state != T_CONFIRMED || (is_pixel_kind(t->kind) ? 1 : 0) != cls ||
             t->vframe != n)
             continue;
-        bx = (int)lrintf(t->vx * 2) + NB / 2;
-        by = (int)lrintf(t->vy * 2) + NB / 2;
+        bx = (int)sp_detect_lrint(t->vx * 2) + NB / 2;
+        by = (int)sp_detect_lrint(t->vy * 2) + NB / 2;
         if (bx < 0 || by < 0 || bx >= NB || by >= NB)
             continue;
         hist[(by + 1) * PW + bx + 1] += t->state == T_CONFIRMED ? 4.0f : 1.0f;
@@ -3053,7 +3085,7 @@ static float median_change(const Track *t, int model, float noise)
 static float elongation(const DetectContext *s, const SpFrame *f, float cx, float cy,
                         int sign, float radius, float level)
 {
-    int r = (int)ceilf(2.0f * radius) + 1, x0 = (int)lrintf(cx), y0 = (int)lrintf(cy), i, j;
+    int r = (int)ceilf(2.0f * radius) + 1, x0 = (int)sp_detect_lrint(cx), y0 = (int)sp_detect_lrint(cy), i, j;
     float peak = 0, sw = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, mx, my, a, b, c, d, l1, l2;
 
     if (x0 - r < 0 || y0 - r < 0 || x0 + r >= s->w || y0 + r >= s->h)

@@ -332,6 +332,15 @@ int sp_detect_dev32_c(const uint8_t *p, const ptrdiff_t *off)
     return dsum;
 }
 
+int sp_detect_dev32_floor(const uint8_t *p, const ptrdiff_t *off)
+{
+    int d = 0;
+
+    for (int k = 0; k < 8; k++)
+        d += abs(p[off[k]] - p[off[k + 8]]);
+    return 32 * d;
+}
+
 /* The samples gathered to bytes, their sum by psadbw, the deviations in
  * 16 bits (|32 v - S| <= 8160) and summed in 32. */
 int sp_detect_dev32(const uint8_t *p, const ptrdiff_t *off)

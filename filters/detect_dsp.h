@@ -11,9 +11,13 @@
 #ifndef SPOTHEAL_FILTERS_DETECT_DSP_H
 #define SPOTHEAL_FILTERS_DETECT_DSP_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE__) && defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 /* Blocks of the band-pass masks and of the dot masks. */
 #define DETECT_BAND_BLOCK 16
@@ -114,6 +118,10 @@ void sp_detect_quarter_means(const uint16_t *q, int n, uint8_t *out);
  * sum S: the sum of |32 v[k] - S|. */
 int sp_detect_dev32_c(const uint8_t *p, const ptrdiff_t *off);
 int sp_detect_dev32(const uint8_t *p, const ptrdiff_t *off);
+/* A floor of sp_detect_dev32(p, off) from 16 of its samples: 32 times
+ * |p[off[k]] - p[off[k + 8]]| summed over k = 0 to 7 (disjoint pairs:
+ * |32 v_i - S| + |32 v_j - S| >= 32 |v_i - v_j|). */
+int sp_detect_dev32_floor(const uint8_t *p, const ptrdiff_t *off);
 
 /* The 8th and 9th smallest of 16 samples (places 7 and 8 of the sorted
  * list) into *m7 and *m8. */
@@ -156,6 +164,17 @@ static inline int sp_detect_ctz64(uint64_t m)
 static inline int sp_detect_ctz(uint32_t m)
 {
     return sp_detect_ctz64(m);
+}
+
+/* lrintf(x) without a call: the conversion in the rounding mode in use
+ * (x86-64's lrintf is that one instruction, to 64 bits). */
+static inline long sp_detect_lrint(float x)
+{
+#if defined(__SSE__) && defined(__x86_64__)
+    return (long)_mm_cvtss_si64(_mm_set_ss(x));
+#else
+    return lrintf(x);
+#endif
 }
 
 /* ceilf(t) as an int, |t| < 2^31, without a call. */

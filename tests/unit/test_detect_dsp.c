@@ -239,8 +239,29 @@ static void test_dev32(void **state)
                 ref += abs(32 * p[off[k]] - sum);
             assert_int_equal(sp_detect_dev32_c(p, off), ref);
             assert_int_equal(sp_detect_dev32(p, off), ref);
+            /* the floor from the opposite pairs: never over the sum */
+            assert_true(sp_detect_dev32_floor(p, off) <= ref);
         }
     }
+}
+
+/* The floor of the deviations' sum from the first circle's opposite
+ * pairs: the sum itself where the pairs alone differ (each pair 200 and
+ * 40, the other 16 samples at their mean). */
+static void test_dev32_floor(void **state)
+{
+    uint8_t px[32];
+    ptrdiff_t off[32];
+
+    (void)state;
+    for (int k = 0; k < 32; k++) {
+        off[k] = 31 - k;
+        px[31 - k] = (uint8_t)(k < 8 ? 200 : k < 16 ? 40 : 120);
+    }
+    assert_int_equal(sp_detect_dev32_c(px, off), 32 * 8 * 160);
+    assert_int_equal(sp_detect_dev32_floor(px, off), 32 * 8 * 160);
+    px[31 - 3] = 120;
+    assert_int_equal(sp_detect_dev32_floor(px, off), 32 * 8 * 160 - 32 * 80);
 }
 
 /* The ring's median places: random samples, many ties, all equal, and
@@ -583,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_nonzero),
         cmocka_unit_test(test_quarter_means),
         cmocka_unit_test(test_dev32),
+        cmocka_unit_test(test_dev32_floor),
         cmocka_unit_test(test_mid16),
         cmocka_unit_test(test_disk_minmax),
         cmocka_unit_test(test_extrema),
