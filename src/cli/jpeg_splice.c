@@ -37,13 +37,6 @@
 #define INLINE
 #endif
 
-static const uint8_t zz_natural[64] = {
-     0,  1,  8, 16,  9,  2,  3, 10, 17, 24, 32, 25, 18, 11,  4,  5,
-    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13,  6,  7, 14, 21, 28,
-    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
-    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-};
-
 /* One Huffman table as a DHT gives it, with what decoding and coding it
  * needs (ITU T.81 annex C: the canonical codes in order of length). */
 typedef struct SpliceTable {
@@ -252,17 +245,10 @@ static inline int put_sym(BitOut *w, const SpliceTable *t, int sym)
     return 1;
 }
 
-static inline int magnitude(int v)
-{
-    unsigned a = (unsigned)(v < 0 ? -v : v);
-
-    return a ? 32 - __builtin_clz(a) : 0;
-}
-
 /* A DC difference: its category's code and its bits. */
 static int put_dc(BitOut *w, const SpliceTable *t, int d)
 {
-    int nb = magnitude(d);
+    int nb = cli_jpeg_nbits(d);
 
     if (nb > 11 || !put_sym(w, t, nb))
         return 0;
@@ -274,24 +260,16 @@ static int put_dc(BitOut *w, const SpliceTable *t, int d)
 /* A block's AC coefficients (natural order), as the library codes them. */
 static int put_ac(BitOut *w, const SpliceTable *t, const int16_t *b)
 {
-    int k, run = 0;
+    uint8_t sym[64];
+    uint16_t val[64];
+    int i, n = cli_jpeg_ac_symbols(b, sym, val);
 
-    for (k = 1; k < 64; k++) {
-        int v = b[zz_natural[k]], nb;
-        if (!v) {
-            run++;
-            continue;
-        }
-        for (; run > 15; run -= 16)
-            if (!put_sym(w, t, 0xf0))
-                return 0;
-        nb = magnitude(v);
-        if (nb > 10 || !put_sym(w, t, run << 4 | nb))
+    for (i = 0; i < n; i++) {
+        if (!put_sym(w, t, sym[i]))
             return 0;
-        put_bits(w, (uint32_t)(v < 0 ? v - 1 : v), nb);
-        run = 0;
+        put_bits(w, val[i], sym[i] & 15);
     }
-    return run ? put_sym(w, t, 0) : 1;
+    return n >= 0;
 }
 
 /* A block's AC symbols to its end of block: counted in count[] and coded
@@ -366,24 +344,13 @@ static inline INLINE int parse_ac(const SpliceTable *at, Bits *b, long *count, B
  * -1 for a coefficient the format cannot code. */
 static int count_ac(const int16_t *b, long *count)
 {
-    int k, run = 0;
+    uint8_t sym[64];
+    uint16_t val[64];
+    int i, n = cli_jpeg_ac_symbols(b, sym, val);
 
-    for (k = 1; k < 64; k++) {
-        int v = b[zz_natural[k]], nb;
-        if (!v) {
-            run++;
-            continue;
-        }
-        for (; run > 15; run -= 16)
-            count[0xf0]++;
-        if ((nb = magnitude(v)) > 10)
-            return -1;
-        count[run << 4 | nb]++;
-        run = 0;
-    }
-    if (run)
-        count[0]++;
-    return 0;
+    for (i = 0; i < n; i++)
+        count[sym[i]]++;
+    return n < 0 ? -1 : 0;
 }
 
 /* The input's headers, up to the scan: the Huffman tables and the scan's
@@ -544,7 +511,7 @@ static void put_headers(BitOut *w, const CliImage *img, const SpliceScan *s)
         put_2(w, prec ? 64 * 2 + 3 : 64 + 3);
         put_byte(w, (uint8_t)(q + (prec << 4)));
         for (k = 0; k < 64; k++) {
-            unsigned v = j->quant[q][zz_natural[k]];
+            unsigned v = j->quant[q][cli_jpeg_zigzag[k]];
             if (prec)
                 put_byte(w, (uint8_t)(v >> 8));
             put_byte(w, (uint8_t)v);
@@ -702,7 +669,7 @@ static inline INLINE int run_pass(const SpliceJob *J, int mode, BitOut *w)
                         } else {
                             int own = !dummy && idx < 0;
                             if (mode == PASS_COUNT) {
-                                int nb = magnitude(d);
+                                int nb = cli_jpeg_nbits(d);
                                 if (nb > 11)
                                     return 1;
                                 cdc[nb]++;
@@ -834,19 +801,12 @@ int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
      * optimised input's often do), they are not tried */
     for (i = 0; i < n && covered; i++) {
         const SpliceTable *t = &s->ac[s->ta[blocks[i][0]]];
-        int run = 0;
-        for (k = 1; k < 64 && covered; k++) {
-            int v = coef[i][zz_natural[k]], nb;
-            if (!v) {
-                run++;
-                continue;
-            }
-            nb = magnitude(v);
-            covered = (run <= 15 || t->size[0xf0]) && nb <= 10 &&
-                      t->size[(run & 15) << 4 | nb];
-            run = 0;
-        }
-        covered &= !run || t->size[0];
+        uint8_t sym[64];
+        uint16_t val[64];
+        int m = cli_jpeg_ac_symbols(coef[i], sym, val);
+        covered = m >= 0;
+        for (k = 0; k < m && covered; k++)
+            covered = t->size[sym[k]] != 0;
     }
     ret = -ENOMEM;
     {
