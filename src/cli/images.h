@@ -182,6 +182,51 @@ void cli_jpeg_fdct_quant_c(const uint8_t *src, ptrdiff_t stride,
 
 void cli_jpeg_info_free(CliJpegInfo *j);
 
+/* Zigzag order: the natural-order index of each coded coefficient. */
+extern const uint8_t cli_jpeg_zigzag[64];
+
+/* Bits of |v|: its JPEG magnitude category (0 for 0). */
+static inline int cli_jpeg_nbits(int v)
+{
+    unsigned a = (unsigned)(v < 0 ? -v : v);
+
+    return a ? 32 - __builtin_clz(a) : 0;
+}
+
+/* A block's AC coefficients (b in natural order) as baseline JPEG codes
+ * them (ITU T.81 F.1.2.2): the run/size symbols in sym[], a run of 16
+ * zeros as 0xf0 and the end of block as 0x00 where zeros end the block,
+ * and each symbol's value bits in val[] (the low sym & 15 bits of the
+ * coefficient, less one when negative; 0 for 0xf0 and 0x00). Returns the
+ * number of symbols (at most 64), or -1 for a coefficient over category
+ * 10, which baseline cannot code. */
+static inline int cli_jpeg_ac_symbols(const int16_t *b, uint8_t sym[64], uint16_t val[64])
+{
+    int k, n = 0, run = 0;
+
+    for (k = 1; k < 64; k++) {
+        int v = b[cli_jpeg_zigzag[k]], nb;
+        if (!v) {
+            run++;
+            continue;
+        }
+        for (; run > 15; run -= 16) {
+            sym[n] = 0xf0;
+            val[n++] = 0;
+        }
+        if ((nb = cli_jpeg_nbits(v)) > 10)
+            return -1;
+        sym[n] = (uint8_t)(run << 4 | nb);
+        val[n++] = (uint16_t)((unsigned)(v < 0 ? v - 1 : v) & ((1u << nb) - 1));
+        run = 0;
+    }
+    if (run) {
+        sym[n] = 0;
+        val[n++] = 0;
+    }
+    return n;
+}
+
 /* --- png.c ------------------------------------------------------------ */
 
 int cli_png_read(const CliOptions *o, CliImage *img);

@@ -790,30 +790,12 @@ static int find_changed(const CliImage *img, BlockList *l)
  * zero DC difference and an end of block: where there are some, both are
  * required too.
  */
-static const uint8_t zigzag[64] = {
+const uint8_t cli_jpeg_zigzag[64] = {
      0,  1,  8, 16,  9,  2,  3, 10, 17, 24, 32, 25, 18, 11,  4,  5,
     12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13,  6,  7, 14, 21, 28,
     35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
     58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 };
-
-/* Bits of |v| (the JPEG magnitude category), |v| < 65536. */
-static int nbits(int v)
-{
-    static const uint8_t bits16[16] = { 0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4 };
-    int n = 0;
-
-    v = v < 0 ? -v : v;
-    if (v >> 8) {
-        n = 8;
-        v >>= 8;
-    }
-    if (v >> 4) {
-        n += 4;
-        v >>= 4;
-    }
-    return n + bits16[v & 15];
-}
 
 /* The symbols a Huffman table codes, as a set. */
 static int huff_set(const JHUFF_TBL *t, uint8_t set[256])
@@ -866,8 +848,7 @@ static int dc_of(struct jpeg_decompress_struct *s, jvirt_barray_ptr a, int bx, i
 
 static int dc_coded(const uint8_t *dc, int d)
 {
-    unsigned a = (unsigned)(d < 0 ? -d : d);
-    int nb = a ? 32 - __builtin_clz(a) : 0;
+    int nb = cli_jpeg_nbits(d);
 
     return nb <= 11 && dc[nb];
 }
@@ -980,23 +961,17 @@ static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coef
     for (i = 0; i < l->n; i++) {
         JBLOCKARRAY row = (*s->mem->access_virt_barray)((j_common_ptr)s, coefs[l->b[i][0]],
                                                        l->b[i][2], 1, FALSE);
-        const JCOEF *b = row[0][l->b[i][1]];
-        int run = 0;
+        uint8_t sym[64];
+        uint16_t val[64];
+        int m = cli_jpeg_ac_symbols(row[0][l->b[i][1]], sym, val);
         ci = l->b[i][0];
-        for (k = 1; k < 64; k++) {
-            int v = b[zigzag[k]], sz;
-            if (!v) {
-                run++;
-                continue;
-            }
-            for (; run > 15; run -= 16)
-                if (!ac[ci][0xf0])
-                    return 0;
-            sz = nbits(v);
-            if (sz > 10 || !ac[ci][(run << 4) + sz])
+        if (m < 0)
+            return 0;
+        /* the end of block is not asked for here (a table without one
+         * codes no block that ends in zeros) */
+        for (k = 0; k < m; k++)
+            if (sym[k] && !ac[ci][sym[k]])
                 return 0;
-            run = 0;
-        }
     }
     /* every DC difference, in the writer's order: MCU by MCU, but each
      * component has its own predictor, so one component at a time */
@@ -1036,11 +1011,10 @@ static int tables_cover(struct jpeg_decompress_struct *s, jvirt_barray_ptr *coef
                     pred = 0;
                 for (j = 0; j < nv; j++)
                     for (bx = bx0; bx < bx1; bx++) {
-                        int dcv = rows[j][0][bx][0], d = dcv - pred;
-                        unsigned a = (unsigned)(d < 0 ? -d : d);
-                        pred = dcv;
+                        int dcv = rows[j][0][bx][0];
                         /* the magnitude category must be coded (at most 11) */
-                        bad |= ~ok >> (a ? 32 - __builtin_clz(a) : 0) & 1;
+                        bad |= ~ok >> cli_jpeg_nbits(dcv - pred) & 1;
+                        pred = dcv;
                     }
             }
             if (bad)
@@ -1157,7 +1131,7 @@ static void zigzag_masks(HuffStats *h)
     int t, v, j;
 
     for (j = 0; j < 64; j++)
-        pos[zigzag[j]] = (uint8_t)j;
+        pos[cli_jpeg_zigzag[j]] = (uint8_t)j;
     for (t = 0; t < 8; t++)
         for (v = 0; v < 256; v++) {
             uint64_t m = 0;
@@ -1173,7 +1147,6 @@ static void zigzag_masks(HuffStats *h)
 static int block_stats(const HuffStats *h, const JCOEF *b, int *pred, long *dc, long *ac)
 {
     uint64_t nz = 0, m;
-    unsigned a;
     int d = b[0] - *pred, k, last = 0, nb;
 
 #ifdef __SSE2__
@@ -1193,8 +1166,7 @@ static int block_stats(const HuffStats *h, const JCOEF *b, int *pred, long *dc, 
         h->zz[3][nz >> 24 & 255] | h->zz[4][nz >> 32 & 255] | h->zz[5][nz >> 40 & 255] |
         h->zz[6][nz >> 48 & 255] | h->zz[7][nz >> 56];
     m &= ~(uint64_t)1;
-    a = (unsigned)(d < 0 ? -d : d);
-    nb = a ? 32 - __builtin_clz(a) : 0;
+    nb = cli_jpeg_nbits(d);
     if (nb > 11)
         return -1;
     dc[nb]++;
@@ -1205,8 +1177,7 @@ static int block_stats(const HuffStats *h, const JCOEF *b, int *pred, long *dc, 
         m &= m - 1;
         run = k - last - 1;
         last = k;
-        a = (unsigned)(b[zigzag[k]] < 0 ? -b[zigzag[k]] : b[zigzag[k]]);
-        nb = 32 - __builtin_clz(a);
+        nb = cli_jpeg_nbits(b[cli_jpeg_zigzag[k]]);
         if (nb > 10)
             return -1;
         for (; run > 15; run -= 16)
@@ -1657,7 +1628,7 @@ static void perturb_blocks(struct jpeg_decompress_struct *s, jvirt_barray_ptr *c
                 b[0] = (JCOEF)((int)((seed >> 8) % 2001) - 1000);
                 for (k = 1; k < 64; k++) {
                     seed = seed * 1103515245u + 12345u;
-                    b[zigzag[k]] = (seed >> 16) % 7 ? 0 :
+                    b[cli_jpeg_zigzag[k]] = (seed >> 16) % 7 ? 0 :
                                    (JCOEF)(((int)((seed >> 4) % 2047) - 1023) >>
                                            ((seed >> 26) % 10));
                 }

@@ -37,13 +37,6 @@
 #define INLINE
 #endif
 
-static const uint8_t zz_natural[64] = {
-     0,  1,  8, 16,  9,  2,  3, 10, 17, 24, 32, 25, 18, 11,  4,  5,
-    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13,  6,  7, 14, 21, 28,
-    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
-    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-};
-
 /* One Huffman table as a DHT gives it, with what decoding and coding it
  * needs (ITU T.81 annex C: the canonical codes in order of length). */
 typedef struct SpliceTable {
@@ -252,17 +245,10 @@ static inline int put_sym(BitOut *w, const SpliceTable *t, int sym)
     return 1;
 }
 
-static inline int magnitude(int v)
-{
-    unsigned a = (unsigned)(v < 0 ? -v : v);
-
-    return a ? 32 - __builtin_clz(a) : 0;
-}
-
 /* A DC difference: its category's code and its bits. */
 static int put_dc(BitOut *w, const SpliceTable *t, int d)
 {
-    int nb = magnitude(d);
+    int nb = cli_jpeg_nbits(d);
 
     if (nb > 11 || !put_sym(w, t, nb))
         return 0;
@@ -274,34 +260,25 @@ static int put_dc(BitOut *w, const SpliceTable *t, int d)
 /* A block's AC coefficients (natural order), as the library codes them. */
 static int put_ac(BitOut *w, const SpliceTable *t, const int16_t *b)
 {
-    int k, run = 0;
+    uint8_t sym[64];
+    uint16_t val[64];
+    int i, n = cli_jpeg_ac_symbols(b, sym, val);
 
-    for (k = 1; k < 64; k++) {
-        int v = b[zz_natural[k]], nb;
-        if (!v) {
-            run++;
-            continue;
-        }
-        for (; run > 15; run -= 16)
-            if (!put_sym(w, t, 0xf0))
-                return 0;
-        nb = magnitude(v);
-        if (nb > 10 || !put_sym(w, t, run << 4 | nb))
+    for (i = 0; i < n; i++) {
+        if (!put_sym(w, t, sym[i]))
             return 0;
-        put_bits(w, (uint32_t)(v < 0 ? v - 1 : v), nb);
-        run = 0;
+        put_bits(w, val[i], sym[i] & 15);
     }
-    return run ? put_sym(w, t, 0) : 1;
+    return n >= 0;
 }
 
-/* A block's AC symbols to its end of block: counted in count[] and coded
- * again with table ot into w where those are given. Returns the zigzag
- * index the coefficients end at (1 for an end of block at once), or -1
- * for what is not spliced: no code, a run past the block, an AC size
- * over 10, zero runs not followed by a coefficient (the library codes an
- * end of block there), a symbol ot has no code for. */
-static inline INLINE int parse_ac(const SpliceTable *at, Bits *b, long *count, BitOut *w,
-                                  const SpliceTable *ot)
+/* A block's AC symbols to its end of block: counted in count[] and kept
+ * in *st (each symbol with its coefficient's bits above it; *st moved on)
+ * where those are given. Returns the zigzag index the coefficients end at
+ * (1 for an end of block at once), or -1 for what is not spliced: no
+ * code, a run past the block, an AC size over 10, zero runs not followed
+ * by a coefficient (the library codes an end of block there). */
+static inline INLINE int parse_ac(const SpliceTable *at, Bits *b, long *count, uint32_t **st)
 {
     int k = 1, zrl = 0;
 
@@ -319,7 +296,7 @@ static inline INLINE int parse_ac(const SpliceTable *at, Bits *b, long *count, B
             sz = sym & 15;
             if (k + r > 63)
                 return -1;
-            if (w)
+            if (st)
                 extra = (uint32_t)((b->acc << l) >> (64 - sz));
             k += r + 1;
             bits_skip(b, (int)(e >> 12));
@@ -335,8 +312,8 @@ static inline INLINE int parse_ac(const SpliceTable *at, Bits *b, long *count, B
             if (!sz) {
                 if (count)
                     count[sym]++;
-                if (w && !put_sym(w, ot, sym))
-                    return -1;
+                if (st)
+                    *(*st)++ = (uint32_t)sym;
                 if (r != 15)
                     break; /* end of block */
                 k += 16;
@@ -345,7 +322,7 @@ static inline INLINE int parse_ac(const SpliceTable *at, Bits *b, long *count, B
             }
             if (sz > 10 || k + r > 63)
                 return -1;
-            if (w)
+            if (st)
                 extra = (uint32_t)(b->acc >> (64 - sz));
             k += r + 1;
             bits_skip(b, sz);
@@ -353,11 +330,8 @@ static inline INLINE int parse_ac(const SpliceTable *at, Bits *b, long *count, B
         zrl = 0;
         if (count)
             count[sym]++;
-        if (w) {
-            if (!put_sym(w, ot, sym))
-                return -1;
-            put_bits(w, extra, sz);
-        }
+        if (st)
+            *(*st)++ = (uint32_t)sym | extra << 8;
     }
     return zrl || k > 64 ? -1 : k;
 }
@@ -366,24 +340,13 @@ static inline INLINE int parse_ac(const SpliceTable *at, Bits *b, long *count, B
  * -1 for a coefficient the format cannot code. */
 static int count_ac(const int16_t *b, long *count)
 {
-    int k, run = 0;
+    uint8_t sym[64];
+    uint16_t val[64];
+    int i, n = cli_jpeg_ac_symbols(b, sym, val);
 
-    for (k = 1; k < 64; k++) {
-        int v = b[zz_natural[k]], nb;
-        if (!v) {
-            run++;
-            continue;
-        }
-        for (; run > 15; run -= 16)
-            count[0xf0]++;
-        if ((nb = magnitude(v)) > 10)
-            return -1;
-        count[run << 4 | nb]++;
-        run = 0;
-    }
-    if (run)
-        count[0]++;
-    return 0;
+    for (i = 0; i < n; i++)
+        count[sym[i]]++;
+    return n < 0 ? -1 : 0;
 }
 
 /* The input's headers, up to the scan: the Huffman tables and the scan's
@@ -544,7 +507,7 @@ static void put_headers(BitOut *w, const CliImage *img, const SpliceScan *s)
         put_2(w, prec ? 64 * 2 + 3 : 64 + 3);
         put_byte(w, (uint8_t)(q + (prec << 4)));
         for (k = 0; k < 64; k++) {
-            unsigned v = j->quant[q][zz_natural[k]];
+            unsigned v = j->quant[q][cli_jpeg_zigzag[k]];
             if (prec)
                 put_byte(w, (uint8_t)(v >> 8));
             put_byte(w, (uint8_t)v);
@@ -611,18 +574,39 @@ typedef struct SpliceJob {
     long (*fdc)[257], (*fac)[257]; /* the output's symbol counts, per slot */
 } SpliceJob;
 
-enum { PASS_SPLICE, PASS_COUNT, PASS_RECODE };
+enum { PASS_SPLICE, PASS_COUNT };
+
+/* What the counting pass keeps for the coding with optimised tables, a
+ * word a block in coding order (its output DC difference in the low 16
+ * bits, the number of its own AC symbols that follow above them) and
+ * each of those symbols with its coefficient's bits (as parse_ac keeps
+ * them): the input is parsed once. */
+typedef struct SpliceStash {
+    uint32_t *w;
+    size_t n, cap;
+} SpliceStash;
+
+static int stash_grow(SpliceStash *st)
+{
+    size_t cap = st->cap ? st->cap * 2 : 4096;
+    uint32_t *w = realloc(st->w, cap * sizeof(*w));
+
+    if (!w)
+        return -ENOMEM;
+    st->w = w;
+    st->cap = cap;
+    return 0;
+}
 
 /*
  * One pass over the input's blocks in coding order, predictors kept for
  * the input's DC values and for the output's. PASS_SPLICE writes the
  * output with the input's tables, copying the bits of each block whose
  * code stays; PASS_COUNT counts the output's symbols (for optimised
- * tables); PASS_RECODE writes every symbol again with the output's
- * tables, the coefficients' own bits copied. Returns 0, or 1 when the
- * file is not one that is spliced or a table lacks a symbol.
+ * tables) and keeps them in st. Returns 0, 1 when the file is not one
+ * that is spliced or a table lacks a symbol, or -ENOMEM.
  */
-static inline INLINE int run_pass(const SpliceJob *J, int mode, BitOut *w)
+static inline INLINE int run_pass(const SpliceJob *J, int mode, BitOut *w, SpliceStash *st)
 {
     Bits br;
     size_t from = 0, seg_end = J->nb_rst ? J->rst[0] : J->total, pos;
@@ -682,7 +666,7 @@ static inline INLINE int run_pass(const SpliceJob *J, int mode, BitOut *w)
                             out_pred[ci] += d;
                         if (mode == PASS_SPLICE) {
                             ac_start = br.pos + (size_t)br.used;
-                            if ((k = parse_ac(at, &br, NULL, NULL, NULL)) < 0)
+                            if ((k = parse_ac(at, &br, NULL, NULL)) < 0)
                                 return 1;
                             pos = br.pos + (size_t)br.used;
                             if (idx >= 0 || (dummy && (diff || k != 1))) {
@@ -700,27 +684,22 @@ static inline INLINE int run_pass(const SpliceJob *J, int mode, BitOut *w)
                                 from = ac_start;
                             }
                         } else {
-                            int own = !dummy && idx < 0;
-                            if (mode == PASS_COUNT) {
-                                int nb = magnitude(d);
-                                if (nb > 11)
-                                    return 1;
-                                cdc[nb]++;
-                            } else if (!put_dc(w, odt, d)) {
+                            int own = !dummy && idx < 0, nb = cli_jpeg_nbits(d);
+                            uint32_t *head, *q;
+                            if (nb > 11)
                                 return 1;
-                            }
-                            k = parse_ac(at, &br, own && mode == PASS_COUNT ? cac : NULL,
-                                         own && mode == PASS_RECODE ? w : NULL, oat);
-                            if (k < 0)
+                            cdc[nb]++;
+                            if (st->cap - st->n < 65 && stash_grow(st) < 0)
+                                return -ENOMEM;
+                            head = st->w + st->n;
+                            q = head + 1;
+                            if ((k = parse_ac(at, &br, own ? cac : NULL, own ? &q : NULL)) < 0)
                                 return 1;
-                            if (dummy && mode == PASS_COUNT)
+                            *head = (uint16_t)d | (uint32_t)(q - head - 1) << 16;
+                            st->n = (size_t)(q - st->w);
+                            if (dummy)
                                 cac[0]++;
-                            else if (dummy && !put_sym(w, oat, 0))
-                                return 1;
-                            else if (idx >= 0 && mode == PASS_COUNT && count_ac(J->coef[idx], cac) < 0)
-                                return 1;
-                            else if (idx >= 0 && mode == PASS_RECODE &&
-                                     !put_ac(w, oat, J->coef[idx]))
+                            else if (idx >= 0 && count_ac(J->coef[idx], cac) < 0)
                                 return 1;
                             pos = br.pos + (size_t)br.used;
                         }
@@ -740,21 +719,71 @@ static inline INLINE int run_pass(const SpliceJob *J, int mode, BitOut *w)
     return 0;
 }
 
-/* The passes, each made for its mode (the checks of the others out of
+/* The passes, each made for its mode (the checks of the other out of
  * its loops). */
 static int pass_splice(const SpliceJob *J, BitOut *w)
 {
-    return run_pass(J, PASS_SPLICE, w);
+    return run_pass(J, PASS_SPLICE, w, NULL);
 }
 
-static int pass_count(const SpliceJob *J)
+static int pass_count(const SpliceJob *J, SpliceStash *st)
 {
-    return run_pass(J, PASS_COUNT, NULL);
+    return run_pass(J, PASS_COUNT, NULL, st);
 }
 
-static int pass_recode(const SpliceJob *J, BitOut *w)
+/* Every block coded again with the output's tables from what the
+ * counting pass kept (the own blocks' symbols, their coefficients' bits
+ * copied; the new blocks from their coefficients; a dummy block an end of
+ * block), in coding order with the writer's restart markers. Returns 0,
+ * or 1 for a symbol a table has no code for. */
+static int write_recoded(const SpliceJob *J, const uint32_t *st, BitOut *w)
 {
-    return run_pass(J, PASS_RECODE, w);
+    long m = 0;
+    int ci, mx, my;
+
+    for (my = 0; my < J->mcu_h; my++)
+        for (mx = 0; mx < J->mcu_w; mx++, m++) {
+            if (J->ri && m && m % J->ri == 0) {
+                long r = m / J->ri - 1;
+                pad_byte(w);
+                put_byte(w, (uint8_t)0xff);
+                put_byte(w, (uint8_t)(0xd0 + r % 8));
+            }
+            for (ci = 0; ci < J->nc; ci++) {
+                const SpliceTable *odt = &J->out->dc[J->out->td[ci]];
+                const SpliceTable *oat = &J->out->ac[J->out->ta[ci]];
+                int x, y;
+                for (y = 0; y < J->vs[ci]; y++)
+                    for (x = 0; x < J->hs[ci]; x++) {
+                        int bx = mx * J->hs[ci] + x, by = my * J->vs[ci] + y, idx = -1;
+                        int dummy = bx >= J->bw[ci] || by >= J->bh[ci];
+                        uint32_t head = *st++, i, nsym = head >> 16;
+                        size_t b = (size_t)by * J->bw[ci] + bx;
+                        if (!put_dc(w, odt, (int16_t)(head & 0xffff)))
+                            return 1;
+                        if (!dummy && J->n && J->chg[ci][b >> 6] >> (b & 63) & 1)
+                            idx = find_block(J->blocks, J->n, ci, bx, by);
+                        if (dummy) {
+                            if (!put_sym(w, oat, 0))
+                                return 1;
+                        } else if (idx >= 0) {
+                            if (!put_ac(w, oat, J->coef[idx]))
+                                return 1;
+                        } else {
+                            for (i = 0; i < nsym; i++) {
+                                uint32_t e = *st++;
+                                int sym = (int)(e & 255);
+                                if (!put_sym(w, oat, sym))
+                                    return 1;
+                                if (sym & 15)
+                                    put_bits(w, e >> 8, sym & 15);
+                            }
+                        }
+                    }
+            }
+        }
+    pad_byte(w);
+    return 0;
 }
 
 /* SOI, the input's markers as they were, the library's headers for the
@@ -786,6 +815,7 @@ int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
     SpliceScan *s = NULL, *o = NULL;
     SpliceJob J;
     BitOut w = { NULL, 0, 0, 0, 0, 0 };
+    SpliceStash st = { NULL, 0, 0 };
     uint8_t *u = NULL;
     size_t *rst = NULL, data;
     long mcus;
@@ -834,19 +864,12 @@ int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
      * optimised input's often do), they are not tried */
     for (i = 0; i < n && covered; i++) {
         const SpliceTable *t = &s->ac[s->ta[blocks[i][0]]];
-        int run = 0;
-        for (k = 1; k < 64 && covered; k++) {
-            int v = coef[i][zz_natural[k]], nb;
-            if (!v) {
-                run++;
-                continue;
-            }
-            nb = magnitude(v);
-            covered = (run <= 15 || t->size[0xf0]) && nb <= 10 &&
-                      t->size[(run & 15) << 4 | nb];
-            run = 0;
-        }
-        covered &= !run || t->size[0];
+        uint8_t sym[64];
+        uint16_t val[64];
+        int m = cli_jpeg_ac_symbols(coef[i], sym, val);
+        covered = m >= 0;
+        for (k = 0; k < m && covered; k++)
+            covered = t->size[sym[k]] != 0;
     }
     ret = -ENOMEM;
     {
@@ -902,8 +925,11 @@ int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
     for (ci = 0; ci < nc; ci++)
         o->td[ci] = o->ta[ci] = ci > 0;
     J.out = o;
-    if (pass_count(&J))
+    if ((k = pass_count(&J, &st)) != 0) {
+        if (k < 0)
+            ret = k;
         goto end;
+    }
     for (k = 0; k < 2; k++) {
         SpliceTable *t[2] = { &o->dc[k], &o->ac[k] };
         int e;
@@ -921,7 +947,7 @@ int cli_jpeg_splice(const CliImage *img, const int (*blocks)[3],
     }
     J.fdc = J.fac = NULL;
     start_file(&w, img, o);
-    if (pass_recode(&J, &w))
+    if (write_recoded(&J, st.w, &w))
         goto end;
     ret = 2;
 done:
@@ -935,6 +961,7 @@ done:
     w.buf = NULL;
 end:
     free(w.buf);
+    free(st.w);
     free(counts);
     free(bits);
     free(u);
