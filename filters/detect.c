@@ -148,6 +148,7 @@ typedef struct Track {
     int veto;                /* times the scene was seen moving along with it */
     int good_cam;            /* of good: from the camera's motion (flat surround) */
     int cam_kept;            /* of good_cam: a dot keeping to the dots' known drift */
+    int pinned;              /* a luma dot confirmed on one pixel, that kept to it */
     int64_t last_hit;
     int64_t placed;          /* the last frame its regions were put on */
     float ring[RING_LAG + 1][RING_N];
@@ -3826,7 +3827,14 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             py = t->y;
         }
         t->frames++;
-        if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad, &level)) {
+        /* a luma dot confirmed on one pixel is a photosite: a blob as wide
+         * as a small blotch found more than 1.5 px off the prediction is
+         * a detail of the scene beside it (720p seed 7: a bright one coming
+         * by, which the hot pixel's track, turned wide, followed 8 px off
+         * its pixel a step at a time), and the dot is unseen */
+        if (localise(s, f, t, px, py, &ox, &oy, &resp, &rad, &level) &&
+            !(t->pinned && rad > 1.6f &&
+              (ox - px) * (ox - px) + (oy - py) * (oy - py) > 1.5f * 1.5f)) {
             if (!claim(s, t, cls, ox, oy, n)) {
                 /* another track holds this blob: a duplicate (confirmed
                  * tracks come first, so a confirmed one holds it) */
@@ -4124,6 +4132,9 @@ judge:
             steady(t) && keeps_drift(s, t, n) &&
             (!is_pixel_kind(t->kind) || t->cplane || dot_jumps(s, t, n) < 2)) {
             t->state = T_CONFIRMED;
+            /* a luma dot that jumped off its pixel (under twice) is not
+             * held to it */
+            t->pinned = is_pixel_kind(t->kind) && !t->wide && !t->cplane && !dot_jumps(s, t, n);
             s->memo->nb = 0;
             carry_back(s, t, n);
             /* back to the frames LAG frames before the first to be
