@@ -420,6 +420,39 @@ static void paint_stroke(SpFrame *f)
     }
 }
 
+/* A scene of the tests alone: the pan, with a bright point of the scene
+ * (a catchlight, a glint on a glossy surface) that keeps to one place on
+ * the picture's still parts give or take 2 px, hopping up and back every
+ * other frame: it stays while the picture slides about it, as a hot pixel
+ * would, but no pixel of a sensor wanders so. */
+enum { SCENE_CATCHLIGHT = 180 };
+
+static void paint_catchlight(SpFrame *f, int n)
+{
+    static const int dy[8] = { 0, 2, 2, 0, 0, -2, -2, 0 };
+    int x = 160, y = 100 + dy[n % 8];
+
+    f->data[0][(ptrdiff_t)y * f->stride[0] + x] = 250;
+}
+
+/* A scene of the tests alone: the pan, with a bright speck of the scene
+ * (3x3 px) going with the picture that passes 3 px below the hot pixel
+ * at (200, 30) from frame BESIDE_AT on, the pixel seen all the while. */
+enum { SCENE_PAN_BESIDE = 181, BESIDE_AT = 30 };
+
+static void paint_beside(SpFrame *f, int n)
+{
+    float gx = 206.0f - (1.7f * (n - BESIDE_AT) + 2.0f * (sinf(n * 0.4f) - sinf(BESIDE_AT * 0.4f)));
+    int x0 = (int)lrintf(gx), x, y;
+
+    if (n < BESIDE_AT)
+        return;
+    for (y = 32; y <= 34; y++)
+        for (x = x0 - 1; x <= x0 + 1; x++)
+            if (x >= 0 && x < W)
+                f->data[0][(ptrdiff_t)y * f->stride[0] + x] = 250;
+}
+
 /* SPOTHEAL_TEST_LOG=48 shows the library's messages up to that level. */
 static void test_log(void *opaque, int level, const char *fmt, va_list vl)
 {
@@ -452,7 +485,8 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
         if (n < FRAMES) {
             SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
             assert_non_null(f);
-            paint_scene(f, scene == SCENE_PAN_GLINT ? PAINT_SCENE_PAN :
+            paint_scene(f, scene == SCENE_PAN_GLINT || scene == SCENE_CATCHLIGHT ||
+                        scene == SCENE_PAN_BESIDE ? PAINT_SCENE_PAN :
                         scene >= SCENE_SUBJECT ? PAINT_SCENE_STATIC : scene,
                         cut_at >= 0 && n >= cut_at, n);
             if (scene == SCENE_SUBJECT)
@@ -467,6 +501,10 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
                 paint_glint(f, n);
             if (scene == SCENE_STROKE)
                 paint_stroke(f);
+            if (scene == SCENE_CATCHLIGHT)
+                paint_catchlight(f, n);
+            if (scene == SCENE_PAN_BESIDE)
+                paint_beside(f, n);
             if (scene == SCENE_LEDGE) {
                 paint_walls(f, n, 0);
                 paint_ledge(f, n);
@@ -964,6 +1002,40 @@ static void test_glint_over_pixel(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* A bright point of the scene that keeps to one place give or take 2 px
+ * while the picture pans about it: its ring slides as a hot pixel's does,
+ * but it hops between the pixels about its place, and it is no defect.
+ * (Before a dot's jumps off its pixel were counted: confirmed, 48 records
+ * on nothing painted; measured: none.) */
+static void test_catchlight(void **state)
+{
+    const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(SCENE_CATCHLIGHT, -1, &drift, 1, spots, (int)(sizeof(spots) / sizeof(spots[0])),
+                  pixels, (int)(sizeof(pixels) / sizeof(pixels[0])), &sc);
+    assert_int_equal(sc.false_records, 0);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+    assert_true(sc.pixels_hit >= 0.98 * sc.pixels_total);
+}
+
+/* A bright speck of the scene passing 3 px by a confirmed hot pixel: the
+ * pixel's track stays on its pixel. (Before a confirmed dot was held to
+ * its pixel: its track took the speck and went along with it, records
+ * centred on the pixel in 34 of 48 frames; measured: 47.) */
+static void test_speck_beside_pixel(void **state)
+{
+    const PaintDrift drift = { 6.0f, 60.0f, 0.01f };
+    Score sc;
+
+    run_clip_with(SCENE_PAN_BESIDE, -1, &drift, 1, spots, (int)(sizeof(spots) / sizeof(spots[0])),
+                  pixels_glint, (int)(sizeof(pixels_glint) / sizeof(pixels_glint[0])), &sc);
+    print_message("hot pixel by the speck covered by its own record in %ld of %d frames, "
+                  "stray %ld\n", sc.last_own, FRAMES, sc.stray);
+    assert_true(sc.last_own >= 0.95 * FRAMES);
+    assert_true(sc.spots_hit >= 0.98 * sc.spots_total);
+}
+
 /* Clean scenes full of small lights and strokes: nothing is a defect. */
 static void test_clean_pan(void **state)
 {
@@ -1074,6 +1146,8 @@ int main(void)
         cmocka_unit_test(test_hot_jitter_wall),
         cmocka_unit_test(test_hot_blink),
         cmocka_unit_test(test_glint_over_pixel),
+        cmocka_unit_test(test_catchlight),
+        cmocka_unit_test(test_speck_beside_pixel),
         cmocka_unit_test(test_pan_big_drift),
         cmocka_unit_test(test_hot_pair),
         cmocka_unit_test(test_pixel_cell),
