@@ -2402,7 +2402,7 @@ static int left_behind(const DetectContext *s, const SpFrame *f, const Track *t,
         here = sign * band(s, &pt, ix, iy, s->inner);
         if (here >= 0.85f * fabsf(t->contrast) &&
             out_of_ring(s, f, ix, iy, sign) <
-            0.85f * out_of_ring(s, f, (int)lrintf(t->x), (int)lrintf(t->y), sign))
+            0.85f * out_of_ring(s, f, (int)sp_detect_lrint(t->x), (int)sp_detect_lrint(t->y), sign))
             return 0; /* the flank of the blob it is on now */
     }
     /* a defect that drifted off leaves at most part of its dimming */
@@ -3642,22 +3642,18 @@ static int dot_jumps(const DetectContext *s, const Track *t, int64_t n)
         if (t->pf[km] != m || !t->pseen[km])
             continue;
         if (prev >= 0 && m - prev <= 2 && t->pnarrow[km] && t->pnarrow[prev % POS_HIST]) {
-            kp = (int)(prev % POS_HIST);
             int off;
+            kp = (int)(prev % POS_HIST);
             dx = t->px[km] - t->px[kp];
             dy = t->py[km] - t->py[kp];
-            if (fit_drift(s, t, 1, prev, m, DRIFT_NARROW, &tx, &ty, &sc) == 0) {
+            off = dx * dx + dy * dy > 1.5f * 1.5f;
+            /* off the narrow dots' drift; where that is not known, off
+             * rest and off the blotches' drift where that is known */
+            if (fit_drift(s, t, 1, prev, m, DRIFT_NARROW, &tx, &ty, &sc) == 0 ||
+                (off && fit_drift(s, t, 0, prev, m, 0, &tx, &ty, &sc) == 0)) {
                 dx -= tx + sc * (t->px[kp] - cx);
                 dy -= ty + sc * (t->py[kp] - cy);
                 off = dx * dx + dy * dy > 1.5f * 1.5f;
-            } else {
-                /* off rest and off the blotches' drift where that is known */
-                off = dx * dx + dy * dy > 1.5f * 1.5f;
-                if (off && fit_drift(s, t, 0, prev, m, 0, &tx, &ty, &sc) == 0) {
-                    dx -= tx + sc * (t->px[kp] - cx);
-                    dy -= ty + sc * (t->py[kp] - cy);
-                    off = dx * dx + dy * dy > 1.5f * 1.5f;
-                }
             }
             jumps += off;
         }
@@ -4077,7 +4073,7 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
     for (i = 0; i < s->track_end; i++) {
         static const int lags[3] = { 2, 5, LAG };
         Track *t = &s->tracks[i];
-        int li, flat, undecided, drift_ok;
+        int li, flat, undecided, drift_ok, luma_dot, jumps;
         if (t->state == T_FREE)
             continue;
         /* a confirmed track keeps being judged: a scene detail that passed
@@ -4214,15 +4210,17 @@ judge:
             s->memo->nb = 0;
             continue;
         }
+        luma_dot = is_pixel_kind(t->kind) && !t->cplane;
+        jumps = 0;
         if (t->state == T_TENTATIVE && t->hits >= 6 &&
             t->hits >= 0.75f * t->frames && t->good >= 3 &&
             t->bad * 3 <= t->good && t->veto * 2 <= t->good && !crowded(s, t) &&
             steady(t) && keeps_drift(s, t, n) &&
-            (!is_pixel_kind(t->kind) || t->cplane || dot_jumps(s, t, n) < 2)) {
+            (!luma_dot || (jumps = dot_jumps(s, t, n)) < 2)) {
             t->state = T_CONFIRMED;
             /* a luma dot that jumped off its pixel (under twice) is not
              * held to it */
-            t->pinned = is_pixel_kind(t->kind) && !t->wide && !t->cplane && !dot_jumps(s, t, n);
+            t->pinned = luma_dot && !t->wide && !jumps;
             s->memo->nb = 0;
             carry_back(s, t, n);
             /* back to the frames LAG frames before the first to be
