@@ -336,16 +336,19 @@ static inline INLINE int parse_ac(const SpliceTable *at, Bits *b, long *count, u
     return zrl || k > 64 ? -1 : k;
 }
 
-/* The symbols of a new block's AC coefficients (natural order) counted;
- * -1 for a coefficient the format cannot code. */
-static int count_ac(const int16_t *b, long *count)
+/* The symbols of a new block's AC coefficients (natural order) counted
+ * and kept in *st as parse_ac keeps a block's own (*st moved on); -1 for
+ * a coefficient the format cannot code. */
+static int stash_ac(const int16_t *b, long *count, uint32_t **st)
 {
     uint8_t sym[64];
     uint16_t val[64];
     int i, n = cli_jpeg_ac_symbols(b, sym, val);
 
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         count[sym[i]]++;
+        *(*st)++ = (uint32_t)sym[i] | (uint32_t)val[i] << 8;
+    }
     return n < 0 ? -1 : 0;
 }
 
@@ -578,9 +581,10 @@ enum { PASS_SPLICE, PASS_COUNT };
 
 /* What the counting pass keeps for the coding with optimised tables, a
  * word a block in coding order (its output DC difference in the low 16
- * bits, the number of its own AC symbols that follow above them) and
- * each of those symbols with its coefficient's bits (as parse_ac keeps
- * them): the input is parsed once. */
+ * bits, the number of its AC symbols that follow above them) and each of
+ * those symbols with its coefficient's bits (as parse_ac keeps them; a
+ * new block's from its coefficients, a dummy block's end of block): the
+ * input is parsed once. */
 typedef struct SpliceStash {
     uint32_t *w;
     size_t n, cap;
@@ -695,12 +699,14 @@ static inline INLINE int run_pass(const SpliceJob *J, int mode, BitOut *w, Splic
                             q = head + 1;
                             if ((k = parse_ac(at, &br, own ? cac : NULL, own ? &q : NULL)) < 0)
                                 return 1;
+                            if (dummy) {
+                                cac[0]++;
+                                *q++ = 0; /* an end of block */
+                            } else if (idx >= 0 && stash_ac(J->coef[idx], cac, &q) < 0) {
+                                return 1;
+                            }
                             *head = (uint16_t)d | (uint32_t)(q - head - 1) << 16;
                             st->n = (size_t)(q - st->w);
-                            if (dummy)
-                                cac[0]++;
-                            else if (idx >= 0 && count_ac(J->coef[idx], cac) < 0)
-                                return 1;
                             pos = br.pos + (size_t)br.used;
                         }
                         if (pos > seg_end)
@@ -732,10 +738,8 @@ static int pass_count(const SpliceJob *J, SpliceStash *st)
 }
 
 /* Every block coded again with the output's tables from what the
- * counting pass kept (the own blocks' symbols, their coefficients' bits
- * copied; the new blocks from their coefficients; a dummy block an end of
- * block), in coding order with the writer's restart markers. Returns 0,
- * or 1 for a symbol a table has no code for. */
+ * counting pass kept, in coding order with the writer's restart markers.
+ * Returns 0, or 1 for a symbol a table has no code for. */
 static int write_recoded(const SpliceJob *J, const uint32_t *st, BitOut *w)
 {
     long m = 0;
@@ -752,34 +756,20 @@ static int write_recoded(const SpliceJob *J, const uint32_t *st, BitOut *w)
             for (ci = 0; ci < J->nc; ci++) {
                 const SpliceTable *odt = &J->out->dc[J->out->td[ci]];
                 const SpliceTable *oat = &J->out->ac[J->out->ta[ci]];
-                int x, y;
-                for (y = 0; y < J->vs[ci]; y++)
-                    for (x = 0; x < J->hs[ci]; x++) {
-                        int bx = mx * J->hs[ci] + x, by = my * J->vs[ci] + y, idx = -1;
-                        int dummy = bx >= J->bw[ci] || by >= J->bh[ci];
-                        uint32_t head = *st++, i, nsym = head >> 16;
-                        size_t b = (size_t)by * J->bw[ci] + bx;
-                        if (!put_dc(w, odt, (int16_t)(head & 0xffff)))
+                int nb = J->vs[ci] * J->hs[ci], j;
+                for (j = 0; j < nb; j++) {
+                    uint32_t head = *st++, i, nsym = head >> 16;
+                    if (!put_dc(w, odt, (int16_t)(head & 0xffff)))
+                        return 1;
+                    for (i = 0; i < nsym; i++) {
+                        uint32_t e = *st++;
+                        int sym = (int)(e & 255);
+                        if (!put_sym(w, oat, sym))
                             return 1;
-                        if (!dummy && J->n && J->chg[ci][b >> 6] >> (b & 63) & 1)
-                            idx = find_block(J->blocks, J->n, ci, bx, by);
-                        if (dummy) {
-                            if (!put_sym(w, oat, 0))
-                                return 1;
-                        } else if (idx >= 0) {
-                            if (!put_ac(w, oat, J->coef[idx]))
-                                return 1;
-                        } else {
-                            for (i = 0; i < nsym; i++) {
-                                uint32_t e = *st++;
-                                int sym = (int)(e & 255);
-                                if (!put_sym(w, oat, sym))
-                                    return 1;
-                                if (sym & 15)
-                                    put_bits(w, e >> 8, sym & 15);
-                            }
-                        }
+                        if (sym & 15)
+                            put_bits(w, e >> 8, sym & 15);
                     }
+                }
             }
         }
     pad_byte(w);
