@@ -90,6 +90,7 @@
 #define RECENT         32     /* frames whose pictures are kept at hand */
 #define SHIFT          6      /* largest relative motion looked for, px */
 #define CAM_SPAN       40     /* frames a track is held against the camera */
+#define DEPARTED       64     /* travelled tracks whose early regions stay */
 #define BAND_BLOCK     DETECT_BAND_BLOCK /* band-pass responses computed at once */
 #define BORDER_H       3   /* a blotch's centre at least 2 * BORDER_H px inside the frame */
 #define CARRY_BACK     24     /* frames a confirmed track is carried back */
@@ -281,6 +282,12 @@ typedef struct DetectContext {
     int near_w, near_h;
     float near_ro;           /* the widest disk of a track in them */
     int *confirmed;          /* the confirmed tracks' ids, sorted (detect_process) */
+    /* confirmed tracks that travelled off their defect (onto a scene
+     * detail, after a cut): their regions stay on the frames before they
+     * left it, are taken back from the frame they left it on
+     * (note_departure) */
+    struct { int id; int64_t left; } departed[DEPARTED];
+    int nb_departed;
 } DetectContext;
 
 static const SpOptionConst detect_kinds[] = {
@@ -438,7 +445,11 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     }
     s->last_frame = -1;
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
-    fc->want_lookahead = 24;
+    /* as far ahead as the ring of pictures reaches: a track confirmed
+     * late (a blotch on a flat surround, where nothing slides under its
+     * ring until the camera moves) is backfilled into every frame still
+     * held, so the longer the wait the fewer first frames go unrepaired */
+    fc->want_lookahead = RECENT - 1;
     for (int i = 0; i < RECENT; i++)
         s->recent_n[i] = -1;
     /* frames stay in the ring until lookahead newer ones have come */
@@ -3578,6 +3589,50 @@ static float known_drift_residual(const DetectContext *s, const Track *t, int cl
     return -1;
 }
 
+/*
+ * A confirmed track that travels (step 1's verdict) followed its defect,
+ * then maybe a scene detail that took it off (a scene cut brings a strong
+ * one beside it). Its regions are taken back from the frame after the
+ * last it was seen within half the excursion of where it was born, or
+ * within 2 px of its class's drift where that is known (a stabiliser's
+ * swing carries defects far): the frames before show it where a defect
+ * is, those after on its way off. In place in none of the frames held:
+ * all of them go, as for a track dropped as scene.
+ */
+static void note_departure(SpFilterContext *fc, DetectContext *s, const Track *t, int64_t n)
+{
+    int64_t lo = n - s->back, m;
+    float near = 0.25f * s->excursion * s->excursion;
+
+    if (lo < t->born)
+        lo = t->born;
+    if (lo < n - POS_HIST + 1)
+        lo = n - POS_HIST + 1;
+    for (m = n - 1; m >= lo; m--) {
+        int k = (int)(m % POS_HIST);
+        float dx = t->px[k] - t->bx, dy = t->py[k] - t->by;
+        float r;
+        if (t->pf[k] != m || !t->pseen[k])
+            continue;
+        if (dx * dx + dy * dy <= near)
+            break;
+        r = drift_residual_at(s, t, t->mclass, m, 0);
+        if (r >= 0 && r <= 2.0f)
+            break;
+    }
+    if (m < lo)
+        return;
+    if (s->nb_departed == DEPARTED) {
+        memmove(&s->departed[0], &s->departed[1], sizeof(s->departed[0]) * (DEPARTED - 1));
+        s->nb_departed--;
+    }
+    s->departed[s->nb_departed].id = t->id;
+    s->departed[s->nb_departed].left = m + 1;
+    s->nb_departed++;
+    sp_log(fc->log, SP_LOG_DEBUG, "frame %lld: track %d left its place in frame %lld\n",
+           (long long)n, t->id, (long long)(m + 1));
+}
+
 /* Whether a pixel defect's track is in frame m where no defect can be:
  * more than 2.5 px off the drift the dots no wider than a pixel's smear
  * share (a hot pixel stays within a pixel and a half of it), and off the
@@ -3806,8 +3861,9 @@ static int own_motion_ok(const DetectContext *s, const Track *t, int64_t a, int6
  * passes the candidate search in some frames only, so its track may be
  * born late. Once confirmed (in frame n), its record is carried back from
  * its first sighting b by the shared drift of its class (fit_drift from
- * each earlier frame to b), up to CARRY_BACK frames back (the detector's
- * lookahead): placed by the others' measured motion, not on a guess, so
+ * each earlier frame to b), up to CARRY_BACK frames back (as far as the
+ * lookahead was when it was set; the frames before the ring's oldest are
+ * gone anyway): placed by the others' measured motion, not on a guess, so
  * that the frames still in the ring before b are repaired too.
  */
 static void carry_back(const DetectContext *s, Track *t, int64_t n)
@@ -4016,6 +4072,8 @@ static int detect_analyze(SpFilterContext *fc, SpSlot *slot)
             continue;
         sp_log(fc->log, SP_LOG_DEBUG, "frame %lld: track %d travels: from %.1f,%.1f to "
                "%.1f,%.1f\n", (long long)n, t->id, t->bx, t->by, t->x, t->y);
+        if (t->state == T_CONFIRMED)
+            note_departure(fc, s, t, n);
         t->state = T_FREE;
     }
 
@@ -4352,6 +4410,16 @@ static int confirmed_id(const DetectContext *s, int nb, int id)
     return bsearch(&id, s->confirmed, nb, sizeof(*s->confirmed), cmp_int) != NULL;
 }
 
+/* Whether id is a departed track's (note_departure) that still held to
+ * its defect in frame m. */
+static int departed_before(const DetectContext *s, int id, int64_t m)
+{
+    for (int i = 0; i < s->nb_departed; i++)
+        if (s->departed[i].id == id)
+            return m < s->departed[i].left;
+    return 0;
+}
+
 static int detect_process(SpFilterContext *fc, SpWindow *w)
 {
     DetectContext *s = fc->priv;
@@ -4367,11 +4435,16 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
     for (i = j = 0; i < cur->nb_regions; i++) {
         const SpRegion *r = &cur->regions[i];
         if (r->track >= 0 && !(r->kind & (SP_KIND_USER | SP_KIND_MISSING)) &&
-            !confirmed_id(s, nb, r->track))
+            !confirmed_id(s, nb, r->track) && !departed_before(s, r->track, cur->index))
             continue;
         cur->regions[j++] = *r;
     }
     cur->nb_regions = j;
+    /* a departure whose frames have all gone out is done with */
+    for (i = j = 0; i < s->nb_departed; i++)
+        if (s->departed[i].left > cur->index + 1)
+            s->departed[j++] = s->departed[i];
+    s->nb_departed = j;
 
     /* no track changes here: the drift's witnesses are listed once */
     s->memo->on = 1;

@@ -565,15 +565,17 @@ static void test_static_scene_drifting_defects(void **state)
 }
 
 /* A cut halfway: the defects stay on the sensor and are still found.
- * (Measured: 77 % of blotch instances, tracks that hop to a scene blob at
- * the cut are dropped and found again later; the target is 98 %.) */
+ * (Measured: 201 of 240 blotch instances; tracks that hop to a scene blob
+ * at the cut travel off and are found again later, their regions kept on
+ * the frames before the cut: 174 when a travelled track took back all it
+ * had on the frames held; the target is 98 %.) */
 static void test_scene_cut(void **state)
 {
     const PaintDrift drift = { 4.0f, 60.0f, 0.0f };
     Score sc;
 
     run_clip(PAINT_SCENE_PAN, FRAMES / 2, &drift, 1, &sc);
-    assert_true(sc.spots_hit >= 0.75 * sc.spots_total);
+    assert_true(sc.spots_hit >= 0.8 * sc.spots_total);
     assert_true(sc.pixels_hit >= 0.9 * sc.pixels_total);
     assert_true(sc.false_records <= FRAMES / 50);
 }
@@ -652,7 +654,7 @@ static void test_faint_dark_walls(void **state)
 /* The same on shaded walls (0.8 levels a pixel, levels 30-142): the close
  * ring's slope is no texture. (Before it was taken for one: none found,
  * the strong ones' tracks waiting for a drift the faint ones did not
- * tell; measured: 237 of 288: three of the four faint ones confirmed at
+ * tell; measured: 240 of 288: three of the four faint ones confirmed at
  * frames 15-19 and carried back, the fourth, 11 levels deep at a level of
  * 54, tracked on and off, never confirmed.) */
 static void test_faint_shaded_walls(void **state)
@@ -674,7 +676,7 @@ static void test_faint_shaded_walls(void **state)
  * slope's darker side, whose pixels within 8 px of a dark blotch are
  * counted as its own, so that it is too wide or not round; measured
  * against the plane of its close ring it is round and of its size. The
- * clean folds give no record. (Before: none found; measured: 83 of 288,
+ * clean folds give no record. (Before: none found; measured: 86 of 288,
  * the blotches in the folds' troughs and crests, where no plane fits,
  * missed.) */
 static void test_folded_walls(void **state)
@@ -692,7 +694,7 @@ static void test_folded_walls(void **state)
 }
 
 /* Blotches drifting along the frame's edges, where the band-pass's boxes
- * are clipped to the frame, on the panning scene. (Measured: 168 of 240
+ * are clipped to the frame, on the panning scene. (Measured: 178 of 240
  * blotch instances, 126 before the clipped boxes; the misses are the one
  * at the left edge, which the scene's dark shapes and lines cross, and the
  * first frames of two others.) */
@@ -771,9 +773,11 @@ static void test_hot_jitter(void **state)
  * first seen than the 16 px a crop's drift was allowed, all of them alike.
  * A confirmed track that keeps to the shared drift is no scene detail for
  * that. (Before: each dropped once it had travelled 16 px, its regions on
- * the frames in the ring taken back, 47 of 336 instances; measured: 311,
+ * the frames in the ring taken back, 47 of 336 instances; measured: 326,
  * the misses the small one on the walls' textured strips, often unseen,
- * whose track came back 2.2 px off the drift.) */
+ * whose track came back 2.2 px off the drift and travelled: its regions
+ * stay on the frames it was in place in, 311 when all the frames held lost
+ * theirs.) */
 static void test_pan_big_drift(void **state)
 {
     static const PaintSpot many[] = {
@@ -833,7 +837,7 @@ static void test_pixel_cell(void **state)
 
 /* Small dark blotches (radius 2-2.2) that the dot search takes first, as
  * wide dead pixels: followed as dots, they are masked as the blotches they
- * are, to their soft edges. (Measured: cores held in 194 of 240, 157 before a
+ * are, to their soft edges. (Measured: cores held in 222 of 240, 157 before a
  * dot's wide extent was held against its hovering about the limit.) */
 static void test_small_blotches(void **state)
 {
