@@ -93,7 +93,7 @@
 #define DEPARTED       64     /* travelled tracks whose early regions stay */
 #define BAND_BLOCK     DETECT_BAND_BLOCK /* band-pass responses computed at once */
 #define BORDER_H       3   /* a blotch's centre at least 2 * BORDER_H px inside the frame */
-#define CARRY_BACK     24     /* frames a confirmed track is carried back */
+#define CARRY_BACK     (RECENT - 1) /* frames a confirmed track is carried back */
 #define DOT_HIDDEN     12     /* frames a faint tentative dot seen often may go unseen */
 #define DOT_HOLD       16     /* frames a dot's track is held to its pixel over */
 #define NEAR_CELL      64     /* px a side of the cells the tracks are found by */
@@ -3861,9 +3861,8 @@ static int own_motion_ok(const DetectContext *s, const Track *t, int64_t a, int6
  * passes the candidate search in some frames only, so its track may be
  * born late. Once confirmed (in frame n), its record is carried back from
  * its first sighting b by the shared drift of its class (fit_drift from
- * each earlier frame to b), up to CARRY_BACK frames back (as far as the
- * lookahead was when it was set; the frames before the ring's oldest are
- * gone anyway): placed by the others' measured motion, not on a guess, so
+ * each earlier frame to b), up to CARRY_BACK frames back (the detector's
+ * lookahead): placed by the others' measured motion, not on a guess, so
  * that the frames still in the ring before b are repaired too.
  */
 static void carry_back(const DetectContext *s, Track *t, int64_t n)
