@@ -447,8 +447,9 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->excursion = 8.0f + 0.025f * (s->w > s->h ? s->w : s->h);
     /* as far ahead as the ring of pictures reaches: a track confirmed
      * late (a blotch on a flat surround, where nothing slides under its
-     * ring until the camera moves) is backfilled into every frame still
-     * held, so the longer the wait the fewer first frames go unrepaired */
+     * ring until the camera moves) is carried back and backfilled into
+     * the frames still held, so the longer the wait the fewer first
+     * frames go unrepaired */
     fc->want_lookahead = RECENT - 1;
     for (int i = 0; i < RECENT; i++)
         s->recent_n[i] = -1;
@@ -3604,10 +3605,9 @@ static void note_departure(SpFilterContext *fc, DetectContext *s, const Track *t
     int64_t lo = n - s->back, m;
     float near = 0.25f * s->excursion * s->excursion;
 
+    /* back is RECENT - 1 at most, well within the POS_HIST positions kept */
     if (lo < t->born)
         lo = t->born;
-    if (lo < n - POS_HIST + 1)
-        lo = n - POS_HIST + 1;
     for (m = n - 1; m >= lo; m--) {
         int k = (int)(m % POS_HIST);
         float dx = t->px[k] - t->bx, dy = t->py[k] - t->by;
