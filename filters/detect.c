@@ -97,6 +97,7 @@
 #define DOT_HIDDEN     12     /* frames a faint tentative dot seen often may go unseen */
 #define DOT_HOLD       16     /* frames a dot's track is held to its pixel over */
 #define NEAR_CELL      64     /* px a side of the cells the tracks are found by */
+#define CLOSE_SEEK     3      /* px shape_on_closing looks for the blob's core over */
 
 enum { T_FREE = 0, T_TENTATIVE, T_CONFIRMED };
 
@@ -237,6 +238,10 @@ typedef struct DetectContext {
     int *shape_x, *shape_y;
     int shape_r;
     int *shape_span;         /* the disk's half-width in each of its rows */
+    /* shape_on_closing's scratch: the square of half side close_r about a
+     * blob, and the closing's half-way plane */
+    float *close_a, *close_b, *close_d;
+    int close_h, close_r;
     int flat_dx[32], flat_dy[32]; /* flat_threshold's two circles */
     ptrdiff_t flat_off[32];  /* their places in a plane of stride flat_stride */
     ptrdiff_t ring_off16[16]; /* stands_out's, the same way */
@@ -410,6 +415,15 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->shape_x = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     s->shape_y = malloc(sizeof(int) * (2 * s->shape_r + 1) * (2 * s->shape_r + 1));
     s->shape_span = malloc(sizeof(int) * (2 * s->shape_r + 1));
+    /* the closing's square: a blob up to the inner box across fits in it */
+    s->close_h = s->inner / 2 + 1;
+    s->close_r = s->shape_r + CLOSE_SEEK + 2 * s->close_h;
+    s->close_a = malloc(sizeof(float) * (2 * s->close_r + 1) * (2 * s->close_r + 1));
+    s->close_b = malloc(sizeof(float) * (2 * s->close_r + 1) * (2 * s->close_r + 1));
+    s->close_d = malloc(sizeof(float) * (2 * (s->shape_r + CLOSE_SEEK) + 1) *
+                        (2 * (s->shape_r + CLOSE_SEEK) + 1));
+    if (!s->close_a || !s->close_b || !s->close_d)
+        return -ENOMEM;
     if (!s->shape_d || !s->shape_x || !s->shape_y || !s->shape_span)
         return -ENOMEM;
     for (int j = -s->shape_r; j <= s->shape_r; j++) {
@@ -1095,8 +1109,8 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
  * weighted centre as blob_shape does, and must be round. *level is the
  * plane's level at (x, y). Returns the radius, or 0.
  */
-static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int y, int sign,
-                           float *cx, float *cy, float *depth, float *level)
+static float shape_on_plane(const DetectContext *s, const SpFrame *f, int x, int y, int sign,
+                            float *cx, float *cy, float *depth, float *level)
 {
     int r = s->shape_r, side = 2 * r + 1, i, j, k, area = 0, clear = 0;
     int rv = 0, rx = 0, ry = 0, cv = 0;
@@ -1186,6 +1200,148 @@ static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int 
     *level = mean;
     return sqrtf((float)area / 3.14159f);
 #undef AT
+}
+
+/*
+ * A blob's shape against its surround's closing (a dark blob; the opening
+ * for a bright one): the greatest of the least values over every square of
+ * side 2 * close_h + 1 that holds the pixel. The closing fills a blob the
+ * square's side does not fit in and keeps whatever is wider: an edge, a
+ * ramp, a fold, a step between two levels, where no plane fits the close
+ * ring (a dust shadow on a door's dark frame, half on the wall beside it).
+ * The blob's core is the 3x3 of most dimming within CLOSE_SEEK px of
+ * (x, y) (the band-pass's peak by an edge lies off the blob, to the edge's
+ * side). It stands out of the closing as out of shape_on_plane's plane:
+ * its core by 3 levels and 4 times the mean dimming on stands_out's ring
+ * round it, 15 of the 16 samples clear of it by half; the pixels past half
+ * the peak give the radius and the weighted centre and must be round (a
+ * line, which the closing fills too, is not). *level is the closing at the
+ * core. Returns the radius, or 0.
+ */
+static float shape_on_closing(const DetectContext *s, const SpFrame *f, int x, int y, int sign,
+                              float *cx, float *cy, float *depth, float *level)
+{
+    int h = s->close_h, R = s->close_r, S = 2 * R + 1, r = s->shape_r;
+    int q = r + CLOSE_SEEK, side = 2 * q + 1, i, j, k, area = 0, clear = 0, ox = 0, oy = 0;
+    float *a = s->close_a, *b = s->close_b, *d = s->close_d;
+    float peak = 0, sw = 0, sx = 0, sy = 0, ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0;
+    float core = -1e30f, dev = 0;
+#define D(i, j) d[((j) + q) * side + (i) + q]
+
+    if (x < R || y < R || x >= s->w - R || y >= s->h - R)
+        return 0;
+    /* the picture turned (a bright blob made dark), then its greatest over
+     * each row's run and each column's run of the square (about the pixels
+     * within R - h), then its least over the same runs (within q) */
+    for (j = -R; j <= R; j++)
+        for (i = -R; i <= R; i++)
+            a[(j + R) * S + i + R] = (float)(-sign * luma(f, s->shift, x + i, y + j));
+    for (j = -R; j <= R; j++)
+        for (i = -(R - h); i <= R - h; i++) {
+            float m = a[(j + R) * S + i - h + R];
+            for (k = -h + 1; k <= h; k++)
+                m = fmaxf(m, a[(j + R) * S + i + k + R]);
+            b[(j + R) * S + i + R] = m;
+        }
+    /* (b's columns' greatest back in a: a's picture is read again below
+     * from the frame) */
+    for (j = -(R - h); j <= R - h; j++)
+        for (i = -(R - h); i <= R - h; i++) {
+            float m = b[(j - h + R) * S + i + R];
+            for (k = -h + 1; k <= h; k++)
+                m = fmaxf(m, b[(j + k + R) * S + i + R]);
+            a[(j + R) * S + i + R] = m;
+        }
+    for (j = -q; j <= q; j++)
+        for (i = -q; i <= q; i++) {
+            float m = a[(j + R) * S + i - h + R];
+            for (k = -h + 1; k <= h; k++)
+                m = fminf(m, a[(j + R) * S + i + k + R]);
+            b[(j + R) * S + i + R] = m;
+        }
+    for (j = -q; j <= q; j++)
+        for (i = -q; i <= q; i++) {
+            float m = b[(j - h + R) * S + i + R];
+            for (k = -h + 1; k <= h; k++)
+                m = fminf(m, b[(j + k + R) * S + i + R]);
+            /* the dimming: the closing less the picture, both turned */
+            D(i, j) = m - (float)(-sign * luma(f, s->shift, x + i, y + j));
+        }
+    /* the core: the 3x3 of most dimming within CLOSE_SEEK px */
+    for (j = -CLOSE_SEEK; j <= CLOSE_SEEK; j++)
+        for (i = -CLOSE_SEEK; i <= CLOSE_SEEK; i++) {
+            float c = D(i - 1, j - 1) + D(i, j - 1) + D(i + 1, j - 1) + D(i - 1, j) + D(i, j) +
+                      D(i + 1, j) + D(i - 1, j + 1) + D(i, j + 1) + D(i + 1, j + 1);
+            if (c > core) {
+                core = c;
+                ox = i;
+                oy = j;
+            }
+        }
+    core /= 9;
+    if (core < 3.0f / (float)s->sensitivity)
+        return 0;
+    for (k = 0; k < 16; k++)
+        dev += D(ox + s->ring_dx[k], oy + s->ring_dy[k]);
+    if (core < (3.0f + 4.0f * dev / 16) / (float)s->sensitivity)
+        return 0;
+    for (k = 0; k < 16; k++)
+        clear += core - D(ox + s->ring_dx[k], oy + s->ring_dy[k]) >= 0.5f * core;
+    if (clear < 15)
+        return 0;
+    for (j = -r; j <= r; j++)
+        for (i = -s->shape_span[j + r]; i <= s->shape_span[j + r]; i++)
+            peak = fmaxf(peak, D(ox + i, oy + j));
+    for (j = -r; j <= r; j++)
+        for (i = -s->shape_span[j + r]; i <= s->shape_span[j + r]; i++) {
+            float v = D(ox + i, oy + j);
+            if (v <= 0.5f * peak)
+                continue;
+            area++;
+            sw += v;
+            sx += v * (float)i;
+            sy += v * (float)j;
+            ux += (float)i;
+            uy += (float)j;
+            mxx += (float)(i * i);
+            myy += (float)(j * j);
+            mxy += (float)(i * j);
+        }
+    if (!area || !(sw > 0))
+        return 0;
+    /* round, as shape_on_plane has it */
+    ux /= area;
+    uy /= area;
+    mxx = mxx / area - ux * ux;
+    myy = myy / area - uy * uy;
+    mxy = mxy / area - ux * uy;
+    {
+        float tr = mxx + myy, e = sqrtf(fmaxf(tr * tr / 4 - (mxx * myy - mxy * mxy), 0));
+        if (tr / 2 + e > 2.25f * (tr / 2 - e) + 0.25f)
+            return 0;
+    }
+    *cx = (float)(x + ox) + sx / sw;
+    *cy = (float)(y + oy) + sy / sw;
+    *depth = peak;
+    *level = (float)luma(f, s->shift, x + ox, y + oy) - (float)sign * D(ox, oy);
+    return sqrtf((float)area / 3.14159f);
+#undef D
+}
+
+/*
+ * A blob's shape where one level for its surround will not do: on the
+ * plane fitted to its close ring (shape_on_plane), or where no plane fits
+ * (an edge through the ring), against the surround's closing
+ * (shape_on_closing). Returns the radius, or 0.
+ */
+static float shape_on_ring(const DetectContext *s, const SpFrame *f, int x, int y, int sign,
+                           float *cx, float *cy, float *depth, float *level)
+{
+    float rad = shape_on_plane(s, f, x, y, sign, cx, cy, depth, level);
+
+    if (rad > 1.6f)
+        return rad;
+    return shape_on_closing(s, f, x, y, sign, cx, cy, depth, level);
 }
 
 /* ring: the level of the ring round a blob that stands out of it only
@@ -4533,6 +4689,10 @@ static void detect_uninit(SpFilterContext *fc)
     s->occ2 = NULL;
     s->occ2_id = NULL;
     free(s->shape_d);
+    free(s->close_a);
+    free(s->close_b);
+    free(s->close_d);
+    s->close_a = s->close_b = s->close_d = NULL;
     free(s->shape_span);
     s->shape_span = NULL;
     free(s->ring_v);
