@@ -238,10 +238,10 @@ typedef struct DetectContext {
     int *shape_x, *shape_y;
     int shape_r;
     int *shape_span;         /* the disk's half-width in each of its rows */
-    /* shape_on_closing's scratch: the square of half side close_r about a
-     * blob, and the closing's half-way plane */
-    float *close_a, *close_b, *close_d;
-    int close_h, close_r;
+    /* closing_dimming's scratch: the square of half side close_r about a
+     * blob in rows of close_cs bytes, the closing's, and the dimming */
+    uint8_t *close_a, *close_b, *close_c;
+    int close_h, close_r, close_cs;
     int flat_dx[32], flat_dy[32]; /* flat_threshold's two circles */
     ptrdiff_t flat_off[32];  /* their places in a plane of stride flat_stride */
     ptrdiff_t ring_off16[16]; /* stands_out's, the same way */
@@ -418,11 +418,12 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     /* the closing's square: a blob up to the inner box across fits in it */
     s->close_h = s->inner / 2 + 1;
     s->close_r = s->shape_r + CLOSE_SEEK + 2 * s->close_h;
-    s->close_a = malloc(sizeof(float) * (2 * s->close_r + 1) * (2 * s->close_r + 1));
-    s->close_b = malloc(sizeof(float) * (2 * s->close_r + 1) * (2 * s->close_r + 1));
-    s->close_d = malloc(sizeof(float) * (2 * (s->shape_r + CLOSE_SEEK) + 1) *
-                        (2 * (s->shape_r + CLOSE_SEEK) + 1));
-    if (!s->close_a || !s->close_b || !s->close_d)
+    /* (every byte set: the vector passes read past the rows' ends) */
+    s->close_cs = (2 * s->close_r + 1 + 15 + 15) & ~15;
+    s->close_a = calloc((size_t)s->close_cs * (2 * s->close_r + 1), 1);
+    s->close_b = calloc((size_t)s->close_cs * (2 * s->close_r + 1), 1);
+    s->close_c = calloc((size_t)s->close_cs * (2 * s->close_r + 1), 1);
+    if (!s->close_a || !s->close_b || !s->close_c)
         return -ENOMEM;
     if (!s->shape_d || !s->shape_x || !s->shape_y || !s->shape_span)
         return -ENOMEM;
@@ -1203,9 +1204,38 @@ static float shape_on_plane(const DetectContext *s, const SpFrame *f, int x, int
 }
 
 /*
+ * The dimming of the pixels within q = close_r - 2 * close_h of (x, y)
+ * against the closing of the turned picture (a bright blob made dark: 255
+ * less the luma) over the square of half side close_r about it
+ * (sp_detect_closing, squares of side 2 * close_h + 1): the closing less
+ * the picture, in close_c, the pixel (i, j) about (x, y) at row j + q,
+ * column i + q of stride close_cs.
+ */
+static void closing_dimming(const DetectContext *s, const SpFrame *f, int x, int y, int sign)
+{
+    int h = s->close_h, R = s->close_r, n = 2 * R + 1, cs = s->close_cs, i, j;
+    uint8_t *a = s->close_a;
+    const uint8_t *p8 = f->depth == 8 ? f->data[0] + (ptrdiff_t)y * f->stride[0] + x : NULL;
+
+    for (j = 0; j < n; j++) {
+        const uint8_t *row = p8 ? p8 + (ptrdiff_t)(j - R) * f->stride[0] - R : NULL;
+        if (row && sign < 0)
+            memcpy(a + j * cs, row, n);
+        else if (row)
+            for (i = 0; i < n; i++)
+                a[j * cs + i] = (uint8_t)(255 - row[i]);
+        else
+            for (i = 0; i < n; i++) {
+                int v = luma(f, s->shift, x + i - R, y + j - R);
+                a[j * cs + i] = (uint8_t)(sign < 0 ? v : 255 - v);
+            }
+    }
+    sp_detect_closing(a, s->close_b, s->close_c, n, cs, 2 * h + 1);
+}
+
+/*
  * A blob's shape against its surround's closing (a dark blob; the opening
- * for a bright one): the greatest of the least values over every square of
- * side 2 * close_h + 1 that holds the pixel. The closing fills a blob the
+ * for a bright one; closing_dimming). The closing fills a blob the
  * square's side does not fit in and keeps whatever is wider: an edge, a
  * ramp, a fold, a step between two levels, where no plane fits the close
  * ring (a dust shadow on a door's dark frame, half on the wall beside it).
@@ -1221,64 +1251,31 @@ static float shape_on_plane(const DetectContext *s, const SpFrame *f, int x, int
 static float shape_on_closing(const DetectContext *s, const SpFrame *f, int x, int y, int sign,
                               float *cx, float *cy, float *depth, float *level)
 {
-    int h = s->close_h, R = s->close_r, S = 2 * R + 1, r = s->shape_r;
-    int q = r + CLOSE_SEEK, side = 2 * q + 1, i, j, k, area = 0, clear = 0, ox = 0, oy = 0;
-    float *a = s->close_a, *b = s->close_b, *d = s->close_d;
+    int r = s->shape_r, q = r + CLOSE_SEEK, R = s->close_r, cs = s->close_cs;
+    int i, j, k, area = 0, clear = 0, ox = 0, oy = 0;
+    const uint8_t *d = s->close_c;
     float peak = 0, sw = 0, sx = 0, sy = 0, ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0;
-    float core = -1e30f, dev = 0;
-#define D(i, j) d[((j) + q) * side + (i) + q]
+    float core, dev = 0;
+    int best = -1;
+#define D(i, j) ((float)d[((j) + q) * cs + (i) + q])
 
     if (x < R || y < R || x >= s->w - R || y >= s->h - R)
         return 0;
-    /* the picture turned (a bright blob made dark), then its greatest over
-     * each row's run and each column's run of the square (about the pixels
-     * within R - h), then its least over the same runs (within q) */
-    for (j = -R; j <= R; j++)
-        for (i = -R; i <= R; i++)
-            a[(j + R) * S + i + R] = (float)(-sign * luma(f, s->shift, x + i, y + j));
-    for (j = -R; j <= R; j++)
-        for (i = -(R - h); i <= R - h; i++) {
-            float m = a[(j + R) * S + i - h + R];
-            for (k = -h + 1; k <= h; k++)
-                m = fmaxf(m, a[(j + R) * S + i + k + R]);
-            b[(j + R) * S + i + R] = m;
-        }
-    /* (b's columns' greatest back in a: a's picture is read again below
-     * from the frame) */
-    for (j = -(R - h); j <= R - h; j++)
-        for (i = -(R - h); i <= R - h; i++) {
-            float m = b[(j - h + R) * S + i + R];
-            for (k = -h + 1; k <= h; k++)
-                m = fmaxf(m, b[(j + k + R) * S + i + R]);
-            a[(j + R) * S + i + R] = m;
-        }
-    for (j = -q; j <= q; j++)
-        for (i = -q; i <= q; i++) {
-            float m = a[(j + R) * S + i - h + R];
-            for (k = -h + 1; k <= h; k++)
-                m = fminf(m, a[(j + R) * S + i + k + R]);
-            b[(j + R) * S + i + R] = m;
-        }
-    for (j = -q; j <= q; j++)
-        for (i = -q; i <= q; i++) {
-            float m = b[(j - h + R) * S + i + R];
-            for (k = -h + 1; k <= h; k++)
-                m = fminf(m, b[(j + k + R) * S + i + R]);
-            /* the dimming: the closing less the picture, both turned */
-            D(i, j) = m - (float)(-sign * luma(f, s->shift, x + i, y + j));
-        }
-    /* the core: the 3x3 of most dimming within CLOSE_SEEK px */
+    closing_dimming(s, f, x, y, sign);
+    /* the core: the 3x3 of most dimming within CLOSE_SEEK px (the first
+     * of the greatest in row order) */
     for (j = -CLOSE_SEEK; j <= CLOSE_SEEK; j++)
         for (i = -CLOSE_SEEK; i <= CLOSE_SEEK; i++) {
-            float c = D(i - 1, j - 1) + D(i, j - 1) + D(i + 1, j - 1) + D(i - 1, j) + D(i, j) +
-                      D(i + 1, j) + D(i - 1, j + 1) + D(i, j + 1) + D(i + 1, j + 1);
-            if (c > core) {
-                core = c;
+            const uint8_t *p = d + (j - 1 + q) * cs + i - 1 + q;
+            int c = p[0] + p[1] + p[2] + p[cs] + p[cs + 1] + p[cs + 2] + p[2 * cs] +
+                    p[2 * cs + 1] + p[2 * cs + 2];
+            if (c > best) {
+                best = c;
                 ox = i;
                 oy = j;
             }
         }
-    core /= 9;
+    core = (float)best / 9;
     if (core < 3.0f / (float)s->sensitivity)
         return 0;
     for (k = 0; k < 16; k++)
@@ -4691,8 +4688,8 @@ static void detect_uninit(SpFilterContext *fc)
     free(s->shape_d);
     free(s->close_a);
     free(s->close_b);
-    free(s->close_d);
-    s->close_a = s->close_b = s->close_d = NULL;
+    free(s->close_c);
+    s->close_a = s->close_b = s->close_c = NULL;
     free(s->shape_span);
     s->shape_span = NULL;
     free(s->ring_v);

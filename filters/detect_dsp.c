@@ -451,6 +451,110 @@ void sp_detect_disk_minmax_c(const uint8_t *p, ptrdiff_t stride, const int *span
     *hi = b;
 }
 
+/* The closing's four passes: the greatest over each row's runs of w, then
+ * over each column's, then the least likewise (a -> b -> c -> b -> c);
+ * each pass's results sit at the first of the w samples they were taken
+ * over; last the input taken from the closing. */
+void sp_detect_closing_c(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w)
+{
+    int i, j, k, m = n - w + 1, e = n - 2 * w + 2;
+
+    for (j = 0; j < n; j++)
+        for (i = 0; i < m; i++) {
+            int v = a[j * cs + i];
+            for (k = 1; k < w; k++)
+                v = a[j * cs + i + k] > v ? a[j * cs + i + k] : v;
+            b[j * cs + i] = (uint8_t)v;
+        }
+    for (j = 0; j < m; j++)
+        for (i = 0; i < m; i++) {
+            int v = b[j * cs + i];
+            for (k = 1; k < w; k++)
+                v = b[(j + k) * cs + i] > v ? b[(j + k) * cs + i] : v;
+            c[j * cs + i] = (uint8_t)v;
+        }
+    for (j = 0; j < m; j++)
+        for (i = 0; i < e; i++) {
+            int v = c[j * cs + i];
+            for (k = 1; k < w; k++)
+                v = c[j * cs + i + k] < v ? c[j * cs + i + k] : v;
+            b[j * cs + i] = (uint8_t)v;
+        }
+    for (j = 0; j < e; j++)
+        for (i = 0; i < e; i++) {
+            int v = b[j * cs + i];
+            for (k = 1; k < w; k++)
+                v = b[(j + k) * cs + i] < v ? b[(j + k) * cs + i] : v;
+            c[j * cs + i] = (uint8_t)(v - a[(j + w - 1) * cs + i + w - 1]);
+        }
+}
+
+#ifdef __SSE2__
+#if defined(__GNUC__) && !defined(__clang__)
+#define UNROLL _Pragma("GCC unroll 16")
+#else
+#define UNROLL
+#endif
+/* 16 columns at a time (the last vector of a row runs past the results
+ * asked for, on samples whose results are not used); w a constant where
+ * the caller knows it, so that the taps unroll. */
+static inline void closing_sse2(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w)
+{
+    int i, j, k, m = n - w + 1, e = n - 2 * w + 2;
+
+    for (j = 0; j < n; j++)
+        for (i = 0; i < m; i += 16) {
+            const uint8_t *p = a + j * cs + i;
+            __m128i v = _mm_loadu_si128((const __m128i *)p);
+            UNROLL
+            for (k = 1; k < w; k++)
+                v = _mm_max_epu8(v, _mm_loadu_si128((const __m128i *)(p + k)));
+            _mm_storeu_si128((__m128i *)(b + j * cs + i), v);
+        }
+    for (j = 0; j < m; j++)
+        for (i = 0; i < m; i += 16) {
+            const uint8_t *p = b + j * cs + i;
+            __m128i v = _mm_loadu_si128((const __m128i *)p);
+            UNROLL
+            for (k = 1; k < w; k++)
+                v = _mm_max_epu8(v, _mm_loadu_si128((const __m128i *)(p + k * cs)));
+            _mm_storeu_si128((__m128i *)(c + j * cs + i), v);
+        }
+    for (j = 0; j < m; j++)
+        for (i = 0; i < e; i += 16) {
+            const uint8_t *p = c + j * cs + i;
+            __m128i v = _mm_loadu_si128((const __m128i *)p);
+            UNROLL
+            for (k = 1; k < w; k++)
+                v = _mm_min_epu8(v, _mm_loadu_si128((const __m128i *)(p + k)));
+            _mm_storeu_si128((__m128i *)(b + j * cs + i), v);
+        }
+    for (j = 0; j < e; j++)
+        for (i = 0; i < e; i += 16) {
+            const uint8_t *p = b + j * cs + i;
+            __m128i v = _mm_loadu_si128((const __m128i *)p);
+            UNROLL
+            for (k = 1; k < w; k++)
+                v = _mm_min_epu8(v, _mm_loadu_si128((const __m128i *)(p + k * cs)));
+            v = _mm_sub_epi8(v, _mm_loadu_si128((const __m128i *)(a + (j + w - 1) * cs + i + w - 1)));
+            _mm_storeu_si128((__m128i *)(c + j * cs + i), v);
+        }
+}
+#undef UNROLL
+#endif
+
+void sp_detect_closing(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w)
+{
+#ifdef __SSE2__
+    if (w == 9) /* the defaults' */
+        closing_sse2(a, b, c, n, cs, 9);
+    else
+        closing_sse2(a, b, c, n, cs, w);
+#else
+    sp_detect_closing_c(a, b, c, n, cs, w);
+#endif
+}
+
 /* Rows of 16 samples or more 16 at a time, the last 16 ending at the
  * row's end (read twice, which changes no extreme). */
 void sp_detect_disk_minmax(const uint8_t *p, ptrdiff_t stride, const int *span, int r,

@@ -6,7 +6,7 @@
  * exactly 5 levels, samples exactly t apart), at every length and offset
  * and with thresholds out of the byte range; the ring match's sums at
  * every shift and the camera's block sums; a blob's dimming and weighted sums over disks of every
- * radius.
+ * radius; the grey closing, also against its definition.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -328,6 +328,78 @@ static void test_disk_minmax(void **state)
         }
 }
 
+/* The closing less the picture: the vector version against the plain one
+ * on random squares of every size and tap count it is given, the plain one
+ * against the definition (the least over the squares that hold a sample of
+ * their greatest), and on known content: a dark hole narrower than the
+ * square is filled to its surround, a step between two levels and a wide
+ * dark area are kept. */
+static int closing_at(const uint8_t *a, int cs, int w, int y, int x)
+{
+    int best = 255;
+
+    for (int y0 = y - w + 1; y0 <= y; y0++)
+        for (int x0 = x - w + 1; x0 <= x; x0++) {
+            int m = 0;
+            for (int j = 0; j < w; j++)
+                for (int i = 0; i < w; i++)
+                    m = a[(y0 + j) * cs + x0 + i] > m ? a[(y0 + j) * cs + x0 + i] : m;
+            best = m < best ? m : best;
+        }
+    return best;
+}
+
+static void test_closing(void **state)
+{
+    enum { N = 48, CS = 80 };
+    static uint8_t a[CS * N], b[CS * N], c[CS * N], b2[CS * N], c2[CS * N];
+    uint32_t st = 29;
+
+    (void)state;
+    for (int w = 3; w <= 11; w += 2)
+        for (int n = 2 * w; n <= N; n += n < 40 ? 1 : 8) {
+            int e = n - 2 * (w - 1);
+            for (int round = 0; round < 3; round++) {
+                fill_bytes(a, CS * N, &st, round == 2 ? 8 : 256);
+                memset(c, 0, sizeof(c));
+                memset(c2, 0, sizeof(c2));
+                sp_detect_closing_c(a, b, c, n, CS, w);
+                sp_detect_closing(a, b2, c2, n, CS, w);
+                for (int j = 0; j < e; j++)
+                    for (int i = 0; i < e; i++) {
+                        assert_int_equal(c[j * CS + i], c2[j * CS + i]);
+                        if (round == 0 && n < 20)
+                            assert_int_equal(c[j * CS + i],
+                                             closing_at(a, CS, w, j + w - 1, i + w - 1) -
+                                                 a[(j + w - 1) * CS + i + w - 1]);
+                    }
+            }
+        }
+    /* a 39 x 39 square at 100: a dark 5 x 5 hole at 40 in its middle, a
+     * step to 200 on its right, a dark 12-wide band at 30 at its top */
+    {
+        int n = 39, w = 9, e = n - 2 * (w - 1);
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++)
+                a[j * CS + i] = (uint8_t)(j < 12 ? 30 : i >= 30 ? 200 : 100);
+        for (int j = 17; j < 22; j++)
+            for (int i = 17; i < 22; i++)
+                a[j * CS + i] = 40;
+        sp_detect_closing(a, b, c, n, CS, w);
+        /* (the result's (i, j) is the square's (i + 8, j + 8)) */
+        for (int j = 17; j < 22; j++)
+            for (int i = 17; i < 22; i++)
+                assert_int_equal(c[(j - 8) * CS + i - 8], 60);
+        for (int j = 0; j < e; j++)
+            for (int i = 0; i < e; i++) {
+                int sj = j + 8, si = i + 8;
+                if (sj >= 17 && sj < 22 && si >= 17 && si < 22)
+                    continue;
+                assert_int_equal(c[j * CS + i], 0);
+            }
+    }
+}
+
 static void test_extrema(void **state)
 {
     float rows[3][18];
@@ -607,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_dev32_floor),
         cmocka_unit_test(test_mid16),
         cmocka_unit_test(test_disk_minmax),
+        cmocka_unit_test(test_closing),
         cmocka_unit_test(test_extrema),
         cmocka_unit_test(test_dots),
         cmocka_unit_test(test_ring_sads),
