@@ -419,7 +419,7 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->close_h = s->inner / 2 + 1;
     s->close_r = s->shape_r + CLOSE_SEEK + 2 * s->close_h;
     /* (every byte set: the vector passes read past the rows' ends) */
-    s->close_cs = (2 * s->close_r + 1 + 15 + 15) & ~15;
+    s->close_cs = (2 * s->close_r + 1 + 31 + 31) & ~31;
     s->close_a = calloc((size_t)s->close_cs * (2 * s->close_r + 1), 1);
     s->close_b = calloc((size_t)s->close_cs * (2 * s->close_r + 1), 1);
     s->close_c = calloc((size_t)s->close_cs * (2 * s->close_r + 1), 1);

@@ -489,12 +489,12 @@ void sp_detect_closing_c(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs
         }
 }
 
-#ifdef __SSE2__
 #if defined(__GNUC__) && !defined(__clang__)
 #define UNROLL _Pragma("GCC unroll 16")
 #else
 #define UNROLL
 #endif
+#ifdef __SSE2__
 /* 16 columns at a time (the last vector of a row runs past the results
  * asked for, on samples whose results are not used); w a constant where
  * the caller knows it, so that the taps unroll. */
@@ -540,10 +540,9 @@ static inline void closing_sse2(const uint8_t *a, uint8_t *b, uint8_t *c, int n,
             _mm_storeu_si128((__m128i *)(c + j * cs + i), v);
         }
 }
-#undef UNROLL
 #endif
 
-void sp_detect_closing(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w)
+void sp_detect_closing_sse2(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w)
 {
 #ifdef __SSE2__
     if (w == 9) /* the defaults' */
@@ -1811,10 +1810,68 @@ AVX2_FN void sp_detect_sad12_shifts_avx2(const uint8_t *c, const uint8_t *p, ptr
 #endif
 }
 
+/* The closing 32 columns at a time. */
+AVX2_FN static inline void closing_avx2(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs,
+                                        int w)
+{
+    int i, j, k, m = n - w + 1, e = n - 2 * w + 2;
+
+    for (j = 0; j < n; j++)
+        for (i = 0; i < m; i += 32) {
+            const uint8_t *p = a + j * cs + i;
+            __m256i v = _mm256_loadu_si256((const __m256i *)p);
+            UNROLL
+            for (k = 1; k < w; k++)
+                v = _mm256_max_epu8(v, _mm256_loadu_si256((const __m256i *)(p + k)));
+            _mm256_storeu_si256((__m256i *)(b + j * cs + i), v);
+        }
+    for (j = 0; j < m; j++)
+        for (i = 0; i < m; i += 32) {
+            const uint8_t *p = b + j * cs + i;
+            __m256i v = _mm256_loadu_si256((const __m256i *)p);
+            UNROLL
+            for (k = 1; k < w; k++)
+                v = _mm256_max_epu8(v, _mm256_loadu_si256((const __m256i *)(p + k * cs)));
+            _mm256_storeu_si256((__m256i *)(c + j * cs + i), v);
+        }
+    for (j = 0; j < m; j++)
+        for (i = 0; i < e; i += 32) {
+            const uint8_t *p = c + j * cs + i;
+            __m256i v = _mm256_loadu_si256((const __m256i *)p);
+            UNROLL
+            for (k = 1; k < w; k++)
+                v = _mm256_min_epu8(v, _mm256_loadu_si256((const __m256i *)(p + k)));
+            _mm256_storeu_si256((__m256i *)(b + j * cs + i), v);
+        }
+    for (j = 0; j < e; j++)
+        for (i = 0; i < e; i += 32) {
+            const uint8_t *p = b + j * cs + i;
+            __m256i v = _mm256_loadu_si256((const __m256i *)p);
+            UNROLL
+            for (k = 1; k < w; k++)
+                v = _mm256_min_epu8(v, _mm256_loadu_si256((const __m256i *)(p + k * cs)));
+            v = _mm256_sub_epi8(v, _mm256_loadu_si256((const __m256i *)(a + (j + w - 1) * cs + i + w - 1)));
+            _mm256_storeu_si256((__m256i *)(c + j * cs + i), v);
+        }
+}
+
+AVX2_FN void sp_detect_closing_avx2(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w)
+{
+    if (w == 9)
+        closing_avx2(a, b, c, n, cs, 9);
+    else
+        closing_avx2(a, b, c, n, cs, w);
+}
+
 #else
 int sp_detect_avx2(void)
 {
     return 0;
+}
+
+void sp_detect_closing_avx2(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w)
+{
+    sp_detect_closing_sse2(a, b, c, n, cs, w);
 }
 
 void sp_detect_half_row_avx2(uint32_t *row, const uint32_t *up, const uint8_t *r0,
@@ -2002,4 +2059,15 @@ float sp_detect_disk_look(const uint8_t *p, ptrdiff_t stride, const int *span, i
         return sp_detect_disk_look_avx2(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
 #endif
     return sp_detect_disk_look_c(p, stride, span, r, sign, surround, x, y, area, sw, sx, sy);
+}
+
+void sp_detect_closing(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w)
+{
+#ifdef DETECT_AVX2
+    if (sp_detect_avx2()) {
+        sp_detect_closing_avx2(a, b, c, n, cs, w);
+        return;
+    }
+#endif
+    sp_detect_closing_sse2(a, b, c, n, cs, w);
 }

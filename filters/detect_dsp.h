@@ -140,13 +140,15 @@ void sp_detect_disk_minmax(const uint8_t *p, ptrdiff_t stride, const int *span, 
  * least, over the squares of side w, odd and at most n / 2, that hold it,
  * of their greatest) less the samples: how much each is darker than its
  * surround's closing fills it. The square is in a, rows of stride cs (a
- * multiple of 16, n + 15 at the least: the vector passes read past a
+ * multiple of 32, n + 31 at the least: the vector passes read past a
  * row's end, and their results there are not used); a, b and c are
  * cs x n bytes, b is scratch. On return row j, column i of c, for i and j
  * under n - 2 (w - 1), holds that at row j + w - 1, column i + w - 1 of
  * the square. */
 void sp_detect_closing_c(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w);
 void sp_detect_closing(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w);
+void sp_detect_closing_sse2(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w);
+void sp_detect_closing_avx2(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w);
 
 /* A hint that p will be read soon. */
 static inline void sp_detect_prefetch(const void *p)

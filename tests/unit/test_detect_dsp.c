@@ -351,20 +351,22 @@ static int closing_at(const uint8_t *a, int cs, int w, int y, int x)
 
 static void test_closing(void **state)
 {
-    enum { N = 48, CS = 80 };
+    enum { N = 48, CS = 96 };
     static uint8_t a[CS * N], b[CS * N], c[CS * N], b2[CS * N], c2[CS * N];
+    void (*const fn[3])(const uint8_t *, uint8_t *, uint8_t *, int, int, int) = {
+        sp_detect_closing, sp_detect_closing_sse2, sp_detect_closing_avx2 };
     uint32_t st = 29;
 
     (void)state;
     for (int w = 3; w <= 11; w += 2)
         for (int n = 2 * w; n <= N; n += n < 40 ? 1 : 8) {
             int e = n - 2 * (w - 1);
-            for (int round = 0; round < 3; round++) {
-                fill_bytes(a, CS * N, &st, round == 2 ? 8 : 256);
+            for (int round = 0; round < 9; round++) {
+                fill_bytes(a, CS * N, &st, round % 3 == 2 ? 8 : 256);
                 memset(c, 0, sizeof(c));
                 memset(c2, 0, sizeof(c2));
                 sp_detect_closing_c(a, b, c, n, CS, w);
-                sp_detect_closing(a, b2, c2, n, CS, w);
+                fn[round / 3](a, b2, c2, n, CS, w);
                 for (int j = 0; j < e; j++)
                     for (int i = 0; i < e; i++) {
                         assert_int_equal(c[j * CS + i], c2[j * CS + i]);
