@@ -3722,6 +3722,31 @@ static float drift_residual_at(const DetectContext *s, const Track *t, int cls, 
     return sqrtf(ex * ex + ey * ey);
 }
 
+/* drift_residual_at, or where the track has no sighting 8 frames or more
+ * before m (its first frames), the residual of its first sighting 8 to
+ * CAM_SPAN frames after m from where the drift of class cls carried its
+ * place in m; -1 where neither is known. */
+static float drift_residual_near(const DetectContext *s, const Track *t, int cls, int64_t m)
+{
+    int km = (int)(m % POS_HIST), kb = 0;
+    int64_t b;
+    float r = drift_residual_at(s, t, cls, m, 0), cx = s->w / 2.0f, cy = s->h / 2.0f;
+    float tx, ty, sc, ex, ey;
+
+    if (r >= 0 || t->pf[km] != m)
+        return r;
+    for (b = m + 8; b <= m + CAM_SPAN; b++) {
+        kb = (int)(b % POS_HIST);
+        if (t->pf[kb] == b && t->pseen[kb])
+            break;
+    }
+    if (b > m + CAM_SPAN || fit_drift(s, t, cls, m, b, 0, &tx, &ty, &sc) < 0)
+        return -1;
+    ex = tx + sc * (t->px[km] - cx) - (t->px[kb] - t->px[km]);
+    ey = ty + sc * (t->py[km] - cy) - (t->py[kb] - t->py[km]);
+    return sqrtf(ex * ex + ey * ey);
+}
+
 /* drift_residual over the longest span, 8 frames at least, from a
  * sighting of the CAM_SPAN frames before n from which the drift of class
  * cls is known (three other tracks seen then and now), where
@@ -4603,7 +4628,7 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
     s->memo->nb = 0;
     for (i = 0; i < s->track_end; i++) {
         Track *t = &s->tracks[i];
-        float rad;
+        float rad, r = 1e30f;
         int dot = 0;
         if (t->state != T_CONFIRMED)
             continue;
@@ -4612,8 +4637,12 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
              * dot wider than a pixel's smear (half its depth over more
              * than 8 pixels) is a small blotch and gets a blotch's disk,
              * unless it strays from the blotches' drift (a wide scene
-             * speck taken for a dot does not spread its repair) */
-            float r = t->wide ? drift_residual(s, t, 0, t->last_hit, 8, 0) : 1e30f;
+             * speck taken for a dot does not spread its repair): as its
+             * latest place kept to the drift, or, frame by frame, as its
+             * place there did (a small blotch's dot track that wanders off
+             * it later keeps its disk where it held to it) */
+            if (t->wide)
+                r = drift_residual(s, t, 0, t->last_hit, 8, 0);
             rad = r <= 2.0f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
             /* a dot's disk where it walked off its pixel is no repair (a
              * blotch's disk still covers the pixel from a few px off) */
@@ -4634,6 +4663,12 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
              * repair there on a guess */
             if (t->pf[k] != m || t->pmiss[k] > 12)
                 continue;
+            if (is_pixel_kind(t->kind) && t->wide) {
+                float rm = drift_residual_near(s, t, 0, m);
+                rm = rm >= 0 && rm < r ? rm : r;
+                rad = rm <= 2.0f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
+                dot = rm > 2.0f;
+            }
             if (dot && walked_off(s, t, m))
                 continue;
             if ((ret = add_disk(sl, s->w, s->h, t->px[k], t->py[k], rad, t->kind, t)) < 0)
