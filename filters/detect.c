@@ -1100,6 +1100,53 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
 }
 
 /*
+ * The shape of the dimming d over shape_span's disk of radius shape_r
+ * (rows of side 2 * shape_r + 1, the disk's centre in the middle), peak
+ * its greatest: the pixels past half the peak give the radius (that of a
+ * disk of their area) and the weighted centre (*ox, *oy about the disk's
+ * centre), and must be round: their second moments about their mean
+ * within 2.25 of each other along any two axes (an axis ratio of 1.5; a
+ * stroke or a dash of a letter is longer). Returns the radius, or 0.
+ */
+static float half_peak_shape(const DetectContext *s, const float *d, float peak, float *ox,
+                             float *oy)
+{
+    int r = s->shape_r, side = 2 * r + 1, i, j, area = 0;
+    float sw = 0, sx = 0, sy = 0, ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0;
+
+    for (j = -r; j <= r; j++)
+        for (i = -s->shape_span[j + r]; i <= s->shape_span[j + r]; i++) {
+            float v = d[(j + r) * side + i + r];
+            if (v <= 0.5f * peak)
+                continue;
+            area++;
+            sw += v;
+            sx += v * (float)i;
+            sy += v * (float)j;
+            ux += (float)i;
+            uy += (float)j;
+            mxx += (float)(i * i);
+            myy += (float)(j * j);
+            mxy += (float)(i * j);
+        }
+    if (!area || !(sw > 0))
+        return 0;
+    ux /= area;
+    uy /= area;
+    mxx = mxx / area - ux * ux;
+    myy = myy / area - uy * uy;
+    mxy = mxy / area - ux * uy;
+    {
+        float tr = mxx + myy, q = sqrtf(fmaxf(tr * tr / 4 - (mxx * myy - mxy * mxy), 0));
+        if (tr / 2 + q > 2.25f * (tr / 2 - q) + 0.25f)
+            return 0;
+    }
+    *ox = sx / sw;
+    *oy = sy / sw;
+    return sqrtf((float)area / 3.14159f);
+}
+
+/*
  * A blob's shape where its surround slopes (the soft side of an edge, a
  * shading, a fold), which one level for the surround splits: the dark
  * side of the slope joins a dark blob's half-depth pixels (too wide, not
@@ -1113,10 +1160,9 @@ static float stands_out(const DetectContext *s, const SpFrame *f, int x, int y, 
 static float shape_on_plane(const DetectContext *s, const SpFrame *f, int x, int y, int sign,
                             float *cx, float *cy, float *depth, float *level)
 {
-    int r = s->shape_r, side = 2 * r + 1, i, j, k, area = 0, clear = 0;
+    int r = s->shape_r, side = 2 * r + 1, i, j, k, clear = 0;
     int rv = 0, rx = 0, ry = 0, cv = 0;
-    float mean, gx, gy, peak = 0, sw = 0, sx = 0, sy = 0;
-    float ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0, core, dev = 0, res[16], *d = s->shape_d;
+    float mean, gx, gy, peak = 0, rad, ox, oy, core, dev = 0, res[16], *d = s->shape_d;
 
     /* an 8-bit frame of the usual stride: read in place */
     const uint8_t *p8 = f->depth == 8 && f->stride[0] == s->flat_stride
@@ -1165,41 +1211,13 @@ static float shape_on_plane(const DetectContext *s, const SpFrame *f, int x, int
             if (v > peak)
                 peak = v;
         }
-    for (j = -r; j <= r; j++)
-        for (i = -s->shape_span[j + r]; i <= s->shape_span[j + r]; i++) {
-            float v = d[(j + r) * side + i + r];
-            if (v <= 0.5f * peak)
-                continue;
-            area++;
-            sw += v;
-            sx += v * (float)i;
-            sy += v * (float)j;
-            ux += (float)i;
-            uy += (float)j;
-            mxx += (float)(i * i);
-            myy += (float)(j * j);
-            mxy += (float)(i * j);
-        }
-    if (!area || !(sw > 0))
+    if (!((rad = half_peak_shape(s, d, peak, &ox, &oy)) > 0))
         return 0;
-    /* round: the half-depth pixels' second moments about their mean
-     * within 2.25 of each other along any two axes (an axis ratio of 1.5;
-     * a stroke or a dash of a letter is longer) */
-    ux /= area;
-    uy /= area;
-    mxx = mxx / area - ux * ux;
-    myy = myy / area - uy * uy;
-    mxy = mxy / area - ux * uy;
-    {
-        float tr = mxx + myy, q = sqrtf(fmaxf(tr * tr / 4 - (mxx * myy - mxy * mxy), 0));
-        if (tr / 2 + q > 2.25f * (tr / 2 - q) + 0.25f)
-            return 0;
-    }
-    *cx = (float)x + sx / sw;
-    *cy = (float)y + sy / sw;
+    *cx = (float)x + ox;
+    *cy = (float)y + oy;
     *depth = peak;
     *level = mean;
-    return sqrtf((float)area / 3.14159f);
+    return rad;
 #undef AT
 }
 
@@ -1252,10 +1270,9 @@ static float shape_on_closing(const DetectContext *s, const SpFrame *f, int x, i
                               float *cx, float *cy, float *depth, float *level)
 {
     int r = s->shape_r, q = r + CLOSE_SEEK, R = s->close_r, cs = s->close_cs;
-    int i, j, k, area = 0, clear = 0, ox = 0, oy = 0;
+    int i, j, k, clear = 0, ox = 0, oy = 0;
     const uint8_t *d = s->close_c;
-    float peak = 0, sw = 0, sx = 0, sy = 0, ux = 0, uy = 0, mxx = 0, myy = 0, mxy = 0;
-    float core, dev = 0;
+    float peak = 0, rad, wx, wy, core, dev = 0;
     int best = -1;
 #define D(i, j) ((float)d[((j) + q) * cs + (i) + q])
 
@@ -1286,42 +1303,20 @@ static float shape_on_closing(const DetectContext *s, const SpFrame *f, int x, i
         clear += core - D(ox + s->ring_dx[k], oy + s->ring_dy[k]) >= 0.5f * core;
     if (clear < 15)
         return 0;
-    for (j = -r; j <= r; j++)
-        for (i = -s->shape_span[j + r]; i <= s->shape_span[j + r]; i++)
-            peak = fmaxf(peak, D(ox + i, oy + j));
+    /* the disk about the core, in floats */
     for (j = -r; j <= r; j++)
         for (i = -s->shape_span[j + r]; i <= s->shape_span[j + r]; i++) {
             float v = D(ox + i, oy + j);
-            if (v <= 0.5f * peak)
-                continue;
-            area++;
-            sw += v;
-            sx += v * (float)i;
-            sy += v * (float)j;
-            ux += (float)i;
-            uy += (float)j;
-            mxx += (float)(i * i);
-            myy += (float)(j * j);
-            mxy += (float)(i * j);
+            s->shape_d[(j + r) * (2 * r + 1) + i + r] = v;
+            peak = fmaxf(peak, v);
         }
-    if (!area || !(sw > 0))
+    if (!((rad = half_peak_shape(s, s->shape_d, peak, &wx, &wy)) > 0))
         return 0;
-    /* round, as shape_on_plane has it */
-    ux /= area;
-    uy /= area;
-    mxx = mxx / area - ux * ux;
-    myy = myy / area - uy * uy;
-    mxy = mxy / area - ux * uy;
-    {
-        float tr = mxx + myy, e = sqrtf(fmaxf(tr * tr / 4 - (mxx * myy - mxy * mxy), 0));
-        if (tr / 2 + e > 2.25f * (tr / 2 - e) + 0.25f)
-            return 0;
-    }
-    *cx = (float)(x + ox) + sx / sw;
-    *cy = (float)(y + oy) + sy / sw;
+    *cx = (float)(x + ox) + wx;
+    *cy = (float)(y + oy) + wy;
     *depth = peak;
     *level = (float)luma(f, s->shift, x + ox, y + oy) - (float)sign * D(ox, oy);
-    return sqrtf((float)area / 3.14159f);
+    return rad;
 #undef D
 }
 
