@@ -451,42 +451,38 @@ void sp_detect_disk_minmax_c(const uint8_t *p, ptrdiff_t stride, const int *span
     *hi = b;
 }
 
+/* One of the closing's passes: row j < nr, column i < nc of dst the
+ * greatest (max) or the least of the w samples of src from there, step
+ * apart (1 along the row, cs down the column). */
+static void closing_pass_c(const uint8_t *src, uint8_t *dst, int nr, int nc, int cs,
+                           ptrdiff_t step, int w, int max)
+{
+    for (int j = 0; j < nr; j++)
+        for (int i = 0; i < nc; i++) {
+            const uint8_t *p = src + j * cs + i;
+            int v = p[0];
+            for (int k = 1; k < w; k++)
+                v = max ? (p[k * step] > v ? p[k * step] : v)
+                        : (p[k * step] < v ? p[k * step] : v);
+            dst[j * cs + i] = (uint8_t)v;
+        }
+}
+
 /* The closing's four passes: the greatest over each row's runs of w, then
  * over each column's, then the least likewise (a -> b -> c -> b -> c);
  * each pass's results sit at the first of the w samples they were taken
  * over; last the input taken from the closing. */
 void sp_detect_closing_c(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w)
 {
-    int i, j, k, m = n - w + 1, e = n - 2 * w + 2;
+    int m = n - w + 1, e = n - 2 * w + 2;
 
-    for (j = 0; j < n; j++)
-        for (i = 0; i < m; i++) {
-            int v = a[j * cs + i];
-            for (k = 1; k < w; k++)
-                v = a[j * cs + i + k] > v ? a[j * cs + i + k] : v;
-            b[j * cs + i] = (uint8_t)v;
-        }
-    for (j = 0; j < m; j++)
-        for (i = 0; i < m; i++) {
-            int v = b[j * cs + i];
-            for (k = 1; k < w; k++)
-                v = b[(j + k) * cs + i] > v ? b[(j + k) * cs + i] : v;
-            c[j * cs + i] = (uint8_t)v;
-        }
-    for (j = 0; j < m; j++)
-        for (i = 0; i < e; i++) {
-            int v = c[j * cs + i];
-            for (k = 1; k < w; k++)
-                v = c[j * cs + i + k] < v ? c[j * cs + i + k] : v;
-            b[j * cs + i] = (uint8_t)v;
-        }
-    for (j = 0; j < e; j++)
-        for (i = 0; i < e; i++) {
-            int v = b[j * cs + i];
-            for (k = 1; k < w; k++)
-                v = b[(j + k) * cs + i] < v ? b[(j + k) * cs + i] : v;
-            c[j * cs + i] = (uint8_t)(v - a[(j + w - 1) * cs + i + w - 1]);
-        }
+    closing_pass_c(a, b, n, m, cs, 1, w, 1);
+    closing_pass_c(b, c, m, m, cs, cs, w, 1);
+    closing_pass_c(c, b, m, e, cs, 1, w, 0);
+    closing_pass_c(b, c, e, e, cs, cs, w, 0);
+    for (int j = 0; j < e; j++)
+        for (int i = 0; i < e; i++)
+            c[j * cs + i] = (uint8_t)(c[j * cs + i] - a[(j + w - 1) * cs + i + w - 1]);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -494,48 +490,43 @@ void sp_detect_closing_c(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs
 #else
 #define UNROLL
 #endif
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
 #ifdef __SSE2__
-/* 16 columns at a time (the last vector of a row runs past the results
- * asked for, on samples whose results are not used); w a constant where
- * the caller knows it, so that the taps unroll. */
-static inline void closing_sse2(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs, int w)
+/* closing_pass_c 16 columns at a time (the last vector of a row runs past
+ * the results asked for, on samples whose results are not used); w and
+ * max constants where the caller knows them, so that the taps unroll. */
+static ALWAYS_INLINE void closing_pass_sse2(const uint8_t *src, uint8_t *dst, int nr, int nc,
+                                            int cs, ptrdiff_t step, int w, int max)
 {
-    int i, j, k, m = n - w + 1, e = n - 2 * w + 2;
+    for (int j = 0; j < nr; j++)
+        for (int i = 0; i < nc; i += 16) {
+            const uint8_t *p = src + j * cs + i;
+            __m128i v = _mm_loadu_si128((const __m128i *)p);
+            UNROLL
+            for (int k = 1; k < w; k++) {
+                __m128i u = _mm_loadu_si128((const __m128i *)(p + k * step));
+                v = max ? _mm_max_epu8(v, u) : _mm_min_epu8(v, u);
+            }
+            _mm_storeu_si128((__m128i *)(dst + j * cs + i), v);
+        }
+}
 
-    for (j = 0; j < n; j++)
-        for (i = 0; i < m; i += 16) {
-            const uint8_t *p = a + j * cs + i;
-            __m128i v = _mm_loadu_si128((const __m128i *)p);
-            UNROLL
-            for (k = 1; k < w; k++)
-                v = _mm_max_epu8(v, _mm_loadu_si128((const __m128i *)(p + k)));
-            _mm_storeu_si128((__m128i *)(b + j * cs + i), v);
-        }
-    for (j = 0; j < m; j++)
-        for (i = 0; i < m; i += 16) {
-            const uint8_t *p = b + j * cs + i;
-            __m128i v = _mm_loadu_si128((const __m128i *)p);
-            UNROLL
-            for (k = 1; k < w; k++)
-                v = _mm_max_epu8(v, _mm_loadu_si128((const __m128i *)(p + k * cs)));
-            _mm_storeu_si128((__m128i *)(c + j * cs + i), v);
-        }
-    for (j = 0; j < m; j++)
-        for (i = 0; i < e; i += 16) {
-            const uint8_t *p = c + j * cs + i;
-            __m128i v = _mm_loadu_si128((const __m128i *)p);
-            UNROLL
-            for (k = 1; k < w; k++)
-                v = _mm_min_epu8(v, _mm_loadu_si128((const __m128i *)(p + k)));
-            _mm_storeu_si128((__m128i *)(b + j * cs + i), v);
-        }
-    for (j = 0; j < e; j++)
-        for (i = 0; i < e; i += 16) {
-            const uint8_t *p = b + j * cs + i;
-            __m128i v = _mm_loadu_si128((const __m128i *)p);
-            UNROLL
-            for (k = 1; k < w; k++)
-                v = _mm_min_epu8(v, _mm_loadu_si128((const __m128i *)(p + k * cs)));
+static ALWAYS_INLINE void closing_sse2(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs,
+                                       int w)
+{
+    int m = n - w + 1, e = n - 2 * w + 2;
+
+    closing_pass_sse2(a, b, n, m, cs, 1, w, 1);
+    closing_pass_sse2(b, c, m, m, cs, cs, w, 1);
+    closing_pass_sse2(c, b, m, e, cs, 1, w, 0);
+    closing_pass_sse2(b, c, e, e, cs, cs, w, 0);
+    for (int j = 0; j < e; j++)
+        for (int i = 0; i < e; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(c + j * cs + i));
             v = _mm_sub_epi8(v, _mm_loadu_si128((const __m128i *)(a + (j + w - 1) * cs + i + w - 1)));
             _mm_storeu_si128((__m128i *)(c + j * cs + i), v);
         }
@@ -1811,46 +1802,37 @@ AVX2_FN void sp_detect_sad12_shifts_avx2(const uint8_t *c, const uint8_t *p, ptr
 }
 
 /* The closing 32 columns at a time. */
-AVX2_FN static inline void closing_avx2(const uint8_t *a, uint8_t *b, uint8_t *c, int n, int cs,
-                                        int w)
+AVX2_FN static ALWAYS_INLINE void closing_pass_avx2(const uint8_t *src, uint8_t *dst, int nr,
+                                                    int nc, int cs, ptrdiff_t step, int w,
+                                                    int max)
 {
-    int i, j, k, m = n - w + 1, e = n - 2 * w + 2;
+    for (int j = 0; j < nr; j++)
+        for (int i = 0; i < nc; i += 32) {
+            const uint8_t *p = src + j * cs + i;
+            __m256i v = _mm256_loadu_si256((const __m256i *)p);
+            UNROLL
+            for (int k = 1; k < w; k++) {
+                __m256i u = _mm256_loadu_si256((const __m256i *)(p + k * step));
+                v = max ? _mm256_max_epu8(v, u) : _mm256_min_epu8(v, u);
+            }
+            _mm256_storeu_si256((__m256i *)(dst + j * cs + i), v);
+        }
+}
 
-    for (j = 0; j < n; j++)
-        for (i = 0; i < m; i += 32) {
-            const uint8_t *p = a + j * cs + i;
-            __m256i v = _mm256_loadu_si256((const __m256i *)p);
-            UNROLL
-            for (k = 1; k < w; k++)
-                v = _mm256_max_epu8(v, _mm256_loadu_si256((const __m256i *)(p + k)));
-            _mm256_storeu_si256((__m256i *)(b + j * cs + i), v);
-        }
-    for (j = 0; j < m; j++)
-        for (i = 0; i < m; i += 32) {
-            const uint8_t *p = b + j * cs + i;
-            __m256i v = _mm256_loadu_si256((const __m256i *)p);
-            UNROLL
-            for (k = 1; k < w; k++)
-                v = _mm256_max_epu8(v, _mm256_loadu_si256((const __m256i *)(p + k * cs)));
-            _mm256_storeu_si256((__m256i *)(c + j * cs + i), v);
-        }
-    for (j = 0; j < m; j++)
-        for (i = 0; i < e; i += 32) {
-            const uint8_t *p = c + j * cs + i;
-            __m256i v = _mm256_loadu_si256((const __m256i *)p);
-            UNROLL
-            for (k = 1; k < w; k++)
-                v = _mm256_min_epu8(v, _mm256_loadu_si256((const __m256i *)(p + k)));
-            _mm256_storeu_si256((__m256i *)(b + j * cs + i), v);
-        }
-    for (j = 0; j < e; j++)
-        for (i = 0; i < e; i += 32) {
-            const uint8_t *p = b + j * cs + i;
-            __m256i v = _mm256_loadu_si256((const __m256i *)p);
-            UNROLL
-            for (k = 1; k < w; k++)
-                v = _mm256_min_epu8(v, _mm256_loadu_si256((const __m256i *)(p + k * cs)));
-            v = _mm256_sub_epi8(v, _mm256_loadu_si256((const __m256i *)(a + (j + w - 1) * cs + i + w - 1)));
+AVX2_FN static ALWAYS_INLINE void closing_avx2(const uint8_t *a, uint8_t *b, uint8_t *c, int n,
+                                               int cs, int w)
+{
+    int m = n - w + 1, e = n - 2 * w + 2;
+
+    closing_pass_avx2(a, b, n, m, cs, 1, w, 1);
+    closing_pass_avx2(b, c, m, m, cs, cs, w, 1);
+    closing_pass_avx2(c, b, m, e, cs, 1, w, 0);
+    closing_pass_avx2(b, c, e, e, cs, cs, w, 0);
+    for (int j = 0; j < e; j++)
+        for (int i = 0; i < e; i += 32) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(c + j * cs + i));
+            v = _mm256_sub_epi8(v, _mm256_loadu_si256((const __m256i *)(a + (j + w - 1) * cs + i +
+                                                                         w - 1)));
             _mm256_storeu_si256((__m256i *)(c + j * cs + i), v);
         }
 }
