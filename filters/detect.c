@@ -3693,28 +3693,39 @@ static float drift_residual(const DetectContext *s, const Track *t, int cls, int
     return sqrtf(ex * ex + ey * ey);
 }
 
+/* How far the track's place in frame b is from where the drift of class
+ * cls (fit_drift with flags) from frame a carried its place in a; -1
+ * where that drift is not known. */
+static float residual_between(const DetectContext *s, const Track *t, int cls, int64_t a,
+                              int64_t b, int flags)
+{
+    int ka = (int)(a % POS_HIST), kb = (int)(b % POS_HIST);
+    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc, ex, ey;
+
+    if (fit_drift(s, t, cls, a, b, flags, &tx, &ty, &sc) < 0)
+        return -1;
+    ex = tx + sc * (t->px[ka] - cx) - (t->px[kb] - t->px[ka]);
+    ey = ty + sc * (t->py[ka] - cy) - (t->py[kb] - t->py[ka]);
+    return sqrtf(ex * ex + ey * ey);
+}
+
 /* How far the track's place in frame m is from where the drift of class
  * cls (fit_drift with flags) carried its earliest sighting of the CAM_SPAN
  * frames before m (8 back at least); -1 where that is not known. */
 static float drift_residual_at(const DetectContext *s, const Track *t, int cls, int64_t m,
                                int flags)
 {
-    int ka = 0, km = (int)(m % POS_HIST);
+    int km = (int)(m % POS_HIST);
     int64_t a = t->born > m - CAM_SPAN ? t->born : m - CAM_SPAN;
-    float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc, ex, ey;
 
     if (t->pf[km] != m)
         return -1;
     for (; a <= m - 8; a++) {
-        ka = (int)(a % POS_HIST);
+        int ka = (int)(a % POS_HIST);
         if (t->pf[ka] == a && t->pseen[ka])
             break;
     }
-    if (a > m - 8 || fit_drift(s, t, cls, a, m, flags, &tx, &ty, &sc) < 0)
-        return -1;
-    ex = tx + sc * (t->px[ka] - cx) - (t->px[km] - t->px[ka]);
-    ey = ty + sc * (t->py[ka] - cy) - (t->py[km] - t->py[ka]);
-    return sqrtf(ex * ex + ey * ey);
+    return a > m - 8 ? -1 : residual_between(s, t, cls, a, m, flags);
 }
 
 /* drift_residual_at, or where the track has no sighting 8 frames or more
@@ -3723,23 +3734,18 @@ static float drift_residual_at(const DetectContext *s, const Track *t, int cls, 
  * place in m; -1 where neither is known. */
 static float drift_residual_near(const DetectContext *s, const Track *t, int cls, int64_t m)
 {
-    int km = (int)(m % POS_HIST), kb = 0;
+    int km = (int)(m % POS_HIST);
     int64_t b;
-    float r = drift_residual_at(s, t, cls, m, 0), cx = s->w / 2.0f, cy = s->h / 2.0f;
-    float tx, ty, sc, ex, ey;
+    float r = drift_residual_at(s, t, cls, m, 0);
 
     if (r >= 0 || t->pf[km] != m)
         return r;
     for (b = m + 8; b <= m + CAM_SPAN; b++) {
-        kb = (int)(b % POS_HIST);
+        int kb = (int)(b % POS_HIST);
         if (t->pf[kb] == b && t->pseen[kb])
-            break;
+            return residual_between(s, t, cls, m, b, 0);
     }
-    if (b > m + CAM_SPAN || fit_drift(s, t, cls, m, b, 0, &tx, &ty, &sc) < 0)
-        return -1;
-    ex = tx + sc * (t->px[km] - cx) - (t->px[kb] - t->px[km]);
-    ey = ty + sc * (t->py[km] - cy) - (t->py[kb] - t->py[km]);
-    return sqrtf(ex * ex + ey * ey);
+    return -1;
 }
 
 /* drift_residual over the longest span, 8 frames at least, from a
@@ -4638,10 +4644,7 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
              * it later keeps its disk where it held to it) */
             if (t->wide)
                 r = drift_residual(s, t, 0, t->last_hit, 8, 0);
-            rad = r <= 2.0f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
-            /* a dot's disk where it walked off its pixel is no repair (a
-             * blotch's disk still covers the pixel from a few px off) */
-            dot = r > 2.0f;
+            rad = 1.9f; /* (set frame by frame below) */
         } else {
             /* the dimming radius measured is where the blob passes half
              * its depth; its soft edge reaches about 1.6 times further */
@@ -4658,10 +4661,13 @@ static int detect_process(SpFilterContext *fc, SpWindow *w)
              * repair there on a guess */
             if (t->pf[k] != m || t->pmiss[k] > 12)
                 continue;
-            if (is_pixel_kind(t->kind) && t->wide) {
-                float rm = drift_residual_near(s, t, 0, m);
+            if (is_pixel_kind(t->kind)) {
+                float rm = t->wide ? drift_residual_near(s, t, 0, m) : -1;
                 rm = rm >= 0 && rm < r ? rm : r;
                 rad = rm <= 2.0f ? fmaxf(1.9f, t->radius * 1.7f + 1.5f) : 1.9f;
+                /* a dot's disk where it walked off its pixel is no repair
+                 * (a blotch's disk still covers the pixel from a few px
+                 * off) */
                 dot = rm > 2.0f;
             }
             if (dot && walked_off(s, t, m))
