@@ -3934,19 +3934,25 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
  * to n: two of them at least. same_path: they moved along t's path frame
  * by frame (within 2 px, in two frames at least that they and t were seen
  * in); else: they moved by themselves by 2.5 px or more, whatever their
- * vector. */
+ * vector. With a confirmed track among the two, an eighth of the side is
+ * far enough, between any two of the three: a confirmed track is a defect
+ * already, not a detail of whatever moves (three blotches within 450 px
+ * of one another on a 720p screen recording, slid over by their drift:
+ * the one confirmed on the camera's flat areas left the other two without
+ * evidence). */
 static int far_pair(const DetectContext *s, const Track *t, int64_t a, int64_t n,
                     int same_path)
 {
     enum { NA = 16 };
-    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0;
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0, ac[NA], af[NA];
     float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
 
     for (i = 0; i < s->track_end && nb < NA; i++) {
         const Track *o = &s->tracks[i];
+        float d2 = (o->x - t->x) * (o->x - t->x) + (o->y - t->y) * (o->y - t->y);
+        int oc = o->state == T_CONFIRMED, of = d2 >= far * far;
         if (o == t || o->state == T_FREE || o->hits < 3 || o->pf[ka] != a || !o->pseen[ka] ||
-            o->pf[kn] != n || !o->pseen[kn] ||
-            (o->x - t->x) * (o->x - t->x) + (o->y - t->y) * (o->y - t->y) < far * far)
+            o->pf[kn] != n || !o->pseen[kn] || d2 < 0.25f * far * far)
             continue;
         if (same_path) {
             int64_t m;
@@ -3969,11 +3975,15 @@ static int far_pair(const DetectContext *s, const Track *t, int64_t a, int64_t n
             if (dx * dx + dy * dy < 2.5f * 2.5f)
                 continue;
         }
-        for (j = 0; j < nb; j++)
-            if ((o->x - ax[j]) * (o->x - ax[j]) + (o->y - ay[j]) * (o->y - ay[j]) >= far * far)
+        for (j = 0; j < nb; j++) {
+            float e2 = (o->x - ax[j]) * (o->x - ax[j]) + (o->y - ay[j]) * (o->y - ay[j]);
+            if ((of && af[j] && e2 >= far * far) || ((oc || ac[j]) && e2 >= 0.25f * far * far))
                 return 1;
+        }
         ax[nb] = o->x;
         ay[nb] = o->y;
+        ac[nb] = oc;
+        af[nb] = of;
         nb++;
     }
     return 0;
