@@ -286,6 +286,27 @@ static void paint_crawler(SpFrame *f, int n)
         }
 }
 
+/* A scene of the tests alone: the pan with a flat grainy patch that stays
+ * where it is in the frame, and from frame GLIDE_AT on a dark speck (a
+ * soft dot 1.4 px across, 70 levels deep) gliding over it at 0.5 px a
+ * frame, as a speck on a floor seen with parallax does while the painted
+ * blotches drift (their drift known by then). */
+enum { SCENE_GLIDER = 110, GLIDE_AT = 12 };
+
+static void paint_glider(SpFrame *f, int n)
+{
+    float cx = 120 + 0.4f * n, cy = 100 + 0.3f * n;
+    int x, y;
+
+    for (y = 80; y < 150; y++)
+        for (x = 100; x < 170; x++) {
+            float dx = x - cx, dy = y - cy;
+            float v = 150 + 2 * subject_hash(x / 2, y / 2) -
+                      (n >= GLIDE_AT ? 70 * expf(-(dx * dx + dy * dy) / 1.0f) : 0);
+            f->data[0][(ptrdiff_t)y * f->stride[0] + x] = (uint8_t)lrintf(v);
+        }
+}
+
 /* A scene of the tests alone: flat walls (160 px cells, each a level of
  * its own with a grain of 3 levels) parted by 20 px strips of coarse
  * texture the camera's motion can be followed on, through a handheld
@@ -486,13 +507,15 @@ static void run_clip_with(int scene, int cut_at, const PaintDrift *drift, int wi
             SpFrame *f = tframe_new(W, H, 8, SP_COLOR_YUV, 1, 1, 3, 0, NULL);
             assert_non_null(f);
             paint_scene(f, scene == SCENE_PAN_GLINT || scene == SCENE_CATCHLIGHT ||
-                        scene == SCENE_PAN_BESIDE ? PAINT_SCENE_PAN :
+                        scene == SCENE_PAN_BESIDE || scene == SCENE_GLIDER ? PAINT_SCENE_PAN :
                         scene >= SCENE_SUBJECT ? PAINT_SCENE_STATIC : scene,
                         cut_at >= 0 && n >= cut_at, n);
             if (scene == SCENE_SUBJECT)
                 paint_subject(f, n);
             if (scene == SCENE_CRAWLER)
                 paint_crawler(f, n);
+            if (scene == SCENE_GLIDER)
+                paint_glider(f, n);
             if (scene >= SCENE_WALLS && scene <= SCENE_FOLDED_WALLS)
                 paint_walls(f, n, scene - SCENE_WALLS);
             if (scene == SCENE_BLINK || scene == SCENE_BLINK_LATE)
@@ -1104,6 +1127,20 @@ static void test_clean_moving_subject(void **state)
  * its surround is flat, so only the camera could tell, and the camera
  * stands still; the thing moves by itself, and no other defect drifts
  * with it: nothing is a defect. (Before that was asked: 48 records.) */
+/* The gliding speck beside drifting blotches: no pixel defect, which sits
+ * still on the sensor or goes with the dust's drift. (Measured: no record
+ * off the defects; 17 when the dots' drift alone was asked for, which no
+ * confirmed dot told yet.) */
+static void test_glider(void **state)
+{
+    const PaintDrift drift = { 6.0f, 40.0f, 0.0f };
+    Score sc;
+
+    run_clip_with(SCENE_GLIDER, -1, &drift, 1, spots, (int)(sizeof(spots) / sizeof(spots[0])),
+                  NULL, 0, &sc);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 static void test_clean_crawler(void **state)
 {
     const PaintDrift drift = { 0 };
@@ -1167,6 +1204,7 @@ int main(void)
         cmocka_unit_test(test_pan_with_drift),
         cmocka_unit_test(test_static_scene_drifting_defects),
         cmocka_unit_test(test_static_cluster),
+        cmocka_unit_test(test_glider),
         cmocka_unit_test(test_scene_cut),
         cmocka_unit_test(test_hot_blue),
         cmocka_unit_test(test_faint_walls),
