@@ -263,8 +263,10 @@ typedef struct DetectContext {
     } motion[2];             /* last frame's motion of blotches, of dots */
     /* the camera: the picture at quarter resolution (this frame and the
      * last), the picture's cumulative shift per frame, by frame % POS_HIST */
-    uint8_t *quarter[2];
-    int qw, qh;
+    uint8_t *quarter[2];     /* the pictures the camera is followed on */
+    int qw, qh;              /* the quarter-resolution picture's size */
+    int cdec, cw, ch;        /* those pictures: the quarter one decimated by cdec, their size */
+    uint8_t *qscratch;       /* the quarter one, where cdec > 1 */
     uint16_t *qrow;          /* four rows' sums */
     float camx[POS_HIST], camy[POS_HIST];
     int64_t camf[POS_HIST];
@@ -359,9 +361,17 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->tracks = calloc(MAX_TRACKS, sizeof(*s->tracks));
     s->qw = s->w / 4;
     s->qh = s->h / 4;
+    /* the camera is followed on the quarter-resolution picture, halved
+     * again past 2240 px across: its blocks then cover as much of the
+     * scene as they do at 1080p (at 2560x1440 6-7 of the 24 quarter
+     * ones found texture on a phone clip's floor, where 8 are asked for) */
+    s->cdec = s->qw > 560 ? 2 : 1;
+    s->cw = s->qw / s->cdec;
+    s->ch = s->qh / s->cdec;
     /* padded for the masked reads past a block's last row */
-    s->quarter[0] = calloc((size_t)s->qw * s->qh + 16, 1);
-    s->quarter[1] = calloc((size_t)s->qw * s->qh + 16, 1);
+    s->quarter[0] = calloc((size_t)s->cw * s->ch + 16, 1);
+    s->quarter[1] = calloc((size_t)s->cw * s->ch + 16, 1);
+    s->qscratch = s->cdec > 1 ? calloc((size_t)s->qw * s->qh + 16, 1) : NULL;
     s->qrow = malloc(sizeof(*s->qrow) * (4 * s->qw + 1));
     s->memo = calloc(1, sizeof(*s->memo));
     s->near_w = (s->w + NEAR_CELL - 1) / NEAR_CELL;
@@ -370,7 +380,8 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
     s->near_next = malloc(sizeof(int) * MAX_TRACKS);
     s->near_found = malloc(sizeof(int) * MAX_TRACKS);
     s->confirmed = malloc(sizeof(int) * MAX_TRACKS);
-    if (!s->quarter[0] || !s->quarter[1] || !s->qrow || !s->memo || !s->near_head ||
+    if (!s->quarter[0] || !s->quarter[1] || (s->cdec > 1 && !s->qscratch) || !s->qrow ||
+        !s->memo || !s->near_head ||
         !s->near_next || !s->near_found || !s->confirmed)
         return -ENOMEM;
     for (int i = 0; i < POS_HIST; i++)
@@ -2387,6 +2398,30 @@ static void quarter_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
  * Accumulated into the picture's position per frame; camok says whether
  * enough blocks had texture and agreed enough to tell.
  */
+/* The camera's picture where cdec is 2: the quarter-resolution one over
+ * the same place (quarter_rect, into qscratch), each 2x2 of it averaged;
+ * [x0, x1) x [y0, y1) in the camera picture's pixels. */
+static void camera_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
+                        int x0, int y0, int x1, int y1)
+{
+    const uint8_t *q = s->qscratch;
+    int x, y;
+
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > s->cw ? s->cw : x1;
+    y1 = y1 > s->ch ? s->ch : y1;
+    if (x0 >= x1 || y0 >= y1)
+        return;
+    quarter_rect(s, f, s->qscratch, 2 * x0, 2 * y0, 2 * x1, 2 * y1);
+    for (y = y0; y < y1; y++) {
+        const uint8_t *r0 = q + (size_t)(2 * y) * s->qw, *r1 = r0 + s->qw;
+        for (x = x0; x < x1; x++)
+            cur[(size_t)y * s->cw + x] = (uint8_t)((r0[2 * x] + r0[2 * x + 1] + r1[2 * x] +
+                                                    r1[2 * x + 1] + 2) >> 2);
+    }
+}
+
 static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
 {
     enum { S = 6, B = 12, GX = 6, GY = 4 };
@@ -2400,16 +2435,19 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
     s->camok[k] = 0;
     s->camx[k] = s->camx[kp];
     s->camy[k] = s->camy[kp];
-    if (s->qw < GX * (B + 2 * S) / 2 || s->qh < GY * (B + 2 * S) / 2) {
+    if (s->cw < GX * (B + 2 * S) / 2 || s->ch < GY * (B + 2 * S) / 2) {
         s->camx[k] = s->camy[k] = 0;
         return; /* too small a picture to follow */
     }
-    /* the picture at quarter resolution where the blocks and their
-     * searches look (and the masked tail of the last row's reads) */
+    /* the picture at quarter resolution (or less) where the blocks and
+     * their searches look (and the masked tail of the last row's reads) */
     for (gy = 0; gy < GY; gy++)
         for (gx = 0; gx < GX; gx++) {
-            int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
-            quarter_rect(s, f, cur, x0 - S, y0 - S, x0 + B + S + 4, y0 + B + S);
+            int x0 = S + (s->cw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->ch - 2 * S - B) * gy / (GY - 1);
+            if (s->cdec == 1)
+                quarter_rect(s, f, cur, x0 - S, y0 - S, x0 + B + S + 4, y0 + B + S);
+            else
+                camera_rect(s, f, cur, x0 - S, y0 - S, x0 + B + S + 4, y0 + B + S);
         }
     if (n == 0 || s->camf[kp] != n - 1) {
         s->camx[k] = s->camy[k] = 0;
@@ -2417,22 +2455,22 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
     }
     for (gy = 0; gy < GY; gy++)
         for (gx = 0; gx < GX; gx++) {
-            int x0 = S + (s->qw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->qh - 2 * S - B) * gy / (GY - 1);
+            int x0 = S + (s->cw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->ch - 2 * S - B) * gy / (GY - 1);
             float sad[2 * S + 1][2 * S + 1], best = 1e30f, next, mean = 0, tex = 0, fx = 0, fy = 0;
             uint32_t sads[(2 * S + 1) * (2 * S + 1)];
             int bx = 0, by = 0, dx, dy;
             for (j = 0; j < B; j++)
                 for (i = 0; i < B; i++)
-                    mean += cur[(y0 + j) * s->qw + x0 + i];
+                    mean += cur[(y0 + j) * s->cw + x0 + i];
             mean /= B * B;
             for (j = 0; j < B; j++)
                 for (i = 0; i < B; i++)
-                    tex += fabsf(cur[(y0 + j) * s->qw + x0 + i] - mean);
+                    tex += fabsf(cur[(y0 + j) * s->cw + x0 + i] - mean);
             if (tex < 3.0f * B * B)
                 continue; /* flat: tells nothing */
             /* every shift's sum at once (vector code: its shifts are the
              * ring match's), then in order */
-            sp_detect_sad12_shifts(cur + y0 * s->qw + x0, prev + y0 * s->qw + x0, s->qw, sads);
+            sp_detect_sad12_shifts(cur + y0 * s->cw + x0, prev + y0 * s->cw + x0, s->cw, sads);
             for (dy = -S; dy <= S; dy++)
                 for (dx = -S; dx <= S; dx++) {
                     int acc = (int)sads[(dy + S) * (2 * S + 1) + dx + S];
@@ -2464,8 +2502,8 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
                 if (u + d - 2 * c > 0)
                     fy = 0.5f * (u - d) / (u + d - 2 * c);
             }
-            vx[nb] = 4.0f * (bx + fx);
-            vy[nb] = 4.0f * (by + fy);
+            vx[nb] = 4.0f * s->cdec * (bx + fx);
+            vy[nb] = 4.0f * s->cdec * (by + fy);
             nb++;
         }
     if (nb < GX * GY / 3)
@@ -4779,7 +4817,9 @@ static void detect_uninit(SpFilterContext *fc)
     s->confirmed = NULL;
     free(s->quarter[0]);
     free(s->quarter[1]);
+    free(s->qscratch);
     s->quarter[0] = s->quarter[1] = NULL;
+    s->qscratch = NULL;
     s->occ[0] = s->occ[1] = NULL;
     s->occ_id[0] = s->occ_id[1] = NULL;
     s->cands = NULL;
