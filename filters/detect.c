@@ -267,6 +267,8 @@ typedef struct DetectContext {
     int qw, qh;              /* the quarter-resolution picture's size */
     int cdec, cw, ch;        /* those pictures: the quarter one decimated by cdec, their size */
     uint8_t *qscratch;       /* the quarter one, where cdec > 1 */
+    int cam_dense;           /* the camera's blocks: the dense grid wanted (track_camera) */
+    int64_t cam_built_dense; /* the last frame whose picture was built for it, or -1 */
     uint16_t *qrow;          /* four rows' sums */
     float camx[POS_HIST], camy[POS_HIST];
     int64_t camf[POS_HIST];
@@ -386,6 +388,8 @@ static int detect_config(SpFilterContext *fc, const SpFrame *f)
         return -ENOMEM;
     for (int i = 0; i < POS_HIST; i++)
         s->camf[i] = -1;
+    s->cam_dense = 0;
+    s->cam_built_dense = -1;
     s->ow = (s->w + 3) / 4;
     s->oh = (s->h + 3) / 4;
     s->ow_words = (s->ow + 63) / 64;
@@ -2424,12 +2428,20 @@ static void camera_rect(const DetectContext *s, const SpFrame *f, uint8_t *cur,
 
 static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
 {
-    enum { S = 6, B = 12, GX = 6, GY = 4 };
+    enum { S = 6, B = 12, GX = 6, GY = 4, DX = 2 * GX - 1, DY = 2 * GY - 1 };
     _Static_assert(S == DETECT_RING_SHIFT, "the block match's shifts are the ring match's");
     uint8_t *cur = s->quarter[n & 1], *prev = s->quarter[(n + 1) & 1];
     int k = (int)(n % POS_HIST), kp = (int)((n + POS_HIST - 1) % POS_HIST);
-    float vx[GX * GY], vy[GX * GY], ux[GX * GY], uy[GX * GY];
-    int nb = 0, gx, gy, i, j;
+    float vx[DX * DY], vy[DX * DY], ux[DX * DY], uy[DX * DY];
+    int nb = 0, nb_sparse = 0, gx, gy, i, j;
+    /* the blocks: a grid of GX x GY; where the last frame's found fewer
+     * than a third of them textured (a night scene's dark sky between its
+     * lights: 2-5), one of DX x DY whose every other block is that grid's,
+     * built in this frame and matched from the next frame on, while the
+     * sparse grid alone still falls short; its motion is taken only where
+     * two thirds of its blocks agree on it */
+    int dense = s->cam_dense && s->cdec == 1, use = dense && s->cam_built_dense == n - 1;
+    int nx = dense ? DX : GX, ny = dense ? DY : GY, mx = use ? DX : GX, my = use ? DY : GY;
 
     s->camf[k] = n;
     s->camok[k] = 0;
@@ -2441,21 +2453,23 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
     }
     /* the picture at quarter resolution (or less) where the blocks and
      * their searches look (and the masked tail of the last row's reads) */
-    for (gy = 0; gy < GY; gy++)
-        for (gx = 0; gx < GX; gx++) {
-            int x0 = S + (s->cw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->ch - 2 * S - B) * gy / (GY - 1);
+    for (gy = 0; gy < ny; gy++)
+        for (gx = 0; gx < nx; gx++) {
+            int x0 = S + (s->cw - 2 * S - B) * gx / (nx - 1), y0 = S + (s->ch - 2 * S - B) * gy / (ny - 1);
             if (s->cdec == 1)
                 quarter_rect(s, f, cur, x0 - S, y0 - S, x0 + B + S + 4, y0 + B + S);
             else
                 camera_rect(s, f, cur, x0 - S, y0 - S, x0 + B + S + 4, y0 + B + S);
         }
+    s->cam_built_dense = dense ? n : -1;
     if (n == 0 || s->camf[kp] != n - 1) {
         s->camx[k] = s->camy[k] = 0;
         return;
     }
-    for (gy = 0; gy < GY; gy++)
-        for (gx = 0; gx < GX; gx++) {
-            int x0 = S + (s->cw - 2 * S - B) * gx / (GX - 1), y0 = S + (s->ch - 2 * S - B) * gy / (GY - 1);
+    for (gy = 0; gy < my; gy++)
+        for (gx = 0; gx < mx; gx++) {
+            int x0 = S + (s->cw - 2 * S - B) * gx / (mx - 1), y0 = S + (s->ch - 2 * S - B) * gy / (my - 1);
+            int in_sparse = !use || (!(gx & 1) && !(gy & 1));
             float sad[2 * S + 1][2 * S + 1], best = 1e30f, next, mean = 0, tex = 0, fx = 0, fy = 0;
             uint32_t sads[(2 * S + 1) * (2 * S + 1)];
             int bx = 0, by = 0, dx, dy;
@@ -2505,7 +2519,9 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
             vx[nb] = 4.0f * s->cdec * (bx + fx);
             vy[nb] = 4.0f * s->cdec * (by + fy);
             nb++;
+            nb_sparse += in_sparse;
         }
+    s->cam_dense = nb_sparse < GX * GY / 3;
     if (nb < GX * GY / 3)
         return;
     memcpy(ux, vx, nb * sizeof(*vx));
@@ -2528,6 +2544,8 @@ static void track_camera(DetectContext *s, const SpFrame *f, int64_t n)
     for (i = j = 0; i < nb; i++)
         j += fabsf(ux[i] - vx[nb / 2]) <= 3.0f && fabsf(uy[i] - vy[nb / 2]) <= 3.0f;
     if (3 * j <= nb && vx[nb / 2] * vx[nb / 2] + vy[nb / 2] * vy[nb / 2] > 2.0f * 2.0f)
+        return;
+    if (use && 3 * j < 2 * nb)
         return;
     s->camx[k] += vx[nb / 2];
     s->camy[k] += vy[nb / 2];
