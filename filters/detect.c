@@ -3730,19 +3730,28 @@ static int fit_drift(const DetectContext *s, const Track *t, int cls, int64_t a,
     return drift_solve(ox, oy, odx, ody, mx, my, no, ptx, pty, psc);
 }
 
+/* A track's earliest sighting of the last CAM_SPAN frames, span frames
+ * back at least; -1 if it has none. */
+static int64_t earliest_sighting(const Track *t, int64_t n, int span)
+{
+    int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
+
+    for (; a <= n - span; a++) {
+        int ka = (int)(a % POS_HIST);
+        if (t->pf[ka] == a && t->pseen[ka])
+            return a;
+    }
+    return -1;
+}
+
 static float drift_residual(const DetectContext *s, const Track *t, int cls, int64_t n,
                             int span, int wide)
 {
-    int ka = 0;
-    int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
+    int64_t a = earliest_sighting(t, n, span);
+    int ka = (int)(a % POS_HIST);
     float cx = s->w / 2.0f, cy = s->h / 2.0f, tx, ty, sc, ex, ey;
 
-    for (; a <= n - span; a++) {
-        ka = (int)(a % POS_HIST);
-        if (t->pf[ka] == a && t->pseen[ka])
-            break;
-    }
-    if (a > n - span || fit_drift(s, t, cls, a, n, wide, &tx, &ty, &sc) < 0)
+    if (a < 0 || fit_drift(s, t, cls, a, n, wide, &tx, &ty, &sc) < 0)
         return -1;
     ex = tx + sc * (t->px[ka] - cx) - (t->x - t->px[ka]);
     ey = ty + sc * (t->py[ka] - cy) - (t->y - t->py[ka]);
@@ -3952,19 +3961,16 @@ static int dot_jumps(const DetectContext *s, const Track *t, int64_t n)
     return jumps;
 }
 
-/* How far a track went from its earliest sighting of the last CAM_SPAN
- * frames (span frames back at least) to now; -1 if it has none. */
+/* How far a track went from its earliest sighting (earliest_sighting) to
+ * now; -1 if it has none. */
 static float own_travel(const Track *t, int64_t n, int span)
 {
-    int64_t a = t->born > n - CAM_SPAN ? t->born : n - CAM_SPAN;
+    int64_t a = earliest_sighting(t, n, span);
+    int ka = (int)(a % POS_HIST);
 
-    for (; a <= n - span; a++) {
-        int ka = (int)(a % POS_HIST);
-        if (t->pf[ka] == a && t->pseen[ka])
-            return sqrtf((t->x - t->px[ka]) * (t->x - t->px[ka]) +
-                         (t->y - t->py[ka]) * (t->y - t->py[ka]));
-    }
-    return -1;
+    if (a < 0)
+        return -1;
+    return sqrtf((t->x - t->px[ka]) * (t->x - t->px[ka]) + (t->y - t->py[ka]) * (t->y - t->py[ka]));
 }
 
 /* Whether a track may be confirmed as far as the shared drift goes: it
@@ -3988,9 +3994,9 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
         if (r >= 0 && r <= 3.0f)
             return 1;
         rb = drift_residual(s, t, 0, n, 8, 0);
-        if (r < 0)
-            return rb < 0 || rb <= 3.0f || (d = own_travel(t, n, 8)) < 0 || d <= 3.0f;
-        return rb < 0 || rb <= 3.0f;
+        if (rb < 0 || rb <= 3.0f)
+            return 1;
+        return r < 0 && ((d = own_travel(t, n, 8)) < 0 || d <= 3.0f);
     }
     r = drift_residual(s, t, is_pixel_kind(t->kind) ? 1 : 0, n, 8, 0);
     if (r < 0 && t->faint)

@@ -1123,10 +1123,6 @@ static void test_clean_moving_subject(void **state)
     assert_int_equal(sc.records, 0);
 }
 
-/* A small dark thing crawling alone over a flat wall in a still scene:
- * its surround is flat, so only the camera could tell, and the camera
- * stands still; the thing moves by itself, and no other defect drifts
- * with it: nothing is a defect. (Before that was asked: 48 records.) */
 /* The gliding speck beside drifting blotches: no pixel defect, which sits
  * still on the sensor or goes with the dust's drift. (Measured: no record
  * off the defects; 17 when the dots' drift alone was asked for, which no
@@ -1141,6 +1137,10 @@ static void test_glider(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* A small dark thing crawling alone over a flat wall in a still scene:
+ * its surround is flat, so only the camera could tell, and the camera
+ * stands still; the thing moves by itself, and no other defect drifts
+ * with it: nothing is a defect. (Before that was asked: 48 records.) */
 static void test_clean_crawler(void **state)
 {
     const PaintDrift drift = { 0 };
