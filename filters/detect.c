@@ -90,6 +90,7 @@
 #define RECENT         32     /* frames whose pictures are kept at hand */
 #define SHIFT          6      /* largest relative motion looked for, px */
 #define CAM_SPAN       40     /* frames a track is held against the camera */
+#define LONE_SPAN      16     /* frames a lone partner goes along a track's path */
 #define DEPARTED       64     /* travelled tracks whose early regions stay */
 #define BAND_BLOCK     DETECT_BAND_BLOCK /* band-pass responses computed at once */
 #define BORDER_H       3   /* a blotch's centre at least 2 * BORDER_H px inside the frame */
@@ -4013,6 +4014,46 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
     return r < 0 ? !t->faint : r <= 2.0f;
 }
 
+/* Whether track o (an eighth of the frame's larger side from t at least)
+ * went along t's path frame by frame for the LONE_SPAN frames to n: seen
+ * with it in three quarters of them, never off by more than 1.5 px, both
+ * 2.5 px or more from where they were. Two defects may be all a clip shows
+ * of its dust (a screen recording's others on black: the two on its grey
+ * desktop, 290 px apart, were never confirmed); two details of one thing
+ * moving over a still picture that far apart, each with the picture
+ * sliding under it, hardly keep together that long. */
+static int lone_partner(const Track *t, const Track *o, int64_t n)
+{
+    int64_t m, a = -1;
+    int seen = 0, ka = 0, kn = (int)(n % POS_HIST);
+    float tx, ty, ox, oy;
+
+    if (o->hits < 8 || o->pf[kn] != n || !o->pseen[kn] || t->pf[kn] != n || !t->pseen[kn])
+        return 0;
+    for (m = n - LONE_SPAN + 1; m <= n; m++) {
+        int km = (int)(m % POS_HIST);
+        float ex, ey;
+        if (m < 0 || t->pf[km] != m || !t->pseen[km] || o->pf[km] != m || !o->pseen[km])
+            continue;
+        if (a < 0) {
+            a = m;
+            ka = km;
+        }
+        ex = (o->px[km] - o->px[ka]) - (t->px[km] - t->px[ka]);
+        ey = (o->py[km] - o->py[ka]) - (t->py[km] - t->py[ka]);
+        if (ex * ex + ey * ey > 1.5f * 1.5f)
+            return 0;
+        seen++;
+    }
+    if (seen * 4 < LONE_SPAN * 3)
+        return 0;
+    tx = t->px[kn] - t->px[ka];
+    ty = t->py[kn] - t->py[ka];
+    ox = o->px[kn] - o->px[ka];
+    oy = o->py[kn] - o->py[ka];
+    return tx * tx + ty * ty >= 2.5f * 2.5f && ox * ox + oy * oy >= 2.5f * 2.5f;
+}
+
 /* Whether other tracks far from t (a quarter of the frame's larger side)
  * and from each other, seen in frames a and n, did something t did from a
  * to n: two of them at least. same_path: they moved along t's path frame
@@ -4023,12 +4064,13 @@ static int keeps_drift(const DetectContext *s, const Track *t, int64_t n)
  * already, not a detail of whatever moves (three blotches within 450 px
  * of one another on a 720p screen recording, slid over by their drift:
  * the one confirmed on the camera's flat areas left the other two without
- * evidence). */
+ * evidence). A same_path partner that is the only one is enough when it
+ * kept to t's path for longer (lone_partner). */
 static int far_pair(const DetectContext *s, const Track *t, int64_t a, int64_t n,
                     int same_path)
 {
     enum { NA = 16 };
-    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0, ac[NA], af[NA];
+    int ka = (int)(a % POS_HIST), kn = (int)(n % POS_HIST), i, j, nb = 0, ac[NA], af[NA], io[NA];
     float far = 0.25f * (s->w > s->h ? s->w : s->h), ax[NA], ay[NA];
 
     for (i = 0; i < s->track_end && nb < NA; i++) {
@@ -4068,9 +4110,10 @@ static int far_pair(const DetectContext *s, const Track *t, int64_t a, int64_t n
         ay[nb] = o->y;
         ac[nb] = oc;
         af[nb] = of;
+        io[nb] = i;
         nb++;
     }
-    return 0;
+    return same_path && nb == 1 && lone_partner(t, &s->tracks[io[0]], n);
 }
 
 /* Whether two other tracks moved as t did from frame a (a sighting) to n,

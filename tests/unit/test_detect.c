@@ -615,6 +615,26 @@ static void test_static_cluster(void **state)
     assert_true(sc.false_records <= FRAMES / 50);
 }
 
+/* Only two blotches, far apart, drifting over a still scene (the others
+ * of a clip's dust may sit on black): no third tells the drift, and the
+ * two tell it one another by keeping together for LONE_SPAN frames. */
+static const PaintSpot spots_pair[] = {
+    { 70, 70, 2.8f, 0.65f, 0 },
+    { 240, 180, 3.0f, 0.60f, 0 },
+};
+
+static void test_static_pair(void **state)
+{
+    const PaintDrift drift = { 6.0f, 40.0f, 0.0f };
+    Score sc;
+
+    run_clip_with(PAINT_SCENE_STATIC, -1, &drift, 1, spots_pair,
+                  (int)(sizeof(spots_pair) / sizeof(spots_pair[0])), NULL, 0, &sc);
+    print_message("pair: %ld of %ld blotch instances\n", (long)sc.spots_hit, (long)sc.spots_total);
+    assert_true(sc.spots_hit >= 0.5 * sc.spots_total);
+    assert_true(sc.false_records <= FRAMES / 50);
+}
+
 /* A cut halfway: the defects stay on the sensor and are still found.
  * (Measured: 201 of 240 blotch instances; tracks that hop to a scene blob
  * at the cut travel off and are found again later, their regions kept on
@@ -1220,6 +1240,7 @@ int main(void)
         cmocka_unit_test(test_pan_with_drift),
         cmocka_unit_test(test_static_scene_drifting_defects),
         cmocka_unit_test(test_static_cluster),
+        cmocka_unit_test(test_static_pair),
         cmocka_unit_test(test_glider),
         cmocka_unit_test(test_scene_cut),
         cmocka_unit_test(test_hot_blue),
