@@ -4064,8 +4064,10 @@ static int lone_partner(const Track *t, const Track *o, int64_t n)
  * already, not a detail of whatever moves (three blotches within 450 px
  * of one another on a 720p screen recording, slid over by their drift:
  * the one confirmed on the camera's flat areas left the other two without
- * evidence). A same_path partner that is the only one is enough when it
- * kept to t's path for longer (lone_partner). */
+ * evidence). For same_path, one partner alone is enough when it kept to
+ * t's path for longer (lone_partner): others that went along for the
+ * lag only (tracks hopping on grain agree for a few frames by chance)
+ * do not stand in its way. */
 static int far_pair(const DetectContext *s, const Track *t, int64_t a, int64_t n,
                     int same_path)
 {
@@ -4113,7 +4115,10 @@ static int far_pair(const DetectContext *s, const Track *t, int64_t a, int64_t n
         io[nb] = i;
         nb++;
     }
-    return same_path && nb == 1 && lone_partner(t, &s->tracks[io[0]], n);
+    for (j = 0; same_path && j < nb; j++)
+        if (lone_partner(t, &s->tracks[io[j]], n))
+            return 1;
+    return 0;
 }
 
 /* Whether two other tracks moved as t did from frame a (a sighting) to n,
